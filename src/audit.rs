@@ -1,0 +1,314 @@
+//! The audit: every way a file's signal can be missing, malformed, legacy,
+//! contradictory or not what the user expected, as typed findings.
+//! `docs/audit.md` lists the kinds with the fields they compare.
+
+use serde::Serialize;
+
+use crate::inspect::{FileSignals, Place, Source};
+use crate::mapping::xmp;
+use crate::signal::{self, Diagnostic, Preference, Severity, Statement};
+
+/// What kind of problem a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// No signal anywhere in the file.
+    Missing,
+    /// A field that does not parse, or holds values the vocabulary ignores.
+    Malformed,
+    /// Two fields of one file disagree.
+    Conflict,
+    /// An old category label from an earlier draft.
+    Legacy,
+    /// An `exceptions` code that names no CC signal: it grants nothing.
+    UnknownException,
+    /// A label or parameter the vocabulary ignores, or a duplicated label.
+    Ignored,
+    /// The signal differs from the one the user expected.
+    Unexpected,
+    /// The file itself could not be read.
+    Unreadable,
+}
+
+impl FindingKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Missing => "missing",
+            FindingKind::Malformed => "malformed",
+            FindingKind::Conflict => "conflict",
+            FindingKind::Legacy => "legacy",
+            FindingKind::UnknownException => "unknown_exception",
+            FindingKind::Ignored => "ignored",
+            FindingKind::Unexpected => "unexpected",
+            FindingKind::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub severity: Severity,
+    /// The field(s) involved, e.g. `XMP plus:DataMining`.
+    pub fields: Vec<String>,
+    pub message: String,
+}
+
+impl Finding {
+    fn new(kind: FindingKind, severity: Severity, fields: Vec<String>, message: String) -> Self {
+        Finding {
+            kind,
+            severity,
+            fields,
+            message,
+        }
+    }
+
+    /// Whether this finding is something to fix (exit code 1).
+    pub fn needs_fixing(&self) -> bool {
+        self.severity != Severity::Info
+    }
+}
+
+/// A finding for a file that could not be read at all.
+pub fn unreadable(reason: &str) -> Finding {
+    Finding::new(
+        FindingKind::Unreadable,
+        Severity::Error,
+        vec![],
+        reason.to_string(),
+    )
+}
+
+/// Audits one file's signals, optionally against an expected statement.
+pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(reason) = &signals.xmp_error {
+        findings.push(Finding::new(
+            FindingKind::Malformed,
+            Severity::Error,
+            vec!["XMP packet".into()],
+            format!("the XMP packet cannot be read ({reason}), so its fields were not checked"),
+        ));
+    }
+    for u in &signals.unparsable {
+        findings.push(Finding::new(
+            FindingKind::Malformed,
+            Severity::Error,
+            vec![u.field.clone()],
+            format!("{} holds {:?}: {}", u.field, u.stored, u.reason),
+        ));
+    }
+    if signals.sources.is_empty() && signals.unparsable.is_empty() && signals.xmp_error.is_none() {
+        findings.push(Finding::new(
+            FindingKind::Missing,
+            Severity::Error,
+            vec![],
+            "no CC signal or AI-use preference in any field".into(),
+        ));
+    }
+    for source in &signals.sources {
+        for d in source.statement.diagnostics() {
+            findings.push(from_diagnostic(source, &d));
+        }
+    }
+    conflicts_between_sources(&signals.sources, &mut findings);
+    if let Some(fields) = &signals.xmp {
+        mirror_conflicts(fields, &mut findings);
+    }
+    if let Some(expected) = expect {
+        unexpected(signals, expected, &mut findings);
+    }
+    findings
+}
+
+fn from_diagnostic(source: &Source, d: &Diagnostic) -> Finding {
+    let kind = match d {
+        Diagnostic::LegacyLabel { .. } => FindingKind::Legacy,
+        Diagnostic::UnknownException { .. } => FindingKind::UnknownException,
+        Diagnostic::UnknownLabel { .. }
+        | Diagnostic::UnknownParameter { .. }
+        | Diagnostic::DuplicateLabel { .. } => FindingKind::Ignored,
+        _ => FindingKind::Malformed,
+    };
+    let origin = if source.place == Place::DataMining {
+        format!(" (derived from {:?})", source.stored)
+    } else {
+        String::new()
+    };
+    Finding::new(
+        kind,
+        d.severity(),
+        vec![source.place.field()],
+        format!(
+            "{}: {:?}{origin}: {d}",
+            source.place.field(),
+            source.expression
+        ),
+    )
+}
+
+/// The `y`/`n` a statement gives a label, with its exceptions, if it gives one.
+fn stance(statement: &Statement, label: &str) -> Option<(Preference, Vec<signal::SignalCode>)> {
+    let m = statement.member(label)?;
+    match m.value {
+        Preference::Unknown => None,
+        v => {
+            let mut ex = m.exceptions.clone();
+            ex.sort();
+            Some((v, ex))
+        }
+    }
+}
+
+fn describe(statement: &Statement, label: &str) -> String {
+    statement
+        .member(label)
+        .map(|m| signal::explain::member_expression(m))
+        .unwrap_or_else(|| format!("no {label}"))
+}
+
+fn conflicts_between_sources(sources: &[Source], findings: &mut Vec<Finding>) {
+    for (i, a) in sources.iter().enumerate() {
+        for b in &sources[i + 1..] {
+            for label in signal::vocabulary::current_labels() {
+                let (Some(sa), Some(sb)) =
+                    (stance(&a.statement, label), stance(&b.statement, label))
+                else {
+                    continue;
+                };
+                if sa != sb {
+                    findings.push(conflict(
+                        a,
+                        b,
+                        &describe(&a.statement, label),
+                        &describe(&b.statement, label),
+                    ));
+                }
+            }
+            narrower_legacy_conflicts(a, b, findings);
+            narrower_legacy_conflicts(b, a, findings);
+        }
+    }
+}
+
+/// A legacy `n` for a narrower category (e.g. `train-genai=n`, which
+/// DataMining's GENAIMLTRAINING stands for) contradicts a `y` for the current
+/// category that contains it (`train-ai=y`).
+fn narrower_legacy_conflicts(a: &Source, b: &Source, findings: &mut Vec<Finding>) {
+    for m in &a.statement.members {
+        let Some(closest) = m.legacy.as_ref().and_then(|l| l.closest.as_deref()) else {
+            continue;
+        };
+        if m.value == Preference::Disallow
+            && stance(&b.statement, closest).map(|s| s.0) == Some(Preference::Allow)
+        {
+            findings.push(conflict(
+                a,
+                b,
+                &signal::explain::member_expression(m),
+                &describe(&b.statement, closest),
+            ));
+        }
+    }
+}
+
+fn conflict(a: &Source, b: &Source, va: &str, vb: &str) -> Finding {
+    Finding::new(
+        FindingKind::Conflict,
+        Severity::Error,
+        vec![a.place.field(), b.place.field()],
+        format!(
+            "{} says {va} but {} says {vb}",
+            a.place.field(),
+            b.place.field()
+        ),
+    )
+}
+
+/// With ccsig's namespace present, the mirrors must hold what ccsig writes.
+fn mirror_conflicts(fields: &xmp::XmpFields, findings: &mut Vec<Finding>) {
+    let Some(expression) = &fields.expression else {
+        return;
+    };
+    let mirrors = xmp::mirrors_for(expression);
+    if let (Some(have), Some(want)) = (&fields.data_mining, &mirrors.data_mining) {
+        let same = crate::mapping::datamining::DataMining::parse(have)
+            == crate::mapping::datamining::DataMining::parse(want);
+        if !same {
+            findings.push(Finding::new(
+                FindingKind::Conflict,
+                Severity::Error,
+                vec!["XMP ccsig:expression".into(), "XMP plus:DataMining".into()],
+                format!(
+                    "ccsig:expression {expression:?} means plus:DataMining {} but the file has {have}",
+                    short_dmi(want)
+                ),
+            ));
+        }
+    }
+    let pairs = [
+        (
+            "ccsig:creditName",
+            &fields.credit_name,
+            "cc:attributionName",
+            &fields.attribution_name,
+        ),
+        (
+            "ccsig:creditURL",
+            &fields.credit_url,
+            "cc:attributionURL",
+            &fields.attribution_url,
+        ),
+    ];
+    for (na, a, nb, b) in pairs {
+        if let (Some(a), Some(b)) = (a, b) {
+            if a != b {
+                findings.push(Finding::new(
+                    FindingKind::Conflict,
+                    Severity::Warning,
+                    vec![format!("XMP {na}"), format!("XMP {nb}")],
+                    format!("{na} is {a:?} but {nb} is {b:?}"),
+                ));
+            }
+        }
+    }
+    let statement = signal::parse(expression);
+    let granted: Vec<&str> = statement
+        .members
+        .iter()
+        .flat_map(|m| m.exceptions.iter().map(|s| s.code()))
+        .collect();
+    if let Some(sig) = &fields.signal {
+        if !granted.contains(&sig.as_str()) {
+            findings.push(Finding::new(
+                FindingKind::Conflict,
+                Severity::Error,
+                vec!["XMP ccsig:signal".into(), "XMP ccsig:expression".into()],
+                format!("ccsig:signal is {sig:?} but ccsig:expression {expression:?} grants no such exception"),
+            ));
+        }
+    }
+}
+
+fn short_dmi(uri: &str) -> &str {
+    uri.strip_prefix(crate::mapping::datamining::VOCAB_PREFIX)
+        .unwrap_or(uri)
+}
+
+fn unexpected(signals: &FileSignals, expected: &Statement, findings: &mut Vec<Finding>) {
+    let sources: Vec<&Statement> = signals.sources.iter().map(|s| &s.statement).collect();
+    for m in &expected.members {
+        let want = signal::combine(&[expected], &m.label);
+        let have = signal::combine(&sources, &m.label);
+        if want != have {
+            findings.push(Finding::new(
+                FindingKind::Unexpected,
+                Severity::Error,
+                signals.sources.iter().map(|s| s.place.field()).collect(),
+                format!("{}: expected {} but the file says {}", m.label, want, have),
+            ));
+        }
+    }
+}

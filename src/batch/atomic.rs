@@ -1,0 +1,192 @@
+//! Atomic replacement of a file: the new content goes to a temporary file in
+//! the same directory, is validated and fsynced, and only then renamed over
+//! the original. A crash, Ctrl-C or full disk at any point leaves either the
+//! old file or the new one, never a mix.
+
+use std::fs::{self, File};
+use std::io::{self, Seek, SeekFrom};
+use std::path::Path;
+use std::time::SystemTime;
+
+/// Prefix of ccsig's temporary files; the walker skips them.
+pub const TEMP_PREFIX: &str = ".ccsig-";
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Why a replacement did not happen. The original is untouched in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum AtomicError<E: std::error::Error + 'static> {
+    #[error("cannot write next to the original: {0}")]
+    Io(#[from] io::Error),
+    #[error("{0}")]
+    Produce(#[source] E),
+    #[error("the file changed while ccsig was working on it; left as it was")]
+    ChangedMeanwhile,
+}
+
+/// What identifies the version of a file we read, to detect a concurrent
+/// writer before we rename over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Fingerprint {
+    pub fn of(file: &File) -> io::Result<Fingerprint> {
+        let m = file.metadata()?;
+        Ok(Fingerprint {
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
+    }
+}
+
+/// Replaces `path` with what `produce` writes. `produce` gets the temporary
+/// file to write and must leave it complete; it is expected to validate the
+/// result itself (it can seek and re-read the temporary file). Permissions
+/// (and, where allowed, ownership) of the original are kept.
+pub fn replace<E, F>(
+    path: &Path,
+    original: &File,
+    seen: &Fingerprint,
+    produce: F,
+) -> Result<(), AtomicError<E>>
+where
+    E: std::error::Error + 'static,
+    F: FnOnce(&mut File) -> Result<(), E>,
+{
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)?;
+    produce(temp.as_file_mut()).map_err(AtomicError::Produce)?;
+    let meta = original.metadata()?;
+    fs::set_permissions(temp.path(), meta.permissions())?;
+    let file = temp.as_file_mut();
+    file.seek(SeekFrom::Start(0))?;
+    keep_owner(file, &meta);
+    file.sync_all()?;
+    if Fingerprint::of(original)? != *seen || !same_file(path, original)? {
+        return Err(AtomicError::ChangedMeanwhile);
+    }
+    temp.persist(path).map_err(|e| AtomicError::Io(e.error))?;
+    // The rename is durable only once the directory entry is on disk.
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Whether `path` still names the file we opened (not replaced by another).
+fn same_file(path: &Path, original: &File) -> io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = (fs::metadata(path)?, original.metadata()?);
+        Ok(a.dev() == b.dev() && a.ino() == b.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, original);
+        Ok(true)
+    }
+}
+
+#[cfg(unix)]
+fn keep_owner(file: &File, meta: &fs::Metadata) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(now) = file.metadata() else { return };
+    if now.uid() != meta.uid() || now.gid() != meta.gid() {
+        // Only root may give a file away; for anyone else the file simply
+        // becomes theirs, as with every editor that saves by renaming.
+        let _ = std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &File, _: &fs::Metadata) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("refused")]
+    struct Refused;
+
+    fn setup(content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jpg");
+        fs::write(&path, content).unwrap();
+        (dir, path)
+    }
+
+    fn leftovers(dir: &Path) -> usize {
+        fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(TEMP_PREFIX)
+            })
+            .count()
+    }
+
+    #[test]
+    fn replaces_content_and_keeps_permissions() {
+        let (dir, path) = setup(b"old");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let f = File::open(&path).unwrap();
+        let seen = Fingerprint::of(&f).unwrap();
+        replace::<Refused, _>(&path, &f, &seen, |t| {
+            t.write_all(b"new").unwrap();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o640);
+        }
+        assert_eq!(leftovers(dir.path()), 0);
+    }
+
+    #[test]
+    fn a_failed_producer_leaves_the_original_and_no_temp_file() {
+        let (dir, path) = setup(b"old");
+        let f = File::open(&path).unwrap();
+        let seen = Fingerprint::of(&f).unwrap();
+        let r = replace(&path, &f, &seen, |t| {
+            t.write_all(b"half").unwrap();
+            Err(Refused)
+        });
+        assert!(matches!(r, Err(AtomicError::Produce(Refused))));
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(leftovers(dir.path()), 0);
+    }
+
+    #[test]
+    fn a_concurrent_change_is_detected() {
+        let (_dir, path) = setup(b"old");
+        let f = File::open(&path).unwrap();
+        let seen = Fingerprint::of(&f).unwrap();
+        let r = replace::<Refused, _>(&path, &f, &seen, |t| {
+            fs::write(&path, b"someone else wrote this").unwrap();
+            t.write_all(b"new").unwrap();
+            Ok(())
+        });
+        assert!(matches!(r, Err(AtomicError::ChangedMeanwhile)));
+        assert_eq!(fs::read(&path).unwrap(), b"someone else wrote this");
+    }
+}

@@ -1,0 +1,177 @@
+//! Command-line parsing and the five commands. Everything here is
+//! presentation: what to do with a file lives in the library.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Write, read and audit CC signals (AI-use preferences) in JPEG, PNG and
+/// WebP metadata, without re-encoding.
+#[derive(Debug, Parser)]
+#[command(name = "ccsig", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a CC signal into every image under PATH...
+    Apply(ApplyArgs),
+    /// Show every signal-bearing field of each image and what it means.
+    Read(ReadArgs),
+    /// Report every image whose signal is missing, malformed, legacy or contradictory.
+    Check(CheckArgs),
+    /// Remove what ccsig wrote (its namespace and unchanged mirrors), nothing else.
+    Remove(RemoveArgs),
+    /// Explain one content-usage expression in words.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignalArg {
+    #[value(name = "cc-cr")]
+    CcCr,
+    #[value(name = "cc-cr-dc")]
+    CcCrDc,
+    #[value(name = "cc-cr-ec")]
+    CcCrEc,
+    #[value(name = "cc-cr-op")]
+    CcCrOp,
+}
+
+#[derive(Debug, Args)]
+struct Batch {
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// Files and folders (walked recursively); images are recognised by their bytes.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The CC signal: AI use is disallowed unless its terms are met.
+    #[arg(
+        long,
+        value_enum,
+        conflicts_with = "expression",
+        required_unless_present = "expression"
+    )]
+    signal: Option<SignalArg>,
+    /// The usage category the signal applies to.
+    #[arg(
+        long = "use",
+        value_name = "LABEL",
+        default_value = "train-ai",
+        requires = "signal"
+    )]
+    use_label: String,
+    /// Any valid content-usage expression, written exactly as given
+    /// (e.g. 'train-ai=n, search=y').
+    #[arg(long, value_name = "EXPR")]
+    expression: Option<String>,
+    /// Name to credit (default: XMP dc:creator, else EXIF Artist).
+    #[arg(long, value_name = "NAME")]
+    credit_name: Option<String>,
+    /// URL to credit.
+    #[arg(long, value_name = "URL")]
+    credit_url: Option<String>,
+    /// Show what would change; write nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Rewrite files signed with C2PA Content Credentials (breaks the signature).
+    #[arg(long)]
+    allow_breaking_c2pa: bool,
+    #[command(flatten)]
+    batch: Batch,
+}
+
+#[derive(Debug, Args)]
+struct ReadArgs {
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    batch: Batch,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Report every file whose signal differs from this expression.
+    #[arg(long, value_name = "EXPR")]
+    expect: Option<String>,
+    #[command(flatten)]
+    batch: Batch,
+}
+
+#[derive(Debug, Args)]
+struct RemoveArgs {
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Show what would change; write nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Rewrite files signed with C2PA Content Credentials (breaks the signature).
+    #[arg(long)]
+    allow_breaking_c2pa: bool,
+    #[command(flatten)]
+    batch: Batch,
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// The expression, e.g. 'train-ai=n;exceptions=cc-cr-ec'.
+    #[arg(value_name = "EXPR", allow_hyphen_values = true)]
+    expression: String,
+    /// Output format (table is plain text).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+}
+
+/// Exit codes.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Apply(a) => commands::apply(a),
+        Command::Read(a) => commands::read(a),
+        Command::Check(a) => commands::check(a),
+        Command::Remove(a) => commands::remove(a),
+        Command::Explain(a) => commands::explain(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            EXIT_ERROR
+        }
+    }
+}

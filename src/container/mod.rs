@@ -1,0 +1,312 @@
+//! Image containers: where metadata blocks sit inside JPEG, PNG and WebP
+//! files, and how to rewrite a file with a new XMP packet without touching
+//! anything else.
+//!
+//! This layer knows bytes, not signals. Scanning reads only the metadata a
+//! caller may need (XMP, EXIF, Photoshop IRB, PNG text chunks) and *seeks
+//! past* image data, so reading a file costs about what reading its head
+//! costs. Rewriting streams every unchanged range from the old file to the
+//! new one with `std::io::copy`, which on Linux lets the kernel copy the
+//! bytes (`copy_file_range`) and keeps memory bounded whatever the file
+//! size.
+
+pub mod jpeg;
+pub mod png;
+pub mod webp;
+
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+
+/// The container formats ccsig understands, recognised by their bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Jpeg,
+    Png,
+    WebP,
+}
+
+impl Format {
+    /// Recognises a format from the first bytes of a file (at least 12 bytes
+    /// are needed for WebP). Extensions are never consulted.
+    pub fn detect(head: &[u8]) -> Option<Format> {
+        if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Format::Jpeg)
+        } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Format::Png)
+        } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+            Some(Format::WebP)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::WebP => "WebP",
+        }
+    }
+}
+
+/// What a block of a container holds, as far as ccsig cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// The main XMP packet (JPEG APP1 `http://ns.adobe.com/xap/1.0/`, PNG
+    /// `iTXt` `XML:com.adobe.xmp`, WebP `XMP `). Owned by ccsig on write.
+    Xmp,
+    /// One JPEG Extended XMP APP1 segment. Never rewritten: ccsig edits only
+    /// the main packet, so the GUID in `xmpNote:HasExtendedXMP` stays valid.
+    ExtendedXmp,
+    /// EXIF (JPEG APP1 `Exif\0\0`, PNG `eXIf`, WebP `EXIF`).
+    Exif,
+    /// JPEG APP13 `Photoshop 3.0\0` image resources (holds IPTC-IIM).
+    PhotoshopIrb,
+    /// PNG `tEXt`/`zTXt`/`iTXt` "Raw profile type iptc" (ImageMagick).
+    RawIptcProfile,
+    /// ICC profile (JPEG APP2 `ICC_PROFILE`, PNG `iCCP`, WebP `ICCP`).
+    Icc,
+    /// C2PA Content Credentials (JPEG APP11 JUMBF, PNG `caBX`, WebP `C2PA`).
+    C2pa,
+    /// The container header that describes the file as a whole and that a
+    /// metadata change may have to update: WebP `VP8X`. Compared
+    /// field-by-field on validation, not byte-by-byte.
+    Header,
+    /// Compressed image data: JPEG SOS..EOI (plus any trailing bytes), PNG
+    /// `IDAT`, WebP `VP8 `/`VP8L`/`ALPH`/`ANIM`/`ANMF`.
+    ImageData,
+    /// Anything else (other APPn, DQT, PNG `IHDR`, `tEXt`, ...): copied as is.
+    Other,
+}
+
+/// One block (segment or chunk) of a file, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// The whole block as it sits in the file, headers, CRC and padding
+    /// included, so that copying this range reproduces it exactly.
+    pub range: Range<u64>,
+    /// The block's payload, loaded only for the kinds a reader needs
+    /// (Xmp, ExtendedXmp, Exif, PhotoshopIrb, RawIptcProfile); `None` for
+    /// the rest. For Xmp this is the XMP packet text itself (container
+    /// prefixes such as the JPEG namespace string or the PNG iTXt header
+    /// removed; a compressed PNG iTXt is inflated); for Exif the TIFF
+    /// stream (JPEG's `Exif\0\0` removed); for PhotoshopIrb the bytes after
+    /// `Photoshop 3.0\0`.
+    pub payload: Option<Vec<u8>>,
+}
+
+/// The structure of one file: every block in order. Concatenating every
+/// block's range reproduces the whole file (JPEG's "file" ends with the
+/// image-data block, which runs to end of file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub format: Format,
+    pub blocks: Vec<Block>,
+    /// Total length of the file in bytes.
+    pub len: u64,
+    /// Canvas size (width, height) when the container states it cheaply
+    /// (PNG IHDR, WebP VP8X or bitstream header, JPEG SOFn).
+    pub dimensions: Option<(u32, u32)>,
+}
+
+impl Layout {
+    pub fn blocks_of(&self, kind: BlockKind) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().filter(move |b| b.kind == kind)
+    }
+
+    /// The main XMP packet, if the file has one.
+    pub fn xmp(&self) -> Option<&[u8]> {
+        self.blocks_of(BlockKind::Xmp)
+            .find_map(|b| b.payload.as_deref())
+    }
+
+    pub fn has(&self, kind: BlockKind) -> bool {
+        self.blocks.iter().any(|b| b.kind == kind)
+    }
+}
+
+/// What a rewrite does to the main XMP packet. Everything else is copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmpEdit {
+    /// Put this packet in place of the existing one (at the same position),
+    /// or insert it where the format wants it if there is none.
+    Replace(Vec<u8>),
+    /// Drop the main packet (and, for WebP, clear the XMP flag).
+    Remove,
+}
+
+/// Why a file could not be scanned or rewritten.
+#[derive(Debug, thiserror::Error)]
+pub enum ContainerError {
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    #[error("not a JPEG, PNG or WebP file")]
+    UnknownFormat,
+    #[error("empty file")]
+    Empty,
+    #[error("file is truncated: {0}")]
+    Truncated(String),
+    #[error("malformed {format}: {detail}")]
+    Malformed {
+        format: &'static str,
+        detail: String,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("XMP packet of {size} bytes does not fit in {format} (limit {limit} bytes)")]
+    XmpTooLarge {
+        format: &'static str,
+        size: usize,
+        limit: usize,
+    },
+}
+
+impl ContainerError {
+    pub(crate) fn malformed(format: Format, detail: impl Into<String>) -> Self {
+        ContainerError::Malformed {
+            format: format.name(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Scans a file from its start: detects the format and lists its blocks,
+/// loading only metadata payloads and seeking past image data.
+pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
+    reader.seek(SeekFrom::Start(0))?;
+    let mut head = [0u8; 12];
+    let got = read_up_to(reader, &mut head)?;
+    if got == 0 {
+        return Err(ContainerError::Empty);
+    }
+    let format = Format::detect(&head[..got]).ok_or(ContainerError::UnknownFormat)?;
+    reader.seek(SeekFrom::Start(0))?;
+    match format {
+        Format::Jpeg => jpeg::scan(reader),
+        Format::Png => png::scan(reader),
+        Format::WebP => webp::scan(reader),
+    }
+}
+
+/// Writes a new file to `dst`: `src` (described by `layout`, which came from
+/// [`scan`] of the same bytes) with its main XMP packet edited and every other
+/// byte of every other block copied unchanged.
+pub fn rewrite<R: Read + Seek, W: Write>(
+    src: &mut R,
+    layout: &Layout,
+    edit: &XmpEdit,
+    dst: &mut W,
+) -> Result<(), ContainerError> {
+    match layout.format {
+        Format::Jpeg => jpeg::rewrite(src, layout, edit, dst),
+        Format::Png => png::rewrite(src, layout, edit, dst),
+        Format::WebP => webp::rewrite(src, layout, edit, dst),
+    }
+}
+
+/// Checks that `new` (a rewrite of `old`) kept every block ccsig does not
+/// own byte for byte and in the same order: image data, EXIF, ICC, IRB,
+/// C2PA, Extended XMP and every other block. Only Xmp and Header blocks may
+/// differ; Header blocks are checked by the format (e.g. WebP canvas size).
+pub fn verify_preserved<A: Read + Seek, B: Read + Seek>(
+    old: &mut A,
+    old_layout: &Layout,
+    new: &mut B,
+    new_layout: &Layout,
+) -> Result<(), ContainerError> {
+    let foreign = |l: &Layout| -> Vec<Block> {
+        l.blocks
+            .iter()
+            .filter(|b| !matches!(b.kind, BlockKind::Xmp | BlockKind::Header))
+            .cloned()
+            .collect()
+    };
+    let (a, b) = (foreign(old_layout), foreign(new_layout));
+    let fail = |detail: String| ContainerError::malformed(new_layout.format, detail);
+    if old_layout.format != new_layout.format {
+        return Err(fail("format changed during rewrite".into()));
+    }
+    if old_layout.dimensions != new_layout.dimensions {
+        return Err(fail(format!(
+            "canvas size changed from {:?} to {:?}",
+            old_layout.dimensions, new_layout.dimensions
+        )));
+    }
+    if a.len() != b.len() {
+        return Err(fail(format!(
+            "rewrite has {} preserved blocks, original had {}",
+            b.len(),
+            a.len()
+        )));
+    }
+    for (x, y) in a.iter().zip(&b) {
+        if x.kind != y.kind || !ranges_equal(old, x.range.clone(), new, y.range.clone())? {
+            return Err(fail(format!(
+                "{:?} block at offset {} differs from the original at offset {}",
+                y.kind, y.range.start, x.range.start
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Compares two byte ranges of two readers in bounded memory.
+pub fn ranges_equal<A: Read + Seek, B: Read + Seek>(
+    a: &mut A,
+    ra: Range<u64>,
+    b: &mut B,
+    rb: Range<u64>,
+) -> io::Result<bool> {
+    if ra.end - ra.start != rb.end - rb.start {
+        return Ok(false);
+    }
+    a.seek(SeekFrom::Start(ra.start))?;
+    b.seek(SeekFrom::Start(rb.start))?;
+    let mut left = ra.end - ra.start;
+    let mut ba = vec![0u8; 64 * 1024];
+    let mut bb = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let n = left.min(ba.len() as u64) as usize;
+        a.read_exact(&mut ba[..n])?;
+        b.read_exact(&mut bb[..n])?;
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+        left -= n as u64;
+    }
+    Ok(true)
+}
+
+/// Copies `range` of `src` to `dst` unchanged, in bounded memory.
+pub(crate) fn copy_range<R: Read + Seek, W: Write>(
+    src: &mut R,
+    range: Range<u64>,
+    dst: &mut W,
+) -> io::Result<()> {
+    src.seek(SeekFrom::Start(range.start))?;
+    let want = range.end - range.start;
+    let copied = io::copy(&mut src.by_ref().take(want), dst)?;
+    if copied != want {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file shrank while it was being copied",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads until `buf` is full or the reader ends; returns the count read.
+pub(crate) fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}

@@ -1,0 +1,831 @@
+//! PNG: the signature, then chunks (length, type, data, CRC) up to IEND.
+//!
+//! Scanning reads every chunk header, the keyword of text chunks, and the
+//! whole of the few chunks a reader needs (IHDR, the XMP `iTXt`, `eXIf`,
+//! "Raw profile type iptc" text), whose CRCs it verifies. It seeks past
+//! every other chunk, IDAT included, whose CRCs it therefore does not check.
+//! Rewriting copies every chunk byte for byte except the XMP `iTXt`.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use super::{copy_range, read_up_to, Block, BlockKind, ContainerError, Format, Layout, XmpEdit};
+
+const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
+/// iTXt keyword of the XMP packet.
+const XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp";
+/// Text keyword ImageMagick uses for IPTC-IIM.
+const IPTC_KEYWORD: &[u8] = b"Raw profile type iptc";
+/// Largest chunk data length the PNG specification allows (2^31 - 1).
+const MAX_CHUNK_LEN: u64 = 0x7FFF_FFFF;
+/// Bytes of text-chunk data read to find the keyword: keywords are 1 to 79
+/// bytes, followed by a NUL.
+const KEYWORD_PROBE: u64 = 80;
+/// Largest text ccsig inflates from a compressed chunk; beyond this the
+/// chunk is refused rather than risk a decompression bomb.
+const MAX_INFLATED: u64 = 16 << 20;
+/// Bytes of the iTXt header ccsig writes before the packet: keyword, NUL,
+/// compression flag, compression method, empty language tag and empty
+/// translated keyword (each NUL-terminated).
+const ITXT_HEADER_LEN: usize = XMP_KEYWORD.len() + 5;
+
+fn malformed(detail: impl Into<String>) -> ContainerError {
+    ContainerError::malformed(Format::Png, detail)
+}
+
+/// Reads exactly `buf.len()` bytes at `pos`; running out is `Truncated`.
+fn read_at<R: Read + Seek>(r: &mut R, pos: u64, buf: &mut [u8]) -> Result<(), ContainerError> {
+    r.seek(SeekFrom::Start(pos))?;
+    if read_up_to(r, buf)? != buf.len() {
+        return Err(ContainerError::Truncated(format!(
+            "PNG ends inside the chunk at offset {pos}"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the data of the chunk at `pos` (whose data length, already checked
+/// against the file, is `len`) and verifies its CRC.
+fn read_chunk_data<R: Read + Seek>(
+    r: &mut R,
+    pos: u64,
+    len: u64,
+) -> Result<Vec<u8>, ContainerError> {
+    // Type, data and CRC; `len` <= 2^31 - 1 and fits in the file.
+    let mut buf = vec![0u8; len as usize + 8];
+    read_at(r, pos + 4, &mut buf)?;
+    let crc_at = buf.len() - 4;
+    let stored = u32::from_be_bytes([
+        buf[crc_at],
+        buf[crc_at + 1],
+        buf[crc_at + 2],
+        buf[crc_at + 3],
+    ]);
+    if crc32fast::hash(&buf[..crc_at]) != stored {
+        let ty = String::from_utf8_lossy(&buf[..4]).into_owned();
+        return Err(malformed(format!("bad CRC in {ty} chunk at offset {pos}")));
+    }
+    buf.truncate(crc_at);
+    buf.drain(..4);
+    Ok(buf)
+}
+
+fn inflate(data: &[u8], what: &str) -> Result<Vec<u8>, ContainerError> {
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(data)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| malformed(format!("cannot inflate {what}: {e}")))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(ContainerError::Unsupported(format!(
+            "{what} inflates to more than {MAX_INFLATED} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+/// Splits `data` at its first NUL: (before, after).
+fn split_nul(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = data.iter().position(|&b| b == 0)?;
+    Some((&data[..i], &data[i + 1..]))
+}
+
+/// The text of a text chunk's data (keyword included), inflated if needed.
+fn text_of(ty: &[u8; 4], data: &[u8]) -> Result<Vec<u8>, ContainerError> {
+    let what = String::from_utf8_lossy(ty).into_owned();
+    let (_, rest) = split_nul(data).ok_or_else(|| malformed(format!("{what} without keyword")))?;
+    match ty {
+        b"tEXt" => Ok(rest.to_vec()),
+        b"zTXt" => match rest.split_first() {
+            Some((0, compressed)) => inflate(compressed, "zTXt text"),
+            _ => Err(malformed("zTXt with unknown compression method")),
+        },
+        _ => {
+            let bad = || malformed("truncated iTXt header");
+            let (&flag, rest) = rest.split_first().ok_or_else(bad)?;
+            let (&method, rest) = rest.split_first().ok_or_else(bad)?;
+            let (_language, rest) = split_nul(rest).ok_or_else(bad)?;
+            let (_translated, text) = split_nul(rest).ok_or_else(bad)?;
+            match (flag, method) {
+                (0, _) => Ok(text.to_vec()),
+                (1, 0) => inflate(text, "iTXt text"),
+                _ => Err(malformed(format!(
+                    "iTXt with compression flag {flag}, method {method}"
+                ))),
+            }
+        }
+    }
+}
+
+/// Lists the chunks of a PNG file. See the module docs and
+/// [`super::scan`].
+pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
+    let len = r.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Err(ContainerError::Empty);
+    }
+    let mut sig = [0u8; 8];
+    r.seek(SeekFrom::Start(0))?;
+    let got = read_up_to(r, &mut sig)?;
+    if sig[..got] != SIGNATURE[..got] {
+        return Err(malformed("bad PNG signature"));
+    }
+    if got < SIGNATURE.len() {
+        return Err(ContainerError::Truncated(
+            "PNG ends inside its signature".into(),
+        ));
+    }
+
+    let mut blocks = vec![Block {
+        kind: BlockKind::Other,
+        range: 0..8,
+        payload: None,
+    }];
+    let mut dimensions = None;
+    let mut seen_xmp = false;
+    let mut pos = 8u64;
+    loop {
+        if len - pos < 8 {
+            return Err(ContainerError::Truncated(if pos == len {
+                "PNG ends without an IEND chunk".into()
+            } else {
+                format!("PNG ends inside the chunk header at offset {pos}")
+            }));
+        }
+        let mut header = [0u8; 8];
+        read_at(r, pos, &mut header)?;
+        let data_len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as u64;
+        let ty: [u8; 4] = [header[4], header[5], header[6], header[7]];
+        if data_len > MAX_CHUNK_LEN {
+            return Err(malformed(format!(
+                "chunk at offset {pos} claims {data_len} bytes"
+            )));
+        }
+        if !ty.iter().all(u8::is_ascii_alphabetic) {
+            return Err(malformed(format!("invalid chunk type at offset {pos}")));
+        }
+        let end = pos + 12 + data_len;
+        if end > len {
+            return Err(ContainerError::Truncated(format!(
+                "PNG ends inside the {} chunk at offset {pos}",
+                String::from_utf8_lossy(&ty)
+            )));
+        }
+        let first = blocks.len() == 1;
+        if first != (&ty == b"IHDR") {
+            return Err(malformed(if first {
+                "first chunk is not IHDR"
+            } else {
+                "more than one IHDR chunk"
+            }));
+        }
+
+        let mut kind = BlockKind::Other;
+        let mut payload = None;
+        match &ty {
+            b"IHDR" => {
+                if data_len != 13 {
+                    return Err(malformed("IHDR chunk is not 13 bytes long"));
+                }
+                let d = read_chunk_data(r, pos, data_len)?;
+                let width = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+                let height = u32::from_be_bytes([d[4], d[5], d[6], d[7]]);
+                if width == 0 || height == 0 {
+                    return Err(malformed("IHDR with zero width or height"));
+                }
+                dimensions = Some((width, height));
+            }
+            b"IDAT" => kind = BlockKind::ImageData,
+            b"eXIf" => {
+                kind = BlockKind::Exif;
+                payload = Some(read_chunk_data(r, pos, data_len)?);
+            }
+            b"iCCP" => kind = BlockKind::Icc,
+            b"caBX" => kind = BlockKind::C2pa,
+            b"tEXt" | b"zTXt" | b"iTXt" => {
+                let mut probe = [0u8; KEYWORD_PROBE as usize];
+                let probe = &mut probe[..data_len.min(KEYWORD_PROBE) as usize];
+                read_at(r, pos + 8, probe)?;
+                // A text chunk without a valid keyword is not ours to
+                // judge: it stays an opaque Other block.
+                let keyword = split_nul(probe).map(|(k, _)| k);
+                // The first XMP iTXt is the main packet. The PNG and XMP
+                // specifications allow only one; readers take the first,
+                // so that is the one to replace. Later copies are kept as
+                // opaque Other blocks rather than dropped.
+                if &ty == b"iTXt" && keyword == Some(XMP_KEYWORD) && !seen_xmp {
+                    seen_xmp = true;
+                    kind = BlockKind::Xmp;
+                } else if keyword == Some(IPTC_KEYWORD) {
+                    kind = BlockKind::RawIptcProfile;
+                }
+                if kind != BlockKind::Other {
+                    let data = read_chunk_data(r, pos, data_len)?;
+                    payload = Some(text_of(&ty, &data)?);
+                }
+            }
+            _ => {}
+        }
+        blocks.push(Block {
+            kind,
+            range: pos..end,
+            payload,
+        });
+        pos = end;
+        if &ty == b"IEND" {
+            break;
+        }
+    }
+    if pos < len {
+        // Bytes after IEND: not PNG, but kept byte for byte.
+        blocks.push(Block {
+            kind: BlockKind::Other,
+            range: pos..len,
+            payload: None,
+        });
+    }
+
+    Ok(Layout {
+        format: Format::Png,
+        blocks,
+        len,
+        dimensions,
+    })
+}
+
+/// Checks that `layout` describes `src` as it is now: PNG, same length,
+/// blocks contiguous from 0 to the end.
+fn check_layout<R: Seek>(src: &mut R, layout: &Layout) -> Result<(), ContainerError> {
+    if layout.format != Format::Png {
+        return Err(malformed("layout is not a PNG layout"));
+    }
+    let len = src.seek(SeekFrom::End(0))?;
+    if len != layout.len {
+        return Err(malformed("file changed since it was scanned"));
+    }
+    let mut at = 0;
+    for b in &layout.blocks {
+        if b.range.start != at || b.range.end < b.range.start {
+            return Err(malformed("layout blocks are not contiguous"));
+        }
+        at = b.range.end;
+    }
+    if at != len || layout.blocks.is_empty() {
+        return Err(malformed("layout does not cover the file"));
+    }
+    Ok(())
+}
+
+/// Builds a complete uncompressed XMP iTXt chunk (length, type, data, CRC).
+fn xmp_chunk(packet: &[u8]) -> Result<Vec<u8>, ContainerError> {
+    let limit = MAX_CHUNK_LEN as usize - ITXT_HEADER_LEN;
+    if packet.len() > limit {
+        return Err(ContainerError::XmpTooLarge {
+            format: Format::Png.name(),
+            size: packet.len(),
+            limit,
+        });
+    }
+    let data_len = (ITXT_HEADER_LEN + packet.len()) as u32;
+    let mut chunk = Vec::with_capacity(12 + data_len as usize);
+    chunk.extend_from_slice(&data_len.to_be_bytes());
+    chunk.extend_from_slice(b"iTXt");
+    chunk.extend_from_slice(XMP_KEYWORD);
+    // NUL after keyword, compression flag 0, method 0, empty language tag,
+    // empty translated keyword.
+    chunk.extend_from_slice(&[0, 0, 0, 0, 0]);
+    chunk.extend_from_slice(packet);
+    let crc = crc32fast::hash(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    Ok(chunk)
+}
+
+/// Index of the block before which a new XMP chunk goes when the file has
+/// none: the first IDAT, or IEND if there is no IDAT.
+fn insertion_index<R: Read + Seek>(src: &mut R, layout: &Layout) -> Result<usize, ContainerError> {
+    if let Some(i) = layout
+        .blocks
+        .iter()
+        .position(|b| b.kind == BlockKind::ImageData)
+    {
+        return Ok(i);
+    }
+    for (i, b) in layout.blocks.iter().enumerate().skip(1) {
+        if b.range.end - b.range.start >= 12 {
+            let mut ty = [0u8; 4];
+            read_at(src, b.range.start + 4, &mut ty)?;
+            if &ty == b"IEND" {
+                return Ok(i);
+            }
+        }
+    }
+    Err(malformed(
+        "no IDAT or IEND chunk to put the XMP chunk before",
+    ))
+}
+
+/// Writes `src` to `dst` with its XMP `iTXt` chunk replaced, inserted or
+/// removed; every other byte is copied unchanged.
+pub fn rewrite<R: Read + Seek, W: Write>(
+    src: &mut R,
+    layout: &Layout,
+    edit: &XmpEdit,
+    dst: &mut W,
+) -> Result<(), ContainerError> {
+    check_layout(src, layout)?;
+    let new_chunk = match edit {
+        XmpEdit::Replace(packet) => Some(xmp_chunk(packet)?),
+        XmpEdit::Remove => None,
+    };
+    let xmp_at = layout.blocks.iter().position(|b| b.kind == BlockKind::Xmp);
+    let insert_before = match (&new_chunk, xmp_at) {
+        (Some(_), None) => Some(insertion_index(src, layout)?),
+        _ => None,
+    };
+    for (i, block) in layout.blocks.iter().enumerate() {
+        if Some(i) == insert_before {
+            if let Some(chunk) = &new_chunk {
+                dst.write_all(chunk)?;
+            }
+        }
+        if Some(i) == xmp_at {
+            if let Some(chunk) = &new_chunk {
+                dst.write_all(chunk)?;
+            }
+            continue;
+        }
+        copy_range(src, block.range.clone(), dst)?;
+    }
+    dst.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::verify_preserved;
+    use std::io::Cursor;
+
+    fn chunk(ty: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut v = (data.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(ty);
+        v.extend_from_slice(data);
+        let crc = crc32fast::hash(&v[4..]);
+        v.extend_from_slice(&crc.to_be_bytes());
+        v
+    }
+
+    fn ihdr(w: u32, h: u32) -> Vec<u8> {
+        let mut d = w.to_be_bytes().to_vec();
+        d.extend_from_slice(&h.to_be_bytes());
+        d.extend_from_slice(&[8, 2, 0, 0, 0]);
+        chunk(b"IHDR", &d)
+    }
+
+    fn idat(len: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed | 1;
+        let d: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        chunk(b"IDAT", &d)
+    }
+
+    fn iend() -> Vec<u8> {
+        chunk(b"IEND", b"")
+    }
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn itxt(keyword: &[u8], compressed: bool, text: &[u8]) -> Vec<u8> {
+        let mut d = keyword.to_vec();
+        d.extend_from_slice(&[0, compressed as u8, 0]);
+        d.extend_from_slice(b"en\0Translated\0");
+        if compressed {
+            d.extend(zlib(text));
+        } else {
+            d.extend_from_slice(text);
+        }
+        chunk(b"iTXt", &d)
+    }
+
+    fn text(keyword: &[u8], t: &[u8]) -> Vec<u8> {
+        let mut d = keyword.to_vec();
+        d.push(0);
+        d.extend_from_slice(t);
+        chunk(b"tEXt", &d)
+    }
+
+    fn ztxt(keyword: &[u8], t: &[u8]) -> Vec<u8> {
+        let mut d = keyword.to_vec();
+        d.extend_from_slice(&[0, 0]);
+        d.extend(zlib(t));
+        chunk(b"zTXt", &d)
+    }
+
+    fn png(chunks: &[Vec<u8>]) -> Vec<u8> {
+        let mut v = SIGNATURE.to_vec();
+        for c in chunks {
+            v.extend_from_slice(c);
+        }
+        v
+    }
+
+    fn kinds(l: &Layout) -> Vec<BlockKind> {
+        l.blocks.iter().map(|b| b.kind).collect()
+    }
+
+    fn scan_bytes(b: &[u8]) -> Result<Layout, ContainerError> {
+        scan(&mut Cursor::new(b))
+    }
+
+    fn rewrite_bytes(b: &[u8], edit: &XmpEdit) -> Result<Vec<u8>, ContainerError> {
+        let layout = scan_bytes(b)?;
+        let mut out = Vec::new();
+        rewrite(&mut Cursor::new(b), &layout, edit, &mut out)?;
+        Ok(out)
+    }
+
+    fn is_xmp_chunk(c: &img_parts::png::PngChunk) -> bool {
+        &c.kind() == b"iTXt" && c.contents().starts_with(b"XML:com.adobe.xmp\0")
+    }
+
+    /// Checks a rewrite with verify_preserved and with img-parts (every
+    /// non-XMP chunk identical and in the same order); returns the layout.
+    fn check_preserved(old: &[u8], new: &[u8]) -> Layout {
+        let lo = scan_bytes(old).unwrap();
+        let ln = scan_bytes(new).unwrap();
+        verify_preserved(&mut Cursor::new(old), &lo, &mut Cursor::new(new), &ln).unwrap();
+        let parse = |b: &[u8]| {
+            let p = img_parts::png::Png::from_bytes(b.to_vec().into()).expect("img-parts parses");
+            p.chunks()
+                .iter()
+                .filter(|c| !is_xmp_chunk(c))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(parse(old), parse(new));
+        ln
+    }
+
+    fn packet_of_new(new: &[u8]) -> Vec<u8> {
+        let p = img_parts::png::Png::from_bytes(new.to_vec().into()).unwrap();
+        let xmp: Vec<_> = p.chunks().iter().filter(|c| is_xmp_chunk(c)).collect();
+        assert_eq!(xmp.len(), 1);
+        let c = xmp[0].contents();
+        assert_eq!(&c[..ITXT_HEADER_LEN], b"XML:com.adobe.xmp\0\0\0\0\0");
+        c[ITXT_HEADER_LEN..].to_vec()
+    }
+
+    #[test]
+    fn scan_classifies_chunks() {
+        let iptc = b"\nIPTC\n      10\n1c0205000448656c6c6f\n";
+        let file = png(&[
+            ihdr(640, 480),
+            chunk(b"iCCP", b"sRGB\0\0\x78\x9c"),
+            chunk(b"eXIf", b"MM\0\x2a\0\0\0\x08\0\0"),
+            itxt(XMP_KEYWORD, false, b"<x:xmpmeta/>"),
+            text(b"Comment", b"hello"),
+            ztxt(IPTC_KEYWORD, iptc),
+            chunk(b"caBX", b"jumb"),
+            idat(100, 1),
+            idat(50, 2),
+            chunk(b"tIME", &[7, 0xE9, 1, 1, 0, 0, 0]),
+            iend(),
+        ]);
+        let l = scan_bytes(&file).unwrap();
+        use BlockKind::*;
+        assert_eq!(
+            kinds(&l),
+            [
+                Other,
+                Other,
+                Icc,
+                Exif,
+                Xmp,
+                Other,
+                RawIptcProfile,
+                C2pa,
+                ImageData,
+                ImageData,
+                Other,
+                Other
+            ]
+        );
+        assert_eq!(l.dimensions, Some((640, 480)));
+        assert_eq!(l.xmp(), Some(&b"<x:xmpmeta/>"[..]));
+        assert_eq!(
+            l.blocks_of(RawIptcProfile)
+                .next()
+                .unwrap()
+                .payload
+                .as_deref(),
+            Some(&iptc[..])
+        );
+        assert_eq!(
+            l.blocks_of(Exif).next().unwrap().payload.as_deref(),
+            Some(&b"MM\0\x2a\0\0\0\x08\0\0"[..])
+        );
+        for b in &l.blocks {
+            let loaded = matches!(b.kind, Xmp | Exif | RawIptcProfile);
+            assert_eq!(b.payload.is_some(), loaded, "{:?}", b.kind);
+        }
+        let mut at = 0;
+        for b in &l.blocks {
+            assert_eq!(b.range.start, at);
+            at = b.range.end;
+        }
+        assert_eq!(at, file.len() as u64);
+    }
+
+    #[test]
+    fn text_variants_are_decoded() {
+        let packet = b"<x:xmpmeta>compressed</x:xmpmeta>";
+        let file = png(&[
+            ihdr(1, 1),
+            itxt(XMP_KEYWORD, true, packet),
+            text(IPTC_KEYWORD, b"plain iptc"),
+            itxt(IPTC_KEYWORD, true, b"itxt iptc"),
+            itxt(XMP_KEYWORD, false, b"second"),
+            text(XMP_KEYWORD, b"not iTXt"),
+            idat(10, 3),
+            iend(),
+        ]);
+        let l = scan_bytes(&file).unwrap();
+        use BlockKind::*;
+        assert_eq!(
+            kinds(&l),
+            [
+                Other,
+                Other,
+                Xmp,
+                RawIptcProfile,
+                RawIptcProfile,
+                Other,
+                Other,
+                ImageData,
+                Other
+            ]
+        );
+        assert_eq!(l.xmp(), Some(&packet[..]));
+        let iptc: Vec<_> = l
+            .blocks_of(RawIptcProfile)
+            .map(|b| b.payload.clone().unwrap())
+            .collect();
+        assert_eq!(iptc, [b"plain iptc".to_vec(), b"itxt iptc".to_vec()]);
+        // Replacing a compressed packet writes an uncompressed one in place.
+        let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<new/>".to_vec())).unwrap();
+        let ln = check_preserved(&file, &out);
+        assert_eq!(ln.blocks[2].kind, Xmp);
+        assert_eq!(ln.xmp(), Some(&b"<new/>"[..]));
+    }
+
+    #[test]
+    fn replace_inserts_before_first_idat() {
+        let file = png(&[
+            ihdr(3, 2),
+            chunk(b"gAMA", &[0, 0, 0xB1, 0x8F]),
+            idat(30, 1),
+            idat(30, 2),
+            iend(),
+        ]);
+        let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<ins/>".to_vec())).unwrap();
+        let l = check_preserved(&file, &out);
+        use BlockKind::*;
+        assert_eq!(
+            kinds(&l),
+            [Other, Other, Other, Xmp, ImageData, ImageData, Other]
+        );
+        assert_eq!(packet_of_new(&out), b"<ins/>");
+        assert_eq!(l.xmp(), Some(&b"<ins/>"[..]));
+
+        // No IDAT at all: before IEND.
+        let file = png(&[ihdr(3, 2), iend()]);
+        let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<p/>".to_vec())).unwrap();
+        let l = check_preserved(&file, &out);
+        assert_eq!(kinds(&l), [Other, Other, Xmp, Other]);
+    }
+
+    #[test]
+    fn replace_keeps_position_before_and_after_idat() {
+        for before in [true, false] {
+            let mut chunks = vec![ihdr(5, 5), idat(40, 9), iend()];
+            let at = if before { 1 } else { 2 };
+            chunks.insert(at, itxt(XMP_KEYWORD, false, b"old"));
+            let file = png(&chunks);
+            let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<replaced/>".to_vec())).unwrap();
+            let l = check_preserved(&file, &out);
+            assert_eq!(l.blocks[at + 1].kind, BlockKind::Xmp);
+            assert_eq!(l.xmp(), Some(&b"<replaced/>"[..]));
+            assert_eq!(packet_of_new(&out), b"<replaced/>");
+        }
+    }
+
+    #[test]
+    fn remove_and_trailing_bytes() {
+        let mut file = png(&[
+            ihdr(5, 5),
+            idat(40, 9),
+            itxt(XMP_KEYWORD, false, b"old"),
+            iend(),
+        ]);
+        file.extend_from_slice(b"trailing junk");
+        let l = scan_bytes(&file).unwrap();
+        assert_eq!(l.blocks.last().unwrap().kind, BlockKind::Other);
+        assert_eq!(
+            l.blocks.last().unwrap().range.end - l.blocks.last().unwrap().range.start,
+            13
+        );
+        let out = rewrite_bytes(&file, &XmpEdit::Remove).unwrap();
+        let ln = scan_bytes(&out).unwrap();
+        verify_preserved(&mut Cursor::new(&file), &l, &mut Cursor::new(&out), &ln).unwrap();
+        assert!(!ln.has(BlockKind::Xmp));
+        assert!(out.ends_with(b"trailing junk"));
+        assert_eq!(rewrite_bytes(&out, &XmpEdit::Remove).unwrap(), out);
+    }
+
+    #[test]
+    fn errors() {
+        let good = png(&[ihdr(2, 2), idat(10, 1), iend()]);
+        assert!(matches!(scan_bytes(b""), Err(ContainerError::Empty)));
+        assert!(matches!(
+            scan_bytes(b"\x89PN"),
+            Err(ContainerError::Truncated(_))
+        ));
+        assert!(matches!(
+            scan_bytes(b"\x89PNx\r\n\x1a\n"),
+            Err(ContainerError::Malformed { .. })
+        ));
+        // Missing IEND.
+        let no_iend = &good[..good.len() - 12];
+        assert!(matches!(
+            scan_bytes(no_iend),
+            Err(ContainerError::Truncated(_))
+        ));
+        // Length over 2^31 - 1.
+        let mut huge = good.clone();
+        huge[33..37].copy_from_slice(&0x8000_0000u32.to_be_bytes());
+        assert!(matches!(
+            scan_bytes(&huge),
+            Err(ContainerError::Malformed { .. })
+        ));
+        // Length past end of file.
+        let mut long = good.clone();
+        long[33..37].copy_from_slice(&0x1000_0000u32.to_be_bytes());
+        assert!(matches!(
+            scan_bytes(&long),
+            Err(ContainerError::Truncated(_))
+        ));
+        // IHDR not first; IHDR with zero width.
+        let bad_order = png(&[idat(10, 1), ihdr(2, 2), iend()]);
+        assert!(matches!(
+            scan_bytes(&bad_order),
+            Err(ContainerError::Malformed { .. })
+        ));
+        let zero = png(&[ihdr(0, 2), iend()]);
+        assert!(matches!(
+            scan_bytes(&zero),
+            Err(ContainerError::Malformed { .. })
+        ));
+        // Bad CRC on the XMP chunk is Malformed; on IDAT it is not checked.
+        let mut x = itxt(XMP_KEYWORD, false, b"<x/>");
+        let n = x.len();
+        x[n - 1] ^= 1;
+        let bad_crc = png(&[ihdr(2, 2), x, idat(10, 1), iend()]);
+        assert!(matches!(
+            scan_bytes(&bad_crc),
+            Err(ContainerError::Malformed { .. })
+        ));
+        let mut d = idat(10, 1);
+        let n = d.len();
+        d[n - 1] ^= 1;
+        assert!(scan_bytes(&png(&[ihdr(2, 2), d, iend()])).is_ok());
+        // Compressed XMP that does not inflate.
+        let mut bad_z = XMP_KEYWORD.to_vec();
+        bad_z.extend_from_slice(b"\0\x01\0\0\0not zlib");
+        let f = png(&[ihdr(2, 2), chunk(b"iTXt", &bad_z), iend()]);
+        assert!(matches!(
+            scan_bytes(&f),
+            Err(ContainerError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn inflation_is_bounded() {
+        let bomb = vec![0u8; MAX_INFLATED as usize + 1];
+        let f = png(&[ihdr(2, 2), itxt(XMP_KEYWORD, true, &bomb), iend()]);
+        assert!(f.len() < 200_000);
+        assert!(matches!(
+            scan_bytes(&f),
+            Err(ContainerError::Unsupported(_))
+        ));
+    }
+
+    struct Counting<R> {
+        inner: R,
+        read: u64,
+    }
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n as u64;
+            Ok(n)
+        }
+    }
+    impl<R: Seek> Seek for Counting<R> {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+
+    #[test]
+    fn scan_does_not_read_image_data() {
+        let mut chunks = vec![ihdr(1000, 1000), itxt(XMP_KEYWORD, false, b"<x/>")];
+        chunks.push(idat(1 << 20, 5));
+        for i in 0..64 {
+            chunks.push(idat(8 * 1024, i));
+        }
+        chunks.push(iend());
+        let file = png(&chunks);
+        let mut r = Counting {
+            inner: Cursor::new(&file),
+            read: 0,
+        };
+        let l = scan(&mut r).unwrap();
+        assert_eq!(l.xmp(), Some(&b"<x/>"[..]));
+        assert_eq!(l.blocks_of(BlockKind::ImageData).count(), 65);
+        assert!(r.read < 64 * 1024, "read {} bytes", r.read);
+    }
+
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// Whatever scan accepts, rewrite must handle and its output must scan.
+    fn exercise(bytes: &[u8]) -> bool {
+        let Ok(layout) = scan_bytes(bytes) else {
+            return false;
+        };
+        for edit in [XmpEdit::Replace(b"<fuzz/>".to_vec()), XmpEdit::Remove] {
+            let mut out = Vec::new();
+            rewrite(&mut Cursor::new(bytes), &layout, &edit, &mut out).unwrap();
+            let ln = scan_bytes(&out).unwrap();
+            verify_preserved(
+                &mut Cursor::new(bytes),
+                &layout,
+                &mut Cursor::new(&out),
+                &ln,
+            )
+            .unwrap();
+        }
+        true
+    }
+
+    #[test]
+    fn truncations_and_corruptions_never_panic() {
+        let file = png(&[
+            ihdr(16, 16),
+            chunk(b"eXIf", b"MM\0\x2a\0\0\0\x08\0\0"),
+            itxt(XMP_KEYWORD, true, b"<x:xmpmeta>packet</x:xmpmeta>"),
+            ztxt(IPTC_KEYWORD, b"\nIPTC\n 2\nabcd\n"),
+            text(b"Title", b"t"),
+            idat(64, 4),
+            iend(),
+        ]);
+        for n in 0..file.len() {
+            assert!(!exercise(&file[..n]), "prefix of {n} bytes accepted");
+        }
+        assert!(exercise(&file));
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut accepted = 0;
+        for _ in 0..400 {
+            let mut f = file.clone();
+            let flips = 1 + xorshift(&mut state) % 4;
+            for _ in 0..flips {
+                let at = (xorshift(&mut state) % f.len() as u64) as usize;
+                f[at] = xorshift(&mut state) as u8;
+            }
+            accepted += exercise(&f) as usize;
+        }
+        assert!(accepted > 0);
+        let mut state = 11u64;
+        for len in [1usize, 8, 9, 33, 1000] {
+            let garbage: Vec<u8> = (0..len).map(|_| xorshift(&mut state) as u8).collect();
+            assert!(scan_bytes(&garbage).is_err());
+        }
+        // A valid signature followed by garbage.
+        let mut g = SIGNATURE.to_vec();
+        g.extend((0..500).map(|_| xorshift(&mut state) as u8));
+        assert!(scan_bytes(&g).is_err());
+    }
+}

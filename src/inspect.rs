@@ -1,0 +1,195 @@
+//! Reading a file's signals: from the container's metadata blocks to the
+//! statements each signal-bearing field makes, the combined decision per
+//! category, and the credit.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek};
+
+use serde::Serialize;
+
+use crate::container::{self, BlockKind, Format, Layout};
+use crate::mapping::{constraints, datamining::DataMining, exif, xmp};
+use crate::signal::{self, Decision, Statement};
+
+/// A place in a file that can carry a signal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Place {
+    /// `ccsig:expression`, ccsig's own field.
+    CcsigExpression,
+    /// `plus:OtherConstraints`, one language alternative.
+    OtherConstraints { lang: String },
+    /// `plus:DataMining`, read through the reverse mapping.
+    DataMining,
+}
+
+impl Place {
+    /// The field's name as people and ExifTool know it.
+    pub fn field(&self) -> String {
+        match self {
+            Place::CcsigExpression => "XMP ccsig:expression".into(),
+            Place::OtherConstraints { lang } if lang.is_empty() || lang == "x-default" => {
+                "XMP plus:OtherConstraints".into()
+            }
+            Place::OtherConstraints { lang } => format!("XMP plus:OtherConstraints[{lang}]"),
+            Place::DataMining => "XMP plus:DataMining".into(),
+        }
+    }
+}
+
+/// One signal-bearing field and the statement it makes.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub place: Place,
+    /// The value as stored in the file.
+    pub stored: String,
+    /// The expression the field stands for (for DataMining, the derived one).
+    pub expression: String,
+    pub statement: Statement,
+}
+
+/// Who is to be credited, and which field said so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Credit {
+    pub name: Option<String>,
+    pub name_from: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A field that exists but could not be read as a signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unparsable {
+    pub field: String,
+    pub stored: String,
+    pub reason: String,
+}
+
+/// Everything ccsig reads from one file.
+#[derive(Debug, Clone)]
+pub struct FileSignals {
+    pub format: Format,
+    pub dimensions: Option<(u32, u32)>,
+    /// The XMP fields as stored; `None` when the file has no XMP packet.
+    pub xmp: Option<xmp::XmpFields>,
+    /// The XMP packet exists but does not parse.
+    pub xmp_error: Option<String>,
+    pub exif_artist: Option<String>,
+    pub sources: Vec<Source>,
+    pub unparsable: Vec<Unparsable>,
+    /// Combined decision per current category label (most restrictive wins).
+    pub decisions: BTreeMap<String, Decision>,
+    pub credit: Credit,
+    pub has_c2pa: bool,
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Container(#[from] container::ContainerError),
+    #[error("cannot open: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Reads the signals of a file held in any seekable reader.
+pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
+    let layout = container::scan(reader)?;
+    let signals = from_layout(&layout);
+    Ok((layout, signals))
+}
+
+/// Reads the signals of a file held in memory.
+pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
+    read(&mut std::io::Cursor::new(bytes)).map(|(_, s)| s)
+}
+
+/// Interprets the metadata blocks of a scanned file.
+pub fn from_layout(layout: &Layout) -> FileSignals {
+    let (xmp_fields, xmp_error) = match layout.xmp().map(xmp::read_fields) {
+        None => (None, None),
+        Some(Ok(f)) => (Some(f), None),
+        Some(Err(e)) => (None, Some(e.to_string())),
+    };
+    let exif_artist = layout
+        .blocks_of(BlockKind::Exif)
+        .find_map(|b| b.payload.as_deref().and_then(exif::artist));
+    let (sources, unparsable) = xmp_fields.as_ref().map(sources_of).unwrap_or_default();
+    let decisions = combine(&sources);
+    let credit = credit_of(xmp_fields.as_ref(), exif_artist.as_deref());
+    FileSignals {
+        format: layout.format,
+        dimensions: layout.dimensions,
+        xmp: xmp_fields,
+        xmp_error,
+        exif_artist,
+        sources,
+        unparsable,
+        decisions,
+        credit,
+        has_c2pa: layout.has(BlockKind::C2pa),
+    }
+}
+
+fn source(place: Place, stored: &str, expression: &str) -> Source {
+    Source {
+        place,
+        stored: stored.to_string(),
+        expression: expression.to_string(),
+        statement: signal::parse(expression),
+    }
+}
+
+fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Unparsable>) {
+    let mut sources = Vec::new();
+    let mut unparsable = Vec::new();
+    if let Some(expr) = &fields.expression {
+        sources.push(source(Place::CcsigExpression, expr, expr));
+    }
+    for (lang, text) in &fields.other_constraints {
+        if let Some(expr) = constraints::find_expression(text) {
+            let place = Place::OtherConstraints { lang: lang.clone() };
+            sources.push(source(place, text, &expr));
+        }
+    }
+    if let Some(stored) = &fields.data_mining {
+        match DataMining::parse(stored) {
+            Some(dm) => {
+                let parsed_elsewhere = sources.iter().any(|s| s.statement.parsed);
+                if let Some(expr) = dm.derived_expression(parsed_elsewhere) {
+                    sources.push(source(Place::DataMining, stored, expr));
+                }
+            }
+            None => unparsable.push(Unparsable {
+                field: Place::DataMining.field(),
+                stored: stored.clone(),
+                reason: "not a value of the PLUS data-mining vocabulary".into(),
+            }),
+        }
+    }
+    (sources, unparsable)
+}
+
+fn combine(sources: &[Source]) -> BTreeMap<String, Decision> {
+    let statements: Vec<&Statement> = sources.iter().map(|s| &s.statement).collect();
+    signal::vocabulary::current_labels()
+        .map(|label| (label.to_string(), signal::combine(&statements, label)))
+        .collect()
+}
+
+fn credit_of(fields: Option<&xmp::XmpFields>, exif_artist: Option<&str>) -> Credit {
+    let mut candidates: Vec<(&str, Option<&str>)> = Vec::new();
+    if let Some(f) = fields {
+        candidates.push(("XMP ccsig:creditName", f.credit_name.as_deref()));
+        candidates.push(("XMP cc:attributionName", f.attribution_name.as_deref()));
+        candidates.push(("XMP dc:creator", f.creator.as_deref()));
+    }
+    candidates.push(("EXIF Artist", exif_artist));
+    let found = candidates
+        .into_iter()
+        .find_map(|(from, name)| name.map(|n| (from, n)));
+    Credit {
+        name: found.map(|(_, n)| n.to_string()),
+        name_from: found.map(|(from, _)| from.to_string()),
+        url: fields.and_then(|f| f.credit_url.clone().or_else(|| f.attribution_url.clone())),
+    }
+}

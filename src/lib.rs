@@ -1,0 +1,53 @@
+//! ccsig writes, reads and audits Creative Commons CC signals (AI-use
+//! preferences) in the XMP metadata of JPEG, PNG and WebP files, without
+//! re-encoding them.
+//!
+//! Data flows one way: path or bytes -> [`container`] (blocks) ->
+//! [`mapping`] (metadata fields) -> [`signal`] (statements and decisions) ->
+//! [`audit`] (findings) -> [`report`]. The command-line tool is a thin layer
+//! over this library; pipelines use it directly:
+//!
+//! ```no_run
+//! let signals = ccsig::read_path("photo.jpg".as_ref()).unwrap();
+//! match &signals.decisions["train-ai"] {
+//!     ccsig::signal::Decision::Allowed => println!("may train"),
+//!     ccsig::signal::Decision::AllowedIf(terms) => println!("may train under {terms:?}"),
+//!     _ => println!("may not train, or unknown"),
+//! }
+//! ```
+
+pub mod audit;
+pub mod batch;
+pub mod container;
+pub mod inspect;
+pub mod mapping;
+pub mod report;
+pub mod signal;
+pub mod tagging;
+
+use std::path::Path;
+
+pub use audit::{Finding, FindingKind};
+pub use inspect::{FileSignals, ReadError};
+pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, WriteOptions};
+
+/// Reads the signals of the image file at `path` (metadata only: image
+/// data is skipped, not read).
+pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
+    let mut file = std::fs::File::open(path)?;
+    inspect::read(&mut file).map(|(_, signals)| signals)
+}
+
+/// Reads the signals of an image file held in memory.
+pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
+    inspect::read_bytes(bytes)
+}
+
+/// Reads and audits one file; an unreadable file yields one `unreadable`
+/// finding rather than an error, so a batch can go on.
+pub fn check_path(path: &Path, expect: Option<&signal::Statement>) -> Vec<Finding> {
+    match read_path(path) {
+        Ok(signals) => audit::check(&signals, expect),
+        Err(e) => vec![audit::unreadable(&e.to_string())],
+    }
+}

@@ -1,0 +1,82 @@
+//! `plus:OtherConstraints`: the human-readable terms that
+//! `DMI-PROHIBITED-SEECONSTRAINT` points to. ccsig writes a sentence and the
+//! expression after a `Content-Usage:` marker, and recognises an expression
+//! in text written by people or other tools.
+
+use crate::signal::{self, Statement};
+
+/// Marker that introduces a machine-readable expression inside free text.
+/// Named after the HTTP header that carries the same expressions.
+pub const MARKER: &str = "Content-Usage:";
+
+/// The `x-default` text ccsig writes for an expression.
+pub fn text_for(statement: &Statement, expression: &str) -> String {
+    let sentence = signal::explain::sentence(statement);
+    if sentence.is_empty() {
+        format!("{MARKER} {expression}")
+    } else {
+        format!("{sentence} {MARKER} {expression}")
+    }
+}
+
+/// Finds an expression in a constraints text: the rest of the line after
+/// the marker, or the whole text when it parses as a dictionary with at
+/// least one label that some draft defines. Prose gives `None`.
+pub fn find_expression(text: &str) -> Option<String> {
+    if let Some(at) = text.find(MARKER) {
+        let rest = &text[at + MARKER.len()..];
+        let line = rest.lines().next().unwrap_or("").trim();
+        return Some(line.to_string());
+    }
+    let whole = text.trim();
+    if whole.is_empty() {
+        return None;
+    }
+    let statement = signal::parse(whole);
+    let speaks_vocabulary = statement.parsed
+        && statement
+            .members
+            .iter()
+            .any(|m| signal::vocabulary::lookup(&m.label).is_some());
+    speaks_vocabulary.then(|| whole.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_text_yields_the_expression_even_when_it_does_not_parse() {
+        assert_eq!(
+            find_expression("Credit me. Content-Usage: train-ai=n;exceptions=cc-cr\nmore"),
+            Some("train-ai=n;exceptions=cc-cr".into())
+        );
+        assert_eq!(
+            find_expression("Content-Usage: Train-AI=n"),
+            Some("Train-AI=n".into())
+        );
+    }
+
+    #[test]
+    fn bare_expressions_are_recognised_and_prose_is_not() {
+        assert_eq!(
+            find_expression(" train-ai=n, search=y "),
+            Some("train-ai=n, search=y".into())
+        );
+        assert_eq!(find_expression("No use without permission."), None);
+        assert_eq!(find_expression("foo=bar"), None, "no vocabulary label");
+        assert_eq!(find_expression(""), None);
+    }
+
+    #[test]
+    fn written_text_round_trips() {
+        let expr = "train-ai=n;exceptions=cc-cr-op";
+        let text = text_for(&signal::parse(expr), expr);
+        assert!(text.ends_with("Content-Usage: train-ai=n;exceptions=cc-cr-op"));
+        assert!(
+            text.len() > MARKER.len() + expr.len() + 10,
+            "has a sentence: {text}"
+        );
+        assert_eq!(find_expression(&text), Some(expr.to_string()));
+    }
+}

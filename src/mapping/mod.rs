@@ -1,0 +1,39 @@
+//! The metadata mapping: which metadata fields carry a CC signal, how a
+//! signal is written into them and how they are read back as statements.
+//! `docs/mapping.md` is the contract this module implements.
+//!
+//! This layer knows metadata fields (XMP properties, EXIF tags), not file
+//! containers: it takes packets and blocks as bytes and gives back packets
+//! and field values.
+
+pub mod constraints;
+pub mod datamining;
+pub mod exif;
+pub mod xmp;
+
+use crate::signal::SignalCode;
+
+/// Version of the mapping that ccsig writes (also in the namespace URI).
+pub const MAPPING_VERSION: &str = "1.0";
+
+/// What `apply` asks to be written into a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// The exact expression, already validated as fit to write.
+    pub expression: String,
+    /// The CC signal the expression grants as an exception, if any.
+    pub signal: Option<SignalCode>,
+    pub credit_name: Option<String>,
+    pub credit_url: Option<String>,
+}
+
+/// Why metadata could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("XMP packet does not parse: {0}")]
+    XmpParse(String),
+    #[error("XMP packet is not valid UTF-8")]
+    XmpEncoding,
+    #[error("XMP toolkit error: {0}")]
+    XmpToolkit(String),
+}

@@ -1,0 +1,113 @@
+//! CSV: one row per file (`read`), per finding (`check`) or per write
+//! (`apply`, `remove`), with a header row. Columns are only ever appended.
+
+use std::io::{self, Write};
+
+use super::{ChangeRecord, FileRecord, FindingRecord, SCHEMA};
+
+fn row<W: Write>(out: &mut W, fields: &[String]) -> io::Result<()> {
+    let mut w = ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(&mut *out);
+    w.write_record(fields).map_err(io::Error::other)?;
+    w.flush()
+}
+
+fn strings(fields: &[&str]) -> Vec<String> {
+    fields.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<()> {
+    let labels: Vec<String> = crate::signal::vocabulary::current_labels()
+        .map(String::from)
+        .collect();
+    if header {
+        let mut h = strings(&["schema", "path", "format", "status", "error"]);
+        h.extend(labels.iter().cloned());
+        h.extend(strings(&[
+            "expressions",
+            "credit_name",
+            "credit_name_from",
+            "credit_url",
+            "c2pa",
+            "findings",
+        ]));
+        row(out, &h)?;
+    }
+    let mut f = vec![
+        SCHEMA.to_string(),
+        r.path.clone(),
+        r.format.unwrap_or("").to_string(),
+        r.status.to_string(),
+        r.error.clone().unwrap_or_default(),
+    ];
+    for label in &labels {
+        f.push(
+            r.decisions
+                .get(label)
+                .map(|d| d.short())
+                .unwrap_or_default(),
+        );
+    }
+    let credit = r.credit.clone().unwrap_or(crate::inspect::Credit {
+        name: None,
+        name_from: None,
+        url: None,
+    });
+    f.push(
+        r.sources
+            .iter()
+            .map(|s| format!("{}: {}", s.field, s.expression))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    f.push(credit.name.unwrap_or_default());
+    f.push(credit.name_from.unwrap_or_default());
+    f.push(credit.url.unwrap_or_default());
+    f.push(r.c2pa.to_string());
+    f.push(r.findings.len().to_string());
+    row(out, &f)
+}
+
+pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Result<()> {
+    if header {
+        row(
+            out,
+            &strings(&["schema", "path", "kind", "severity", "fields", "message"]),
+        )?;
+    }
+    row(
+        out,
+        &[
+            SCHEMA.to_string(),
+            r.path.to_string(),
+            r.finding.kind.name().to_string(),
+            r.finding.severity.as_str().to_string(),
+            r.finding.fields.join("; "),
+            r.finding.message.clone(),
+        ],
+    )
+}
+
+pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, header: bool) -> io::Result<()> {
+    if header {
+        row(
+            out,
+            &strings(&["schema", "path", "status", "error", "notes"]),
+        )?;
+    }
+    row(
+        out,
+        &[
+            SCHEMA.to_string(),
+            r.path.clone(),
+            r.status.clone(),
+            r.error.clone().unwrap_or_default(),
+            r.notes
+                .iter()
+                .map(|n| n.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ],
+    )
+}

@@ -1,0 +1,103 @@
+//! The table people read in a terminal: compiler-style lines for findings,
+//! an indented block per file for `read`.
+
+use std::io::{self, Write};
+
+use super::{ChangeRecord, FileRecord, FindingRecord};
+use crate::signal::Severity;
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn severity_label(s: Severity, color: bool) -> String {
+    match s {
+        Severity::Error => paint("error", "1;31", color),
+        Severity::Warning => paint("warning", "1;33", color),
+        Severity::Info => paint("info", "1;36", color),
+    }
+}
+
+pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {}[{}]: {}",
+        r.path,
+        severity_label(r.finding.severity, color),
+        r.finding.kind.name(),
+        r.finding.message
+    )
+}
+
+pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()> {
+    let format = r.format.map(|f| f.to_uppercase()).unwrap_or_default();
+    writeln!(out, "{}  {}", paint(&r.path, "1", color), format)?;
+    if let Some(e) = &r.error {
+        writeln!(out, "  {}: {e}", severity_label(Severity::Error, color))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for (label, d) in &r.decisions {
+        writeln!(out, "  {label:<10} {}", d.short())?;
+    }
+    if r.sources.is_empty() {
+        writeln!(out, "  no signal in any field")?;
+    }
+    let width = r.sources.iter().map(|s| s.field.len()).max().unwrap_or(0);
+    for s in &r.sources {
+        let shown = if s.stored == s.expression {
+            s.expression.clone()
+        } else {
+            format!("{}  (stored: {})", s.expression, s.stored)
+        };
+        writeln!(out, "    {:<width$}  {shown}", s.field)?;
+    }
+    if let Some(c) = &r.credit {
+        match (&c.name, &c.name_from) {
+            (Some(n), Some(from)) => writeln!(out, "  credit     {n} (from {from})")?,
+            _ => writeln!(out, "  credit     no name")?,
+        }
+        if let Some(u) = &c.url {
+            writeln!(out, "  credit url {u}")?;
+        }
+    }
+    if r.c2pa {
+        writeln!(out, "  signed     C2PA Content Credentials present")?;
+    }
+    for f in &r.findings {
+        writeln!(
+            out,
+            "  {}[{}]: {}",
+            severity_label(f.severity, color),
+            f.kind.name(),
+            f.message
+        )?;
+    }
+    writeln!(out)
+}
+
+pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, color: bool) -> io::Result<()> {
+    let status = match r.status.as_str() {
+        "written" => paint("written", "32", color),
+        "would_write" => paint("would write", "33", color),
+        "unchanged" => "unchanged".to_string(),
+        _ => paint("error", "1;31", color),
+    };
+    match &r.error {
+        Some(e) => writeln!(out, "{}: {status}: {e}", r.path)?,
+        None => writeln!(out, "{}: {status}", r.path)?,
+    }
+    for n in &r.notes {
+        writeln!(
+            out,
+            "  {}: {}",
+            severity_label(n.severity, color),
+            n.message
+        )?;
+    }
+    Ok(())
+}

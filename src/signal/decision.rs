@@ -1,0 +1,273 @@
+//! What a reader may do in one usage category, and how several statements
+//! about the same asset combine.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::expression::Statement;
+use super::vocabulary::SignalCode;
+
+/// The outcome for one usage category.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "decision", content = "signals", rename_all = "snake_case")]
+pub enum Decision {
+    /// Stated `y`.
+    Allowed,
+    /// Stated `n` with no (valid) exception.
+    Disallowed,
+    /// Stated `n`, except for whoever meets the terms of one of these signals.
+    /// Never empty; sorted and without repeats when built by this crate.
+    AllowedIf(Vec<SignalCode>),
+    /// Nothing usable was stated.
+    Unknown,
+}
+
+impl Decision {
+    /// A "no" qualified by exceptions; normalises so that equal sets compare equal
+    /// and an empty set is a plain `Disallowed`.
+    pub fn disallowed_except(mut signals: Vec<SignalCode>) -> Decision {
+        signals.sort_unstable();
+        signals.dedup();
+        if signals.is_empty() {
+            Decision::Disallowed
+        } else {
+            Decision::AllowedIf(signals)
+        }
+    }
+
+    /// The statement behind it said `n` (with or without exceptions).
+    pub fn is_disallow(&self) -> bool {
+        matches!(self, Decision::Disallowed | Decision::AllowedIf(_))
+    }
+
+    /// The signals whose terms lift the "no"; empty unless `AllowedIf`.
+    pub fn signals(&self) -> &[SignalCode] {
+        match self {
+            Decision::AllowedIf(s) => s,
+            _ => &[],
+        }
+    }
+
+    /// `"allowed"`, `"disallowed"`, `"allowed_if"` or `"unknown"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::Disallowed => "disallowed",
+            Decision::AllowedIf(_) => "allowed_if",
+            Decision::Unknown => "unknown",
+        }
+    }
+
+    /// Whether a user who meets the terms of `met` may proceed; `None` when
+    /// nothing is known, because that policy belongs to the caller.
+    pub fn permits(&self, met: &[SignalCode]) -> Option<bool> {
+        match self {
+            Decision::Allowed => Some(true),
+            Decision::Disallowed => Some(false),
+            Decision::AllowedIf(s) => Some(s.iter().any(|c| met.contains(c))),
+            Decision::Unknown => None,
+        }
+    }
+
+    /// Most restrictive wins: any "no" makes the result a "no", whose
+    /// exceptions are only those every "no" grants (so a "no" without
+    /// exceptions beats one with); else any "yes" gives `Allowed`; else `Unknown`.
+    pub fn combine_all<'a>(decisions: impl IntoIterator<Item = &'a Decision>) -> Decision {
+        let mut common: Option<Vec<SignalCode>> = None;
+        let mut any_allowed = false;
+        for decision in decisions {
+            match decision {
+                Decision::Allowed => any_allowed = true,
+                Decision::Unknown => {}
+                Decision::Disallowed | Decision::AllowedIf(_) => {
+                    let granted = decision.signals();
+                    common = Some(match common {
+                        None => granted.to_vec(),
+                        Some(prev) => prev.into_iter().filter(|c| granted.contains(c)).collect(),
+                    });
+                }
+            }
+        }
+        match common {
+            Some(signals) => Decision::disallowed_except(signals),
+            None if any_allowed => Decision::Allowed,
+            None => Decision::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::AllowedIf(signals) => {
+                let codes: Vec<_> = signals.iter().map(|s| s.code()).collect();
+                write!(f, "allowed if {}", codes.join(" or "))
+            }
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+/// Combines what several statements about one asset say about `label`
+/// (see [`Decision::combine_all`]).
+pub fn combine(statements: &[&Statement], label: &str) -> Decision {
+    let decisions: Vec<Decision> = statements.iter().map(|s| s.preference(label)).collect();
+    Decision::combine_all(decisions.iter())
+}
+
+/// The different decisions the statements reach for `label`, in first-seen
+/// order, so a linter can say who says what.
+pub fn distinct_decisions(statements: &[&Statement], label: &str) -> Vec<Decision> {
+    let mut out: Vec<Decision> = Vec::new();
+    for s in statements {
+        let d = s.preference(label);
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The statements state different things about `label`. A statement that
+/// says nothing (`Unknown`) is silent, not in disagreement.
+pub fn disagree(statements: &[&Statement], label: &str) -> bool {
+    distinct_decisions(statements, label)
+        .iter()
+        .filter(|d| **d != Decision::Unknown)
+        .count()
+        > 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::expression::parse;
+    use SignalCode::*;
+
+    fn combined(texts: &[&str], label: &str) -> Decision {
+        let statements: Vec<Statement> = texts.iter().map(|t| parse(t)).collect();
+        let refs: Vec<&Statement> = statements.iter().collect();
+        combine(&refs, label)
+    }
+
+    #[test]
+    fn disallow_beats_allow() {
+        assert_eq!(
+            combined(&["train-ai=y", "train-ai=n"], "train-ai"),
+            Decision::Disallowed
+        );
+        assert_eq!(
+            combined(&["train-ai=n", "train-ai=y"], "train-ai"),
+            Decision::Disallowed
+        );
+    }
+
+    #[test]
+    fn disallow_without_exception_beats_disallow_with() {
+        assert_eq!(
+            combined(&["train-ai=n;exceptions=cc-cr", "train-ai=n"], "train-ai"),
+            Decision::Disallowed
+        );
+    }
+
+    #[test]
+    fn exceptions_intersect() {
+        assert_eq!(
+            combined(
+                &["train-ai=n;exceptions=cc-cr", "train-ai=n;exceptions=cc-cr"],
+                "train-ai"
+            ),
+            Decision::AllowedIf(vec![Cr])
+        );
+        assert_eq!(
+            combined(
+                &[
+                    "train-ai=n;exceptions=cc-cr",
+                    "train-ai=n;exceptions=cc-cr-op"
+                ],
+                "train-ai"
+            ),
+            Decision::Disallowed
+        );
+        // Sets larger than one only arise from direct use of the API.
+        let a = Decision::disallowed_except(vec![CrOp, Cr, CrDc]);
+        let b = Decision::disallowed_except(vec![CrDc, CrOp]);
+        assert_eq!(
+            Decision::combine_all([&a, &b]),
+            Decision::AllowedIf(vec![CrDc, CrOp])
+        );
+    }
+
+    #[test]
+    fn allow_with_unknown_is_allowed_and_allowed_if_beats_allow() {
+        assert_eq!(
+            combined(&["train-ai=y", "search=n"], "train-ai"),
+            Decision::Allowed
+        );
+        assert_eq!(
+            combined(
+                &["train-ai=y", "train-ai=n;exceptions=cc-cr-dc"],
+                "train-ai"
+            ),
+            Decision::AllowedIf(vec![CrDc])
+        );
+    }
+
+    #[test]
+    fn all_unknown_is_unknown() {
+        assert_eq!(
+            combined(&["search=y", "Bad=n", "train-ai=?1"], "train-ai"),
+            Decision::Unknown
+        );
+        assert_eq!(combined(&[], "train-ai"), Decision::Unknown);
+    }
+
+    #[test]
+    fn disagreement_ignores_silence() {
+        let texts = ["train-ai=n", "search=y", "train-ai=n"];
+        let st: Vec<_> = texts.iter().map(|t| parse(t)).collect();
+        let refs: Vec<_> = st.iter().collect();
+        assert!(!disagree(&refs, "train-ai"));
+        assert_eq!(
+            distinct_decisions(&refs, "train-ai"),
+            [Decision::Disallowed, Decision::Unknown]
+        );
+
+        let texts = ["train-ai=n;exceptions=cc-cr", "train-ai=n"];
+        let st: Vec<_> = texts.iter().map(|t| parse(t)).collect();
+        let refs: Vec<_> = st.iter().collect();
+        assert!(
+            disagree(&refs, "train-ai"),
+            "different exceptions are a disagreement"
+        );
+    }
+
+    #[test]
+    fn normalisation_and_helpers() {
+        assert_eq!(Decision::disallowed_except(vec![]), Decision::Disallowed);
+        assert_eq!(
+            Decision::disallowed_except(vec![CrOp, Cr, CrOp]),
+            Decision::AllowedIf(vec![Cr, CrOp])
+        );
+        let d = Decision::AllowedIf(vec![Cr, CrOp]);
+        assert!(d.is_disallow());
+        assert!(!Decision::Allowed.is_disallow());
+        assert_eq!(d.to_string(), "allowed if cc-cr or cc-cr-op");
+        assert_eq!(d.permits(&[CrOp]), Some(true));
+        assert_eq!(d.permits(&[CrDc]), Some(false));
+        assert_eq!(Decision::Unknown.permits(&[Cr]), None);
+        assert_eq!(Decision::Disallowed.permits(&SignalCode::ALL), Some(false));
+    }
+
+    #[test]
+    fn decision_json() {
+        let j = serde_json::to_value(Decision::AllowedIf(vec![CrOp])).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"decision": "allowed_if", "signals": ["cc-cr-op"]})
+        );
+        let j = serde_json::to_value(Decision::Disallowed).unwrap();
+        assert_eq!(j, serde_json::json!({"decision": "disallowed"}));
+    }
+}

@@ -1,0 +1,389 @@
+//! The AIPREF category labels and the CC signal codes, kept as data.
+//!
+//! The label set changed with almost every draft of draft-ietf-aipref-vocab
+//! and new categories are still being proposed, so labels live in a static
+//! table: a release adds a row, no parsing or combining logic changes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What ccsig knows about one usage-category label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LabelInfo {
+    /// The label exactly as it appears in an expression (labels are case-sensitive).
+    pub label: &'static str,
+    /// Short noun phrase for sentences ("AI training").
+    pub use_name: &'static str,
+    /// What the category covers, in plain words.
+    pub description: &'static str,
+    /// Revisions of draft-ietf-aipref-vocab that define it (1 = "-01").
+    pub drafts: &'static [u8],
+    /// Defined by the current draft.
+    pub current: bool,
+    /// For a legacy label, the current label covering most of the same use.
+    pub closest_current: Option<&'static str>,
+    /// For a legacy label with no closest current label, why there is none.
+    pub no_closest_reason: Option<&'static str>,
+}
+
+impl LabelInfo {
+    /// A label that some draft defined but the current one does not.
+    pub fn is_legacy(&self) -> bool {
+        !self.current
+    }
+
+    /// The drafts as people cite them: "-02, -03".
+    pub fn drafts_text(&self) -> String {
+        self.drafts
+            .iter()
+            .map(|d| format!("-{d:02}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The revision of draft-ietf-aipref-vocab the `current` flags describe.
+pub const CURRENT_DRAFT: u8 = 7;
+
+/// Every label any revision of draft-ietf-aipref-vocab defined, current first.
+pub static LABELS: &[LabelInfo] = &[
+    LabelInfo {
+        label: "train-ai",
+        use_name: "AI training",
+        description: "using the content to train or fine-tune AI models",
+        drafts: &[2, 3, 4, 5, 6, 7],
+        current: true,
+        closest_current: None,
+        no_closest_reason: None,
+    },
+    LabelInfo {
+        label: "search",
+        use_name: "Search",
+        description: "indexing the content so that search results can point people back to it",
+        drafts: &[1, 2, 3, 4, 5, 6, 7],
+        current: true,
+        closest_current: None,
+        no_closest_reason: None,
+    },
+    LabelInfo {
+        label: "tdm",
+        use_name: "Text and data mining",
+        description: "automated analysis of the content (text and data mining)",
+        drafts: &[1],
+        current: false,
+        closest_current: Some("train-ai"),
+        no_closest_reason: None,
+    },
+    LabelInfo {
+        label: "ai",
+        use_name: "AI training",
+        description: "using the content to train AI models (the -01 name of the category)",
+        drafts: &[1],
+        current: false,
+        closest_current: Some("train-ai"),
+        no_closest_reason: None,
+    },
+    LabelInfo {
+        label: "genai",
+        use_name: "Generative AI training",
+        description: "using the content to train AI models that generate content",
+        drafts: &[1],
+        current: false,
+        closest_current: Some("train-ai"),
+        no_closest_reason: None,
+    },
+    LabelInfo {
+        label: "inference",
+        use_name: "AI inference",
+        description: "giving the content to a deployed AI model as input when it answers",
+        drafts: &[1],
+        current: false,
+        closest_current: None,
+        no_closest_reason: Some(
+            "the current draft has no category for using content as AI input; one is only proposed",
+        ),
+    },
+    LabelInfo {
+        label: "all",
+        use_name: "All automated processing",
+        description: "every kind of automated processing of the content",
+        drafts: &[2],
+        current: false,
+        closest_current: None,
+        no_closest_reason: Some(
+            "the umbrella category was dropped; no current label covers every use",
+        ),
+    },
+    LabelInfo {
+        label: "train-genai",
+        use_name: "Generative AI training",
+        description: "using the content to train AI models that generate content",
+        drafts: &[2, 3],
+        current: false,
+        closest_current: Some("train-ai"),
+        no_closest_reason: None,
+    },
+    LabelInfo {
+        label: "ai-use",
+        use_name: "AI use",
+        description:
+            "using the content in AI systems beyond training, such as input when answering",
+        drafts: &[2],
+        current: false,
+        closest_current: None,
+        no_closest_reason: Some("the current draft has no category for AI use other than training"),
+    },
+    LabelInfo {
+        label: "bots",
+        use_name: "Automated processing",
+        description: "any automated processing of the content by bots",
+        drafts: &[3, 4],
+        current: false,
+        closest_current: None,
+        no_closest_reason: Some(
+            "the umbrella category was dropped; no current label covers every use",
+        ),
+    },
+    LabelInfo {
+        label: "ai-output",
+        use_name: "AI output",
+        description: "using the content to produce what an AI system outputs",
+        drafts: &[4],
+        current: false,
+        closest_current: None,
+        no_closest_reason: Some("the category was dropped in -05 and has no successor"),
+    },
+];
+
+/// Looks a label up, case-sensitively as the vocabulary requires.
+pub fn lookup(label: &str) -> Option<&'static LabelInfo> {
+    LABELS.iter().find(|info| info.label == label)
+}
+
+/// The labels of the current draft, the only ones ccsig writes on its own.
+pub fn current_labels() -> impl Iterator<Item = &'static str> {
+    current_label_infos().map(|info| info.label)
+}
+
+/// The vocabulary entries of the current draft's labels.
+pub fn current_label_infos() -> impl Iterator<Item = &'static LabelInfo> {
+    LABELS.iter().filter(|info| info.current)
+}
+
+/// The four CC signals, each an exception to a "no".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SignalCode {
+    /// `cc-cr`: Credit.
+    Cr,
+    /// `cc-cr-dc`: Credit + Direct Contribution.
+    CrDc,
+    /// `cc-cr-ec`: Credit + Ecosystem Contribution.
+    CrEc,
+    /// `cc-cr-op`: Credit + Open.
+    CrOp,
+}
+
+impl SignalCode {
+    /// All signals, in the order CC lists them.
+    pub const ALL: [SignalCode; 4] = [
+        SignalCode::Cr,
+        SignalCode::CrDc,
+        SignalCode::CrEc,
+        SignalCode::CrOp,
+    ];
+
+    /// The token written in expressions, e.g. `cc-cr-op`.
+    pub fn code(self) -> &'static str {
+        match self {
+            SignalCode::Cr => "cc-cr",
+            SignalCode::CrDc => "cc-cr-dc",
+            SignalCode::CrEc => "cc-cr-ec",
+            SignalCode::CrOp => "cc-cr-op",
+        }
+    }
+
+    /// The signal's name as CC gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignalCode::Cr => "Credit",
+            SignalCode::CrDc => "Credit + Direct Contribution",
+            SignalCode::CrEc => "Credit + Ecosystem Contribution",
+            SignalCode::CrOp => "Credit + Open",
+        }
+    }
+
+    /// What the AI developer owes in return for the use.
+    pub fn obligation(self) -> &'static str {
+        match self {
+            SignalCode::Cr => "the AI developer must give appropriate credit for the use.",
+            SignalCode::CrDc => {
+                "the AI developer must give credit and give money or in-kind support to the \
+                 declaring party, in proportion to the use and to the developer's means."
+            }
+            SignalCode::CrEc => {
+                "the AI developer must give credit and give money or in-kind support to the \
+                 wider commons the work comes from."
+            }
+            SignalCode::CrOp => {
+                "the AI developer must give credit and the resulting AI system must be open \
+                 (for example MOF Class I/II or OSAID)."
+            }
+        }
+    }
+}
+
+impl fmt::Display for SignalCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A token that names no CC signal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a CC signal code (expected cc-cr, cc-cr-dc, cc-cr-ec or cc-cr-op)")]
+pub struct UnknownSignalCode(pub String);
+
+impl FromStr for SignalCode {
+    type Err = UnknownSignalCode;
+
+    /// Exact match only: expression tokens are case-sensitive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SignalCode::ALL
+            .into_iter()
+            .find(|c| c.code() == s)
+            .ok_or_else(|| UnknownSignalCode(s.to_owned()))
+    }
+}
+
+impl Serialize for SignalCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for SignalCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_draft_label_is_in_the_table() {
+        let by_draft: [(u8, &[&str]); 7] = [
+            (1, &["tdm", "ai", "genai", "search", "inference"]),
+            (2, &["all", "train-ai", "train-genai", "ai-use", "search"]),
+            (3, &["bots", "train-ai", "train-genai", "search"]),
+            (4, &["bots", "train-ai", "ai-output", "search"]),
+            (5, &["train-ai", "search"]),
+            (6, &["train-ai", "search"]),
+            (7, &["train-ai", "search"]),
+        ];
+        for (draft, labels) in by_draft {
+            for label in labels {
+                let info = lookup(label).unwrap_or_else(|| panic!("{label} missing"));
+                assert!(info.drafts.contains(&draft), "{label} not in -{draft:02}");
+            }
+            // And no label claims a draft it is not in.
+            for info in LABELS.iter().filter(|i| i.drafts.contains(&draft)) {
+                assert!(
+                    labels.contains(&info.label),
+                    "{} wrongly in -{draft}",
+                    info.label
+                );
+            }
+        }
+        assert_eq!(LABELS.len(), 11);
+    }
+
+    #[test]
+    fn current_means_in_current_draft() {
+        for info in LABELS {
+            assert_eq!(
+                info.current,
+                info.drafts.contains(&CURRENT_DRAFT),
+                "{}",
+                info.label
+            );
+        }
+        let current: Vec<_> = current_labels().collect();
+        assert_eq!(current, ["train-ai", "search"]);
+        assert!(current_label_infos().all(|i| i.current));
+    }
+
+    #[test]
+    fn legacy_labels_name_their_closest_or_say_why_not() {
+        let expected = [
+            ("tdm", Some("train-ai")),
+            ("ai", Some("train-ai")),
+            ("genai", Some("train-ai")),
+            ("train-genai", Some("train-ai")),
+            ("inference", None),
+            ("all", None),
+            ("ai-use", None),
+            ("bots", None),
+            ("ai-output", None),
+        ];
+        for (label, closest) in expected {
+            let info = lookup(label).unwrap();
+            assert!(info.is_legacy());
+            assert_eq!(info.closest_current, closest, "{label}");
+            // Exactly one of "closest" and "why none" is given.
+            assert_eq!(
+                info.no_closest_reason.is_some(),
+                closest.is_none(),
+                "{label}"
+            );
+            if let Some(c) = closest {
+                assert!(lookup(c).unwrap().current);
+            }
+        }
+        for info in current_label_infos() {
+            assert!(info.closest_current.is_none() && info.no_closest_reason.is_none());
+        }
+    }
+
+    #[test]
+    fn lookup_is_case_sensitive() {
+        assert!(lookup("train-ai").is_some());
+        assert!(lookup("Train-AI").is_none());
+        assert!(lookup("TDM").is_none());
+        assert!(lookup("").is_none());
+    }
+
+    #[test]
+    fn drafts_text_is_zero_padded() {
+        assert_eq!(lookup("train-genai").unwrap().drafts_text(), "-02, -03");
+    }
+
+    #[test]
+    fn signal_codes_round_trip() {
+        for code in SignalCode::ALL {
+            assert_eq!(code.code().parse::<SignalCode>(), Ok(code));
+            assert_eq!(code.to_string(), code.code());
+            assert!(code.name().starts_with("Credit"));
+            assert!(code.obligation().contains("credit"));
+        }
+        assert_eq!(SignalCode::CrOp.code(), "cc-cr-op");
+        assert_eq!(SignalCode::CrDc.name(), "Credit + Direct Contribution");
+        assert!("CC-CR".parse::<SignalCode>().is_err());
+        assert!("cc-zz".parse::<SignalCode>().is_err());
+    }
+
+    #[test]
+    fn signal_code_serde_is_the_code_string() {
+        assert_eq!(
+            serde_json::to_string(&SignalCode::CrEc).unwrap(),
+            "\"cc-cr-ec\""
+        );
+        let back: SignalCode = serde_json::from_str("\"cc-cr\"").unwrap();
+        assert_eq!(back, SignalCode::Cr);
+        assert!(serde_json::from_str::<SignalCode>("\"credit\"").is_err());
+    }
+}

@@ -1,0 +1,164 @@
+//! Helpers shared by the integration tests: sample files in scratch
+//! folders, running the binary, external tools (ExifTool, exiv2), and an
+//! independent parser (img-parts) to check byte identity.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use img_parts::{jpeg::Jpeg, png::Png, webp::WebP, Bytes};
+
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-images")
+}
+
+pub fn sample(rel: &str) -> PathBuf {
+    samples().join(rel)
+}
+
+/// A scratch folder holding copies of the given samples (flattened names).
+pub fn scratch(rels: &[&str]) -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = rels
+        .iter()
+        .map(|rel| {
+            let to = dir.path().join(rel.replace('/', "__"));
+            std::fs::copy(sample(rel), &to).unwrap();
+            to
+        })
+        .collect();
+    (dir, paths)
+}
+
+pub fn ccsig(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args(args)
+        .output()
+        .expect("run ccsig")
+}
+
+pub fn ccsig_on(args: &[&str], paths: &[PathBuf]) -> Output {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(paths.iter().map(|p| p.display().to_string()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    ccsig(&refs)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An external tool the interop tests need. Missing locally: the test says
+/// so loudly and passes vacuously; missing in CI (CCSIG_REQUIRE_TOOLS set):
+/// the test fails.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let env_name = format!("{}", name.to_uppercase());
+    let candidate = std::env::var_os(&env_name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(name));
+    let works = Command::new(&candidate)
+        .arg(if name == "exiftool" { "-ver" } else { "--version" })
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if works {
+        return Some(candidate);
+    }
+    if std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some() {
+        panic!("{name} is required (CCSIG_REQUIRE_TOOLS is set) but was not found; set ${env_name} or put it on PATH");
+    }
+    eprintln!("\n!!!!!!!! {name} NOT FOUND: this interop test checked nothing. Install it (see .ci/run) or set ${env_name}. !!!!!!!!\n");
+    None
+}
+
+pub fn run_tool(tool: &Path, args: &[&str]) -> String {
+    let o = Command::new(tool).args(args).output().unwrap();
+    assert!(
+        o.status.success() || !o.stdout.is_empty(),
+        "{} {:?} failed: {}",
+        tool.display(),
+        args,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn is_xmp_app1(contents: &[u8]) -> bool {
+    contents.starts_with(b"http://ns.adobe.com/xap/1.0/\0")
+}
+
+fn is_xmp_itxt(contents: &[u8]) -> bool {
+    contents.starts_with(b"XML:com.adobe.xmp\0")
+}
+
+/// Every block of an image that is not ccsig's to change, as (name, exact
+/// bytes), parsed by img-parts, independently of ccsig's own walker.
+/// JPEG: every segment (the SOS segment with its entropy-coded data) but
+/// the main XMP APP1. PNG: every chunk but the XMP iTXt. WebP: every chunk
+/// but `XMP ` and the `VP8X` header.
+pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let b = Bytes::copy_from_slice(bytes);
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        let jpeg = Jpeg::from_bytes(b).expect("img-parts parses the JPEG");
+        jpeg.segments()
+            .iter()
+            .filter(|s| !(s.marker() == 0xE1 && is_xmp_app1(s.contents())))
+            .map(|s| (format!("JPEG marker {:02X}", s.marker()), s.clone().encoder().bytes().to_vec()))
+            .collect()
+    } else if bytes.starts_with(b"\x89PNG") {
+        let png = Png::from_bytes(b).expect("img-parts parses the PNG");
+        png.chunks()
+            .iter()
+            .filter(|c| !(&c.kind() == b"iTXt" && is_xmp_itxt(c.contents())))
+            .map(|c| (String::from_utf8_lossy(&c.kind()).into_owned(), c.clone().encoder().bytes().to_vec()))
+            .collect()
+    } else {
+        let webp = WebP::from_bytes(b).expect("img-parts parses the WebP");
+        webp.chunks()
+            .iter()
+            .filter(|c| &c.id() != b"XMP " && &c.id() != b"VP8X")
+            .map(|c| (String::from_utf8_lossy(&c.id()).into_owned(), c.clone().encoder().bytes().to_vec()))
+            .collect()
+    }
+}
+
+/// The main XMP packet as img-parts sees it.
+pub fn xmp_packet(bytes: &[u8]) -> Option<String> {
+    let b = Bytes::copy_from_slice(bytes);
+    let raw: Vec<u8> = if bytes.starts_with(&[0xFF, 0xD8]) {
+        let jpeg = Jpeg::from_bytes(b).ok()?;
+        let seg = jpeg
+            .segments()
+            .iter()
+            .find(|s| s.marker() == 0xE1 && is_xmp_app1(s.contents()))?;
+        seg.contents()[29..].to_vec()
+    } else if bytes.starts_with(b"\x89PNG") {
+        let png = Png::from_bytes(b).ok()?;
+        let c = png
+            .chunks()
+            .iter()
+            .find(|c| &c.kind() == b"iTXt" && is_xmp_itxt(c.contents()))?;
+        // keyword\0, compression flag, method, lang\0, translated\0, text
+        let data = c.contents();
+        let mut nul = 0;
+        let mut i = 0;
+        while nul < 3 && i < data.len() {
+            if data[i] == 0 {
+                nul += 1;
+                if nul == 1 {
+                    i += 2;
+                }
+            }
+            i += 1;
+        }
+        data[i..].to_vec()
+    } else {
+        let webp = WebP::from_bytes(b).ok()?;
+        webp.chunk_by_id(*b"XMP ")?.content().data()?.to_vec()
+    };
+    Some(String::from_utf8_lossy(&raw).into_owned())
+}
