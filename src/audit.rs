@@ -110,7 +110,7 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
     }
     for source in &signals.sources {
         for d in source.statement.diagnostics() {
-            findings.push(from_diagnostic(source, &d));
+            findings.push(from_diagnostic(source, d));
         }
     }
     conflicts_between_sources(&signals.sources, &mut findings);
@@ -165,7 +165,7 @@ fn stance(statement: &Statement, label: &str) -> Option<(Preference, Vec<signal:
 fn describe(statement: &Statement, label: &str) -> String {
     statement
         .member(label)
-        .map(|m| signal::explain::member_expression(m))
+        .map(signal::explain::member_expression)
         .unwrap_or_else(|| format!("no {label}"))
 }
 

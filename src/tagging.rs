@@ -144,12 +144,13 @@ impl FileError {
     /// Whether the problem is the file's content (rather than the system:
     /// permissions, full disk, I/O), which decides the exit code.
     pub fn is_bad_input(&self) -> bool {
-        match self {
-            FileError::Read(ReadError::Io(_)) | FileError::Write(_) => false,
-            FileError::Read(ReadError::Container(ContainerError::Io(_))) => false,
-            FileError::Container(ContainerError::Io(_)) => false,
-            _ => true,
-        }
+        !matches!(
+            self,
+            FileError::Read(ReadError::Io(_))
+                | FileError::Write(_)
+                | FileError::Read(ReadError::Container(ContainerError::Io(_)))
+                | FileError::Container(ContainerError::Io(_))
+        )
     }
 }
 

@@ -206,10 +206,10 @@ fn plural(n: usize) -> &'static str {
 
 fn signal_code(s: SignalArg) -> SignalCode {
     match s {
-        SignalArg::CcCr => SignalCode::Cr,
-        SignalArg::CcCrDc => SignalCode::CrDc,
-        SignalArg::CcCrEc => SignalCode::CrEc,
-        SignalArg::CcCrOp => SignalCode::CrOp,
+        SignalArg::Cr => SignalCode::Cr,
+        SignalArg::CrDc => SignalCode::CrDc,
+        SignalArg::CrEc => SignalCode::CrEc,
+        SignalArg::CrOp => SignalCode::CrOp,
     }
 }
 

@@ -41,13 +41,13 @@ pub enum OutputFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SignalArg {
     #[value(name = "cc-cr")]
-    CcCr,
+    Cr,
     #[value(name = "cc-cr-dc")]
-    CcCrDc,
+    CrDc,
     #[value(name = "cc-cr-ec")]
-    CcCrEc,
+    CrEc,
     #[value(name = "cc-cr-op")]
-    CcCrOp,
+    CrOp,
 }
 
 #[derive(Debug, Args)]

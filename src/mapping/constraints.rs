@@ -41,6 +41,32 @@ pub fn find_expression(text: &str) -> Option<String> {
     speaks_vocabulary.then(|| whole.to_string())
 }
 
+/// The `x-default` text to write: the lines someone else wrote are kept,
+/// earlier expression lines (ccsig's or anyone's) give way to the new one.
+pub fn merge_text(existing: Option<&str>, ours: &str) -> String {
+    let mut lines: Vec<&str> = existing
+        .unwrap_or("")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.contains(MARKER))
+        .collect();
+    lines.push(ours);
+    lines.join("\n")
+}
+
+/// Whether a constraints text holds exactly the line ccsig wrote.
+pub fn holds_line(existing: &str, ours: &str) -> bool {
+    existing.lines().any(|l| l.trim() == ours)
+}
+
+/// The text without ccsig's line; `None` when nothing else is left.
+pub fn without_line(existing: &str, ours: &str) -> Option<String> {
+    let kept: Vec<&str> = existing
+        .lines()
+        .filter(|l| l.trim() != ours && !l.trim().is_empty())
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +92,20 @@ mod tests {
         assert_eq!(find_expression("No use without permission."), None);
         assert_eq!(find_expression("foo=bar"), None, "no vocabulary label");
         assert_eq!(find_expression(""), None);
+    }
+
+    #[test]
+    fn prose_written_by_others_is_kept_around_our_line() {
+        let ours = "AI training is not allowed. Content-Usage: train-ai=n";
+        let merged = merge_text(Some("Editorial use only.\nContent-Usage: tdm=n"), ours);
+        assert_eq!(merged, format!("Editorial use only.\n{ours}"));
+        assert!(holds_line(&merged, ours));
+        assert_eq!(
+            without_line(&merged, ours),
+            Some("Editorial use only.".into())
+        );
+        assert_eq!(without_line(ours, ours), None);
+        assert_eq!(merge_text(None, ours), ours);
     }
 
     #[test]

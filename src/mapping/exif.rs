@@ -48,7 +48,7 @@ mod tests {
 
     #[test]
     fn blank_or_broken_exif_gives_none() {
-        assert_eq!(artist(&tiff_with_artist(b"   ")), None);
+        assert_eq!(artist(&tiff_with_artist(b"      ")), None);
         assert_eq!(artist(b"not tiff"), None);
         assert_eq!(artist(&[]), None);
     }

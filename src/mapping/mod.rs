@@ -9,6 +9,7 @@
 pub mod constraints;
 pub mod datamining;
 pub mod exif;
+pub mod rdf;
 pub mod xmp;
 
 use crate::signal::SignalCode;
@@ -34,6 +35,4 @@ pub enum MappingError {
     XmpParse(String),
     #[error("XMP packet is not valid UTF-8")]
     XmpEncoding,
-    #[error("XMP toolkit error: {0}")]
-    XmpToolkit(String),
 }
