@@ -56,6 +56,14 @@ pub struct Credit {
     pub url: Option<String>,
 }
 
+/// A field that says where its terms are rather than stating them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deferring {
+    pub field: String,
+    pub stored: String,
+    pub note: String,
+}
+
 /// A field that exists but could not be read as a signal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unparsable {
@@ -75,6 +83,9 @@ pub struct FileSignals {
     pub xmp_error: Option<String>,
     pub exif_artist: Option<String>,
     pub sources: Vec<Source>,
+    /// Fields about AI use that make no statement of their own (e.g.
+    /// `DMI-PROHIBITED-SEECONSTRAINT` next to an expression it defers to).
+    pub deferring: Vec<Deferring>,
     pub unparsable: Vec<Unparsable>,
     /// Combined decision per current category label (most restrictive wins).
     pub decisions: BTreeMap<String, Decision>,
@@ -113,7 +124,7 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
     let exif_artist = layout
         .blocks_of(BlockKind::Exif)
         .find_map(|b| b.payload.as_deref().and_then(exif::artist));
-    let (sources, unparsable) = xmp_fields.as_ref().map(sources_of).unwrap_or_default();
+    let (sources, deferring, unparsable) = xmp_fields.as_ref().map(sources_of).unwrap_or_default();
     let decisions = combine(&sources);
     let credit = credit_of(xmp_fields.as_ref(), exif_artist.as_deref());
     FileSignals {
@@ -123,6 +134,7 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
         xmp_error,
         exif_artist,
         sources,
+        deferring,
         unparsable,
         decisions,
         credit,
@@ -139,8 +151,9 @@ fn source(place: Place, stored: &str, expression: &str) -> Source {
     }
 }
 
-fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Unparsable>) {
+fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Deferring>, Vec<Unparsable>) {
     let mut sources = Vec::new();
+    let mut deferring = Vec::new();
     let mut unparsable = Vec::new();
     if let Some(expr) = &fields.expression {
         sources.push(source(Place::CcsigExpression, expr, expr));
@@ -151,12 +164,37 @@ fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Unparsable>) {
             sources.push(source(place, text, &expr));
         }
     }
+    let mirror = fields
+        .expression
+        .as_deref()
+        .and_then(|e| xmp::mirrors_for(e).data_mining)
+        .and_then(|m| DataMining::parse(&m));
     if let Some(stored) = &fields.data_mining {
-        match DataMining::parse(stored) {
+        let parsed = DataMining::parse(stored);
+        if parsed.is_some() && parsed == mirror {
+            // A faithful mirror says nothing the expression does not; read
+            // on its own it could say more (DMI-ALLOWED also allows search).
+            deferring.push(Deferring {
+                field: Place::DataMining.field(),
+                stored: stored.clone(),
+                note: "mirror of ccsig:expression".into(),
+            });
+            return (sources, deferring, unparsable);
+        }
+        match parsed {
             Some(dm) => {
                 let parsed_elsewhere = sources.iter().any(|s| s.statement.parsed);
-                if let Some(expr) = dm.derived_expression(parsed_elsewhere) {
-                    sources.push(source(Place::DataMining, stored, expr));
+                match dm.derived_expression(parsed_elsewhere) {
+                    Some(expr) => sources.push(source(Place::DataMining, stored, expr)),
+                    None => deferring.push(Deferring {
+                        field: Place::DataMining.field(),
+                        stored: stored.clone(),
+                        note: if dm.defers() {
+                            "prohibited; the terms are the expression in another field".into()
+                        } else {
+                            "says nothing about AI use".into()
+                        },
+                    }),
                 }
             }
             None => unparsable.push(Unparsable {
@@ -166,7 +204,7 @@ fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Unparsable>) {
             }),
         }
     }
-    (sources, unparsable)
+    (sources, deferring, unparsable)
 }
 
 fn combine(sources: &[Source]) -> BTreeMap<String, Decision> {

@@ -96,6 +96,32 @@ fn next_marker<R: Read + Seek>(r: &mut R, pos: u64, end: u64) -> Result<(u8, u64
 }
 
 /// SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+/// How far from the end an EOI may sit: room for the trailers some cameras
+/// and phones append after the image (MPF previews are separate images
+/// before EOI; trailers after it are small).
+const EOI_SEARCH_TAIL: u64 = 64 * 1024;
+
+/// Whether the file ends with EOI, or holds one in its last bytes followed
+/// by a trailer. Reads two bytes in the common case.
+fn ends_with_eoi<R: Read + Seek>(
+    r: &mut R,
+    scan_start: u64,
+    len: u64,
+) -> Result<bool, ContainerError> {
+    if len < scan_start + 2 {
+        return Ok(false);
+    }
+    let mut last = [0u8; 2];
+    read_at(r, len - 2, &mut last)?;
+    if last == [0xFF, EOI] {
+        return Ok(true);
+    }
+    let from = len.saturating_sub(EOI_SEARCH_TAIL).max(scan_start);
+    let mut tail = vec![0u8; (len - from) as usize];
+    read_at(r, from, &mut tail)?;
+    Ok(tail.windows(2).any(|w| w == [0xFF, EOI]))
+}
+
 fn is_sof(marker: u8) -> bool {
     (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
@@ -177,7 +203,13 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
 
         if marker == SOS {
             // Entropy-coded data, further scans, EOI and anything after it:
-            // one opaque block, never read.
+            // one opaque block, never read, except for its end: a file cut
+            // short in its image data must not pass as a good one.
+            if !ends_with_eoi(r, end, len)? {
+                return Err(ContainerError::Truncated(
+                    "JPEG has no end-of-image marker (EOI): the image data is cut short".into(),
+                ));
+            }
             blocks.push(Block {
                 kind: BlockKind::ImageData,
                 range: start..len,
@@ -787,7 +819,8 @@ mod tests {
         };
         for n in 0..file.len() {
             let ok = exercise(&file[..n]);
-            assert_eq!(ok, n >= sos_end, "prefix of {n} bytes");
+            let has_eoi = n >= sos_end && file[sos_end..n].windows(2).any(|w| w == [0xFF, EOI]);
+            assert_eq!(ok, has_eoi, "prefix of {n} bytes");
         }
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut accepted = 0;

@@ -57,7 +57,7 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
     f.push(
         r.sources
             .iter()
-            .map(|s| format!("{}: {}", s.field, s.expression))
+            .filter_map(|s| s.expression.as_ref().map(|e| format!("{}: {e}", s.field)))
             .collect::<Vec<_>>()
             .join(" | "),
     );

@@ -68,8 +68,11 @@ impl DecisionRecord {
 pub struct SourceRecord {
     pub field: String,
     pub stored: String,
-    pub expression: String,
+    /// The expression the field stands for; `null` for a field that defers
+    /// to another one (see `note`).
+    pub expression: Option<String>,
     pub parsed: bool,
+    pub note: Option<String>,
 }
 
 /// What `read` prints for one file.
@@ -112,9 +115,17 @@ impl FileRecord {
                 .map(|s| SourceRecord {
                     field: s.place.field(),
                     stored: s.stored.clone(),
-                    expression: s.expression.clone(),
+                    expression: Some(s.expression.clone()),
                     parsed: s.statement.parsed,
+                    note: None,
                 })
+                .chain(signals.deferring.iter().map(|d| SourceRecord {
+                    field: d.field.clone(),
+                    stored: d.stored.clone(),
+                    expression: None,
+                    parsed: true,
+                    note: Some(d.note.clone()),
+                }))
                 .collect(),
             credit: Some(signals.credit.clone()),
             c2pa: signals.has_c2pa,

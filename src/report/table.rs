@@ -49,10 +49,10 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
     }
     let width = r.sources.iter().map(|s| s.field.len()).max().unwrap_or(0);
     for s in &r.sources {
-        let shown = if s.stored == s.expression {
-            s.expression.clone()
-        } else {
-            format!("{}  (stored: {})", s.expression, s.stored)
+        let shown = match (&s.expression, &s.note) {
+            (Some(e), _) if *e == s.stored => e.clone(),
+            (Some(e), _) => format!("{e}  (stored: {})", s.stored),
+            (None, note) => format!("{}  ({})", s.stored, note.as_deref().unwrap_or("")),
         };
         writeln!(out, "    {:<width$}  {shown}", s.field)?;
     }

@@ -61,7 +61,11 @@ pub fn tool(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(name));
     let works = Command::new(&candidate)
-        .arg(if name == "exiftool" { "-ver" } else { "--version" })
+        .arg(if name == "exiftool" {
+            "-ver"
+        } else {
+            "--version"
+        })
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
@@ -107,21 +111,36 @@ pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
         jpeg.segments()
             .iter()
             .filter(|s| !(s.marker() == 0xE1 && is_xmp_app1(s.contents())))
-            .map(|s| (format!("JPEG marker {:02X}", s.marker()), s.clone().encoder().bytes().to_vec()))
+            .map(|s| {
+                (
+                    format!("JPEG marker {:02X}", s.marker()),
+                    s.clone().encoder().bytes().to_vec(),
+                )
+            })
             .collect()
     } else if bytes.starts_with(b"\x89PNG") {
         let png = Png::from_bytes(b).expect("img-parts parses the PNG");
         png.chunks()
             .iter()
             .filter(|c| !(&c.kind() == b"iTXt" && is_xmp_itxt(c.contents())))
-            .map(|c| (String::from_utf8_lossy(&c.kind()).into_owned(), c.clone().encoder().bytes().to_vec()))
+            .map(|c| {
+                (
+                    String::from_utf8_lossy(&c.kind()).into_owned(),
+                    c.clone().encoder().bytes().to_vec(),
+                )
+            })
             .collect()
     } else {
         let webp = WebP::from_bytes(b).expect("img-parts parses the WebP");
         webp.chunks()
             .iter()
             .filter(|c| &c.id() != b"XMP " && &c.id() != b"VP8X")
-            .map(|c| (String::from_utf8_lossy(&c.id()).into_owned(), c.clone().encoder().bytes().to_vec()))
+            .map(|c| {
+                (
+                    String::from_utf8_lossy(&c.id()).into_owned(),
+                    c.clone().encoder().bytes().to_vec(),
+                )
+            })
             .collect()
     }
 }
