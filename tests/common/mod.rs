@@ -56,7 +56,7 @@ pub fn stderr(o: &Output) -> String {
 /// so loudly and passes vacuously; missing in CI (CCSIG_REQUIRE_TOOLS set):
 /// the test fails.
 pub fn tool(name: &str) -> Option<PathBuf> {
-    let env_name = format!("{}", name.to_uppercase());
+    let env_name = name.to_uppercase();
     let candidate = std::env::var_os(&env_name)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(name));
