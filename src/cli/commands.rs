@@ -340,11 +340,11 @@ pub fn explain(args: ExplainArgs) -> io::Result<i32> {
             return Ok(EXIT_ERROR);
         }
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &explanation).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, &explanation).map_err(io::Error::from)?;
             writeln!(out)?;
         }
         OutputFormat::Jsonl => {
-            serde_json::to_writer(&mut out, &explanation).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut out, &explanation).map_err(io::Error::from)?;
             writeln!(out)?;
         }
     }

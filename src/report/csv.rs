@@ -9,7 +9,7 @@ fn row<W: Write>(out: &mut W, fields: &[String]) -> io::Result<()> {
     let mut w = ::csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(&mut *out);
-    w.write_record(fields).map_err(io::Error::other)?;
+    w.write_record(fields).map_err(io::Error::from)?;
     w.flush()
 }
 

@@ -4,8 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+/// Keeps the I/O error's kind (a closed pipe must stay `BrokenPipe`).
 fn to_io(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    io::Error::from(e)
 }
 
 pub fn line<W: Write, T: Serialize>(out: &mut W, record: &T) -> io::Result<()> {

@@ -1,0 +1,457 @@
+//! The command line as a user meets it: exit codes, every finding kind,
+//! bad inputs in a batch, output formats, pipes, `explain`'s contract.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader, Cursor};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{ccsig, ccsig_on, sample, scratch, stderr, stdout};
+
+/// A copy of a sample whose XMP packet is replaced by one holding `body`
+/// (RDF properties) — how tests make files with any field values.
+fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
+    let packet = format!(
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:ccsig="https://ns.ccsig.dev/xmp/1.0/" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" xmlns:cc="http://creativecommons.org/ns#">
+{body}
+</rdf:Description></rdf:RDF></x:xmpmeta>"#
+    );
+    let bytes = fs::read(sample(rel)).unwrap();
+    let mut src = Cursor::new(&bytes);
+    let layout = ccsig::container::scan(&mut src).unwrap();
+    let mut out = Vec::new();
+    ccsig::container::rewrite(
+        &mut src,
+        &layout,
+        &ccsig::container::XmpEdit::Replace(packet.into_bytes()),
+        &mut out,
+    )
+    .unwrap();
+    let path = dir.join(name);
+    fs::write(&path, out).unwrap();
+    path
+}
+
+fn jsonl(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+fn kinds(out: &str) -> Vec<String> {
+    jsonl(out)
+        .iter()
+        .map(|v| v["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn check_of_untagged_files_reports_missing_and_exits_1() {
+    let (_d, paths) = scratch(&["jpeg/plain.jpg", "png/alpha.png"]);
+    let o = ccsig_on(&["check", "--format", "jsonl"], &paths);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(kinds(&stdout(&o)), ["missing", "missing"]);
+    assert!(stderr(&o).is_empty(), "stderr: {}", stderr(&o));
+}
+
+#[test]
+fn apply_then_check_is_clean_and_exits_0() {
+    let (d, _) = scratch(&["jpeg/xmp-rich.jpg", "png/plain.png", "webp/animated.webp"]);
+    let dir = d.path().to_path_buf();
+    let o = ccsig_on(
+        &[
+            "apply",
+            "--signal",
+            "cc-cr-op",
+            "--credit-name",
+            "Ada Example",
+        ],
+        std::slice::from_ref(&dir),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("3 written"), "{}", stdout(&o));
+    let o = ccsig_on(
+        &["check", "--expect", "train-ai=n;exceptions=cc-cr-op"],
+        std::slice::from_ref(&dir),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("3 files checked: 0 with findings"),
+        "{}",
+        stdout(&o)
+    );
+    // A different expectation is reported as unexpected.
+    let o = ccsig_on(
+        &[
+            "check",
+            "--format",
+            "jsonl",
+            "--expect",
+            "train-ai=n;exceptions=cc-cr",
+        ],
+        std::slice::from_ref(&dir),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(kinds(&stdout(&o)), ["unexpected"; 3]);
+}
+
+#[test]
+fn second_apply_rewrites_nothing() {
+    let (d, paths) = scratch(&["jpeg/exif.jpg", "webp/lossy.webp"]);
+    let args = [
+        "apply",
+        "--signal",
+        "cc-cr",
+        "--credit-url",
+        "https://example.org/ada",
+    ];
+    assert_eq!(ccsig_on(&args, &paths).status.code(), Some(0));
+    let stamps: Vec<_> = paths
+        .iter()
+        .map(|p| {
+            (
+                fs::read(p).unwrap(),
+                fs::metadata(p).unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    let o = ccsig_on(&args, &[d.path().to_path_buf()]);
+    assert!(
+        stdout(&o).contains("0 written, 2 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+    for (p, (bytes, mtime)) in paths.iter().zip(stamps) {
+        assert_eq!(fs::read(p).unwrap(), bytes);
+        assert_eq!(fs::metadata(p).unwrap().modified().unwrap(), mtime);
+    }
+}
+
+#[test]
+fn credit_falls_back_to_creator_then_artist_and_says_so() {
+    let (_d, paths) = scratch(&["jpeg/xmp-rich.jpg", "jpeg/exif.jpg", "png/plain.png"]);
+    let o = ccsig_on(&["apply", "--signal", "cc-cr", "--format", "jsonl"], &paths);
+    let records = jsonl(&stdout(&o));
+    let notes = |i: usize| records[i]["notes"].to_string();
+    assert!(notes(0).contains("XMP dc:creator"), "{}", notes(0));
+    assert!(notes(1).contains("EXIF Artist"), "{}", notes(1));
+    assert!(notes(2).contains("credit has no name"), "{}", notes(2));
+    let read = ccsig_on(&["read", "--format", "jsonl"], &paths[1..2]);
+    let r = &jsonl(&stdout(&read))[0];
+    assert_eq!(r["credit"]["name"], "Ada Example");
+}
+
+#[test]
+fn every_finding_kind_is_reported_where_it_belongs() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (sample("tagged/conflict.jpg"), "conflict"),
+        (sample("tagged/legacy-label.png"), "legacy"),
+        (sample("tagged/malformed.webp"), "malformed"),
+        (sample("jpeg/plain.jpg"), "missing"),
+        (sample("bad/garbage.png"), "unreadable"),
+        (
+            with_xmp(dir, "jpeg/plain.jpg", "unknown-exception.jpg", "<ccsig:expression>train-ai=n;exceptions=cc-zz</ccsig:expression>"),
+            "unknown_exception",
+        ),
+        (
+            with_xmp(dir, "png/plain.png", "ignored.png", "<ccsig:expression>train-ai=n, made-up=y</ccsig:expression>"),
+            "ignored",
+        ),
+        (
+            with_xmp(
+                dir,
+                "webp/lossless.webp",
+                "mirror-conflict.webp",
+                "<ccsig:expression>train-ai=y</ccsig:expression><plus:DataMining>http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED</plus:DataMining>",
+            ),
+            "conflict",
+        ),
+        (
+            with_xmp(dir, "jpeg/plain.jpg", "bad-dmi.jpg", "<plus:DataMining>maybe</plus:DataMining>"),
+            "malformed",
+        ),
+    ];
+    for (path, kind) in &cases {
+        let o = ccsig_on(&["check", "--format", "jsonl"], std::slice::from_ref(path));
+        let found = kinds(&stdout(&o));
+        assert!(
+            found.iter().any(|k| k == kind),
+            "{}: expected {kind}, got {found:?}",
+            path.display()
+        );
+        let expect_code = if *kind == "ignored" { 0 } else { 1 };
+        assert_eq!(
+            o.status.code(),
+            Some(expect_code),
+            "{}: {}",
+            path.display(),
+            stdout(&o)
+        );
+    }
+    // A conflict names both fields and both values.
+    let o = ccsig_on(
+        &["check", "--format", "jsonl"],
+        &[sample("tagged/conflict.jpg")],
+    );
+    let finding = &jsonl(&stdout(&o))[0];
+    let fields = finding["fields"].to_string();
+    assert!(
+        fields.contains("plus:DataMining") && fields.contains("plus:OtherConstraints"),
+        "{fields}"
+    );
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("train-ai=y") && message.contains("cc-cr-ec"),
+        "{message}"
+    );
+    // Legacy names the closest current label.
+    let o = ccsig_on(
+        &["check", "--format", "jsonl"],
+        &[sample("tagged/legacy-label.png")],
+    );
+    assert!(stdout(&o).contains("train-ai"), "{}", stdout(&o));
+}
+
+#[test]
+fn consistent_tagged_files_have_no_findings() {
+    let o = ccsig_on(
+        &["check"],
+        &[
+            sample("tagged/datamining-constraint.jpg"),
+            sample("tagged/datamining-only.jpg"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_inputs_fail_alone_and_the_batch_goes_on() {
+    let (d, paths) = scratch(&[
+        "bad/truncated.jpg",
+        "bad/truncated.png",
+        "bad/zero.webp",
+        "bad/garbage.png",
+        "jpeg/plain.jpg",
+        "misc/jpeg-named.png",
+    ]);
+    let before: Vec<Vec<u8>> = paths.iter().map(|p| fs::read(p).unwrap()).collect();
+    let o = ccsig_on(
+        &["apply", "--signal", "cc-cr", "--format", "jsonl"],
+        &[d.path().to_path_buf()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let records = jsonl(&stdout(&o));
+    assert_eq!(records.len(), 6);
+    for (r, (p, old)) in records.iter().zip(paths.iter().zip(&before)) {
+        let name = p.file_name().unwrap().to_string_lossy();
+        if name.starts_with("bad__") {
+            assert_eq!(r["status"], "error", "{name}");
+            assert!(!r["error"].as_str().unwrap().is_empty());
+            assert_eq!(&fs::read(p).unwrap(), old, "{name} changed");
+        } else {
+            assert_eq!(
+                r["status"], "written",
+                "{name}: a JPEG named .png is still a JPEG"
+            );
+        }
+    }
+}
+
+#[test]
+fn non_images_in_folders_are_passed_over_but_named_ones_are_errors() {
+    let (d, paths) = scratch(&["bad/unsupported.gif", "jpeg/plain.jpg"]);
+    fs::write(d.path().join("notes.txt"), "not an image").unwrap();
+    let o = ccsig_on(&["check", "--format", "jsonl"], &[d.path().to_path_buf()]);
+    assert_eq!(jsonl(&stdout(&o)).len(), 1, "only the JPEG: {}", stdout(&o));
+    let o = ccsig_on(&["check", "--format", "jsonl"], &paths[..1]);
+    assert_eq!(kinds(&stdout(&o)), ["unreadable"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn missing_paths_and_bad_usage_exit_2() {
+    let o = ccsig(&["check", "/nonexistent/ccsig-test-path"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/ccsig-test-path"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ccsig(&["apply", "x.jpg"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "neither --signal nor --expression"
+    );
+    let o = ccsig(&["apply", "--signal", "cc-cr", "--use", "ai-use", "x.jpg"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "legacy label is not written from --use"
+    );
+    assert!(stderr(&o).contains("train-ai"), "{}", stderr(&o));
+    let o = ccsig(&["apply", "--expression", "Train-AI=n", "x.jpg"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ccsig(&[
+        "apply",
+        "--expression",
+        "train-ai=n;exceptions=cc-zz",
+        "x.jpg",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn dry_run_prints_and_changes_nothing() {
+    let (_d, paths) = scratch(&["png/alpha.png"]);
+    let before = fs::read(&paths[0]).unwrap();
+    let o = ccsig_on(&["apply", "--dry-run", "--signal", "cc-cr-dc"], &paths);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("would write train-ai=n;exceptions=cc-cr-dc"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("would write"), "{}", stdout(&o));
+    assert_eq!(fs::read(&paths[0]).unwrap(), before);
+}
+
+#[test]
+fn remove_takes_back_only_what_ccsig_wrote() {
+    let (_d, paths) = scratch(&["tagged/datamining-only.jpg", "jpeg/plain.jpg"]);
+    let foreign = fs::read(&paths[0]).unwrap();
+    let o = ccsig_on(&["remove"], &paths[..1]);
+    assert!(
+        stdout(&o).contains("unchanged"),
+        "nothing of ccsig's: {}",
+        stdout(&o)
+    );
+    assert_eq!(fs::read(&paths[0]).unwrap(), foreign);
+    let original = fs::read(&paths[1]).unwrap();
+    ccsig_on(&["apply", "--signal", "cc-cr"], &paths[1..]);
+    assert_ne!(fs::read(&paths[1]).unwrap(), original);
+    let o = ccsig_on(&["remove"], &paths[1..]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(fs::read(&paths[1]).unwrap(), original);
+}
+
+#[test]
+fn read_formats_follow_the_schema() {
+    let files = [
+        sample("tagged/datamining-constraint.jpg"),
+        sample("bad/zero.webp"),
+    ];
+    let o = ccsig_on(&["read", "--format", "json"], &files);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an unreadable file makes read exit 1"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 2);
+    assert_eq!(arr[0]["schema"], "ccsig/1");
+    assert_eq!(arr[0]["decisions"]["train-ai"]["decision"], "allowed_if");
+    assert_eq!(arr[0]["decisions"]["train-ai"]["signals"][0], "cc-cr");
+    assert_eq!(arr[1]["status"], "error");
+    let o = ccsig_on(&["read", "--format", "csv"], &files);
+    let mut rows = csv::Reader::from_reader(o.stdout.as_slice());
+    let headers = rows.headers().unwrap().clone();
+    for col in [
+        "schema",
+        "path",
+        "format",
+        "status",
+        "train-ai",
+        "search",
+        "credit_name",
+    ] {
+        assert!(
+            headers.iter().any(|h| h == col),
+            "no column {col}: {headers:?}"
+        );
+    }
+    assert_eq!(rows.records().count(), 2);
+}
+
+#[test]
+fn explain_json_follows_the_vocabulary_edge_cases() {
+    let explain = |e: &str| -> serde_json::Value {
+        let o = ccsig(&["explain", "--format", "json", e]);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|err| panic!("{e}: {err}: {}", stdout(&o)))
+    };
+    let v = explain("Train-AI=n");
+    assert_eq!(v["parsed"], false);
+    assert_eq!(v["members"].as_array().unwrap().len(), 0);
+
+    let v = explain("train-ai=n;exceptions=cc-cr, train-ai=y");
+    assert_eq!(v["parsed"], true);
+    let m = &v["members"][0];
+    assert_eq!(
+        (m["label"].as_str(), m["value"].as_str()),
+        (Some("train-ai"), Some("y"))
+    );
+    assert_eq!(
+        m["exceptions"].as_array().unwrap().len(),
+        0,
+        "parameters of the dropped value do not apply"
+    );
+    assert_eq!(v["members"].as_array().unwrap().len(), 1);
+
+    assert_eq!(explain("train-ai=?1")["members"][0]["value"], "unknown");
+    assert_eq!(explain("train-ai=\"n\"")["members"][0]["value"], "unknown");
+
+    let v = explain("made-up=n, train-ai=y");
+    assert_eq!(v["members"][0]["label"], "made-up");
+    assert_eq!(v["members"][0]["known"], false);
+    assert_eq!(v["members"][1]["known"], true);
+
+    let v = explain("train-ai=n;exceptions=cc-zz");
+    assert_eq!(v["members"][0]["value"], "n");
+    assert_eq!(v["members"][0]["exceptions"].as_array().unwrap().len(), 0);
+
+    let v = explain("ai-use=n, train-genai=y");
+    assert_eq!(v["members"][0]["legacy"], true);
+    assert_eq!(v["members"][1]["closest_current_label"], "train-ai");
+
+    let v = explain("train-ai=n;exceptions=cc-cr-ec");
+    assert_eq!(v["members"][0]["exceptions"][0], "cc-cr-ec");
+    let o = ccsig(&["explain", "train-ai=n;exceptions=cc-cr-ec"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).to_lowercase().contains("ecosystem"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(ccsig(&["explain", "Train-AI=n"]).status.code(), Some(1));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args(["read", "--format", "jsonl", "--jobs", "1"])
+        // Far more output than a pipe buffers, all from good files.
+        .args(std::iter::repeat_n(sample("jpeg"), 400))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // stdout is dropped here: the reader went away like `| head -1`.
+    let out = child.wait_with_output().unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
