@@ -219,12 +219,17 @@ fn conflict(a: &Source, b: &Source, va: &str, vb: &str) -> Finding {
         FindingKind::Conflict,
         Severity::Error,
         vec![a.place.field(), b.place.field()],
-        format!(
-            "{} says {va} but {} says {vb}",
-            a.place.field(),
-            b.place.field()
-        ),
+        format!("{} says {va} but {} says {vb}", shown(a), shown(b)),
     )
+}
+
+/// A field's name, with the stored value when that is not the expression.
+fn shown(source: &Source) -> String {
+    if source.place == Place::DataMining {
+        format!("{} ({})", source.place.field(), short_dmi(&source.stored))
+    } else {
+        source.place.field()
+    }
 }
 
 /// With ccsig's namespace present, the mirrors must hold what ccsig writes.
