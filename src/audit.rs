@@ -115,7 +115,18 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
     }
     conflicts_between_sources(&signals.sources, &mut findings);
     if let Some(fields) = &signals.xmp {
-        mirror_conflicts(fields, &mut findings);
+        mirror_conflicts(fields, None, &mut findings);
+    }
+    for sidecar in &signals.sidecars {
+        match &sidecar.fields {
+            Ok(fields) => mirror_conflicts(fields, Some(&sidecar.name), &mut findings),
+            Err(reason) => findings.push(Finding::new(
+                FindingKind::Malformed,
+                Severity::Error,
+                vec![format!("sidecar {}", sidecar.name)],
+                format!("the XMP sidecar {} cannot be read ({reason})", sidecar.name),
+            )),
+        }
     }
     if let Some(expected) = expect {
         unexpected(signals, expected, &mut findings);
@@ -140,10 +151,10 @@ fn from_diagnostic(source: &Source, d: &Diagnostic) -> Finding {
     Finding::new(
         kind,
         d.severity(),
-        vec![source.place.field()],
+        vec![source.field()],
         format!(
             "{}: {:?}{origin}: {d}",
-            source.place.field(),
+            source.field(),
             source.expression
         ),
     )
@@ -218,7 +229,7 @@ fn conflict(a: &Source, b: &Source, va: &str, vb: &str) -> Finding {
     Finding::new(
         FindingKind::Conflict,
         Severity::Error,
-        vec![a.place.field(), b.place.field()],
+        vec![a.field(), b.field()],
         format!("{} says {va} but {} says {vb}", shown(a), shown(b)),
     )
 }
@@ -226,14 +237,18 @@ fn conflict(a: &Source, b: &Source, va: &str, vb: &str) -> Finding {
 /// A field's name, with the stored value when that is not the expression.
 fn shown(source: &Source) -> String {
     if source.place == Place::DataMining {
-        format!("{} ({})", source.place.field(), short_dmi(&source.stored))
+        format!("{} ({})", source.field(), short_dmi(&source.stored))
     } else {
-        source.place.field()
+        source.field()
     }
 }
 
 /// With ccsig's namespace present, the mirrors must hold what ccsig writes.
-fn mirror_conflicts(fields: &xmp::XmpFields, findings: &mut Vec<Finding>) {
+fn mirror_conflicts(fields: &xmp::XmpFields, sidecar: Option<&str>, findings: &mut Vec<Finding>) {
+    let at = |field: &str| match sidecar {
+        Some(name) => format!("sidecar {name}: XMP {field}"),
+        None => format!("XMP {field}"),
+    };
     let Some(expression) = &fields.expression else {
         return;
     };
@@ -245,7 +260,7 @@ fn mirror_conflicts(fields: &xmp::XmpFields, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(
                 FindingKind::Conflict,
                 Severity::Error,
-                vec!["XMP ccsig:expression".into(), "XMP plus:DataMining".into()],
+                vec![at("ccsig:expression"), at("plus:DataMining")],
                 format!(
                     "ccsig:expression {expression:?} means plus:DataMining {} but the file has {have}",
                     short_dmi(want)
@@ -273,7 +288,7 @@ fn mirror_conflicts(fields: &xmp::XmpFields, findings: &mut Vec<Finding>) {
                 findings.push(Finding::new(
                     FindingKind::Conflict,
                     Severity::Warning,
-                    vec![format!("XMP {na}"), format!("XMP {nb}")],
+                    vec![at(na), at(nb)],
                     format!("{na} is {a:?} but {nb} is {b:?}"),
                 ));
             }
@@ -290,7 +305,7 @@ fn mirror_conflicts(fields: &xmp::XmpFields, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(
                 FindingKind::Conflict,
                 Severity::Error,
-                vec!["XMP ccsig:signal".into(), "XMP ccsig:expression".into()],
+                vec![at("ccsig:signal"), at("ccsig:expression")],
                 format!("ccsig:signal is {sig:?} but ccsig:expression {expression:?} grants no such exception"),
             ));
         }
@@ -311,7 +326,7 @@ fn unexpected(signals: &FileSignals, expected: &Statement, findings: &mut Vec<Fi
             findings.push(Finding::new(
                 FindingKind::Unexpected,
                 Severity::Error,
-                signals.sources.iter().map(|s| s.place.field()).collect(),
+                signals.sources.iter().map(|s| s.field()).collect(),
                 format!("{}: expected {} but the file says {}", m.label, want, have),
             ));
         }

@@ -41,6 +41,8 @@ impl Place {
 #[derive(Debug, Clone)]
 pub struct Source {
     pub place: Place,
+    /// The sidecar file the field is in; `None` for the image itself.
+    pub sidecar: Option<String>,
     /// The value as stored in the file.
     pub stored: String,
     /// The expression the field stands for (for DataMining, the derived one).
@@ -91,6 +93,17 @@ pub struct FileSignals {
     pub decisions: BTreeMap<String, Decision>,
     pub credit: Credit,
     pub has_c2pa: bool,
+    /// XMP sidecars read next to the image, in the order found.
+    pub sidecars: Vec<SidecarFields>,
+}
+
+/// The XMP fields of one sidecar file.
+#[derive(Debug, Clone)]
+pub struct SidecarFields {
+    pub path: std::path::PathBuf,
+    /// The name shown in findings (the file name).
+    pub name: String,
+    pub fields: Result<xmp::XmpFields, String>,
 }
 
 /// Why a file could not be read at all.
@@ -139,12 +152,28 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
         decisions,
         credit,
         has_c2pa: layout.has(BlockKind::C2pa),
+        sidecars: Vec::new(),
+    }
+}
+
+impl Source {
+    /// The field's name, with the sidecar it is in, if any.
+    pub fn field(&self) -> String {
+        in_sidecar(self.sidecar.as_deref(), self.place.field())
+    }
+}
+
+fn in_sidecar(sidecar: Option<&str>, field: String) -> String {
+    match sidecar {
+        Some(name) => format!("sidecar {name}: {field}"),
+        None => field,
     }
 }
 
 fn source(place: Place, stored: &str, expression: &str) -> Source {
     Source {
         place,
+        sidecar: None,
         stored: stored.to_string(),
         expression: expression.to_string(),
         statement: signal::parse(expression),
@@ -205,6 +234,52 @@ fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Deferring>, Vec<Unpa
         }
     }
     (sources, deferring, unparsable)
+}
+
+impl FileSignals {
+    /// Adds what an XMP sidecar says: its fields become sources of their
+    /// own, named with the sidecar, and the decisions are combined again.
+    pub fn add_sidecar(&mut self, path: std::path::PathBuf, packet: &[u8]) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let fields = xmp::read_fields(packet).map_err(|e| e.to_string());
+        if let Ok(f) = &fields {
+            let (sources, deferring, unparsable) = sources_of(f);
+            let tag = |field: String| in_sidecar(Some(&name), field);
+            self.sources.extend(sources.into_iter().map(|mut s| {
+                s.sidecar = Some(name.clone());
+                s
+            }));
+            self.deferring.extend(deferring.into_iter().map(|mut d| {
+                d.field = tag(d.field);
+                d
+            }));
+            self.unparsable.extend(unparsable.into_iter().map(|mut u| {
+                u.field = tag(u.field);
+                u
+            }));
+            if self.credit.name.is_none() {
+                self.credit = credit_of(Some(f), self.exif_artist.as_deref());
+            }
+        }
+        self.sidecars.push(SidecarFields { path, name, fields });
+        self.decisions = combine(&self.sources);
+    }
+
+    /// Records a sidecar that exists but could not be read.
+    pub fn add_sidecar_error(&mut self, path: std::path::PathBuf, reason: String) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.sidecars.push(SidecarFields {
+            path,
+            name,
+            fields: Err(reason),
+        });
+    }
 }
 
 fn combine(sources: &[Source]) -> BTreeMap<String, Decision> {

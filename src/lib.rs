@@ -22,6 +22,7 @@ pub mod container;
 pub mod inspect;
 pub mod mapping;
 pub mod report;
+pub mod sidecar;
 pub mod signal;
 pub mod tagging;
 
@@ -32,10 +33,17 @@ pub use inspect::{FileSignals, ReadError};
 pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, WriteOptions};
 
 /// Reads the signals of the image file at `path` (metadata only: image
-/// data is skipped, not read).
+/// data is skipped, not read), and of its XMP sidecars if it has any.
 pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
     let mut file = std::fs::File::open(path)?;
-    inspect::read(&mut file).map(|(_, signals)| signals)
+    let (_, mut signals) = inspect::read(&mut file)?;
+    for sidecar_path in sidecar::existing(path) {
+        match sidecar::read(&sidecar_path) {
+            Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),
+            Err(e) => signals.add_sidecar_error(sidecar_path, e.to_string()),
+        }
+    }
+    Ok(signals)
 }
 
 /// Reads the signals of an image file held in memory.

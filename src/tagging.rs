@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::batch::atomic::{self, AtomicError, Fingerprint};
-use crate::container::{self, ContainerError, Layout, XmpEdit};
+use crate::container::{self, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::mapping::{xmp, MappingError, Tag};
 use crate::signal::{self, Severity, SignalCode};
@@ -99,6 +99,9 @@ pub struct WriteOptions {
     /// Rewrite files that carry C2PA Content Credentials (which breaks
     /// their signature's hard binding).
     pub allow_breaking_c2pa: bool,
+    /// Write the signal into an XMP sidecar (created if none exists) and
+    /// leave the image untouched.
+    pub sidecar_only: bool,
 }
 
 /// What happened to a file.
@@ -161,9 +164,8 @@ enum Goal {
 }
 
 struct Plan {
-    edit: XmpEdit,
+    edit: Edit,
     goal: Goal,
-    notes: Vec<Note>,
 }
 
 fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileError> {
@@ -177,17 +179,9 @@ fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileE
     Ok(())
 }
 
-fn plan_apply(
-    layout: &Layout,
-    signals: &FileSignals,
-    request: &ApplyRequest,
-    opts: &WriteOptions,
-) -> Result<Option<Plan>, FileError> {
-    if let Some(reason) = &signals.xmp_error {
-        return Err(FileError::Refused(format!(
-            "the existing XMP packet cannot be read ({reason}); not overwriting it"
-        )));
-    }
+/// The tag to write: the request, with the credit name resolved from the
+/// file when the request has none (XMP dc:creator, then EXIF Artist).
+fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>) {
     let mut notes = Vec::new();
     let credit_name = match &request.credit_name {
         Some(n) => Some(n.clone()),
@@ -223,17 +217,30 @@ fn plan_apply(
         credit_name,
         credit_url: request.credit_url.clone(),
     };
+    (tag, notes)
+}
+
+fn plan_apply(
+    layout: &Layout,
+    signals: &FileSignals,
+    tag: &Tag,
+    opts: &WriteOptions,
+) -> Result<Option<Plan>, FileError> {
+    if let Some(reason) = &signals.xmp_error {
+        return Err(FileError::Refused(format!(
+            "the existing XMP packet cannot be read ({reason}); not overwriting it"
+        )));
+    }
     if let Some(fields) = &signals.xmp {
-        if xmp::holds_tag(fields, &tag) {
+        if xmp::holds_tag(fields, tag) {
             return Ok(None);
         }
     }
     refuse_signed(signals, opts)?;
-    let packet = xmp::apply(layout.xmp(), &tag)?;
+    let packet = xmp::apply(layout.xmp(), tag)?;
     Ok(Some(Plan {
-        edit: XmpEdit::Replace(packet.into_bytes()),
-        goal: Goal::Holds(tag),
-        notes,
+        edit: XmpEdit::Replace(packet.into_bytes()).into(),
+        goal: Goal::Holds(tag.clone()),
     }))
 }
 
@@ -257,9 +264,8 @@ fn plan_remove(
     };
     refuse_signed(signals, opts)?;
     Ok(Some(Plan {
-        edit,
+        edit: edit.into(),
         goal: Goal::NoCcsig,
-        notes: vec![],
     }))
 }
 
@@ -291,42 +297,132 @@ fn validate<A: Read + Seek, B: Read + Seek>(
     Ok(())
 }
 
-fn execute_on_path(
-    path: &Path,
-    plan_for: impl FnOnce(&Layout, &FileSignals) -> Result<Option<Plan>, FileError>,
-    opts: &WriteOptions,
-) -> Result<Outcome, FileError> {
-    // Write through symlinks to the file they name, not over the link.
-    let path = &std::fs::canonicalize(path).map_err(ReadError::Io)?;
-    let mut file = File::open(path).map_err(ReadError::Io)?;
-    let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
-    let (layout, signals) = inspect::read(&mut file)?;
-    let Some(plan) = plan_for(&layout, &signals)? else {
-        return Ok(Outcome {
-            change: Change::Unchanged,
-            notes: vec![],
-        });
-    };
-    if opts.dry_run {
-        return Ok(Outcome {
-            change: Change::WouldWrite,
-            notes: plan.notes,
-        });
-    }
-    let result = atomic::replace(path, &file, &seen, |temp| -> Result<(), FileError> {
-        let mut source = &file;
-        container::rewrite(&mut source, &layout, &plan.edit, temp)?;
+/// Replaces the image at `path` with the planned rewrite, validated first.
+fn write_image(path: &Path, file: &File, seen: &Fingerprint, layout: &Layout, plan: &Plan) -> Result<(), FileError> {
+    let result = atomic::replace(path, file, seen, |temp| -> Result<(), FileError> {
+        let mut source = file;
+        container::rewrite(&mut source, layout, &plan.edit, temp)?;
         temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
-        validate(&mut source, &layout, temp, &plan.goal)
+        validate(&mut source, layout, temp, &plan.goal)
     });
     match result {
-        Ok(()) => Ok(Outcome {
-            change: Change::Written,
-            notes: plan.notes,
-        }),
+        Ok(()) => Ok(()),
         Err(AtomicError::Produce(e)) => Err(e),
         Err(e) => Err(FileError::Write(e.to_string())),
     }
+}
+
+/// What to do to a sidecar.
+enum SidecarOp<'a> {
+    Apply(&'a Tag),
+    Remove,
+}
+
+fn sidecar_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Updates (or, for apply, creates) one sidecar atomically. Returns a note
+/// when the sidecar changed (or would).
+fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<Note>, FileError> {
+    let name = sidecar_name(path);
+    let fail = |e: &dyn std::fmt::Display| FileError::Refused(format!("sidecar {name}: {e}"));
+    let existing = match File::open(path) {
+        Ok(f) => {
+            let seen = Fingerprint::of(&f).map_err(ReadError::Io)?;
+            let bytes = crate::sidecar::read(path).map_err(|e| fail(&e))?;
+            Some((f, seen, bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(ReadError::Io(e).into()),
+    };
+    let packet = existing.as_ref().map(|(_, _, b)| b.as_slice());
+    let (new, message) = match op {
+        SidecarOp::Apply(tag) => {
+            if let Some(p) = packet {
+                if xmp::holds_tag(&xmp::read_fields(p).map_err(|e| fail(&e))?, tag) {
+                    return Ok(None);
+                }
+            }
+            let new = xmp::apply(packet, tag).map_err(|e| fail(&e))?;
+            if !xmp::holds_tag(&xmp::read_fields(new.as_bytes()).map_err(|e| fail(&e))?, tag) {
+                return Err(FileError::Validation(format!("sidecar {name}: the signal does not read back")));
+            }
+            let verb = if packet.is_some() { "updated" } else { "created" };
+            (Some(new), format!("sidecar {name} {verb}"))
+        }
+        SidecarOp::Remove => {
+            let Some(p) = packet else { return Ok(None) };
+            match xmp::remove(p).map_err(|e| fail(&e))? {
+                xmp::Removal::NothingToRemove => return Ok(None),
+                xmp::Removal::Packet(new) => (Some(new), format!("sidecar {name} cleaned")),
+                xmp::Removal::Empty => (None, format!("sidecar {name} deleted: nothing else was in it")),
+            }
+        }
+    };
+    let note = Note {
+        severity: Severity::Info,
+        message,
+    };
+    if dry_run {
+        return Ok(Some(note));
+    }
+    let write_err = |e: &dyn std::fmt::Display| FileError::Write(format!("sidecar {name}: {e}"));
+    match (existing, new) {
+        (Some((file, seen, _)), Some(new)) => {
+            atomic::replace(path, &file, &seen, |temp| temp.write_all(new.as_bytes())).map_err(|e| write_err(&e))?;
+        }
+        (Some(_), None) => std::fs::remove_file(path).map_err(|e| write_err(&e))?,
+        (None, Some(new)) => create_new(path, new.as_bytes()).map_err(|e| write_err(&e))?,
+        (None, None) => {}
+    }
+    Ok(Some(note))
+}
+
+/// Creates a file that must not exist yet, atomically: written and synced
+/// under a temporary name, then linked into place without replacing
+/// anything a concurrent writer put there.
+fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(atomic::TEMP_PREFIX)
+        .suffix(atomic::TEMP_SUFFIX)
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist_noclobber(path).map_err(|e| e.error)?;
+    File::open(dir)?.sync_all()
+}
+
+fn outcome(changed: bool, dry_run: bool, notes: Vec<Note>) -> Outcome {
+    match (changed, dry_run) {
+        (false, _) => Outcome {
+            change: Change::Unchanged,
+            notes: vec![],
+        },
+        (true, true) => Outcome {
+            change: Change::WouldWrite,
+            notes,
+        },
+        (true, false) => Outcome {
+            change: Change::Written,
+            notes,
+        },
+    }
+}
+
+/// Opens an image for writing: through symlinks, to the file they name.
+fn open_image(path: &Path) -> Result<(std::path::PathBuf, File, Fingerprint, Layout, FileSignals), FileError> {
+    let path = std::fs::canonicalize(path).map_err(ReadError::Io)?;
+    let mut file = File::open(&path).map_err(ReadError::Io)?;
+    let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
+    let (layout, signals) = inspect::read(&mut file)?;
+    Ok((path, file, seen, layout, signals))
 }
 
 fn execute_on_bytes(
@@ -336,38 +432,63 @@ fn execute_on_bytes(
     let mut old = Cursor::new(bytes);
     let (layout, signals) = inspect::read(&mut old)?;
     let Some(plan) = plan_for(&layout, &signals)? else {
-        return Ok((
-            None,
-            Outcome {
-                change: Change::Unchanged,
-                notes: vec![],
-            },
-        ));
+        return Ok((None, outcome(false, false, vec![])));
     };
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));
     container::rewrite(&mut old, &layout, &plan.edit, &mut new)?;
     validate(&mut old, &layout, &mut new, &plan.goal)?;
-    Ok((
-        Some(new.into_inner()),
-        Outcome {
-            change: Change::Written,
-            notes: plan.notes,
-        },
-    ))
+    Ok((Some(new.into_inner()), outcome(true, false, vec![])))
 }
 
-/// Writes the requested signal into the file at `path`, atomically.
-pub fn apply_path(
-    path: &Path,
-    request: &ApplyRequest,
-    opts: &WriteOptions,
-) -> Result<Outcome, FileError> {
-    execute_on_path(path, |l, s| plan_apply(l, s, request, opts), opts)
+/// Writes the requested signal into the file at `path`, atomically, and
+/// into its XMP sidecars if it has any (with `sidecar_only`, into a
+/// sidecar only, created if needed, leaving the image untouched).
+pub fn apply_path(path: &Path, request: &ApplyRequest, opts: &WriteOptions) -> Result<Outcome, FileError> {
+    let (path, file, seen, layout, signals) = open_image(path)?;
+    let (tag, mut notes) = resolve_tag(&signals, request);
+    let mut changed = false;
+    if !opts.sidecar_only {
+        if let Some(plan) = plan_apply(&layout, &signals, &tag, opts)? {
+            changed = true;
+            if !opts.dry_run {
+                write_image(&path, &file, &seen, &layout, &plan)?;
+            }
+        }
+    }
+    let mut sidecars = crate::sidecar::existing(&path);
+    if opts.sidecar_only && sidecars.is_empty() {
+        sidecars.push(crate::sidecar::default_for(&path));
+    }
+    for sidecar in sidecars {
+        if let Some(note) = update_sidecar(&sidecar, SidecarOp::Apply(&tag), opts.dry_run)? {
+            changed = true;
+            notes.push(note);
+        }
+    }
+    Ok(outcome(changed, opts.dry_run, notes))
 }
 
-/// Removes what ccsig wrote from the file at `path`, atomically.
+/// Removes what ccsig wrote from the file at `path` and its sidecars,
+/// atomically (with `sidecar_only`, from the sidecars only).
 pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileError> {
-    execute_on_path(path, |l, s| plan_remove(l, s, opts), opts)
+    let (path, file, seen, layout, signals) = open_image(path)?;
+    let mut changed = false;
+    let mut notes = Vec::new();
+    if !opts.sidecar_only {
+        if let Some(plan) = plan_remove(&layout, &signals, opts)? {
+            changed = true;
+            if !opts.dry_run {
+                write_image(&path, &file, &seen, &layout, &plan)?;
+            }
+        }
+    }
+    for sidecar in crate::sidecar::existing(&path) {
+        if let Some(note) = update_sidecar(&sidecar, SidecarOp::Remove, opts.dry_run)? {
+            changed = true;
+            notes.push(note);
+        }
+    }
+    Ok(outcome(changed, opts.dry_run, notes))
 }
 
 /// Writes the requested signal into an in-memory file. Returns the new
@@ -377,13 +498,13 @@ pub fn apply_bytes(
     request: &ApplyRequest,
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
-    execute_on_bytes(bytes, |l, s| plan_apply(l, s, request, opts))
+    execute_on_bytes(bytes, |l, s| {
+        let (tag, _) = resolve_tag(s, request);
+        plan_apply(l, s, &tag, opts)
+    })
 }
 
 /// Removes what ccsig wrote from an in-memory file.
-pub fn remove_bytes(
-    bytes: &[u8],
-    opts: &WriteOptions,
-) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
+pub fn remove_bytes(bytes: &[u8], opts: &WriteOptions) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     execute_on_bytes(bytes, |l, s| plan_remove(l, s, opts))
 }

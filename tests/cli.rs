@@ -26,7 +26,7 @@ fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
     ccsig::container::rewrite(
         &mut src,
         &layout,
-        &ccsig::container::XmpEdit::Replace(packet.into_bytes()),
+        &ccsig::container::XmpEdit::Replace(packet.into_bytes()).into(),
         &mut out,
     )
     .unwrap();

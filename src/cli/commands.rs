@@ -300,6 +300,7 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let opts = WriteOptions {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
+        sidecar_only: args.sidecar,
     };
     if args.dry_run && args.batch.format == OutputFormat::Table {
         println!("dry run: would write {}", request.expression);
@@ -318,6 +319,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
     let opts = WriteOptions {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
+        sidecar_only: args.sidecar,
     };
     let verb = if args.dry_run {
         "would be cleaned"

@@ -97,6 +97,9 @@ struct ApplyArgs {
     /// Rewrite files signed with C2PA Content Credentials (breaks the signature).
     #[arg(long)]
     allow_breaking_c2pa: bool,
+    /// Write an XMP sidecar (photo.jpg.xmp, or the one that exists) and leave the image untouched.
+    #[arg(long)]
+    sidecar: bool,
     #[command(flatten)]
     batch: Batch,
 }
@@ -130,6 +133,9 @@ struct RemoveArgs {
     /// Rewrite files signed with C2PA Content Credentials (breaks the signature).
     #[arg(long)]
     allow_breaking_c2pa: bool,
+    /// Clean the XMP sidecars only and leave the image untouched.
+    #[arg(long)]
+    sidecar: bool,
     #[command(flatten)]
     batch: Batch,
 }

@@ -362,32 +362,79 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     edit: &XmpEdit,
     dst: &mut W,
 ) -> Result<(), ContainerError> {
+    rewrite_blocks(src, layout, Some(edit), None, dst)
+}
+
+/// Rewrites a JPEG with its main XMP packet and/or its Photoshop IRB
+/// (APP13, which holds IPTC-IIM) replaced; `irb` is the new payload after
+/// `Photoshop 3.0\0`. A new segment goes where the old one was, or after
+/// the leading APP0/EXIF segments when the file had none.
+pub fn rewrite_blocks<R: Read + Seek, W: Write>(
+    src: &mut R,
+    layout: &Layout,
+    xmp: Option<&XmpEdit>,
+    irb: Option<&[u8]>,
+    dst: &mut W,
+) -> Result<(), ContainerError> {
     check_layout(src, layout)?;
-    let new_segment = match edit {
-        XmpEdit::Replace(packet) => Some(xmp_segment(packet)?),
-        XmpEdit::Remove => None,
-    };
-    let xmp_at = layout.blocks.iter().position(|b| b.kind == BlockKind::Xmp);
-    let insert_after = match (&new_segment, xmp_at) {
-        (Some(_), None) => Some(insertion_index(src, layout)?),
-        _ => None,
+    // (kind, replacement segment or None to drop) for each block edited.
+    let mut edits: Vec<(BlockKind, Option<Vec<u8>>)> = Vec::new();
+    if let Some(x) = xmp {
+        edits.push((
+            BlockKind::Xmp,
+            match x {
+                XmpEdit::Replace(packet) => Some(xmp_segment(packet)?),
+                XmpEdit::Remove => None,
+            },
+        ));
+    }
+    if let Some(irb) = irb {
+        edits.push((BlockKind::PhotoshopIrb, Some(irb_segment(irb)?)));
+    }
+    let mut replace_at: Vec<(usize, Option<&[u8]>)> = Vec::new();
+    let mut inserts: Vec<&[u8]> = Vec::new();
+    for (kind, segment) in &edits {
+        match layout.blocks.iter().position(|b| b.kind == *kind) {
+            Some(i) => replace_at.push((i, segment.as_deref())),
+            None => inserts.extend(segment.as_deref()),
+        }
+    }
+    let insert_after = if inserts.is_empty() {
+        None
+    } else {
+        Some(insertion_index(src, layout)?)
     };
     for (i, block) in layout.blocks.iter().enumerate() {
-        if Some(i) == xmp_at {
-            if let Some(seg) = &new_segment {
+        if let Some((_, segment)) = replace_at.iter().find(|(at, _)| *at == i) {
+            if let Some(seg) = segment {
                 dst.write_all(seg)?;
             }
-            continue;
+        } else {
+            copy_range(src, block.range.clone(), dst)?;
         }
-        copy_range(src, block.range.clone(), dst)?;
         if Some(i) == insert_after {
-            if let Some(seg) = &new_segment {
+            for seg in &inserts {
                 dst.write_all(seg)?;
             }
         }
     }
     dst.flush()?;
     Ok(())
+}
+
+fn irb_segment(irb: &[u8]) -> Result<Vec<u8>, ContainerError> {
+    let len = 2 + IRB_PREFIX.len() + irb.len();
+    if len > u16::MAX as usize {
+        return Err(ContainerError::Unsupported(format!(
+            "Photoshop IRB of {} bytes does not fit in one APP13 segment",
+            irb.len()
+        )));
+    }
+    let mut seg = vec![0xFF, APP13];
+    seg.extend_from_slice(&(len as u16).to_be_bytes());
+    seg.extend_from_slice(IRB_PREFIX);
+    seg.extend_from_slice(irb);
+    Ok(seg)
 }
 
 #[cfg(test)]

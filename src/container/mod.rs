@@ -190,19 +190,46 @@ pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
     }
 }
 
+/// What a rewrite changes. Everything else is copied byte for byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edit {
+    pub xmp: Option<XmpEdit>,
+    /// A new Photoshop IRB payload (after `Photoshop 3.0\0`): JPEG only.
+    pub photoshop_irb: Option<Vec<u8>>,
+}
+
+impl From<XmpEdit> for Edit {
+    fn from(xmp: XmpEdit) -> Self {
+        Edit {
+            xmp: Some(xmp),
+            photoshop_irb: None,
+        }
+    }
+}
+
 /// Writes a new file to `dst`: `src` (described by `layout`, which came from
-/// [`scan`] of the same bytes) with its main XMP packet edited and every other
-/// byte of every other block copied unchanged.
+/// [`scan`] of the same bytes) with the edited blocks replaced and every
+/// other byte of every other block copied unchanged.
 pub fn rewrite<R: Read + Seek, W: Write>(
     src: &mut R,
     layout: &Layout,
-    edit: &XmpEdit,
+    edit: &Edit,
     dst: &mut W,
 ) -> Result<(), ContainerError> {
-    match layout.format {
-        Format::Jpeg => jpeg::rewrite(src, layout, edit, dst),
-        Format::Png => png::rewrite(src, layout, edit, dst),
-        Format::WebP => webp::rewrite(src, layout, edit, dst),
+    if edit.photoshop_irb.is_some() && layout.format != Format::Jpeg {
+        return Err(ContainerError::Unsupported(format!(
+            "ccsig writes IPTC-IIM only into JPEG, not {}",
+            layout.format.name()
+        )));
+    }
+    match (layout.format, &edit.xmp) {
+        (Format::Jpeg, xmp) => jpeg::rewrite_blocks(src, layout, xmp.as_ref(), edit.photoshop_irb.as_deref(), dst),
+        (Format::Png, Some(xmp)) => png::rewrite(src, layout, xmp, dst),
+        (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
+        (_, None) => {
+            copy_range(src, 0..layout.len, dst)?;
+            Ok(())
+        }
     }
 }
 
@@ -216,10 +243,22 @@ pub fn verify_preserved<A: Read + Seek, B: Read + Seek>(
     new: &mut B,
     new_layout: &Layout,
 ) -> Result<(), ContainerError> {
+    verify_preserved_except(old, old_layout, new, new_layout, &[])
+}
+
+/// [`verify_preserved`], with more kinds of block the rewrite may change
+/// (the caller checks those itself, e.g. the IRB resource by resource).
+pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
+    old: &mut A,
+    old_layout: &Layout,
+    new: &mut B,
+    new_layout: &Layout,
+    changed: &[BlockKind],
+) -> Result<(), ContainerError> {
     let foreign = |l: &Layout| -> Vec<Block> {
         l.blocks
             .iter()
-            .filter(|b| !matches!(b.kind, BlockKind::Xmp | BlockKind::Header))
+            .filter(|b| !matches!(b.kind, BlockKind::Xmp | BlockKind::Header) && !changed.contains(&b.kind))
             .cloned()
             .collect()
     };

@@ -41,11 +41,12 @@ impl XmpFields {
             || self.mapping_version.is_some()
     }
 
+    /// The `x-default` text (or the text of a plain, language-less value).
+    /// Another language's text is never taken for it.
     pub fn other_constraints_default(&self) -> Option<&str> {
         self.other_constraints
             .iter()
-            .find(|(lang, _)| lang == "x-default")
-            .or(self.other_constraints.first())
+            .find(|(lang, _)| lang == "x-default" || lang.is_empty())
             .map(|(_, t)| t.as_str())
     }
 }

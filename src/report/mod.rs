@@ -113,7 +113,7 @@ impl FileRecord {
                 .sources
                 .iter()
                 .map(|s| SourceRecord {
-                    field: s.place.field(),
+                    field: s.field(),
                     stored: s.stored.clone(),
                     expression: Some(s.expression.clone()),
                     parsed: s.statement.parsed,

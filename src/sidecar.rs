@@ -1,0 +1,91 @@
+//! XMP sidecar files next to an image. Two conventions exist and both are
+//! read: `photo.jpg.xmp` (darktable, digiKam) and `photo.xmp` (Lightroom,
+//! Capture One, ExifTool's `%f.xmp`). ccsig creates `photo.jpg.xmp` when
+//! asked for a sidecar and none exists: `photo.xmp` would be shared by
+//! `photo.jpg` and `photo.png` in the same folder.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Sidecars larger than this are not XMP packets ccsig will load.
+pub const MAX_SIDECAR_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The sidecar paths an image may have, `photo.jpg.xmp` first.
+pub fn candidates(image: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Some(name) = image.file_name() else {
+        return out;
+    };
+    for ext in ["xmp", "XMP"] {
+        let mut appended = name.to_os_string();
+        appended.push(".");
+        appended.push(ext);
+        out.push(image.with_file_name(appended));
+    }
+    if image.extension().is_some() {
+        for ext in ["xmp", "XMP"] {
+            out.push(image.with_extension(ext));
+        }
+    }
+    out
+}
+
+/// The sidecars that exist next to an image (each file once, even on a
+/// case-insensitive file system).
+pub fn existing(image: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    for candidate in candidates(image) {
+        if candidate.is_file() {
+            let same = found.iter().any(|f| same_file(f, &candidate));
+            if !same {
+                found.push(candidate);
+            }
+        }
+    }
+    found
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Where ccsig creates a sidecar when there is none.
+pub fn default_for(image: &Path) -> PathBuf {
+    candidates(image).remove(0)
+}
+
+/// Reads a sidecar, refusing anything too large to be a packet.
+pub fn read(path: &Path) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SIDECAR_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SIDECAR_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {MAX_SIDECAR_BYTES} bytes: not an XMP sidecar"),
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_conventions_are_found_appended_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("photo.jpg");
+        assert!(existing(&image).is_empty());
+        std::fs::write(dir.path().join("photo.xmp"), "x").unwrap();
+        std::fs::write(dir.path().join("photo.jpg.xmp"), "y").unwrap();
+        let found = existing(&image);
+        assert_eq!(found.len(), 2);
+        assert!(found[0].ends_with("photo.jpg.xmp"));
+        assert!(found[1].ends_with("photo.xmp"));
+        assert!(default_for(&image).ends_with("photo.jpg.xmp"));
+    }
+}
