@@ -28,6 +28,13 @@ pub enum FindingKind {
     Unexpected,
     /// The file itself could not be read.
     Unreadable,
+    /// The name credited differs from the creator the file names elsewhere
+    /// (informational: an agency may rightly credit itself).
+    Credit,
+    /// The file's licence puts the signal in context (informational).
+    Licence,
+    /// The file carries C2PA Content Credentials that a rewrite would break.
+    Signed,
 }
 
 impl FindingKind {
@@ -41,6 +48,9 @@ impl FindingKind {
             FindingKind::Ignored => "ignored",
             FindingKind::Unexpected => "unexpected",
             FindingKind::Unreadable => "unreadable",
+            FindingKind::Credit => "credit",
+            FindingKind::Licence => "licence",
+            FindingKind::Signed => "signed",
         }
     }
 }
@@ -128,10 +138,159 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
             )),
         }
     }
+    tdm_conflicts(signals, &mut findings);
+    credit_disagreement(signals, &mut findings);
+    licence_context(signals, &mut findings);
+    if signals.has_c2pa {
+        findings.push(Finding::new(
+            FindingKind::Signed,
+            Severity::Info,
+            vec!["C2PA manifest".into()],
+            "the file carries C2PA Content Credentials: apply refuses to break them unless \
+             --allow-breaking-c2pa (use --sidecar to tag it without touching it)"
+                .into(),
+        ));
+    }
     if let Some(expected) = expect {
         unexpected(signals, expected, &mut findings);
     }
     findings
+}
+
+/// A TDMRep reservation that frames an expression must agree with it:
+/// reserved (1) against training allowed, or not reserved (0) against
+/// training disallowed, is a conflict.
+fn tdm_conflicts(signals: &FileSignals, findings: &mut Vec<Finding>) {
+    let train = &signals.decisions.get("train-ai");
+    for d in signals
+        .deferring
+        .iter()
+        .filter(|d| d.field.ends_with("tdm:reservation"))
+    {
+        let contradicts = match d.stored.trim() {
+            "1" => matches!(train, Some(signal::Decision::Allowed)),
+            "0" => matches!(
+                train,
+                Some(signal::Decision::Disallowed | signal::Decision::AllowedIf(_))
+            ),
+            _ => false,
+        };
+        if contradicts {
+            let fields: Vec<String> = std::iter::once(d.field.clone())
+                .chain(signals.sources.iter().map(|s| s.field()))
+                .collect();
+            findings.push(Finding::new(
+                FindingKind::Conflict,
+                Severity::Error,
+                fields,
+                format!(
+                    "{} is {} (TDM rights {}) but the signal says AI training is {}",
+                    d.field,
+                    d.stored.trim(),
+                    if d.stored.trim() == "1" {
+                        "reserved"
+                    } else {
+                        "not reserved"
+                    },
+                    train.map(|t| t.to_string()).unwrap_or_default()
+                ),
+            ));
+        }
+    }
+}
+
+/// The credited name against the creators the file names (XMP dc:creator,
+/// EXIF Artist): informational, since crediting an agency may be right.
+fn credit_disagreement(signals: &FileSignals, findings: &mut Vec<Finding>) {
+    let Some(fields) = &signals.xmp else { return };
+    let Some(credited) = fields
+        .credit_name
+        .as_ref()
+        .or(fields.attribution_name.as_ref())
+    else {
+        return;
+    };
+    let creators: Vec<(&str, &String)> = [
+        ("XMP dc:creator", fields.creator.as_ref()),
+        ("EXIF Artist", signals.exif_artist.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.map(|v| (f, v)))
+    .collect();
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    if creators.is_empty() || creators.iter().any(|(_, c)| same(c, credited)) {
+        return;
+    }
+    let (field, creator) = creators[0];
+    findings.push(Finding::new(
+        FindingKind::Credit,
+        Severity::Info,
+        vec!["XMP ccsig:creditName".into(), field.into()],
+        format!("credit goes to {credited:?} but {field} is {creator:?}"),
+    ));
+}
+
+/// A public-domain dedication (CC0, Public Domain Mark) leaves no rights to
+/// reserve: a disallowing signal on such a file is a request only. CC
+/// licences proper are not compared: CC signals are preferences that sit on
+/// top of a licence, not licence terms (see docs/audit.md).
+fn licence_context(signals: &FileSignals, findings: &mut Vec<Finding>) {
+    let Some(licence) = signals.xmp.as_ref().and_then(|f| f.license.as_ref()) else {
+        return;
+    };
+    let public_domain = licence.contains("creativecommons.org/publicdomain/");
+    let disallows = signals.decisions.values().any(|d| {
+        matches!(
+            d,
+            signal::Decision::Disallowed | signal::Decision::AllowedIf(_)
+        )
+    });
+    if public_domain && disallows {
+        findings.push(Finding::new(
+            FindingKind::Licence,
+            Severity::Info,
+            vec!["XMP cc:license".into()],
+            format!(
+                "cc:license is {licence}: the work is in the public domain, so the signal is a request with no rights behind it"
+            ),
+        ));
+    }
+}
+
+/// Finds copies of one image across a library (same `xmpMM:DocumentID`)
+/// whose signals differ. Feed it every file of a batch in order.
+#[derive(Debug, Default)]
+pub struct CopyTracker {
+    seen: std::collections::HashMap<String, (String, String)>,
+}
+
+impl CopyTracker {
+    /// Records a file; returns a conflict when an earlier copy says
+    /// something else.
+    pub fn observe(&mut self, path: &str, signals: &FileSignals) -> Option<Finding> {
+        let id = signals.xmp.as_ref()?.document_id.clone()?;
+        let summary: Vec<String> = signals
+            .decisions
+            .iter()
+            .map(|(label, d)| format!("{label}: {d}"))
+            .collect();
+        let summary = summary.join(", ");
+        match self.seen.get(&id) {
+            None => {
+                self.seen.insert(id, (path.to_string(), summary));
+                None
+            }
+            Some((first, theirs)) if *theirs != summary => Some(Finding::new(
+                FindingKind::Conflict,
+                Severity::Error,
+                vec!["XMP xmpMM:DocumentID".into()],
+                format!(
+                    "another copy of this image ({first}, same xmpMM:DocumentID {id}) says {theirs}; this one says {summary}"
+                ),
+            )),
+            Some(_) => None,
+        }
+    }
 }
 
 fn from_diagnostic(source: &Source, d: &Diagnostic) -> Finding {
@@ -152,11 +311,7 @@ fn from_diagnostic(source: &Source, d: &Diagnostic) -> Finding {
         kind,
         d.severity(),
         vec![source.field()],
-        format!(
-            "{}: {:?}{origin}: {d}",
-            source.field(),
-            source.expression
-        ),
+        format!("{}: {:?}{origin}: {d}", source.field(), source.expression),
     )
 }
 

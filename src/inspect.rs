@@ -21,6 +21,8 @@ pub enum Place {
     OtherConstraints { lang: String },
     /// `plus:DataMining`, read through the reverse mapping.
     DataMining,
+    /// W3C TDMRep `tdm:reservation`.
+    TdmReservation,
 }
 
 impl Place {
@@ -33,6 +35,7 @@ impl Place {
             }
             Place::OtherConstraints { lang } => format!("XMP plus:OtherConstraints[{lang}]"),
             Place::DataMining => "XMP plus:DataMining".into(),
+            Place::TdmReservation => "XMP tdm:reservation".into(),
         }
     }
 }
@@ -203,37 +206,99 @@ fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Deferring>, Vec<Unpa
         if parsed.is_some() && parsed == mirror {
             // A faithful mirror says nothing the expression does not; read
             // on its own it could say more (DMI-ALLOWED also allows search).
-            deferring.push(Deferring {
-                field: Place::DataMining.field(),
-                stored: stored.clone(),
-                note: "mirror of ccsig:expression".into(),
-            });
-            return (sources, deferring, unparsable);
-        }
-        match parsed {
-            Some(dm) => {
-                let parsed_elsewhere = sources.iter().any(|s| s.statement.parsed);
-                match dm.derived_expression(parsed_elsewhere) {
-                    Some(expr) => sources.push(source(Place::DataMining, stored, expr)),
-                    None => deferring.push(Deferring {
-                        field: Place::DataMining.field(),
-                        stored: stored.clone(),
-                        note: if dm.defers() {
-                            "prohibited; the terms are the expression in another field".into()
-                        } else {
-                            "says nothing about AI use".into()
-                        },
-                    }),
-                }
-            }
-            None => unparsable.push(Unparsable {
-                field: Place::DataMining.field(),
-                stored: stored.clone(),
-                reason: "not a value of the PLUS data-mining vocabulary".into(),
-            }),
+            deferring.push(deferred(
+                Place::DataMining,
+                stored,
+                "mirror of ccsig:expression",
+            ));
+        } else {
+            data_mining(
+                stored,
+                parsed,
+                &mut sources,
+                &mut deferring,
+                &mut unparsable,
+            );
         }
     }
+    tdmrep(fields, &mut sources, &mut deferring, &mut unparsable);
     (sources, deferring, unparsable)
+}
+
+fn deferred(place: Place, stored: &str, note: &str) -> Deferring {
+    Deferring {
+        field: place.field(),
+        stored: stored.to_string(),
+        note: note.to_string(),
+    }
+}
+
+fn data_mining(
+    stored: &str,
+    parsed: Option<DataMining>,
+    sources: &mut Vec<Source>,
+    deferring: &mut Vec<Deferring>,
+    unparsable: &mut Vec<Unparsable>,
+) {
+    let Some(dm) = parsed else {
+        unparsable.push(Unparsable {
+            field: Place::DataMining.field(),
+            stored: stored.to_string(),
+            reason: "not a value of the PLUS data-mining vocabulary".into(),
+        });
+        return;
+    };
+    let parsed_elsewhere = sources.iter().any(|s| s.statement.parsed);
+    match dm.derived_expression(parsed_elsewhere) {
+        Some(expr) => sources.push(source(Place::DataMining, stored, expr)),
+        None if dm.defers() => deferring.push(deferred(
+            Place::DataMining,
+            stored,
+            "prohibited; the terms are the expression in another field",
+        )),
+        None => deferring.push(deferred(
+            Place::DataMining,
+            stored,
+            "says nothing about AI use",
+        )),
+    }
+}
+
+/// W3C TDMRep: `tdm:reservation` 1 reserves text-and-data-mining rights
+/// (read as `train-ai=n`), 0 waives the reservation (`train-ai=y`); other
+/// values leave it unset. Like DataMining's deferring values, a reservation
+/// next to an expression that parses frames that expression's terms (as
+/// its `tdm:policy` would) rather than making a statement of its own; the
+/// audit still checks the two agree.
+fn tdmrep(
+    fields: &xmp::XmpFields,
+    sources: &mut Vec<Source>,
+    deferring: &mut Vec<Deferring>,
+    unparsable: &mut Vec<Unparsable>,
+) {
+    let Some(stored) = &fields.tdm_reservation else {
+        return;
+    };
+    let (expression, note) = match stored.trim() {
+        "1" => (
+            "train-ai=n",
+            "TDM rights reserved; the terms are the expression in another field",
+        ),
+        "0" => ("train-ai=y", "TDM rights not reserved"),
+        _ => {
+            unparsable.push(Unparsable {
+                field: Place::TdmReservation.field(),
+                stored: stored.clone(),
+                reason: "TDMRep defines only 1 (reserved) and 0 (not reserved)".into(),
+            });
+            return;
+        }
+    };
+    if sources.iter().any(|s| s.statement.parsed) {
+        deferring.push(deferred(Place::TdmReservation, stored, note));
+    } else {
+        sources.push(source(Place::TdmReservation, stored, expression));
+    }
 }
 
 impl FileSignals {

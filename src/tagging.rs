@@ -298,7 +298,13 @@ fn validate<A: Read + Seek, B: Read + Seek>(
 }
 
 /// Replaces the image at `path` with the planned rewrite, validated first.
-fn write_image(path: &Path, file: &File, seen: &Fingerprint, layout: &Layout, plan: &Plan) -> Result<(), FileError> {
+fn write_image(
+    path: &Path,
+    file: &File,
+    seen: &Fingerprint,
+    layout: &Layout,
+    plan: &Plan,
+) -> Result<(), FileError> {
     let result = atomic::replace(path, file, seen, |temp| -> Result<(), FileError> {
         let mut source = file;
         container::rewrite(&mut source, layout, &plan.edit, temp)?;
@@ -347,10 +353,19 @@ fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<No
                 }
             }
             let new = xmp::apply(packet, tag).map_err(|e| fail(&e))?;
-            if !xmp::holds_tag(&xmp::read_fields(new.as_bytes()).map_err(|e| fail(&e))?, tag) {
-                return Err(FileError::Validation(format!("sidecar {name}: the signal does not read back")));
+            if !xmp::holds_tag(
+                &xmp::read_fields(new.as_bytes()).map_err(|e| fail(&e))?,
+                tag,
+            ) {
+                return Err(FileError::Validation(format!(
+                    "sidecar {name}: the signal does not read back"
+                )));
             }
-            let verb = if packet.is_some() { "updated" } else { "created" };
+            let verb = if packet.is_some() {
+                "updated"
+            } else {
+                "created"
+            };
             (Some(new), format!("sidecar {name} {verb}"))
         }
         SidecarOp::Remove => {
@@ -358,7 +373,10 @@ fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<No
             match xmp::remove(p).map_err(|e| fail(&e))? {
                 xmp::Removal::NothingToRemove => return Ok(None),
                 xmp::Removal::Packet(new) => (Some(new), format!("sidecar {name} cleaned")),
-                xmp::Removal::Empty => (None, format!("sidecar {name} deleted: nothing else was in it")),
+                xmp::Removal::Empty => (
+                    None,
+                    format!("sidecar {name} deleted: nothing else was in it"),
+                ),
             }
         }
     };
@@ -372,7 +390,8 @@ fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<No
     let write_err = |e: &dyn std::fmt::Display| FileError::Write(format!("sidecar {name}: {e}"));
     match (existing, new) {
         (Some((file, seen, _)), Some(new)) => {
-            atomic::replace(path, &file, &seen, |temp| temp.write_all(new.as_bytes())).map_err(|e| write_err(&e))?;
+            atomic::replace(path, &file, &seen, |temp| temp.write_all(new.as_bytes()))
+                .map_err(|e| write_err(&e))?;
         }
         (Some(_), None) => std::fs::remove_file(path).map_err(|e| write_err(&e))?,
         (None, Some(new)) => create_new(path, new.as_bytes()).map_err(|e| write_err(&e))?,
@@ -417,7 +436,9 @@ fn outcome(changed: bool, dry_run: bool, notes: Vec<Note>) -> Outcome {
 }
 
 /// Opens an image for writing: through symlinks, to the file they name.
-fn open_image(path: &Path) -> Result<(std::path::PathBuf, File, Fingerprint, Layout, FileSignals), FileError> {
+fn open_image(
+    path: &Path,
+) -> Result<(std::path::PathBuf, File, Fingerprint, Layout, FileSignals), FileError> {
     let path = std::fs::canonicalize(path).map_err(ReadError::Io)?;
     let mut file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
@@ -443,7 +464,11 @@ fn execute_on_bytes(
 /// Writes the requested signal into the file at `path`, atomically, and
 /// into its XMP sidecars if it has any (with `sidecar_only`, into a
 /// sidecar only, created if needed, leaving the image untouched).
-pub fn apply_path(path: &Path, request: &ApplyRequest, opts: &WriteOptions) -> Result<Outcome, FileError> {
+pub fn apply_path(
+    path: &Path,
+    request: &ApplyRequest,
+    opts: &WriteOptions,
+) -> Result<Outcome, FileError> {
     let (path, file, seen, layout, signals) = open_image(path)?;
     let (tag, mut notes) = resolve_tag(&signals, request);
     let mut changed = false;
@@ -505,6 +530,9 @@ pub fn apply_bytes(
 }
 
 /// Removes what ccsig wrote from an in-memory file.
-pub fn remove_bytes(bytes: &[u8], opts: &WriteOptions) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
+pub fn remove_bytes(
+    bytes: &[u8],
+    opts: &WriteOptions,
+) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     execute_on_bytes(bytes, |l, s| plan_remove(l, s, opts))
 }

@@ -83,7 +83,7 @@ fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
 
 enum Inspected {
     PassedOver,
-    Read(Box<FileRecord>),
+    Read(Box<FileRecord>, Option<Box<ccsig::FileSignals>>),
 }
 
 fn inspect_entry(
@@ -102,12 +102,16 @@ fn inspect_entry(
             } else {
                 vec![]
             };
-            Inspected::Read(Box::new(FileRecord::ok(shown, &signals, findings)))
+            let record = FileRecord::ok(shown, &signals, findings);
+            Inspected::Read(Box::new(record), Some(Box::new(signals)))
         }
         Err(e) if is_passed_over(path, *explicit, &e) => Inspected::PassedOver,
         Err(e) => {
             let findings = vec![audit::unreadable(&e.to_string())];
-            Inspected::Read(Box::new(FileRecord::error(shown, e.to_string(), findings)))
+            Inspected::Read(
+                Box::new(FileRecord::error(shown, e.to_string(), findings)),
+                None,
+            )
         }
     })
 }
@@ -126,7 +130,7 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
                 walk_errors = true;
                 walk_error(&path, &message);
             }
-            (_, Some(Inspected::Read(record))) if result.is_ok() => {
+            (_, Some(Inspected::Read(record, _))) if result.is_ok() => {
                 unreadable |= record.error.is_some();
                 result = out.file(&record);
             }
@@ -156,6 +160,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     };
     let mut out = reporter(args.batch.format);
     let mut tally = Tally::default();
+    let mut copies = audit::CopyTracker::default();
     let mut walk_errors = false;
     let mut result = Ok(());
     let cancelled = batch::run(
@@ -167,7 +172,12 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
                 walk_errors = true;
                 walk_error(&path, &message);
             }
-            (_, Some(Inspected::Read(record))) if result.is_ok() => {
+            (_, Some(Inspected::Read(mut record, signals))) if result.is_ok() => {
+                if let Some(signals) = signals {
+                    record
+                        .findings
+                        .extend(copies.observe(&record.path, &signals));
+                }
                 tally.count_findings(&record.findings);
                 result = out.findings(&record.path, &record.findings);
             }

@@ -223,7 +223,13 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         )));
     }
     match (layout.format, &edit.xmp) {
-        (Format::Jpeg, xmp) => jpeg::rewrite_blocks(src, layout, xmp.as_ref(), edit.photoshop_irb.as_deref(), dst),
+        (Format::Jpeg, xmp) => jpeg::rewrite_blocks(
+            src,
+            layout,
+            xmp.as_ref(),
+            edit.photoshop_irb.as_deref(),
+            dst,
+        ),
         (Format::Png, Some(xmp)) => png::rewrite(src, layout, xmp, dst),
         (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
         (_, None) => {
@@ -258,7 +264,9 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
     let foreign = |l: &Layout| -> Vec<Block> {
         l.blocks
             .iter()
-            .filter(|b| !matches!(b.kind, BlockKind::Xmp | BlockKind::Header) && !changed.contains(&b.kind))
+            .filter(|b| {
+                !matches!(b.kind, BlockKind::Xmp | BlockKind::Header) && !changed.contains(&b.kind)
+            })
             .cloned()
             .collect()
     };

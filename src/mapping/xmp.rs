@@ -13,6 +13,9 @@ pub const NS_CCSIG: &str = "https://ns.ccsig.dev/xmp/1.0/";
 pub const NS_PLUS: &str = "http://ns.useplus.org/ldf/xmp/1.0/";
 pub const NS_CC: &str = "http://creativecommons.org/ns#";
 pub const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
+pub const NS_TDM: &str = "http://www.w3.org/ns/tdmrep/";
+pub const NS_XMP_RIGHTS: &str = "http://ns.adobe.com/xap/1.0/rights/";
+pub const NS_XMP_MM: &str = "http://ns.adobe.com/xap/1.0/mm/";
 
 /// The signal-bearing and credit properties of one XMP packet, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +32,17 @@ pub struct XmpFields {
     pub attribution_url: Option<String>,
     /// The first `dc:creator`.
     pub creator: Option<String>,
+    /// W3C TDMRep `tdm:reservation` (`1` reserved, `0` not) and `tdm:policy`.
+    pub tdm_reservation: Option<String>,
+    pub tdm_policy: Option<String>,
+    /// Rights context: `xmpRights:UsageTerms` (x-default), `WebStatement`,
+    /// `Marked`, and `cc:license`.
+    pub usage_terms: Option<String>,
+    pub web_statement: Option<String>,
+    pub marked: Option<String>,
+    pub license: Option<String>,
+    /// `xmpMM:DocumentID`, which copies of one image share.
+    pub document_id: Option<String>,
 }
 
 impl XmpFields {
@@ -79,6 +93,20 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
         attribution_name: text(packet, NS_CC, "attributionName"),
         attribution_url: text(packet, NS_CC, "attributionURL"),
         creator: text(packet, NS_DC, "creator"),
+        tdm_reservation: text(packet, NS_TDM, "reservation"),
+        tdm_policy: text(packet, NS_TDM, "policy"),
+        usage_terms: packet.get(NS_XMP_RIGHTS, "UsageTerms").and_then(|v| {
+            let items = v.items();
+            items
+                .iter()
+                .find(|i| i.lang.as_deref() == Some("x-default"))
+                .or(items.first())
+                .map(|i| i.text.clone())
+        }),
+        web_statement: text(packet, NS_XMP_RIGHTS, "WebStatement"),
+        marked: text(packet, NS_XMP_RIGHTS, "Marked"),
+        license: text(packet, NS_CC, "license"),
+        document_id: text(packet, NS_XMP_MM, "DocumentID"),
     }
 }
 

@@ -90,6 +90,21 @@ pub struct FileRecord {
     pub credit: Option<Credit>,
     pub c2pa: bool,
     pub findings: Vec<Finding>,
+    /// Rights context read from XMP (added in ccsig/1: consumers ignore it
+    /// if they do not know it).
+    pub rights: Option<Rights>,
+}
+
+/// Rights statements that give a signal its context.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Rights {
+    pub usage_terms: Option<String>,
+    pub web_statement: Option<String>,
+    pub marked: Option<String>,
+    pub license: Option<String>,
+    pub tdm_reservation: Option<String>,
+    pub tdm_policy: Option<String>,
+    pub document_id: Option<String>,
 }
 
 impl FileRecord {
@@ -130,6 +145,15 @@ impl FileRecord {
             credit: Some(signals.credit.clone()),
             c2pa: signals.has_c2pa,
             findings,
+            rights: signals.xmp.as_ref().map(|f| Rights {
+                usage_terms: f.usage_terms.clone(),
+                web_statement: f.web_statement.clone(),
+                marked: f.marked.clone(),
+                license: f.license.clone(),
+                tdm_reservation: f.tdm_reservation.clone(),
+                tdm_policy: f.tdm_policy.clone(),
+                document_id: f.document_id.clone(),
+            }),
         }
     }
 
@@ -145,6 +169,7 @@ impl FileRecord {
             credit: None,
             c2pa: false,
             findings,
+            rights: None,
         }
     }
 }

@@ -65,6 +65,19 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
             writeln!(out, "  credit url {u}")?;
         }
     }
+    if let Some(rights) = &r.rights {
+        let shown = [
+            ("licence", &rights.license),
+            ("usage", &rights.usage_terms),
+            ("web", &rights.web_statement),
+            ("tdm policy", &rights.tdm_policy),
+        ];
+        for (name, value) in shown {
+            if let Some(v) = value {
+                writeln!(out, "  {name:<10} {v}")?;
+            }
+        }
+    }
     if r.c2pa {
         writeln!(out, "  signed     C2PA Content Credentials present")?;
     }
