@@ -9,6 +9,8 @@
 pub mod constraints;
 pub mod datamining;
 pub mod exif;
+pub mod iim;
+pub mod irb;
 pub mod rdf;
 pub mod xmp;
 

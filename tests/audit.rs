@@ -1,0 +1,251 @@
+//! The audit across places: sidecars, TDMRep, credit, licence, signed
+//! files, copies of one image in a library. Each finding kind is made to
+//! happen, and shown absent on a consistent file.
+
+mod common;
+
+use std::fs;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use common::{ccsig_on, sample, scratch, stdout};
+
+/// A copy of a sample whose XMP packet holds `body` (RDF properties).
+fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
+    let bytes = fs::read(sample(rel)).unwrap();
+    let mut src = Cursor::new(&bytes);
+    let layout = ccsig::container::scan(&mut src).unwrap();
+    let mut out = Vec::new();
+    let edit = ccsig::container::XmpEdit::Replace(packet(body).into_bytes());
+    ccsig::container::rewrite(&mut src, &layout, &edit.into(), &mut out).unwrap();
+    let path = dir.join(name);
+    fs::write(&path, out).unwrap();
+    path
+}
+
+fn packet(body: &str) -> String {
+    format!(
+        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:ccsig="https://ns.ccsig.dev/xmp/1.0/" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"
+ xmlns:cc="http://creativecommons.org/ns#" xmlns:tdm="http://www.w3.org/ns/tdmrep/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
+{body}
+</rdf:Description></rdf:RDF></x:xmpmeta>"#
+    )
+}
+
+fn findings(paths: &[PathBuf]) -> Vec<serde_json::Value> {
+    let o = ccsig_on(&["check", "--format", "jsonl"], paths);
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn kinds_of(paths: &[PathBuf]) -> Vec<String> {
+    findings(paths)
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_sidecar_that_disagrees_is_a_conflict_naming_both_files() {
+    let (d, paths) = scratch(&["jpeg/plain.jpg"]);
+    let image = &paths[0];
+    ccsig_on(&["apply", "--signal", "cc-cr"], std::slice::from_ref(image));
+    assert!(
+        kinds_of(std::slice::from_ref(image)).is_empty(),
+        "clean after apply"
+    );
+    let sidecar = d.path().join("jpeg__plain.xmp");
+    fs::write(
+        &sidecar,
+        packet("<ccsig:expression>train-ai=y</ccsig:expression>"),
+    )
+    .unwrap();
+    let found = findings(std::slice::from_ref(image));
+    let conflict = found
+        .iter()
+        .find(|f| f["kind"] == "conflict")
+        .expect("conflict");
+    let fields = conflict["fields"].to_string();
+    assert!(fields.contains("sidecar jpeg__plain.xmp"), "{fields}");
+    assert!(fields.contains("XMP ccsig:expression"), "{fields}");
+}
+
+#[test]
+fn apply_updates_an_existing_sidecar_so_no_conflict_is_left_behind() {
+    let (d, paths) = scratch(&["png/plain.png"]);
+    let sidecar = d.path().join("png__plain.png.xmp");
+    let foreign = "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">Kept</rdf:li></rdf:Alt></dc:title>\n<ccsig:expression>train-ai=y</ccsig:expression>";
+    fs::write(&sidecar, packet(foreign)).unwrap();
+    let o = ccsig_on(&["apply", "--signal", "cc-cr-dc"], &paths);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("sidecar png__plain.png.xmp updated"),
+        "{}",
+        stdout(&o)
+    );
+    let text = fs::read_to_string(&sidecar).unwrap();
+    assert!(text.contains("train-ai=n;exceptions=cc-cr-dc"));
+    assert!(text.contains("<rdf:li xml:lang=\"x-default\">Kept</rdf:li>"));
+    assert!(kinds_of(&paths).is_empty(), "{:?}", findings(&paths));
+    // remove cleans the sidecar too and keeps the foreign title
+    ccsig_on(&["remove"], &paths);
+    let text = fs::read_to_string(&sidecar).unwrap();
+    assert!(!text.contains("ccsig:expression"));
+    assert!(text.contains("Kept"));
+}
+
+#[test]
+fn sidecar_mode_leaves_the_image_untouched() {
+    let (d, paths) = scratch(&["webp/lossy.webp"]);
+    let before = fs::read(&paths[0]).unwrap();
+    let o = ccsig_on(&["apply", "--sidecar", "--signal", "cc-cr-op"], &paths);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(fs::read(&paths[0]).unwrap(), before);
+    let sidecar = d.path().join("webp__lossy.webp.xmp");
+    assert!(sidecar.exists(), "default convention: photo.ext.xmp");
+    let o = ccsig_on(&["read", "--format", "jsonl"], &paths);
+    let r: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(r["decisions"]["train-ai"]["decision"], "allowed_if");
+    // A second run changes nothing; remove --sidecar deletes a sidecar
+    // that held nothing else.
+    let o = ccsig_on(&["apply", "--sidecar", "--signal", "cc-cr-op"], &paths);
+    assert!(stdout(&o).contains("unchanged"), "{}", stdout(&o));
+    ccsig_on(&["remove", "--sidecar"], &paths);
+    assert!(!sidecar.exists());
+    assert_eq!(fs::read(&paths[0]).unwrap(), before);
+}
+
+#[test]
+fn tdm_reservation_is_read_and_checked_against_the_expression() {
+    let d = tempfile::tempdir().unwrap();
+    let alone = with_xmp(
+        d.path(),
+        "jpeg/plain.jpg",
+        "reserved.jpg",
+        "<tdm:reservation>1</tdm:reservation>",
+    );
+    let o = ccsig_on(&["read", "--format", "jsonl"], std::slice::from_ref(&alone));
+    let r: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(r["decisions"]["train-ai"]["decision"], "disallowed");
+    let against = with_xmp(
+        d.path(),
+        "jpeg/plain.jpg",
+        "reserved-but-allowed.jpg",
+        "<tdm:reservation>1</tdm:reservation><ccsig:expression>train-ai=y</ccsig:expression>",
+    );
+    assert!(kinds_of(std::slice::from_ref(&against)).contains(&"conflict".into()));
+    let framed = with_xmp(
+        d.path(),
+        "jpeg/plain.jpg",
+        "reserved-with-terms.jpg",
+        "<tdm:reservation>1</tdm:reservation><ccsig:expression>train-ai=n;exceptions=cc-cr</ccsig:expression>",
+    );
+    assert!(!kinds_of(std::slice::from_ref(&framed)).contains(&"conflict".into()));
+    let bad = with_xmp(
+        d.path(),
+        "jpeg/plain.jpg",
+        "bad-tdm.jpg",
+        "<tdm:reservation>yes</tdm:reservation>",
+    );
+    assert!(kinds_of(std::slice::from_ref(&bad)).contains(&"malformed".into()));
+}
+
+#[test]
+fn credit_and_licence_notes_are_informational() {
+    let d = tempfile::tempdir().unwrap();
+    let agency = with_xmp(
+        d.path(),
+        "jpeg/plain.jpg",
+        "agency.jpg",
+        "<ccsig:expression>train-ai=n;exceptions=cc-cr</ccsig:expression><ccsig:signal>cc-cr</ccsig:signal>\
+         <ccsig:creditName>Big Agency</ccsig:creditName><dc:creator><rdf:Seq><rdf:li>Ada Example</rdf:li></rdf:Seq></dc:creator>\
+         <cc:license>http://creativecommons.org/publicdomain/zero/1.0/</cc:license>",
+    );
+    let found = findings(std::slice::from_ref(&agency));
+    let kinds: Vec<&str> = found.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"credit"), "{kinds:?}");
+    assert!(kinds.contains(&"licence"), "{kinds:?}");
+    assert!(found.iter().all(|f| f["severity"] == "info"), "{found:?}");
+    let o = ccsig_on(&["check"], std::slice::from_ref(&agency));
+    assert_eq!(o.status.code(), Some(0), "info findings keep exit 0");
+    let own = with_xmp(
+        d.path(),
+        "jpeg/plain.jpg",
+        "own.jpg",
+        "<ccsig:expression>train-ai=n</ccsig:expression><ccsig:creditName>Ada Example</ccsig:creditName>\
+         <dc:creator><rdf:Seq><rdf:li>Ada Example</rdf:li></rdf:Seq></dc:creator>",
+    );
+    assert!(kinds_of(std::slice::from_ref(&own)).is_empty());
+}
+
+#[test]
+fn signed_files_are_reported_and_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let mut bytes = fs::read(sample("jpeg/plain.jpg")).unwrap();
+    let jumbf = b"JP\x00\x00\x00\x00\x00\x01\x00\x00\x00\x10jumbjumd";
+    let mut seg = vec![0xFF, 0xEB];
+    seg.extend_from_slice(&((jumbf.len() + 2) as u16).to_be_bytes());
+    seg.extend_from_slice(jumbf);
+    bytes.splice(2..2, seg);
+    let signed = d.path().join("signed.jpg");
+    fs::write(&signed, &bytes).unwrap();
+    assert!(kinds_of(std::slice::from_ref(&signed)).contains(&"signed".into()));
+    let o = ccsig_on(
+        &["apply", "--signal", "cc-cr"],
+        std::slice::from_ref(&signed),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("C2PA"), "{}", stdout(&o));
+    assert_eq!(fs::read(&signed).unwrap(), bytes, "refused file untouched");
+    let o = ccsig_on(
+        &["apply", "--sidecar", "--signal", "cc-cr"],
+        std::slice::from_ref(&signed),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(fs::read(&signed).unwrap(), bytes);
+    let o = ccsig_on(
+        &["apply", "--allow-breaking-c2pa", "--signal", "cc-cr"],
+        std::slice::from_ref(&signed),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn copies_of_one_image_that_disagree_are_conflicts() {
+    let d = tempfile::tempdir().unwrap();
+    let id = "<xmpMM:DocumentID>xmp.did:1234</xmpMM:DocumentID>";
+    fs::create_dir(d.path().join("a")).unwrap();
+    fs::create_dir(d.path().join("b")).unwrap();
+    with_xmp(
+        &d.path().join("a"),
+        "jpeg/plain.jpg",
+        "one.jpg",
+        &format!("{id}<ccsig:expression>train-ai=n</ccsig:expression>"),
+    );
+    with_xmp(
+        &d.path().join("b"),
+        "jpeg/plain.jpg",
+        "one.jpg",
+        &format!("{id}<ccsig:expression>train-ai=y</ccsig:expression>"),
+    );
+    let found = findings(&[d.path().to_path_buf()]);
+    let copy = found
+        .iter()
+        .find(|f| {
+            f["kind"] == "conflict" && f["message"].as_str().unwrap().contains("another copy")
+        })
+        .expect("copy conflict");
+    assert!(copy["path"].as_str().unwrap().ends_with("b/one.jpg"));
+    // Same signal in both copies: nothing to report.
+    with_xmp(
+        &d.path().join("b"),
+        "jpeg/plain.jpg",
+        "one.jpg",
+        &format!("{id}<ccsig:expression>train-ai=n</ccsig:expression>"),
+    );
+    assert!(kinds_of(&[d.path().to_path_buf()]).is_empty());
+}
