@@ -44,13 +44,28 @@ pub fn find_expression(text: &str) -> Option<String> {
 /// The `x-default` text to write: the lines someone else wrote are kept,
 /// earlier expression lines (ccsig's or anyone's) give way to the new one.
 pub fn merge_text(existing: Option<&str>, ours: &str) -> String {
+    // Text before a marker on the same line is someone's prose: kept.
     let mut lines: Vec<&str> = existing
         .unwrap_or("")
         .lines()
-        .filter(|l| !l.trim().is_empty() && !l.contains(MARKER))
+        .map(|l| match l.find(MARKER) {
+            Some(_) if is_ccsig_line(l) => "",
+            Some(at) => l[..at].trim_end(),
+            None => l,
+        })
+        .filter(|l| !l.trim().is_empty())
         .collect();
     lines.push(ours);
     lines.join("\n")
+}
+
+/// Whether a line is one ccsig wrote (for whatever expression).
+fn is_ccsig_line(line: &str) -> bool {
+    let Some(at) = line.find(MARKER) else {
+        return false;
+    };
+    let expression = line[at + MARKER.len()..].trim();
+    line.trim() == text_for(&signal::parse(expression), expression)
 }
 
 /// Whether a constraints text holds exactly the line ccsig wrote.
@@ -99,6 +114,8 @@ mod tests {
         let ours = "AI training is not allowed. Content-Usage: train-ai=n";
         let merged = merge_text(Some("Editorial use only.\nContent-Usage: tdm=n"), ours);
         assert_eq!(merged, format!("Editorial use only.\n{ours}"));
+        let same_line = merge_text(Some("Credit me. Content-Usage: tdm=n"), ours);
+        assert_eq!(same_line, format!("Credit me.\n{ours}"));
         assert!(holds_line(&merged, ours));
         assert_eq!(
             without_line(&merged, ours),

@@ -10,6 +10,7 @@ pub mod constraints;
 pub mod datamining;
 pub mod exif;
 pub mod iim;
+pub mod iptc;
 pub mod irb;
 pub mod rdf;
 pub mod xmp;
@@ -37,4 +38,6 @@ pub enum MappingError {
     XmpParse(String),
     #[error("XMP packet is not valid UTF-8")]
     XmpEncoding,
+    #[error("IPTC-IIM: {0}")]
+    Iim(String),
 }

@@ -181,3 +181,26 @@ pub fn xmp_packet(bytes: &[u8]) -> Option<String> {
     };
     Some(String::from_utf8_lossy(&raw).into_owned())
 }
+
+/// Like [`tool`], for a tool whose version flag is not `--version`
+/// (libwebp's `webpmux` answers `-version`). Same rules: a loud warning
+/// when missing, a failure when CCSIG_REQUIRE_TOOLS is set.
+pub fn tool_with_version_flag(name: &str, version_flag: &str) -> Option<PathBuf> {
+    let env_name = name.to_uppercase();
+    let candidate = std::env::var_os(&env_name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(name));
+    let works = Command::new(&candidate)
+        .arg(version_flag)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if works {
+        return Some(candidate);
+    }
+    if std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some() {
+        panic!("{name} is required (CCSIG_REQUIRE_TOOLS is set) but was not found; set ${env_name} or put it on PATH");
+    }
+    eprintln!("\n!!!!!!!! {name} NOT FOUND: this interop check was skipped. Install it (see .ci/run) or set ${env_name}. !!!!!!!!\n");
+    None
+}

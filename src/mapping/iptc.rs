@@ -1,0 +1,193 @@
+//! IPTC-IIM as a signal carrier: 2:40 Special Instructions holds the
+//! expression as text, 2:80 By-line and 2:116 Copyright Notice give credit
+//! context. Built on the byte-level [`super::iim`] and [`super::irb`].
+//!
+//! The 2:40 text policy (docs/mapping.md): ccsig's part is the segment
+//! `Content-Usage: <expression>`, always last. Whatever text someone else
+//! put in 2:40 stays before it, separated by one space; an older
+//! `Content-Usage:` segment gives way to the new one. IIM text may not hold
+//! line breaks, so the segment runs to the end of the value.
+
+use super::{constraints::MARKER, iim, irb, MappingError};
+
+/// Whether the IIM digest (8BIM 0x0425) matches the IIM it guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestState {
+    /// No digest stored: MWG readers then trust XMP over IIM.
+    Absent,
+    Matches,
+    /// The IIM changed since the digest was written (exiv2 leaves it so):
+    /// MWG readers ignore XMP... or IIM, depending on the reader.
+    Stale,
+}
+
+/// The IIM fields ccsig reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IimFields {
+    pub special_instructions: Option<String>,
+    pub by_line: Vec<String>,
+    pub copyright_notice: Option<String>,
+    pub digest: DigestState,
+    /// Text was decoded from a charset ccsig only partly understands.
+    pub lossy: bool,
+}
+
+fn iim_err(e: impl std::fmt::Display) -> MappingError {
+    MappingError::Iim(e.to_string())
+}
+
+fn fields_of(iim_bytes: &[u8], digest: DigestState) -> Result<IimFields, MappingError> {
+    let text = iim::read_text(iim_bytes).map_err(iim_err)?;
+    Ok(IimFields {
+        special_instructions: text.special_instructions.filter(|s| !s.trim().is_empty()),
+        by_line: text.by_line,
+        copyright_notice: text.copyright_notice,
+        digest,
+        lossy: text.lossy,
+    })
+}
+
+/// Reads the IIM of a Photoshop IRB (JPEG APP13 payload); `None` when the
+/// IRB holds no IIM.
+pub fn read_irb(irb_bytes: &[u8]) -> Result<Option<IimFields>, MappingError> {
+    let Some(iim_bytes) = irb::iptc(irb_bytes).map_err(iim_err)? else {
+        return Ok(None);
+    };
+    let digest = match irb::digest(irb_bytes).map_err(iim_err)? {
+        None => DigestState::Absent,
+        Some(d) if d == irb::iim_digest(iim_bytes) => DigestState::Matches,
+        Some(_) => DigestState::Stale,
+    };
+    fields_of(iim_bytes, digest).map(Some)
+}
+
+/// Reads ImageMagick's PNG "Raw profile type iptc" text: a line with the
+/// profile name, a line with its length, then the bytes in hex. The bytes
+/// are either an IRB (`8BIM...`) or bare IIM datasets.
+pub fn read_raw_profile(text: &[u8]) -> Result<Option<IimFields>, MappingError> {
+    let text = String::from_utf8_lossy(text);
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let _name = lines.next();
+    let declared: usize = lines
+        .next()
+        .and_then(|l| l.parse().ok())
+        .ok_or_else(|| iim_err("raw profile has no length line"))?;
+    let hex: String = lines
+        .flat_map(|l| l.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if hex.len() != declared.saturating_mul(2) || !hex.is_ascii() {
+        return Err(iim_err(format!(
+            "raw profile says {declared} bytes but holds {} hex digits",
+            hex.len()
+        )));
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| iim_err("raw profile holds a non-hex digit"))?;
+    if bytes.starts_with(b"8BIM") {
+        read_irb(&bytes)
+    } else {
+        fields_of(&bytes, DigestState::Absent).map(Some)
+    }
+}
+
+/// ccsig's segment of the 2:40 text.
+pub fn segment(expression: &str) -> String {
+    format!("{MARKER} {expression}")
+}
+
+/// The 2:40 text to write: the other text kept, ccsig's segment last.
+pub fn special_instructions_for(existing: Option<&str>, expression: &str) -> String {
+    let others = existing
+        .map(|t| match t.find(MARKER) {
+            Some(at) => t[..at].trim_end(),
+            None => t.trim_end(),
+        })
+        .unwrap_or("");
+    if others.is_empty() {
+        segment(expression)
+    } else {
+        format!("{others} {}", segment(expression))
+    }
+}
+
+/// The 2:40 text without ccsig's segment for `expression` (`None` when
+/// nothing else is left); `Err(())` when 2:40 does not hold that segment.
+pub fn without_segment(existing: &str, expression: &str) -> Result<Option<String>, ()> {
+    let ours = segment(expression);
+    let Some(others) = existing.trim_end().strip_suffix(&ours) else {
+        return Err(());
+    };
+    let others = others.trim_end();
+    Ok((!others.is_empty()).then(|| others.to_string()))
+}
+
+/// A new IRB with 2:40 set to `text` and the digest updated; `irb_bytes`
+/// is the existing IRB (if any). With no IIM yet, a new IIM is made.
+pub fn irb_with_special_instructions(
+    irb_bytes: Option<&[u8]>,
+    text: &str,
+) -> Result<Vec<u8>, MappingError> {
+    let existing = match irb_bytes {
+        Some(b) => irb::iptc(b).map_err(iim_err)?,
+        None => None,
+    };
+    let new_iim = match existing {
+        Some(iim_bytes) => iim::set_special_instructions(iim_bytes, text),
+        None => iim::new_iim(text),
+    }
+    .map_err(iim_err)?;
+    match irb_bytes {
+        Some(b) => irb::with_iptc(b, &new_iim).map_err(iim_err),
+        None => Ok(irb::new_irb(&new_iim)),
+    }
+}
+
+/// A new IRB with 2:40 set to `text`, or removed when `text` is `None`.
+pub fn irb_with_special_instructions_or_none(
+    irb_bytes: &[u8],
+    text: Option<&str>,
+) -> Result<Vec<u8>, MappingError> {
+    match text {
+        Some(t) => irb_with_special_instructions(Some(irb_bytes), t),
+        None => {
+            let iim_bytes = irb::iptc(irb_bytes).map_err(iim_err)?.unwrap_or_default();
+            let new_iim = iim::remove_special_instructions(iim_bytes).map_err(iim_err)?;
+            irb::with_iptc(irb_bytes, &new_iim).map_err(iim_err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_text_in_2_40_is_kept_before_our_segment() {
+        let e = "train-ai=n;exceptions=cc-cr";
+        assert_eq!(
+            special_instructions_for(None, e),
+            "Content-Usage: train-ai=n;exceptions=cc-cr"
+        );
+        let t = special_instructions_for(Some("Do not crop. Content-Usage: tdm=n"), e);
+        assert_eq!(t, "Do not crop. Content-Usage: train-ai=n;exceptions=cc-cr");
+        assert_eq!(without_segment(&t, e), Ok(Some("Do not crop.".into())));
+        assert_eq!(without_segment(&segment(e), e), Ok(None));
+        assert_eq!(without_segment("Do not crop.", e), Err(()));
+    }
+
+    #[test]
+    fn raw_profiles_decode_bare_iim_and_reject_bad_hex() {
+        // 2:40 "Hi": 1C 02 28 00 02 48 69
+        let text = b"\niptc\n       7\n1c02280002\n4869\n";
+        let f = read_raw_profile(text).unwrap().unwrap();
+        assert_eq!(f.special_instructions.as_deref(), Some("Hi"));
+        assert!(read_raw_profile(b"\niptc\n 7\n1c0228000248zz\n").is_err());
+        assert!(read_raw_profile(b"\niptc\n 9\n1c02280002\n4869\n").is_err());
+        assert!(read_raw_profile(b"").is_err());
+    }
+}
