@@ -171,6 +171,12 @@ py move-xmp-after-idat "$WORK/xmp-before.png" png/xmp-after-idat.png
 
 py split-idat png/plain.png png/multi-idat.png 8192
 
+echo "== png/iim-raw-profile.png (ImageMagick's raw IPTC profile)"
+cp jpeg/iim.jpg "$WORK/iim-signal.jpg"
+et "-IPTC:SpecialInstructions=Content-Usage: train-ai=n;exceptions=cc-cr" "$WORK/iim-signal.jpg"
+convert "$WORK/iim-signal.jpg" +set date:create +set date:modify \
+    -define png:exclude-chunks=date,time png/iim-raw-profile.png
+
 echo "== webp/"
 cwebp -quiet -q 80 -metadata none png/plain.png -o webp/lossy.webp
 cwebp -quiet -lossless -metadata none png/plain.png -o webp/lossless.webp

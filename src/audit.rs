@@ -35,6 +35,9 @@ pub enum FindingKind {
     Licence,
     /// The file carries C2PA Content Credentials that a rewrite would break.
     Signed,
+    /// The IIM digest (8BIM 0x0425) no longer matches the IIM: MWG readers
+    /// will distrust one of IIM and XMP.
+    StaleDigest,
 }
 
 impl FindingKind {
@@ -51,6 +54,7 @@ impl FindingKind {
             FindingKind::Credit => "credit",
             FindingKind::Licence => "licence",
             FindingKind::Signed => "signed",
+            FindingKind::StaleDigest => "stale_digest",
         }
     }
 }
@@ -138,6 +142,28 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
             )),
         }
     }
+    if let Some(reason) = &signals.iim_error {
+        findings.push(Finding::new(
+            FindingKind::Malformed,
+            Severity::Error,
+            vec!["IPTC-IIM".into()],
+            format!("the IPTC-IIM block cannot be read ({reason})"),
+        ));
+    }
+    if signals
+        .iim
+        .as_ref()
+        .is_some_and(|i| i.digest == crate::mapping::iptc::DigestState::Stale)
+    {
+        findings.push(Finding::new(
+            FindingKind::StaleDigest,
+            Severity::Warning,
+            vec!["Photoshop 0x0425 IPTC digest".into(), "IPTC-IIM".into()],
+            "the IPTC digest does not match the IIM (a tool changed IIM without updating it): \
+             MWG readers will trust only one of IIM and XMP"
+                .into(),
+        ));
+    }
     tdm_conflicts(signals, &mut findings);
     credit_disagreement(signals, &mut findings);
     licence_context(signals, &mut findings);
@@ -210,9 +236,11 @@ fn credit_disagreement(signals: &FileSignals, findings: &mut Vec<Finding>) {
     else {
         return;
     };
+    let by_line = signals.iim.as_ref().and_then(|i| i.by_line.first());
     let creators: Vec<(&str, &String)> = [
         ("XMP dc:creator", fields.creator.as_ref()),
         ("EXIF Artist", signals.exif_artist.as_ref()),
+        ("IIM 2:80 By-line", by_line),
     ]
     .into_iter()
     .filter_map(|(f, v)| v.map(|v| (f, v)))

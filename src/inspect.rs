@@ -8,7 +8,7 @@ use std::io::{Read, Seek};
 use serde::Serialize;
 
 use crate::container::{self, BlockKind, Format, Layout};
-use crate::mapping::{constraints, datamining::DataMining, exif, xmp};
+use crate::mapping::{constraints, datamining::DataMining, exif, iptc, xmp};
 use crate::signal::{self, Decision, Statement};
 
 /// A place in a file that can carry a signal.
@@ -23,6 +23,8 @@ pub enum Place {
     DataMining,
     /// W3C TDMRep `tdm:reservation`.
     TdmReservation,
+    /// IPTC-IIM 2:40 Special Instructions.
+    IimSpecialInstructions,
 }
 
 impl Place {
@@ -36,6 +38,7 @@ impl Place {
             Place::OtherConstraints { lang } => format!("XMP plus:OtherConstraints[{lang}]"),
             Place::DataMining => "XMP plus:DataMining".into(),
             Place::TdmReservation => "XMP tdm:reservation".into(),
+            Place::IimSpecialInstructions => "IIM 2:40 Special Instructions".into(),
         }
     }
 }
@@ -87,6 +90,10 @@ pub struct FileSignals {
     /// The XMP packet exists but does not parse.
     pub xmp_error: Option<String>,
     pub exif_artist: Option<String>,
+    /// IPTC-IIM (JPEG APP13, or PNG raw profile), when the file has it.
+    pub iim: Option<iptc::IimFields>,
+    /// The IIM exists but could not be read.
+    pub iim_error: Option<String>,
     pub sources: Vec<Source>,
     /// Fields about AI use that make no statement of their own (e.g.
     /// `DMI-PROHIBITED-SEECONSTRAINT` next to an expression it defers to).
@@ -140,15 +147,32 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
     let exif_artist = layout
         .blocks_of(BlockKind::Exif)
         .find_map(|b| b.payload.as_deref().and_then(exif::artist));
-    let (sources, deferring, unparsable) = xmp_fields.as_ref().map(sources_of).unwrap_or_default();
+    let (mut sources, deferring, unparsable) =
+        xmp_fields.as_ref().map(sources_of).unwrap_or_default();
+    let (iim, iim_error) = match read_iim(layout) {
+        Ok(iim) => (iim, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    if let Some(text) = iim.as_ref().and_then(|i| i.special_instructions.as_ref()) {
+        if let Some(expr) = constraints::find_expression(text) {
+            sources.push(source(Place::IimSpecialInstructions, text, &expr));
+        }
+    }
     let decisions = combine(&sources);
-    let credit = credit_of(xmp_fields.as_ref(), exif_artist.as_deref());
+    let by_line = iim.as_ref().and_then(|i| i.by_line.first().cloned());
+    let credit = credit_of(
+        xmp_fields.as_ref(),
+        exif_artist.as_deref(),
+        by_line.as_deref(),
+    );
     FileSignals {
         format: layout.format,
         dimensions: layout.dimensions,
         xmp: xmp_fields,
         xmp_error,
         exif_artist,
+        iim,
+        iim_error,
         sources,
         deferring,
         unparsable,
@@ -326,7 +350,8 @@ impl FileSignals {
                 u
             }));
             if self.credit.name.is_none() {
-                self.credit = credit_of(Some(f), self.exif_artist.as_deref());
+                let by_line = self.iim.as_ref().and_then(|i| i.by_line.first().cloned());
+                self.credit = credit_of(Some(f), self.exif_artist.as_deref(), by_line.as_deref());
             }
         }
         self.sidecars.push(SidecarFields { path, name, fields });
@@ -354,7 +379,28 @@ fn combine(sources: &[Source]) -> BTreeMap<String, Decision> {
         .collect()
 }
 
-fn credit_of(fields: Option<&xmp::XmpFields>, exif_artist: Option<&str>) -> Credit {
+/// The IIM of a file: JPEG's Photoshop IRB, or PNG's raw IPTC profile.
+fn read_iim(layout: &Layout) -> Result<Option<iptc::IimFields>, crate::mapping::MappingError> {
+    if let Some(irb) = layout
+        .blocks_of(BlockKind::PhotoshopIrb)
+        .find_map(|b| b.payload.as_deref())
+    {
+        return iptc::read_irb(irb);
+    }
+    match layout
+        .blocks_of(BlockKind::RawIptcProfile)
+        .find_map(|b| b.payload.as_deref())
+    {
+        Some(text) => iptc::read_raw_profile(text),
+        None => Ok(None),
+    }
+}
+
+fn credit_of(
+    fields: Option<&xmp::XmpFields>,
+    exif_artist: Option<&str>,
+    iim_by_line: Option<&str>,
+) -> Credit {
     let mut candidates: Vec<(&str, Option<&str>)> = Vec::new();
     if let Some(f) = fields {
         candidates.push(("XMP ccsig:creditName", f.credit_name.as_deref()));
@@ -362,6 +408,7 @@ fn credit_of(fields: Option<&xmp::XmpFields>, exif_artist: Option<&str>) -> Cred
         candidates.push(("XMP dc:creator", f.creator.as_deref()));
     }
     candidates.push(("EXIF Artist", exif_artist));
+    candidates.push(("IIM 2:80 By-line", iim_by_line));
     let found = candidates
         .into_iter()
         .find_map(|(from, name)| name.map(|n| (from, n)));

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::batch::atomic::{self, AtomicError, Fingerprint};
 use crate::container::{self, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
-use crate::mapping::{xmp, MappingError, Tag};
+use crate::mapping::{iptc, xmp, MappingError, Tag};
 use crate::signal::{self, Severity, SignalCode};
 
 /// What the user asks `apply` to write.
@@ -102,6 +102,9 @@ pub struct WriteOptions {
     /// Write the signal into an XMP sidecar (created if none exists) and
     /// leave the image untouched.
     pub sidecar_only: bool,
+    /// Add IPTC-IIM to JPEGs that have none (files that have it are always
+    /// kept in sync).
+    pub add_iim: bool,
 }
 
 /// What happened to a file.
@@ -166,6 +169,8 @@ enum Goal {
 struct Plan {
     edit: Edit,
     goal: Goal,
+    /// When the IIM is rewritten: what 2:40 must read afterwards.
+    iim_2_40: Option<Option<String>>,
 }
 
 fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileError> {
@@ -231,17 +236,65 @@ fn plan_apply(
             "the existing XMP packet cannot be read ({reason}); not overwriting it"
         )));
     }
-    if let Some(fields) = &signals.xmp {
-        if xmp::holds_tag(fields, tag) {
-            return Ok(None);
-        }
+    let xmp_edit = match &signals.xmp {
+        Some(fields) if xmp::holds_tag(fields, tag) => None,
+        _ => Some(XmpEdit::Replace(
+            xmp::apply(layout.xmp(), tag)?.into_bytes(),
+        )),
+    };
+    let iim_edit = plan_iim_apply(layout, signals, &tag.expression, opts)?;
+    if xmp_edit.is_none() && iim_edit.is_none() {
+        return Ok(None);
     }
     refuse_signed(signals, opts)?;
-    let packet = xmp::apply(layout.xmp(), tag)?;
+    let (photoshop_irb, iim_2_40) = match iim_edit {
+        Some((irb, text)) => (Some(irb), Some(Some(text))),
+        None => (None, None),
+    };
     Ok(Some(Plan {
-        edit: XmpEdit::Replace(packet.into_bytes()).into(),
+        edit: Edit {
+            xmp: xmp_edit,
+            photoshop_irb,
+        },
         goal: Goal::Holds(tag.clone()),
+        iim_2_40,
     }))
+}
+
+fn irb_payload(layout: &Layout) -> Option<&[u8]> {
+    layout
+        .blocks_of(container::BlockKind::PhotoshopIrb)
+        .find_map(|b| b.payload.as_deref())
+}
+
+/// The new IRB and 2:40 text when IIM needs the expression: JPEGs that
+/// already carry IIM are kept in sync, others get IIM only with `--iim`.
+fn plan_iim_apply(
+    layout: &Layout,
+    signals: &FileSignals,
+    expression: &str,
+    opts: &WriteOptions,
+) -> Result<Option<(Vec<u8>, String)>, FileError> {
+    if layout.format != container::Format::Jpeg {
+        return Ok(None);
+    }
+    if let Some(reason) = &signals.iim_error {
+        return Err(FileError::Refused(format!(
+            "the existing IPTC-IIM cannot be read ({reason}); not overwriting it"
+        )));
+    }
+    let existing = match &signals.iim {
+        Some(iim) => iim.special_instructions.as_deref(),
+        None if opts.add_iim => None,
+        None => return Ok(None),
+    };
+    let text = iptc::special_instructions_for(existing, expression);
+    if existing == Some(text.as_str()) {
+        return Ok(None);
+    }
+    let irb = iptc::irb_with_special_instructions(irb_payload(layout), &text)
+        .map_err(|e| FileError::Refused(format!("{e}; nothing written")))?;
+    Ok(Some((irb, text)))
 }
 
 fn plan_remove(
@@ -262,10 +315,37 @@ fn plan_remove(
         xmp::Removal::Packet(p) => XmpEdit::Replace(p.into_bytes()),
         xmp::Removal::Empty => XmpEdit::Remove,
     };
+    // IIM 2:40 loses ccsig's segment for the expression being removed.
+    let expression = signals.xmp.as_ref().and_then(|f| f.expression.as_deref());
+    let iim_2_40 = signals
+        .iim
+        .as_ref()
+        .and_then(|i| i.special_instructions.as_deref());
+    let (photoshop_irb, iim_expected) = match (expression, iim_2_40, irb_payload(layout)) {
+        (Some(expr), Some(text), Some(irb)) => match iptc::without_segment(text, expr) {
+            iptc::Remainder::NotOurs => (None, None),
+            iptc::Remainder::Empty => (
+                Some(iptc::irb_with_special_instructions_or_none(irb, None)?),
+                Some(None),
+            ),
+            iptc::Remainder::Text(rest) => (
+                Some(iptc::irb_with_special_instructions_or_none(
+                    irb,
+                    Some(&rest),
+                )?),
+                Some(Some(rest)),
+            ),
+        },
+        _ => (None, None),
+    };
     refuse_signed(signals, opts)?;
     Ok(Some(Plan {
-        edit: edit.into(),
+        edit: Edit {
+            xmp: Some(edit),
+            photoshop_irb,
+        },
         goal: Goal::NoCcsig,
+        iim_2_40: iim_expected,
     }))
 }
 
@@ -276,11 +356,22 @@ fn validate<A: Read + Seek, B: Read + Seek>(
     old: &mut A,
     old_layout: &Layout,
     new: &mut B,
-    goal: &Goal,
+    plan: &Plan,
 ) -> Result<(), FileError> {
     let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
     let new_layout = container::scan(new).map_err(|e| invalid(&e))?;
-    container::verify_preserved(old, old_layout, new, &new_layout).map_err(|e| invalid(&e))?;
+    let changed: &[container::BlockKind] = match plan.iim_2_40 {
+        Some(_) => &[container::BlockKind::PhotoshopIrb],
+        None => &[],
+    };
+    container::verify_preserved_except(old, old_layout, new, &new_layout, changed)
+        .map_err(|e| invalid(&e))?;
+    if let Some(expected) = &plan.iim_2_40 {
+        let new_irb = irb_payload(&new_layout).ok_or_else(|| invalid(&"the IIM is gone"))?;
+        iptc::verify_rewrite(irb_payload(old_layout), new_irb, expected.as_deref())
+            .map_err(|e| invalid(&e))?;
+    }
+    let goal = &plan.goal;
     let fields = match new_layout.xmp() {
         Some(p) => Some(xmp::read_fields(p).map_err(|e| invalid(&e))?),
         None => None,
@@ -309,7 +400,7 @@ fn write_image(
         let mut source = file;
         container::rewrite(&mut source, layout, &plan.edit, temp)?;
         temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
-        validate(&mut source, layout, temp, &plan.goal)
+        validate(&mut source, layout, temp, plan)
     });
     match result {
         Ok(()) => Ok(()),
@@ -457,7 +548,7 @@ fn execute_on_bytes(
     };
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));
     container::rewrite(&mut old, &layout, &plan.edit, &mut new)?;
-    validate(&mut old, &layout, &mut new, &plan.goal)?;
+    validate(&mut old, &layout, &mut new, &plan)?;
     Ok((Some(new.into_inner()), outcome(true, false, vec![])))
 }
 

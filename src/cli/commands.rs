@@ -311,6 +311,7 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
+        add_iim: args.iim,
     };
     if args.dry_run && args.batch.format == OutputFormat::Table {
         println!("dry run: would write {}", request.expression);
@@ -330,6 +331,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
+        add_iim: false,
     };
     let verb = if args.dry_run {
         "would be cleaned"

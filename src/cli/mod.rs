@@ -100,6 +100,10 @@ struct ApplyArgs {
     /// Write an XMP sidecar (photo.jpg.xmp, or the one that exists) and leave the image untouched.
     #[arg(long)]
     sidecar: bool,
+    /// Also add IPTC-IIM (2:40 Special Instructions) to JPEGs that have none;
+    /// JPEGs that have IIM are always kept in sync.
+    #[arg(long)]
+    iim: bool,
     #[command(flatten)]
     batch: Batch,
 }

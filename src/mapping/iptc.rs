@@ -115,15 +115,27 @@ pub fn special_instructions_for(existing: Option<&str>, expression: &str) -> Str
     }
 }
 
-/// The 2:40 text without ccsig's segment for `expression` (`None` when
-/// nothing else is left); `Err(())` when 2:40 does not hold that segment.
-pub fn without_segment(existing: &str, expression: &str) -> Result<Option<String>, ()> {
+/// What is left of 2:40 once ccsig's segment is taken out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remainder {
+    /// 2:40 does not end with ccsig's segment for this expression.
+    NotOurs,
+    /// Nothing else was in 2:40.
+    Empty,
+    /// Someone else's text, kept.
+    Text(String),
+}
+
+/// The 2:40 text without ccsig's segment for `expression`.
+pub fn without_segment(existing: &str, expression: &str) -> Remainder {
     let ours = segment(expression);
     let Some(others) = existing.trim_end().strip_suffix(&ours) else {
-        return Err(());
+        return Remainder::NotOurs;
     };
-    let others = others.trim_end();
-    Ok((!others.is_empty()).then(|| others.to_string()))
+    match others.trim_end() {
+        "" => Remainder::Empty,
+        text => Remainder::Text(text.to_string()),
+    }
 }
 
 /// A new IRB with 2:40 set to `text` and the digest updated; `irb_bytes`
@@ -162,6 +174,64 @@ pub fn irb_with_special_instructions_or_none(
     }
 }
 
+/// Checks a rewritten IRB against the original before it is used: every
+/// resource but the IIM and its digest byte-identical and in order, every
+/// IIM dataset but 2:40 (and a 1:90 declaration ccsig may add) likewise,
+/// 2:40 as intended, and the digest matching the new IIM.
+pub fn verify_rewrite(
+    old: Option<&[u8]>,
+    new: &[u8],
+    expected_2_40: Option<&str>,
+) -> Result<(), String> {
+    let others = |irb_bytes: &[u8]| -> Result<Vec<Vec<u8>>, String> {
+        Ok(irb::parse(irb_bytes)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|r| {
+                !(r.signature == irb::SIGNATURE_8BIM
+                    && (r.id == irb::IPTC_ID || r.id == irb::DIGEST_ID))
+            })
+            .map(|r| irb_bytes[r.range].to_vec())
+            .collect())
+    };
+    let datasets = |irb_bytes: Option<&[u8]>| -> Result<Vec<Vec<u8>>, String> {
+        let Some(b) = irb_bytes else {
+            return Ok(vec![]);
+        };
+        let Some(iim_bytes) = irb::iptc(b).map_err(|e| e.to_string())? else {
+            return Ok(vec![]);
+        };
+        Ok(iim::parse(iim_bytes)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|d| !((d.record, d.number) == (2, 40) || (d.record, d.number) == (1, 90)))
+            .filter(|d| old.is_some() || (d.record, d.number) != (2, 0))
+            .map(|d| iim_bytes[d.range].to_vec())
+            .collect())
+    };
+    if let Some(old) = old {
+        if others(old)? != others(new)? {
+            return Err("a Photoshop resource other than IPTC changed".into());
+        }
+    }
+    if datasets(old)? != datasets(Some(new))? {
+        return Err("an IIM dataset other than 2:40 changed".into());
+    }
+    let fields = read_irb(new)
+        .map_err(|e| e.to_string())?
+        .ok_or("the IIM is gone")?;
+    if fields.special_instructions.as_deref() != expected_2_40 {
+        return Err(format!(
+            "IIM 2:40 reads {:?}, expected {expected_2_40:?}",
+            fields.special_instructions
+        ));
+    }
+    if fields.digest != DigestState::Matches {
+        return Err("the IPTC digest does not match the new IIM".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,9 +245,12 @@ mod tests {
         );
         let t = special_instructions_for(Some("Do not crop. Content-Usage: tdm=n"), e);
         assert_eq!(t, "Do not crop. Content-Usage: train-ai=n;exceptions=cc-cr");
-        assert_eq!(without_segment(&t, e), Ok(Some("Do not crop.".into())));
-        assert_eq!(without_segment(&segment(e), e), Ok(None));
-        assert_eq!(without_segment("Do not crop.", e), Err(()));
+        assert_eq!(
+            without_segment(&t, e),
+            Remainder::Text("Do not crop.".into())
+        );
+        assert_eq!(without_segment(&segment(e), e), Remainder::Empty);
+        assert_eq!(without_segment("Do not crop.", e), Remainder::NotOurs);
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn is_xmp_itxt(contents: &[u8]) -> bool {
 /// Every block of an image that is not ccsig's to change, as (name, exact
 /// bytes), parsed by img-parts, independently of ccsig's own walker.
 /// JPEG: every segment (the SOS segment with its entropy-coded data) but
-/// the main XMP APP1. PNG: every chunk but the XMP iTXt. WebP: every chunk
+/// the main XMP APP1 and the Photoshop APP13 (IIM). PNG: every chunk but the XMP iTXt. WebP: every chunk
 /// but `XMP ` and the `VP8X` header.
 pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let b = Bytes::copy_from_slice(bytes);
@@ -111,6 +111,8 @@ pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
         jpeg.segments()
             .iter()
             .filter(|s| !(s.marker() == 0xE1 && is_xmp_app1(s.contents())))
+            // IIM is ccsig's to keep in sync; tests/iim.rs checks it dataset by dataset.
+            .filter(|s| !(s.marker() == 0xED && s.contents().starts_with(b"Photoshop 3.0\0")))
             .map(|s| {
                 (
                     format!("JPEG marker {:02X}", s.marker()),
