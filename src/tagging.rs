@@ -194,7 +194,11 @@ fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>
             let creator = signals.xmp.as_ref().and_then(|f| f.creator.clone());
             let found = creator
                 .map(|c| (c, "XMP dc:creator"))
-                .or_else(|| signals.exif_artist.clone().map(|a| (a, "EXIF Artist")));
+                .or_else(|| signals.exif_artist.clone().map(|a| (a, "EXIF Artist")))
+                .or_else(|| {
+                    let by_line = signals.iim.as_ref()?.by_line.first()?.clone();
+                    Some((by_line, "IIM 2:80 By-line"))
+                });
             match found {
                 Some((name, from)) => {
                     notes.push(Note {
@@ -208,7 +212,7 @@ fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>
                     if kept.is_none() {
                         notes.push(Note {
                             severity: Severity::Warning,
-                            message: "credit has no name: no --credit-name, XMP dc:creator or EXIF Artist".into(),
+                            message: "credit has no name: no --credit-name, XMP dc:creator, EXIF Artist or IIM By-line".into(),
                         });
                     }
                     None
@@ -562,6 +566,7 @@ pub fn apply_path(
 ) -> Result<Outcome, FileError> {
     let (path, file, seen, layout, signals) = open_image(path)?;
     let (tag, mut notes) = resolve_tag(&signals, request);
+    notes.extend(unwritable_iim_note(&layout, &signals, &tag.expression));
     let mut changed = false;
     if !opts.sidecar_only {
         if let Some(plan) = plan_apply(&layout, &signals, &tag, opts)? {
@@ -582,6 +587,24 @@ pub fn apply_path(
         }
     }
     Ok(outcome(changed, opts.dry_run, notes))
+}
+
+/// ccsig writes IIM only into JPEG: an expression in a PNG's raw IPTC
+/// profile that differs from the new one stays, and the user must know.
+fn unwritable_iim_note(layout: &Layout, signals: &FileSignals, expression: &str) -> Option<Note> {
+    if layout.format == container::Format::Jpeg {
+        return None;
+    }
+    let text = signals.iim.as_ref()?.special_instructions.as_deref()?;
+    let theirs = crate::mapping::constraints::find_expression(text)?;
+    (theirs != expression).then(|| Note {
+        severity: Severity::Warning,
+        message: format!(
+            "the IPTC raw profile of this {} says {theirs:?} in 2:40; ccsig does not write IIM into {}, so check will report a conflict",
+            layout.format.name(),
+            layout.format.name()
+        ),
+    })
 }
 
 /// Removes what ccsig wrote from the file at `path` and its sidecars,

@@ -5,34 +5,9 @@
 mod common;
 
 use std::fs;
-use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{ccsig_on, sample, scratch, stdout};
-
-/// A copy of a sample whose XMP packet holds `body` (RDF properties).
-fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
-    let bytes = fs::read(sample(rel)).unwrap();
-    let mut src = Cursor::new(&bytes);
-    let layout = ccsig::container::scan(&mut src).unwrap();
-    let mut out = Vec::new();
-    let edit = ccsig::container::XmpEdit::Replace(packet(body).into_bytes());
-    ccsig::container::rewrite(&mut src, &layout, &edit.into(), &mut out).unwrap();
-    let path = dir.join(name);
-    fs::write(&path, out).unwrap();
-    path
-}
-
-fn packet(body: &str) -> String {
-    format!(
-        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about="" xmlns:ccsig="https://ns.ccsig.dev/xmp/1.0/" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"
- xmlns:cc="http://creativecommons.org/ns#" xmlns:tdm="http://www.w3.org/ns/tdmrep/" xmlns:dc="http://purl.org/dc/elements/1.1/"
- xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">
-{body}
-</rdf:Description></rdf:RDF></x:xmpmeta>"#
-    )
-}
+use common::{ccsig_on, packet, sample, scratch, stdout, with_xmp};
 
 fn findings(paths: &[PathBuf]) -> Vec<serde_json::Value> {
     let o = ccsig_on(&["check", "--format", "jsonl"], paths);

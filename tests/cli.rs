@@ -4,36 +4,11 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Cursor};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::{ccsig, ccsig_on, sample, scratch, stderr, stdout};
-
-/// A copy of a sample whose XMP packet is replaced by one holding `body`
-/// (RDF properties) — how tests make files with any field values.
-fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
-    let packet = format!(
-        r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about="" xmlns:ccsig="https://ns.ccsig.dev/xmp/1.0/" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" xmlns:cc="http://creativecommons.org/ns#">
-{body}
-</rdf:Description></rdf:RDF></x:xmpmeta>"#
-    );
-    let bytes = fs::read(sample(rel)).unwrap();
-    let mut src = Cursor::new(&bytes);
-    let layout = ccsig::container::scan(&mut src).unwrap();
-    let mut out = Vec::new();
-    ccsig::container::rewrite(
-        &mut src,
-        &layout,
-        &ccsig::container::XmpEdit::Replace(packet.into_bytes()).into(),
-        &mut out,
-    )
-    .unwrap();
-    let path = dir.join(name);
-    fs::write(&path, out).unwrap();
-    path
-}
+use common::{ccsig, ccsig_on, sample, scratch, stderr, stdout, with_xmp};
 
 fn jsonl(out: &str) -> Vec<serde_json::Value> {
     out.lines()

@@ -34,25 +34,6 @@ const APPLY_CR_OP: &[&str] = &[
     CREDIT_URL,
 ];
 
-/// Every well-formed, untagged sample: all container layouts ccsig handles.
-const IMAGE_SAMPLES: &[&str] = &[
-    "jpeg/plain.jpg",
-    "jpeg/exif.jpg",
-    "jpeg/xmp-rich.jpg",
-    "jpeg/iim.jpg",
-    "jpeg/progressive.jpg",
-    "png/plain.png",
-    "png/alpha.png",
-    "png/text-before-idat.png",
-    "png/xmp-after-idat.png",
-    "png/multi-idat.png",
-    "webp/lossy.webp",
-    "webp/lossless.webp",
-    "webp/alpha.webp",
-    "webp/animated.webp",
-    "webp/exif.webp",
-];
-
 /// Simple-format WebP samples: ccsig turns them into extended files.
 const SIMPLE_WEBP: &[&str] = &["webp/lossy.webp", "webp/lossless.webp"];
 

@@ -13,29 +13,18 @@ use ccsig::mapping::{rdf, xmp};
 use ccsig::signal::{Decision, SignalCode};
 use ccsig::tagging::{Change, WriteOptions};
 use ccsig::{apply_bytes, apply_path, read_path, remove_path, ApplyRequest};
-use common::{foreign_blocks, sample, scratch, xmp_packet};
+use common::{foreign_blocks, sample, scratch, xmp_packet, IMAGE_SAMPLES};
 
-const IMAGES: &[&str] = &[
-    "jpeg/plain.jpg",
-    "jpeg/exif.jpg",
-    "jpeg/xmp-rich.jpg",
-    "jpeg/iim.jpg",
-    "jpeg/progressive.jpg",
-    "png/plain.png",
-    "png/alpha.png",
-    "png/text-before-idat.png",
-    "png/xmp-after-idat.png",
-    "png/multi-idat.png",
-    "webp/lossy.webp",
-    "webp/lossless.webp",
-    "webp/alpha.webp",
-    "webp/animated.webp",
-    "webp/exif.webp",
-    "tagged/datamining-only.jpg",
-    "tagged/conflict.jpg",
-    "tagged/legacy-label.png",
-    "tagged/malformed.webp",
-];
+/// Every untagged sample, and the tagged ones (foreign signals to overwrite).
+fn images() -> Vec<&'static str> {
+    let tagged = [
+        "tagged/datamining-only.jpg",
+        "tagged/conflict.jpg",
+        "tagged/legacy-label.png",
+        "tagged/malformed.webp",
+    ];
+    IMAGE_SAMPLES.iter().copied().chain(tagged).collect()
+}
 
 const SIGNALS: &[SignalCode] = &[
     SignalCode::Cr,
@@ -107,7 +96,7 @@ fn check_written(original: &[u8], written: &[u8], signal: SignalCode, what: &str
 
 #[test]
 fn every_sample_and_signal_round_trips_through_files() {
-    for rel in IMAGES {
+    for rel in images() {
         for &signal in SIGNALS {
             let (_dir, paths) = scratch(&[rel]);
             let path = &paths[0];
