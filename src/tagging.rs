@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{Cursor, Read, Seek, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -105,6 +105,11 @@ pub struct WriteOptions {
     /// Add IPTC-IIM to JPEGs that have none (files that have it are always
     /// kept in sync).
     pub add_iim: bool,
+    /// Leave the directory fsync after each rename to the caller (returned
+    /// in [`Outcome::unsynced_dirs`]), so a batch syncs each directory once.
+    /// Files are fsynced before their rename either way: old or new after a
+    /// crash is guaranteed; only the durability of the rename waits.
+    pub defer_dir_sync: bool,
 }
 
 /// What happened to a file.
@@ -127,6 +132,10 @@ pub struct Note {
 pub struct Outcome {
     pub change: Change,
     pub notes: Vec<Note>,
+    /// With [`WriteOptions::defer_dir_sync`]: directories whose renames the
+    /// caller must still make durable ([`crate::batch::atomic::sync_dir`]).
+    #[serde(skip)]
+    pub unsynced_dirs: Vec<PathBuf>,
 }
 
 /// Why a file was not written. The file is untouched in every case.
@@ -399,7 +408,7 @@ fn write_image(
     seen: &Fingerprint,
     layout: &Layout,
     plan: &Plan,
-) -> Result<(), FileError> {
+) -> Result<PathBuf, FileError> {
     let result = atomic::replace(path, file, seen, |temp| -> Result<(), FileError> {
         let mut source = file;
         container::rewrite(&mut source, layout, &plan.edit, temp)?;
@@ -407,7 +416,7 @@ fn write_image(
         validate(&mut source, layout, temp, plan)
     });
     match result {
-        Ok(()) => Ok(()),
+        Ok(dir) => Ok(dir),
         Err(AtomicError::Produce(e)) => Err(e),
         Err(e) => Err(FileError::Write(e.to_string())),
     }
@@ -427,7 +436,12 @@ fn sidecar_name(path: &Path) -> String {
 
 /// Updates (or, for apply, creates) one sidecar atomically. Returns a note
 /// when the sidecar changed (or would).
-fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<Note>, FileError> {
+fn update_sidecar(
+    path: &Path,
+    op: SidecarOp,
+    dry_run: bool,
+    dirs: &mut Vec<PathBuf>,
+) -> Result<Option<Note>, FileError> {
     let name = sidecar_name(path);
     let fail = |e: &dyn std::fmt::Display| FileError::Refused(format!("sidecar {name}: {e}"));
     let existing = match File::open(path) {
@@ -484,12 +498,17 @@ fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<No
     }
     let write_err = |e: &dyn std::fmt::Display| FileError::Write(format!("sidecar {name}: {e}"));
     match (existing, new) {
-        (Some((file, seen, _)), Some(new)) => {
+        (Some((file, seen, _)), Some(new)) => dirs.push(
             atomic::replace(path, &file, &seen, |temp| temp.write_all(new.as_bytes()))
-                .map_err(|e| write_err(&e))?;
+                .map_err(|e| write_err(&e))?,
+        ),
+        (Some(_), None) => {
+            std::fs::remove_file(path).map_err(|e| write_err(&e))?;
+            dirs.extend(path.parent().map(Path::to_path_buf));
         }
-        (Some(_), None) => std::fs::remove_file(path).map_err(|e| write_err(&e))?,
-        (None, Some(new)) => create_new(path, new.as_bytes()).map_err(|e| write_err(&e))?,
+        (None, Some(new)) => {
+            dirs.push(create_new(path, new.as_bytes()).map_err(|e| write_err(&e))?)
+        }
         (None, None) => {}
     }
     Ok(Some(note))
@@ -498,7 +517,7 @@ fn update_sidecar(path: &Path, op: SidecarOp, dry_run: bool) -> Result<Option<No
 /// Creates a file that must not exist yet, atomically: written and synced
 /// under a temporary name, then linked into place without replacing
 /// anything a concurrent writer put there.
-fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -510,24 +529,39 @@ fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist_noclobber(path).map_err(|e| e.error)?;
-    File::open(dir)?.sync_all()
+    Ok(dir.to_path_buf())
 }
 
 fn outcome(changed: bool, dry_run: bool, notes: Vec<Note>) -> Outcome {
-    match (changed, dry_run) {
-        (false, _) => Outcome {
-            change: Change::Unchanged,
-            notes: vec![],
-        },
-        (true, true) => Outcome {
-            change: Change::WouldWrite,
-            notes,
-        },
-        (true, false) => Outcome {
-            change: Change::Written,
-            notes,
-        },
+    let (change, notes) = match (changed, dry_run) {
+        (false, _) => (Change::Unchanged, vec![]),
+        (true, true) => (Change::WouldWrite, notes),
+        (true, false) => (Change::Written, notes),
+    };
+    Outcome {
+        change,
+        notes,
+        unsynced_dirs: vec![],
     }
+}
+
+/// Makes the renames durable now, or hands the directories to the caller
+/// when it syncs them once for a whole batch.
+fn finish(
+    mut outcome: Outcome,
+    mut dirs: Vec<PathBuf>,
+    opts: &WriteOptions,
+) -> Result<Outcome, FileError> {
+    dirs.sort();
+    dirs.dedup();
+    if opts.defer_dir_sync {
+        outcome.unsynced_dirs = dirs;
+    } else {
+        for dir in &dirs {
+            atomic::sync_dir(dir).map_err(|e| FileError::Write(e.to_string()))?;
+        }
+    }
+    Ok(outcome)
 }
 
 /// Opens an image for writing: through symlinks, to the file they name.
@@ -568,11 +602,12 @@ pub fn apply_path(
     let (tag, mut notes) = resolve_tag(&signals, request);
     notes.extend(unwritable_iim_note(&layout, &signals, &tag.expression));
     let mut changed = false;
+    let mut dirs = Vec::new();
     if !opts.sidecar_only {
         if let Some(plan) = plan_apply(&layout, &signals, &tag, opts)? {
             changed = true;
             if !opts.dry_run {
-                write_image(&path, &file, &seen, &layout, &plan)?;
+                dirs.push(write_image(&path, &file, &seen, &layout, &plan)?);
             }
         }
     }
@@ -581,12 +616,14 @@ pub fn apply_path(
         sidecars.push(crate::sidecar::default_for(&path));
     }
     for sidecar in sidecars {
-        if let Some(note) = update_sidecar(&sidecar, SidecarOp::Apply(&tag), opts.dry_run)? {
+        if let Some(note) =
+            update_sidecar(&sidecar, SidecarOp::Apply(&tag), opts.dry_run, &mut dirs)?
+        {
             changed = true;
             notes.push(note);
         }
     }
-    Ok(outcome(changed, opts.dry_run, notes))
+    finish(outcome(changed, opts.dry_run, notes), dirs, opts)
 }
 
 /// ccsig writes IIM only into JPEG: an expression in a PNG's raw IPTC
@@ -613,21 +650,22 @@ pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileErro
     let (path, file, seen, layout, signals) = open_image(path)?;
     let mut changed = false;
     let mut notes = Vec::new();
+    let mut dirs = Vec::new();
     if !opts.sidecar_only {
         if let Some(plan) = plan_remove(&layout, &signals, opts)? {
             changed = true;
             if !opts.dry_run {
-                write_image(&path, &file, &seen, &layout, &plan)?;
+                dirs.push(write_image(&path, &file, &seen, &layout, &plan)?);
             }
         }
     }
     for sidecar in crate::sidecar::existing(&path) {
-        if let Some(note) = update_sidecar(&sidecar, SidecarOp::Remove, opts.dry_run)? {
+        if let Some(note) = update_sidecar(&sidecar, SidecarOp::Remove, opts.dry_run, &mut dirs)? {
             changed = true;
             notes.push(note);
         }
     }
-    Ok(outcome(changed, opts.dry_run, notes))
+    finish(outcome(changed, opts.dry_run, notes), dirs, opts)
 }
 
 /// Writes the requested signal into an in-memory file. Returns the new

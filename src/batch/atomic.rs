@@ -45,12 +45,17 @@ impl Fingerprint {
 /// file to write and must leave it complete; it is expected to validate the
 /// result itself (it can seek and re-read the temporary file). Permissions
 /// (and, where allowed, ownership) of the original are kept.
+///
+/// The new content is fsynced before the rename, so the file is old or new
+/// after any crash. Returns the directory, which the caller must
+/// [`sync_dir`] to make the rename itself durable: a batch syncs each
+/// directory once, not once per file.
 pub fn replace<E, F>(
     path: &Path,
     original: &File,
     seen: &Fingerprint,
     produce: F,
-) -> Result<(), AtomicError<E>>
+) -> Result<std::path::PathBuf, AtomicError<E>>
 where
     E: std::error::Error + 'static,
     F: FnOnce(&mut File) -> Result<(), E>,
@@ -74,9 +79,12 @@ where
         return Err(AtomicError::ChangedMeanwhile);
     }
     temp.persist(path).map_err(|e| AtomicError::Io(e.error))?;
-    // The rename is durable only once the directory entry is on disk.
-    File::open(dir)?.sync_all()?;
-    Ok(())
+    Ok(dir.to_path_buf())
+}
+
+/// Makes renames in `dir` durable (the directory entry reaches the disk).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// Whether `path` still names the file we opened (not replaced by another).

@@ -225,7 +225,7 @@ fn signal_code(s: SignalArg) -> SignalCode {
 
 enum Written {
     PassedOver,
-    Done(ChangeRecord, Option<bool>),
+    Done(ChangeRecord, Option<bool>, Vec<std::path::PathBuf>),
 }
 
 /// Runs a write operation over the batch; `Some(true)` in a result marks
@@ -239,6 +239,7 @@ fn write_batch(
     let mut out = reporter(batch_args.format);
     let mut tally = Tally::default();
     let (mut bad_input, mut io_errors) = (false, false);
+    let mut unsynced = std::collections::BTreeSet::new();
     let mut result = Ok(());
     let job = |entry: &Entry| {
         let Entry::File { path, explicit } = entry else {
@@ -249,11 +250,13 @@ fn write_batch(
             Ok(outcome) => Written::Done(
                 ChangeRecord::changed(shown, outcome.change, outcome.notes),
                 None,
+                outcome.unsynced_dirs,
             ),
             Err(FileError::Read(e)) if is_passed_over(path, *explicit, &e) => Written::PassedOver,
             Err(e) => Written::Done(
                 ChangeRecord::failed(shown, e.to_string()),
                 Some(e.is_bad_input()),
+                vec![],
             ),
         })
     };
@@ -263,7 +266,11 @@ fn write_batch(
                 io_errors = true;
                 walk_error(&path, &message);
             }
-            (_, Some(Written::Done(record, failure))) if result.is_ok() => {
+            (_, Some(Written::Done(record, failure, dirs))) => {
+                unsynced.extend(dirs);
+                if result.is_err() {
+                    return;
+                }
                 tally.files += 1;
                 match failure {
                     Some(true) => bad_input = true,
@@ -281,6 +288,13 @@ fn write_batch(
         }
     })
     .map_err(io::Error::other)?;
+    // Renames become durable here, each directory once for the batch.
+    for dir in &unsynced {
+        if let Err(e) = ccsig::batch::atomic::sync_dir(dir) {
+            eprintln!("ccsig: {}: {e}", dir.display());
+            io_errors = true;
+        }
+    }
     result?;
     let summary = format!(
         "{} file{}: {} {verb}, {} unchanged, {} failed",
@@ -312,6 +326,7 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
         add_iim: args.iim,
+        defer_dir_sync: true,
     };
     if args.dry_run && args.batch.format == OutputFormat::Table {
         println!("dry run: would write {}", request.expression);
@@ -332,6 +347,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
         add_iim: false,
+        defer_dir_sync: true,
     };
     let verb = if args.dry_run {
         "would be cleaned"

@@ -289,7 +289,7 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
         )));
     }
     for (x, y) in a.iter().zip(&b) {
-        if x.kind != y.kind || !ranges_equal(old, x.range.clone(), new, y.range.clone())? {
+        if x.kind != y.kind || !blocks_match(old, x.range.clone(), new, y.range.clone())? {
             return Err(fail(format!(
                 "{:?} block at offset {} differs from the original at offset {}",
                 y.kind, y.range.start, x.range.start
@@ -297,6 +297,42 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
         }
     }
     Ok(())
+}
+
+/// Blocks up to this size are compared byte for byte after a rewrite.
+pub const FULL_COMPARE_LIMIT: u64 = 1024 * 1024;
+/// Larger blocks (image data) are compared at their start, middle and end,
+/// this many bytes each.
+pub const SAMPLE_LEN: u64 = 64 * 1024;
+
+/// Whether a block was carried over intact. Every block ccsig reads
+/// (metadata) and every small one is compared in full. A large block is
+/// copied by the kernel (`copy_file_range`) from a range the scan
+/// computed; what can go wrong is the range (an offset or length off by
+/// some bytes), which changes the length or shifts the start, middle and
+/// end, so those are compared, sparing a full re-read of gigabytes of
+/// image data (`docs/architecture.md`).
+fn blocks_match<A: Read + Seek, B: Read + Seek>(
+    a: &mut A,
+    ra: Range<u64>,
+    b: &mut B,
+    rb: Range<u64>,
+) -> io::Result<bool> {
+    let len = ra.end - ra.start;
+    if len != rb.end - rb.start {
+        return Ok(false);
+    }
+    if len <= FULL_COMPARE_LIMIT {
+        return ranges_equal(a, ra, b, rb);
+    }
+    let middle = len / 2 - SAMPLE_LEN / 2;
+    for offset in [0, middle, len - SAMPLE_LEN] {
+        let at = |r: &Range<u64>| r.start + offset..r.start + offset + SAMPLE_LEN;
+        if !ranges_equal(a, at(&ra), b, at(&rb))? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Compares two byte ranges of two readers in bounded memory.
@@ -356,4 +392,63 @@ pub(crate) fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn data(len: usize) -> Vec<u8> {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_blocks_are_compared_in_full() {
+        let a = data(200_000);
+        let mut b = a.clone();
+        b[100_000] ^= 1;
+        let r = 0..a.len() as u64;
+        assert!(!blocks_match(
+            &mut Cursor::new(&a),
+            r.clone(),
+            &mut Cursor::new(&b),
+            r.clone()
+        )
+        .unwrap());
+        assert!(blocks_match(&mut Cursor::new(&a), r.clone(), &mut Cursor::new(&a), r).unwrap());
+    }
+
+    #[test]
+    fn large_blocks_off_by_a_byte_are_caught() {
+        let a = data(3 * 1024 * 1024);
+        let len = a.len() as u64;
+        // The same bytes copied from one byte too far on: the start, middle
+        // and end all differ.
+        let mut shifted = a[1..].to_vec();
+        shifted.push(0);
+        assert!(!blocks_match(
+            &mut Cursor::new(&a),
+            0..len,
+            &mut Cursor::new(&shifted),
+            0..len
+        )
+        .unwrap());
+        assert!(!blocks_match(
+            &mut Cursor::new(&a),
+            0..len,
+            &mut Cursor::new(&a),
+            0..len - 1
+        )
+        .unwrap());
+        assert!(blocks_match(&mut Cursor::new(&a), 0..len, &mut Cursor::new(&a), 0..len).unwrap());
+    }
 }
