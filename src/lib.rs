@@ -35,8 +35,8 @@ pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyReque
 /// Reads the signals of the image file at `path` (metadata only: image
 /// data is skipped, not read), and of its XMP sidecars if it has any.
 pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
-    let mut file = std::fs::File::open(path)?;
-    let (_, mut signals) = inspect::read(&mut file)?;
+    let file = std::fs::File::open(path)?;
+    let (_, mut signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
     for sidecar_path in sidecar::existing(path) {
         match sidecar::read(&sidecar_path) {
             Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),

@@ -569,9 +569,9 @@ fn open_image(
     path: &Path,
 ) -> Result<(std::path::PathBuf, File, Fingerprint, Layout, FileSignals), FileError> {
     let path = std::fs::canonicalize(path).map_err(ReadError::Io)?;
-    let mut file = File::open(&path).map_err(ReadError::Io)?;
+    let file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
-    let (layout, signals) = inspect::read(&mut file)?;
+    let (layout, signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
     Ok((path, file, seen, layout, signals))
 }
 

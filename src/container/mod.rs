@@ -335,6 +335,59 @@ fn blocks_match<A: Read + Seek, B: Read + Seek>(
     Ok(true)
 }
 
+/// A file read with positioned reads (`pread`): seeking costs no system
+/// call, which halves the calls a scan makes on files with thousands of
+/// chunks (a 16 MB PNG written in 8 KiB IDATs has 2,000 headers to visit).
+#[derive(Debug)]
+pub struct PositionedFile<'a> {
+    file: &'a std::fs::File,
+    pos: u64,
+}
+
+impl<'a> PositionedFile<'a> {
+    pub fn new(file: &'a std::fs::File) -> Self {
+        PositionedFile { file, pos: 0 }
+    }
+}
+
+#[cfg(unix)]
+impl Read for PositionedFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(not(unix))]
+impl Read for PositionedFile<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut f = self.file;
+        f.seek(SeekFrom::Start(self.pos))?;
+        let n = f.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for PositionedFile<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.file.metadata()?.len().checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
+}
+
 /// Compares two byte ranges of two readers in bounded memory.
 pub fn ranges_equal<A: Read + Seek, B: Read + Seek>(
     a: &mut A,
