@@ -224,3 +224,53 @@ fn copies_of_one_image_that_disagree_are_conflicts() {
     );
     assert!(kinds_of(&[d.path().to_path_buf()]).is_empty());
 }
+
+#[test]
+fn sidecars_interoperate_with_exiftool_and_exiv2() {
+    use common::{run_tool, tool};
+    let (d, paths) = scratch(&["jpeg/plain.jpg", "png/plain.png"]);
+    let o = ccsig_on(&["apply", "--sidecar", "--signal", "cc-cr-op"], &paths[..1]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let written = d.path().join("jpeg__plain.jpg.xmp");
+    if let Some(et) = tool("exiftool") {
+        let out = run_tool(&et, &["-j", "-G1", &written.display().to_string()]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v[0]["XMP-plus:DataMining"], "Prohibited, see plus:OtherConstraints",
+            "{out}"
+        );
+        assert_eq!(
+            v[0]["XMP-ccsig:Expression"], "train-ai=n;exceptions=cc-cr-op",
+            "{out}"
+        );
+        // ExifTool writes a sidecar (photo.xmp convention); ccsig reads it.
+        let theirs = d.path().join("png__plain.xmp");
+        run_tool(
+            &et,
+            &[
+                "-q",
+                "-n",
+                "-o",
+                &theirs.display().to_string(),
+                "-XMP-plus:DataMining=DMI-PROHIBITED",
+                &paths[1].display().to_string(),
+            ],
+        );
+        let o = ccsig_on(&["read", "--format", "jsonl"], &paths[1..]);
+        let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(r["decisions"]["train-ai"]["decision"], "disallowed", "{r}");
+        assert_eq!(r["decisions"]["search"]["decision"], "disallowed", "{r}");
+        assert!(r["sources"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("sidecar png__plain.xmp"));
+    }
+    if let Some(exiv2) = tool("exiv2") {
+        let out = run_tool(&exiv2, &["-PXkv", &written.display().to_string()]);
+        assert!(
+            out.contains("Xmp.ccsig.expression") && out.contains("train-ai=n;exceptions=cc-cr-op"),
+            "{out}"
+        );
+        assert!(out.contains("DMI-PROHIBITED-SEECONSTRAINT"), "{out}");
+    }
+}
