@@ -1,0 +1,70 @@
+//! Ctrl-C in the middle of a batch: ccsig finishes the files in progress
+//! and stops; every file is either untouched or completely tagged, and no
+//! temporary file is left behind.
+
+mod common;
+
+use std::fs;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn sigint_leaves_every_file_old_or_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = fs::read(common::sample("png/multi-idat.png")).unwrap();
+    for i in 0..400 {
+        fs::write(dir.path().join(format!("img{i:03}.png")), &original).unwrap();
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args([
+            "apply", "--signal", "cc-cr", "--jobs", "2", "--format", "jsonl",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let (mut old, mut new) = (0, 0);
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.starts_with(".ccsig-"), "temporary file left: {name}");
+        let bytes = fs::read(&path).unwrap();
+        if bytes == original {
+            old += 1;
+        } else {
+            assert_eq!(
+                common::foreign_blocks(&bytes),
+                common::foreign_blocks(&original),
+                "{name}"
+            );
+            let signals = ccsig::read_bytes(&bytes).unwrap();
+            assert!(
+                signals.xmp.unwrap().expression.is_some(),
+                "{name} half-written"
+            );
+            new += 1;
+        }
+    }
+    assert_eq!(old + new, 400);
+    if out.status.code() == Some(130) {
+        assert!(old > 0, "interrupted yet every file was written");
+        eprintln!("interrupted after {new} of 400 files");
+    } else {
+        // The machine finished all 400 before the signal arrived.
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(new, 400);
+    }
+}
