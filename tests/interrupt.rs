@@ -8,12 +8,14 @@ use std::fs;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+const FILES: usize = 2000;
+
 #[test]
 fn sigint_leaves_every_file_old_or_new() {
     let dir = tempfile::tempdir().unwrap();
     let original = fs::read(common::sample("png/multi-idat.png")).unwrap();
-    for i in 0..400 {
-        fs::write(dir.path().join(format!("img{i:03}.png")), &original).unwrap();
+    for i in 0..FILES {
+        fs::write(dir.path().join(format!("img{i:04}.png")), &original).unwrap();
     }
     let child = Command::new(env!("CARGO_BIN_EXE_ccsig"))
         .args([
@@ -24,7 +26,7 @@ fn sigint_leaves_every_file_old_or_new() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(200));
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -53,18 +55,18 @@ fn sigint_leaves_every_file_old_or_new() {
             new += 1;
         }
     }
-    assert_eq!(old + new, 400);
+    assert_eq!(old + new, FILES);
     if out.status.code() == Some(130) {
         assert!(old > 0, "interrupted yet every file was written");
-        eprintln!("interrupted after {new} of 400 files");
+        eprintln!("interrupted after {new} of {FILES} files");
     } else {
-        // The machine finished all 400 before the signal arrived.
+        // The machine finished them all before the signal arrived.
         assert_eq!(
             out.status.code(),
             Some(0),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(new, 400);
+        assert_eq!(new, FILES);
     }
 }

@@ -9,7 +9,7 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use super::{copy_range, read_up_to, Block, BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{read_up_to, Block, BlockKind, ContainerError, Format, Layout, Splicer, XmpEdit};
 
 /// Namespace prefix of the APP1 segment that holds the main XMP packet.
 const XMP_PREFIX: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
@@ -377,6 +377,7 @@ pub fn rewrite_blocks<R: Read + Seek, W: Write>(
     dst: &mut W,
 ) -> Result<(), ContainerError> {
     check_layout(src, layout)?;
+    let mut out = Splicer::default();
     // (kind, replacement segment or None to drop) for each block edited.
     let mut edits: Vec<(BlockKind, Option<Vec<u8>>)> = Vec::new();
     if let Some(x) = xmp {
@@ -407,17 +408,18 @@ pub fn rewrite_blocks<R: Read + Seek, W: Write>(
     for (i, block) in layout.blocks.iter().enumerate() {
         if let Some((_, segment)) = replace_at.iter().find(|(at, _)| *at == i) {
             if let Some(seg) = segment {
-                dst.write_all(seg)?;
+                out.write(seg, src, dst)?;
             }
         } else {
-            copy_range(src, block.range.clone(), dst)?;
+            out.copy(block.range.clone(), src, dst)?;
         }
         if Some(i) == insert_after {
             for seg in &inserts {
-                dst.write_all(seg)?;
+                out.write(seg, src, dst)?;
             }
         }
     }
+    out.flush(src, dst)?;
     dst.flush()?;
     Ok(())
 }

@@ -8,7 +8,7 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use super::{copy_range, read_up_to, Block, BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{read_up_to, Block, BlockKind, ContainerError, Format, Layout, Splicer, XmpEdit};
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 /// iTXt keyword of the XMP packet.
@@ -332,6 +332,7 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     dst: &mut W,
 ) -> Result<(), ContainerError> {
     check_layout(src, layout)?;
+    let mut out = Splicer::default();
     let new_chunk = match edit {
         XmpEdit::Replace(packet) => Some(xmp_chunk(packet)?),
         XmpEdit::Remove => None,
@@ -344,17 +345,18 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     for (i, block) in layout.blocks.iter().enumerate() {
         if Some(i) == insert_before {
             if let Some(chunk) = &new_chunk {
-                dst.write_all(chunk)?;
+                out.write(chunk, src, dst)?;
             }
         }
         if Some(i) == xmp_at {
             if let Some(chunk) = &new_chunk {
-                dst.write_all(chunk)?;
+                out.write(chunk, src, dst)?;
             }
             continue;
         }
-        copy_range(src, block.range.clone(), dst)?;
+        out.copy(block.range.clone(), src, dst)?;
     }
+    out.flush(src, dst)?;
     dst.flush()?;
     Ok(())
 }

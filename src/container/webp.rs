@@ -10,7 +10,7 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use super::{copy_range, read_up_to, Block, BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{read_up_to, Block, BlockKind, ContainerError, Format, Layout, Splicer, XmpEdit};
 
 /// VP8X flag bits (byte 0 of the chunk data): two reserved bits, then
 /// ICC, alpha, EXIF, XMP, animation and one reserved bit.
@@ -319,6 +319,7 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     dst: &mut W,
 ) -> Result<(), ContainerError> {
     check_layout(src, layout)?;
+    let mut out = Splicer::default();
     let mut head = [0u8; RIFF_HEADER_LEN as usize];
     read_at(src, 0, &mut head)?;
     let riff_end = 8 + u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
@@ -375,14 +376,14 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         ))
     })?;
 
-    dst.write_all(b"RIFF")?;
-    dst.write_all(&riff_size.to_le_bytes())?;
-    dst.write_all(b"WEBP")?;
+    out.write(b"RIFF", src, dst)?;
+    out.write(&riff_size.to_le_bytes(), src, dst)?;
+    out.write(b"WEBP", src, dst)?;
     if let Some(vp8x) = &added_vp8x {
-        dst.write_all(vp8x)?;
+        out.write(vp8x, src, dst)?;
     }
     if let (Some(chunk), true) = (&new_xmp, chunks.is_empty()) {
-        dst.write_all(chunk)?;
+        out.write(chunk, src, dst)?;
     }
     for (i, b) in chunks.iter().enumerate() {
         if Some(i) == vp8x_at {
@@ -394,24 +395,25 @@ pub fn rewrite<R: Read + Seek, W: Write>(
             } else {
                 d[8] &= !FLAG_XMP;
             }
-            dst.write_all(&d)?;
-            copy_range(src, b.range.start + d.len() as u64..b.range.end, dst)?;
+            out.write(&d, src, dst)?;
+            out.copy(b.range.start + d.len() as u64..b.range.end, src, dst)?;
         } else if Some(i) == xmp_at {
             if let Some(chunk) = &new_xmp {
-                dst.write_all(chunk)?;
+                out.write(chunk, src, dst)?;
             }
         } else {
-            copy_range(src, b.range.clone(), dst)?;
+            out.copy(b.range.clone(), src, dst)?;
         }
         if Some(i) == insert_after {
             if let Some(chunk) = &new_xmp {
-                dst.write_all(chunk)?;
+                out.write(chunk, src, dst)?;
             }
         }
     }
     for b in &layout.blocks[chunks_end..] {
-        copy_range(src, b.range.clone(), dst)?;
+        out.copy(b.range.clone(), src, dst)?;
     }
+    out.flush(src, dst)?;
     dst.flush()?;
     Ok(())
 }
