@@ -413,7 +413,10 @@ fn write_image(
         let mut source = file;
         container::rewrite(&mut source, layout, &plan.edit, temp)?;
         temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
-        validate(&mut source, layout, temp, plan)
+        // Positioned reads: re-scanning costs no seek calls.
+        let mut old = container::PositionedFile::new(file);
+        let mut new = container::PositionedFile::new(temp);
+        validate(&mut old, layout, &mut new, plan)
     });
     match result {
         Ok(dir) => Ok(dir),
@@ -568,7 +571,14 @@ fn finish(
 fn open_image(
     path: &Path,
 ) -> Result<(std::path::PathBuf, File, Fingerprint, Layout, FileSignals), FileError> {
-    let path = std::fs::canonicalize(path).map_err(ReadError::Io)?;
+    let is_link = std::fs::symlink_metadata(path)
+        .map(|m| m.file_type().is_symlink())
+        .map_err(ReadError::Io)?;
+    let path = if is_link {
+        std::fs::canonicalize(path).map_err(ReadError::Io)?
+    } else {
+        path.to_path_buf()
+    };
     let file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
     let (layout, signals) = inspect::read(&mut container::PositionedFile::new(&file))?;

@@ -328,3 +328,20 @@ fn every_truncation_of_every_sample_is_an_error_or_a_good_read() {
         }
     }
 }
+
+#[test]
+fn a_symlink_is_written_through_and_stays_a_link() {
+    let (dir, paths) = scratch(&["jpeg/plain.jpg"]);
+    let link = dir.path().join("link.jpg");
+    std::os::unix::fs::symlink(&paths[0], &link).unwrap();
+    apply_path(&link, &request(SignalCode::Cr), &WriteOptions::default()).unwrap();
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let signals = read_path(&paths[0]).unwrap();
+    assert_eq!(
+        signals.decisions["train-ai"],
+        Decision::AllowedIf(vec![SignalCode::Cr])
+    );
+}

@@ -420,8 +420,10 @@ pub fn ranges_equal<A: Read + Seek, B: Read + Seek>(
     a.seek(SeekFrom::Start(ra.start))?;
     b.seek(SeekFrom::Start(rb.start))?;
     let mut left = ra.end - ra.start;
-    let mut ba = vec![0u8; 64 * 1024];
-    let mut bb = vec![0u8; 64 * 1024];
+    // Most blocks compared are small metadata: size the buffers to them.
+    let size = left.min(64 * 1024) as usize;
+    let mut ba = vec![0u8; size];
+    let mut bb = vec![0u8; size];
     while left > 0 {
         let n = left.min(ba.len() as u64) as usize;
         a.read_exact(&mut ba[..n])?;
