@@ -26,7 +26,21 @@ fn sigint_leaves_every_file_old_or_new() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // Interrupt once the batch is under way (the handler is installed by
+    // then), however slow the machine: wait for the first rewritten file.
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        // Entries may vanish meanwhile (temporary files being renamed).
+        let any_written = fs::read_dir(dir.path()).unwrap().any(|e| {
+            e.ok()
+                .and_then(|e| e.metadata().ok())
+                .is_some_and(|m| m.len() != original.len() as u64)
+        });
+        if any_written {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
