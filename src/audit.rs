@@ -285,8 +285,9 @@ fn licence_context(signals: &FileSignals, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Finds copies of one image across a library (same `xmpMM:DocumentID`)
-/// whose signals differ. Feed it every file of a batch in order.
+/// Finds copies of one image across a library whose signals differ: same
+/// `xmpMM:DocumentID`, or, for files without one, the same image-data digest
+/// when the caller computed it. Feed it every file of a batch in order.
 #[derive(Debug, Default)]
 pub struct CopyTracker {
     seen: std::collections::HashMap<String, (String, String)>,
@@ -295,8 +296,21 @@ pub struct CopyTracker {
 impl CopyTracker {
     /// Records a file; returns a conflict when an earlier copy says
     /// something else.
-    pub fn observe(&mut self, path: &str, signals: &FileSignals) -> Option<Finding> {
-        let id = signals.xmp.as_ref()?.document_id.clone()?;
+    pub fn observe(
+        &mut self,
+        path: &str,
+        signals: &FileSignals,
+        image_digest: Option<[u8; 16]>,
+    ) -> Option<Finding> {
+        let document_id = signals.xmp.as_ref().and_then(|x| x.document_id.clone());
+        let (id, field) = match (document_id, image_digest) {
+            (Some(id), _) => (id, "XMP xmpMM:DocumentID"),
+            (None, Some(d)) => (
+                d.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                "image data MD5",
+            ),
+            (None, None) => return None,
+        };
         let summary: Vec<String> = signals
             .decisions
             .iter()
@@ -311,9 +325,9 @@ impl CopyTracker {
             Some((first, theirs)) if *theirs != summary => Some(Finding::new(
                 FindingKind::Conflict,
                 Severity::Error,
-                vec!["XMP xmpMM:DocumentID".into()],
+                vec![field.into()],
                 format!(
-                    "another copy of this image ({first}, same xmpMM:DocumentID {id}) says {theirs}; this one says {summary}"
+                    "another copy of this image ({first}, same {field} {id}) says {theirs}; this one says {summary}"
                 ),
             )),
             Some(_) => None,

@@ -46,6 +46,16 @@ pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
     Ok(signals)
 }
 
+/// MD5 of the image data of the file at `path` (not its metadata), to
+/// recognise copies of one picture. Unlike [`read_path`], reads every byte
+/// of image data.
+pub fn image_digest_path(path: &Path) -> Result<[u8; 16], ReadError> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = container::PositionedFile::new(&file);
+    let layout = container::scan(&mut reader)?;
+    Ok(container::image_data_digest(&mut reader, &layout)?)
+}
+
 /// Reads the signals of an image file held in memory.
 pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
     inspect::read_bytes(bytes)

@@ -274,3 +274,33 @@ fn sidecars_interoperate_with_exiftool_and_exiv2() {
         assert!(out.contains("DMI-PROHIBITED-SEECONSTRAINT"), "{out}");
     }
 }
+
+#[test]
+fn copies_without_an_id_are_found_by_image_content_when_asked() {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir(d.path().join("a")).unwrap();
+    fs::create_dir(d.path().join("b")).unwrap();
+    let n = "<ccsig:expression>train-ai=n</ccsig:expression>";
+    let y = "<ccsig:expression>train-ai=y</ccsig:expression>";
+    with_xmp(&d.path().join("a"), "png/plain.png", "one.png", n);
+    with_xmp(&d.path().join("b"), "png/plain.png", "copy.png", y);
+    // A different picture saying something else is no copy.
+    with_xmp(&d.path().join("b"), "png/alpha.png", "other.png", y);
+    let root = [d.path().to_path_buf()];
+    assert!(kinds_of(&root).is_empty(), "off by default");
+    let o = ccsig_on(
+        &["check", "--copies-by-content", "--format", "jsonl"],
+        &root,
+    );
+    let found: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["kind"], "conflict");
+    assert!(found[0]["path"].as_str().unwrap().ends_with("b/copy.png"));
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("image data MD5"));
+}

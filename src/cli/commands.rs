@@ -83,13 +83,19 @@ fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
 
 enum Inspected {
     PassedOver,
-    Read(Box<FileRecord>, Option<Box<ccsig::FileSignals>>),
+    /// The record, the signals, and the image-data digest if computed.
+    Read(
+        Box<FileRecord>,
+        Option<Box<ccsig::FileSignals>>,
+        Option<[u8; 16]>,
+    ),
 }
 
 fn inspect_entry(
     entry: &Entry,
     expect: Option<&signal::Statement>,
     with_findings: bool,
+    digest_copies: bool,
 ) -> Option<Inspected> {
     let Entry::File { path, explicit } = entry else {
         return None;
@@ -102,14 +108,30 @@ fn inspect_entry(
             } else {
                 vec![]
             };
-            let record = FileRecord::ok(shown, &signals, findings);
-            Inspected::Read(Box::new(record), Some(Box::new(signals)))
+            let mut record = FileRecord::ok(shown, &signals, findings);
+            let has_id = signals
+                .xmp
+                .as_ref()
+                .is_some_and(|x| x.document_id.is_some());
+            let digest = if digest_copies && !has_id {
+                match ccsig::image_digest_path(path) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        record.findings.push(audit::unreadable(&e.to_string()));
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            Inspected::Read(Box::new(record), Some(Box::new(signals)), digest)
         }
         Err(e) if is_passed_over(path, *explicit, &e) => Inspected::PassedOver,
         Err(e) => {
             let findings = vec![audit::unreadable(&e.to_string())];
             Inspected::Read(
                 Box::new(FileRecord::error(shown, e.to_string(), findings)),
+                None,
                 None,
             )
         }
@@ -124,13 +146,13 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     let cancelled = batch::run(
         &args.paths,
         &batch_options(&args.batch),
-        |e| inspect_entry(e, None, true),
+        |e| inspect_entry(e, None, true, false),
         |entry, r| match (entry, r) {
             (Entry::Error { path, message }, _) => {
                 walk_errors = true;
                 walk_error(&path, &message);
             }
-            (_, Some(Inspected::Read(record, _))) if result.is_ok() => {
+            (_, Some(Inspected::Read(record, _, _))) if result.is_ok() => {
                 unreadable |= record.error.is_some();
                 result = out.file(&record);
             }
@@ -166,17 +188,17 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let cancelled = batch::run(
         &args.paths,
         &batch_options(&args.batch),
-        |e| inspect_entry(e, expect.as_ref(), true),
+        |e| inspect_entry(e, expect.as_ref(), true, args.copies_by_content),
         |entry, r| match (entry, r) {
             (Entry::Error { path, message }, _) => {
                 walk_errors = true;
                 walk_error(&path, &message);
             }
-            (_, Some(Inspected::Read(mut record, signals))) if result.is_ok() => {
+            (_, Some(Inspected::Read(mut record, signals, digest))) if result.is_ok() => {
                 if let Some(signals) = signals {
                     record
                         .findings
-                        .extend(copies.observe(&record.path, &signals));
+                        .extend(copies.observe(&record.path, &signals, digest));
                 }
                 tally.count_findings(&record.findings);
                 result = out.findings(&record.path, &record.findings);

@@ -123,6 +123,10 @@ struct CheckArgs {
     /// Report every file whose signal differs from this expression.
     #[arg(long, value_name = "EXPR")]
     expect: Option<String>,
+    /// Also recognise copies of one image without an xmpMM:DocumentID by a
+    /// digest of their image data (reads every byte of every image).
+    #[arg(long)]
+    copies_by_content: bool,
     #[command(flatten)]
     batch: Batch,
 }

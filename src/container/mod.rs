@@ -407,6 +407,26 @@ impl Seek for PositionedFile<'_> {
     }
 }
 
+/// MD5 of a file's image data (every image-data block, in order): the same
+/// picture gives the same digest whatever metadata surrounds it. Reads all
+/// of the image data, in bounded memory.
+pub fn image_data_digest<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Result<[u8; 16]> {
+    use md5::{Digest, Md5};
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    for block in layout.blocks_of(BlockKind::ImageData) {
+        reader.seek(SeekFrom::Start(block.range.start))?;
+        let mut left = block.range.end - block.range.start;
+        while left > 0 {
+            let n = left.min(buf.len() as u64) as usize;
+            reader.read_exact(&mut buf[..n])?;
+            hasher.update(&buf[..n]);
+            left -= n as u64;
+        }
+    }
+    Ok(hasher.finalize().into())
+}
+
 /// Compares two byte ranges of two readers in bounded memory.
 pub fn ranges_equal<A: Read + Seek, B: Read + Seek>(
     a: &mut A,
