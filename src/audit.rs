@@ -442,10 +442,7 @@ fn shown(source: &Source) -> String {
 
 /// With ccsig's namespace present, the mirrors must hold what ccsig writes.
 fn mirror_conflicts(fields: &xmp::XmpFields, sidecar: Option<&str>, findings: &mut Vec<Finding>) {
-    let at = |field: &str| match sidecar {
-        Some(name) => format!("sidecar {name}: XMP {field}"),
-        None => format!("XMP {field}"),
-    };
+    let at = |field: &str| crate::inspect::in_sidecar(sidecar, format!("XMP {field}"));
     let Some(expression) = &fields.expression else {
         return;
     };

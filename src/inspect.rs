@@ -190,7 +190,8 @@ impl Source {
     }
 }
 
-fn in_sidecar(sidecar: Option<&str>, field: String) -> String {
+/// A field's name, prefixed with the sidecar it is in, if any.
+pub(crate) fn in_sidecar(sidecar: Option<&str>, field: String) -> String {
     match sidecar {
         Some(name) => format!("sidecar {name}: {field}"),
         None => field,
@@ -329,10 +330,7 @@ impl FileSignals {
     /// Adds what an XMP sidecar says: its fields become sources of their
     /// own, named with the sidecar, and the decisions are combined again.
     pub fn add_sidecar(&mut self, path: std::path::PathBuf, packet: &[u8]) {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+        let name = crate::sidecar::display_name(&path);
         let fields = xmp::read_fields(packet).map_err(|e| e.to_string());
         if let Ok(f) = &fields {
             let (sources, deferring, unparsable) = sources_of(f);
@@ -360,10 +358,7 @@ impl FileSignals {
 
     /// Records a sidecar that exists but could not be read.
     pub fn add_sidecar_error(&mut self, path: std::path::PathBuf, reason: String) {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = crate::sidecar::display_name(&path);
         self.sidecars.push(SidecarFields {
             path,
             name,

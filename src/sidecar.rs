@@ -52,6 +52,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// How findings and notes name a sidecar: its file name.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
 /// Where ccsig creates a sidecar when there is none.
 pub fn default_for(image: &Path) -> PathBuf {
     candidates(image).remove(0)

@@ -121,6 +121,17 @@ pub enum Change {
     Unchanged,
 }
 
+impl Change {
+    /// The name in reports (the same as its serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Written => "written",
+            Change::WouldWrite => "would_write",
+            Change::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// Something worth telling the user about one file's write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
@@ -426,15 +437,10 @@ fn write_image(
 }
 
 /// What to do to a sidecar.
+#[derive(Clone, Copy)]
 enum SidecarOp<'a> {
     Apply(&'a Tag),
     Remove,
-}
-
-fn sidecar_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// Updates (or, for apply, creates) one sidecar atomically. Returns a note
@@ -445,7 +451,7 @@ fn update_sidecar(
     dry_run: bool,
     dirs: &mut Vec<PathBuf>,
 ) -> Result<Option<Note>, FileError> {
-    let name = sidecar_name(path);
+    let name = crate::sidecar::display_name(path);
     let fail = |e: &dyn std::fmt::Display| FileError::Refused(format!("sidecar {name}: {e}"));
     let existing = match File::open(path) {
         Ok(f) => {
@@ -567,10 +573,18 @@ fn finish(
     Ok(outcome)
 }
 
+/// An image opened for writing, as it was read.
+struct OpenImage {
+    /// The file itself (symlinks resolved, so the link stays a link).
+    path: PathBuf,
+    file: File,
+    seen: Fingerprint,
+    layout: Layout,
+    signals: FileSignals,
+}
+
 /// Opens an image for writing: through symlinks, to the file they name.
-fn open_image(
-    path: &Path,
-) -> Result<(std::path::PathBuf, File, Fingerprint, Layout, FileSignals), FileError> {
+fn open_image(path: &Path) -> Result<OpenImage, FileError> {
     let is_link = std::fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
         .map_err(ReadError::Io)?;
@@ -582,7 +596,13 @@ fn open_image(
     let file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
     let (layout, signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
-    Ok((path, file, seen, layout, signals))
+    Ok(OpenImage {
+        path,
+        file,
+        seen,
+        layout,
+        signals,
+    })
 }
 
 fn execute_on_bytes(
@@ -608,27 +628,47 @@ pub fn apply_path(
     request: &ApplyRequest,
     opts: &WriteOptions,
 ) -> Result<Outcome, FileError> {
-    let (path, file, seen, layout, signals) = open_image(path)?;
-    let (tag, mut notes) = resolve_tag(&signals, request);
-    notes.extend(unwritable_iim_note(&layout, &signals, &tag.expression));
-    let mut changed = false;
-    let mut dirs = Vec::new();
-    if !opts.sidecar_only {
-        if let Some(plan) = plan_apply(&layout, &signals, &tag, opts)? {
-            changed = true;
-            if !opts.dry_run {
-                dirs.push(write_image(&path, &file, &seen, &layout, &plan)?);
-            }
-        }
-    }
-    let mut sidecars = crate::sidecar::existing(&path);
+    let image = open_image(path)?;
+    let (tag, mut notes) = resolve_tag(&image.signals, request);
+    notes.extend(unwritable_iim_note(
+        &image.layout,
+        &image.signals,
+        &tag.expression,
+    ));
+    let plan = if opts.sidecar_only {
+        None
+    } else {
+        plan_apply(&image.layout, &image.signals, &tag, opts)?
+    };
+    let mut sidecars = crate::sidecar::existing(&image.path);
     if opts.sidecar_only && sidecars.is_empty() {
-        sidecars.push(crate::sidecar::default_for(&path));
+        sidecars.push(crate::sidecar::default_for(&image.path));
+    }
+    carry_out(&image, plan, &sidecars, SidecarOp::Apply(&tag), notes, opts)
+}
+
+/// Writes the image (if it has a plan) and then each sidecar, and reports.
+fn carry_out(
+    image: &OpenImage,
+    plan: Option<Plan>,
+    sidecars: &[PathBuf],
+    op: SidecarOp,
+    mut notes: Vec<Note>,
+    opts: &WriteOptions,
+) -> Result<Outcome, FileError> {
+    let mut changed = plan.is_some();
+    let mut dirs = Vec::new();
+    if let (Some(plan), false) = (&plan, opts.dry_run) {
+        dirs.push(write_image(
+            &image.path,
+            &image.file,
+            &image.seen,
+            &image.layout,
+            plan,
+        )?);
     }
     for sidecar in sidecars {
-        if let Some(note) =
-            update_sidecar(&sidecar, SidecarOp::Apply(&tag), opts.dry_run, &mut dirs)?
-        {
+        if let Some(note) = update_sidecar(sidecar, op, opts.dry_run, &mut dirs)? {
             changed = true;
             notes.push(note);
         }
@@ -657,25 +697,14 @@ fn unwritable_iim_note(layout: &Layout, signals: &FileSignals, expression: &str)
 /// Removes what ccsig wrote from the file at `path` and its sidecars,
 /// atomically (with `sidecar_only`, from the sidecars only).
 pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileError> {
-    let (path, file, seen, layout, signals) = open_image(path)?;
-    let mut changed = false;
-    let mut notes = Vec::new();
-    let mut dirs = Vec::new();
-    if !opts.sidecar_only {
-        if let Some(plan) = plan_remove(&layout, &signals, opts)? {
-            changed = true;
-            if !opts.dry_run {
-                dirs.push(write_image(&path, &file, &seen, &layout, &plan)?);
-            }
-        }
-    }
-    for sidecar in crate::sidecar::existing(&path) {
-        if let Some(note) = update_sidecar(&sidecar, SidecarOp::Remove, opts.dry_run, &mut dirs)? {
-            changed = true;
-            notes.push(note);
-        }
-    }
-    finish(outcome(changed, opts.dry_run, notes), dirs, opts)
+    let image = open_image(path)?;
+    let plan = if opts.sidecar_only {
+        None
+    } else {
+        plan_remove(&image.layout, &image.signals, opts)?
+    };
+    let sidecars = crate::sidecar::existing(&image.path);
+    carry_out(&image, plan, &sidecars, SidecarOp::Remove, vec![], opts)
 }
 
 /// Writes the requested signal into an in-memory file. Returns the new

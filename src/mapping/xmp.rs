@@ -163,22 +163,31 @@ fn ccsig(name: &'static str, value: &str) -> NewProperty {
     simple(NS_CCSIG, "ccsig", name, value)
 }
 
-/// The `plus:OtherConstraints` items after replacing the default text.
-fn constraints_items(existing: &[(String, String)], default_text: String) -> Value {
-    let mut items = vec![Item {
+/// `plus:OtherConstraints` with the given `x-default` text (none: the item
+/// goes) and every other language alternative as it was; `None` when no
+/// item would be left.
+fn constraints_property(
+    existing: &[(String, String)],
+    default_text: Option<String>,
+) -> Option<NewProperty> {
+    let default = default_text.map(|text| Item {
         lang: Some("x-default".into()),
-        text: default_text,
-    }];
-    items.extend(
-        existing
-            .iter()
-            .filter(|(lang, _)| lang != "x-default" && !lang.is_empty())
-            .map(|(lang, text)| Item {
-                lang: Some(lang.clone()),
-                text: text.clone(),
-            }),
-    );
-    Value::Array(items)
+        text,
+    });
+    let others = existing
+        .iter()
+        .filter(|(lang, _)| lang != "x-default" && !lang.is_empty())
+        .map(|(lang, text)| Item {
+            lang: Some(lang.clone()),
+            text: text.clone(),
+        });
+    let items: Vec<Item> = default.into_iter().chain(others).collect();
+    (!items.is_empty()).then_some(NewProperty {
+        ns: NS_PLUS,
+        prefix: "plus",
+        name: "OtherConstraints",
+        value: Value::Array(items),
+    })
 }
 
 fn cut(ns: &str, name: Option<&str>) -> (String, Option<String>) {
@@ -232,12 +241,10 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
         &mirrors.other_constraints,
     );
     edit.cut.push(cut(NS_PLUS, Some("OtherConstraints")));
-    edit.add.push(NewProperty {
-        ns: NS_PLUS,
-        prefix: "plus",
-        name: "OtherConstraints",
-        value: constraints_items(&fields.other_constraints, default_text),
-    });
+    edit.add.extend(constraints_property(
+        &fields.other_constraints,
+        Some(default_text),
+    ));
     Ok(rdf::edit(text, &parsed, &edit).text)
 }
 
@@ -272,31 +279,8 @@ pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
             if constraints::holds_line(default, &mirrors.other_constraints) {
                 edit.cut.push(cut(NS_PLUS, Some("OtherConstraints")));
                 let rest = constraints::without_line(default, &mirrors.other_constraints);
-                let others = fields
-                    .other_constraints
-                    .iter()
-                    .any(|(lang, _)| lang != "x-default" && !lang.is_empty());
-                if let Some(rest) = rest {
-                    edit.add.push(NewProperty {
-                        ns: NS_PLUS,
-                        prefix: "plus",
-                        name: "OtherConstraints",
-                        value: constraints_items(&fields.other_constraints, rest),
-                    });
-                } else if others {
-                    let Value::Array(mut items) =
-                        constraints_items(&fields.other_constraints, String::new())
-                    else {
-                        unreachable!("constraints_items builds an array")
-                    };
-                    items.remove(0);
-                    edit.add.push(NewProperty {
-                        ns: NS_PLUS,
-                        prefix: "plus",
-                        name: "OtherConstraints",
-                        value: Value::Array(items),
-                    });
-                }
+                edit.add
+                    .extend(constraints_property(&fields.other_constraints, rest));
             }
         }
     }

@@ -196,14 +196,10 @@ pub struct ChangeRecord {
 
 impl ChangeRecord {
     pub fn changed(path: String, change: Change, notes: Vec<Note>) -> Self {
-        let status = serde_json::to_value(change)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
         ChangeRecord {
             schema: SCHEMA,
             path,
-            status,
+            status: change.as_str().to_string(),
             error: None,
             notes,
         }
