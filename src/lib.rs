@@ -19,6 +19,7 @@
 pub mod audit;
 pub mod batch;
 pub mod container;
+pub mod decide;
 pub mod inspect;
 pub mod mapping;
 pub mod report;
@@ -29,7 +30,12 @@ pub mod tagging;
 use std::path::Path;
 
 pub use audit::{Finding, FindingKind};
+pub use decide::{
+    decide, decide_unreadable, Commitments, Element, UnknownElement, UnknownPolicy, UseDecision,
+    Verdict,
+};
 pub use inspect::{FileSignals, ReadError};
+pub use signal::SignalCode;
 pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, WriteOptions};
 
 /// Reads the signals of the image file at `path` (metadata only: image

@@ -1,36 +1,64 @@
 //! The batch runner: walks the paths, runs one job per file on a rayon pool,
-//! shows progress, and stops starting new files after Ctrl-C (files being
-//! written finish atomically, so every file is old or new).
+//! reports progress to whoever listens, and stops starting new files when
+//! asked to (files being written finish atomically, so every file is old or
+//! new).
 
 pub mod atomic;
 pub mod walk;
 
+use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 pub use walk::Entry;
 
+/// Whoever shows a batch's progress (the CLI draws a bar; a library user
+/// may log or ignore it). Called from worker threads.
+pub trait Progress: Sync {
+    /// `n` more entries were taken from the walk.
+    fn found(&self, n: u64);
+    /// One more entry was processed.
+    fn done_one(&self);
+    /// The batch ended (finished or cancelled).
+    fn finish(&self);
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn found(&self, _: u64) {}
+    fn done_one(&self) {}
+    fn finish(&self) {}
+}
+
 /// How a batch runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BatchOptions {
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
-    /// Show a progress bar on stderr (the caller decides: only for a terminal).
-    pub progress: bool,
-    /// Set by a signal handler to stop starting new files.
+    /// Told of every entry found and processed.
+    pub progress: Arc<dyn Progress + Send>,
+    /// Set (e.g. by a signal handler) to stop starting new files.
     pub cancel: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for BatchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchOptions")
+            .field("jobs", &self.jobs)
+            .field("cancel", &self.cancel)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
             jobs: 0,
-            progress: false,
+            progress: Arc::new(NoProgress),
             cancel: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -63,20 +91,18 @@ where
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()?;
-    let bar = progress_bar();
-    let start = Instant::now();
-    let shown = AtomicBool::new(false);
+    let bar = &*options.progress;
     let mut entries = walk::walk(roots);
     loop {
         if options.cancel.load(Ordering::SeqCst) {
-            bar.finish_and_clear();
+            bar.finish();
             return Ok(true);
         }
         let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
             break;
         }
-        bar.inc_length(chunk.len() as u64);
+        bar.found(chunk.len() as u64);
         let results: Vec<Option<T>> = pool.install(|| {
             chunk
                 .par_iter()
@@ -85,13 +111,7 @@ where
                         return None;
                     }
                     let r = job(entry);
-                    bar.inc(1);
-                    if options.progress
-                        && start.elapsed() > SHOW_PROGRESS_AFTER
-                        && !shown.swap(true, Ordering::Relaxed)
-                    {
-                        bar.set_draw_target(ProgressDrawTarget::stderr());
-                    }
+                    bar.done_one();
                     Some(r)
                 })
                 .collect()
@@ -104,27 +124,12 @@ where
             }
         }
         if cancelled {
-            bar.finish_and_clear();
+            bar.finish();
             return Ok(true);
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     // Every file was processed: a Ctrl-C that came after the last one
     // interrupted nothing.
     Ok(false)
-}
-
-/// Short runs finish before a bar would be any use; it appears only after this.
-const SHOW_PROGRESS_AFTER: Duration = Duration::from_millis(800);
-
-/// A bar that draws nowhere until the run has proven long.
-fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {pos}/{len} files [{elapsed}] {wide_bar} {per_sec}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
 }

@@ -50,7 +50,7 @@ fn cancel_flag() -> Arc<AtomicBool> {
 fn batch_options(b: &Batch) -> BatchOptions {
     BatchOptions {
         jobs: b.jobs.unwrap_or(0),
-        progress: io::stderr().is_terminal(),
+        progress: Arc::new(super::progress::Bar::new(io::stderr().is_terminal())),
         cancel: cancel_flag(),
     }
 }

@@ -2,6 +2,7 @@
 //! presentation: what to do with a file lives in the library.
 
 mod commands;
+mod progress;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 //! Why not re-serialize through an XMP library: the Adobe XMP Toolkit (the
 //! `xmp_toolkit` crate, 1.11 and 1.12) replaces every non-default item of a
 //! language alternative with the `x-default` text on parse
-//! (`dc:title` "Hafen" [de] comes back as "Harbour"), which would destroy
+//! (`dc:title` "Hafen" (de) comes back as "Harbour"), which would destroy
 //! foreign metadata. Splicing keeps every byte ccsig does not own exactly as
 //! it was: formatting, comments, namespaces, unknown properties, padding.
 
