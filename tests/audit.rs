@@ -226,13 +226,22 @@ fn copies_of_one_image_that_disagree_are_conflicts() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn sidecars_interoperate_with_exiftool_and_exiv2() {
     use common::{run_tool, tool};
     let (d, paths) = scratch(&["jpeg/plain.jpg", "png/plain.png"]);
     let o = ccsig_on(&["apply", "--sidecar", "--signal", "cc-cr-op"], &paths[..1]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let written = d.path().join("jpeg__plain.jpg.xmp");
-    if let Some(et) = tool("exiftool") {
+    {
+        let et = tool("exiftool");
         let out = run_tool(&et, &["-j", "-G1", &written.display().to_string()]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(
@@ -265,7 +274,8 @@ fn sidecars_interoperate_with_exiftool_and_exiv2() {
             .unwrap()
             .starts_with("sidecar png__plain.xmp"));
     }
-    if let Some(exiv2) = tool("exiv2") {
+    {
+        let exiv2 = tool("exiv2");
         let out = run_tool(&exiv2, &["-PXkv", &written.display().to_string()]);
         assert!(
             out.contains("Xmp.ccsig.expression") && out.contains("train-ai=n;exceptions=cc-cr-op"),

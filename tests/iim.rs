@@ -55,6 +55,14 @@ fn exiftool_json(et: &Path, file: &Path) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn apply_keeps_existing_iim_in_sync_and_the_digest_right() {
     let (_d, paths) = scratch(&["jpeg/iim.jpg"]);
     let before = irb_of(&paths[0]).unwrap();
@@ -79,7 +87,8 @@ fn apply_keeps_existing_iim_in_sync_and_the_digest_right() {
     let o = ccsig_on(&["check"], &paths);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 
-    if let Some(et) = tool("exiftool") {
+    {
+        let et = tool("exiftool");
         let v = exiftool_json(&et, &paths[0]);
         assert_eq!(
             v["IPTC:SpecialInstructions"], "Content-Usage: train-ai=n;exceptions=cc-cr-ec",
@@ -92,7 +101,8 @@ fn apply_keeps_existing_iim_in_sync_and_the_digest_right() {
         );
         assert_eq!(v["IPTC:By-line"], "Ada Example", "{v}");
     }
-    if let Some(exiv2) = tool("exiv2") {
+    {
+        let exiv2 = tool("exiv2");
         let out = run_tool(&exiv2, &["-pi", &paths[0].display().to_string()]);
         assert!(
             out.lines()
@@ -108,6 +118,10 @@ fn apply_keeps_existing_iim_in_sync_and_the_digest_right() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn no_iim_appears_unless_asked() {
     let (_d, paths) = scratch(&["jpeg/plain.jpg", "jpeg/exif.jpg"]);
     ccsig_on(&["apply", "--signal", "cc-cr"], &paths[..1]);
@@ -120,7 +134,8 @@ fn no_iim_appears_unless_asked() {
         irb::digest(&created).unwrap(),
         Some(irb::iim_digest(iim_bytes))
     );
-    if let Some(et) = tool("exiftool") {
+    {
+        let et = tool("exiftool");
         let v = exiftool_json(&et, &paths[1]);
         assert_eq!(
             v["IPTC:SpecialInstructions"], "Content-Usage: train-ai=n;exceptions=cc-cr",
@@ -140,8 +155,12 @@ fn no_iim_appears_unless_asked() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn text_someone_put_in_2_40_is_kept_and_restored() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_d, paths) = scratch(&["jpeg/iim.jpg"]);
     let file = paths[0].display().to_string();
     run_tool(
@@ -170,8 +189,12 @@ fn text_someone_put_in_2_40_is_kept_and_restored() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn an_expression_that_does_not_fit_2_40_is_refused_not_truncated() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_d, paths) = scratch(&["jpeg/iim.jpg"]);
     let file = paths[0].display().to_string();
     let long = "x".repeat(240);
@@ -196,6 +219,10 @@ fn an_expression_that_does_not_fit_2_40_is_refused_not_truncated() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn iim_written_by_others_is_read_and_audited() {
     // ExifTool wrote 2:40 into this PNG's raw profile (via ImageMagick).
     let o = ccsig_on(
@@ -207,7 +234,7 @@ fn iim_written_by_others_is_read_and_audited() {
     assert_eq!(r["sources"][0]["field"], "IIM 2:40 Special Instructions");
     assert_eq!(r["credit"]["name_from"], "IIM 2:80 By-line");
 
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_d, paths) = scratch(&["jpeg/iim.jpg"]);
     let file = paths[0].display().to_string();
     // XMP says one thing, IIM another: a conflict.
@@ -231,8 +258,12 @@ fn iim_written_by_others_is_read_and_audited() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn a_stale_digest_left_by_exiv2_is_reported() {
-    let Some(exiv2) = tool("exiv2") else { return };
+    let exiv2 = tool("exiv2");
     let (_d, paths) = scratch(&["jpeg/iim.jpg"]);
     let file = paths[0].display().to_string();
     run_tool(

@@ -229,8 +229,12 @@ fn name(p: &Path) -> String {
 // 1. ExifTool reads what ccsig wrote
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn exiftool_reads_what_ccsig_wrote_in_every_format() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(IMAGE_SAMPLES);
     let before = validation(&et, &files);
     ccsig_ok(APPLY_CR_OP, &files);
@@ -338,8 +342,12 @@ fn exiftool_reads_what_ccsig_wrote_in_every_format() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn exiftool_sees_the_same_image_size_and_type_after_apply() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(IMAGE_SAMPLES);
     let keys = [
         "-ImageSize",
@@ -373,8 +381,12 @@ fn exiftool_sees_the_same_image_size_and_type_after_apply() {
 // 2. plus:DataMining per expression, as ExifTool prints it
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn datamining_mirror_per_expression_read_by_exiftool() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     // (expression, ExifTool's print string, bare code) per the table in
     // docs/mapping.md; None: nothing written.
     let rows: &[(&str, Option<(&str, &str)>)] = &[
@@ -476,8 +488,12 @@ fn datamining_mirror_per_expression_read_by_exiftool() {
 // 3. exiv2 reads what ccsig wrote
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn exiv2_reads_what_ccsig_wrote_in_every_format() {
-    let Some(exiv2) = tool("exiv2") else { return };
+    let exiv2 = tool("exiv2");
     let (_dir, files) = scratch(IMAGE_SAMPLES);
     ccsig_ok(APPLY_CR_OP, &files);
     let want: &[(&str, String)] = &[
@@ -540,8 +556,12 @@ fn exiv2_reads_what_ccsig_wrote_in_every_format() {
 const FOREIGN_TARGETS: &[&str] = &["jpeg/plain.jpg", "png/plain.png", "webp/exif.webp"];
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn ccsig_reads_datamining_written_by_exiftool() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(FOREIGN_TARGETS);
     exiftool_write(
         &et,
@@ -579,8 +599,12 @@ fn ccsig_reads_datamining_written_by_exiftool() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn ccsig_reads_other_constraints_written_by_exiftool() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(FOREIGN_TARGETS);
     exiftool_write(
         &et,
@@ -616,8 +640,12 @@ fn ccsig_reads_other_constraints_written_by_exiftool() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn ccsig_reports_a_conflict_written_by_exiftool() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(FOREIGN_TARGETS);
     exiftool_write(
         &et,
@@ -663,8 +691,12 @@ const FOREIGN_XMP: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn foreign_xmp_and_language_alternatives_survive_apply_and_remove() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(FOREIGN_TARGETS);
     exiftool_write(&et, FOREIGN_XMP, &files);
     let xmp_args = ["-G1", "-a", "-XMP:all"];
@@ -735,8 +767,12 @@ fn foreign_xmp_and_language_alternatives_survive_apply_and_remove() {
 /// A `plus:OtherConstraints` with only a `de` alternative (no x-default),
 /// as ExifTool writes it for `-XMP-plus:OtherConstraints-de=...`.
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn other_constraints_without_x_default_round_trips() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(FOREIGN_TARGETS);
     exiftool_write(
         &et,
@@ -767,8 +803,12 @@ fn other_constraints_without_x_default_round_trips() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn exiftool_rewriting_a_ccsig_file_keeps_the_signal() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let rels = ["jpeg/xmp-rich.jpg", "png/alpha.png", "webp/lossless.webp"];
     let (_dir, files) = scratch(&rels);
     ccsig_ok(APPLY_CR_OP, &files);
@@ -807,8 +847,16 @@ fn exiftool_rewriting_a_ccsig_file_keeps_the_signal() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn ccsig_follows_the_rdf_about_of_a_foreign_packet() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let about = "uuid:faf5bdd5-ba3d-11da-ad31-d33d75182f1b";
     let (_dir, files) = scratch(&["jpeg/plain.jpg", "png/plain.png"]);
     let about_arg = format!("-XMP:About={about}");
@@ -835,7 +883,8 @@ fn ccsig_follows_the_rdf_about_of_a_foreign_packet() {
         );
         assert_eq!(valid[f], vec!["Validate: OK".to_string()], "{}", name(f));
     }
-    if let Some(exiv2) = tool("exiv2") {
+    {
+        let exiv2 = tool("exiv2");
         for f in &files {
             let (xmp, o) = exiv2_xmp(&exiv2, f);
             assert!(
@@ -852,8 +901,12 @@ fn ccsig_follows_the_rdf_about_of_a_foreign_packet() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn jpeg_extended_xmp_written_by_exiftool_stays_valid() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (dir, files) = scratch(&["jpeg/xmp-rich.jpg"]);
     // A description too big for one APP1: ExifTool splits the packet into
     // a main packet and Extended XMP, tied by xmpNote:HasExtendedXMP.
@@ -891,8 +944,16 @@ fn jpeg_extended_xmp_written_by_exiftool_stays_valid() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn markup_and_unicode_in_credit_read_back_exactly() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let credit = "Smith & Sons <Zoë 日本> \"q\" 'a'";
     let url = "https://example.org/a?x=1&y=<2>";
     let (_dir, files) = scratch(&["png/plain.png", "webp/alpha.webp", "jpeg/exif.jpg"]);
@@ -925,7 +986,8 @@ fn markup_and_unicode_in_credit_read_back_exactly() {
         assert_eq!(report["credit"]["name"], credit);
         assert_eq!(report["credit"]["url"], url);
     }
-    if let Some(exiv2) = tool("exiv2") {
+    {
+        let exiv2 = tool("exiv2");
         for f in &files {
             let (xmp, o) = exiv2_xmp(&exiv2, f);
             assert!(o.stderr.is_empty(), "{}", show("exiv2", &o));
@@ -941,8 +1003,12 @@ fn markup_and_unicode_in_credit_read_back_exactly() {
 // 5. exiv2 writes, ccsig reads
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn ccsig_reads_datamining_written_by_exiv2() {
-    let Some(exiv2) = tool("exiv2") else { return };
+    let exiv2 = tool("exiv2");
     let (_dir, files) = scratch(&[
         "jpeg/plain.jpg",
         "png/plain.png",
@@ -1003,8 +1069,12 @@ fn ccsig_reads_datamining_written_by_exiv2() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiv2),
+    ignore = "needs exiv2 (bash .ci/run installs it)"
+)]
 fn exiv2_editing_a_ccsig_file_keeps_the_signal() {
-    let Some(exiv2) = tool("exiv2") else { return };
+    let exiv2 = tool("exiv2");
     let rels = [
         "jpeg/xmp-rich.jpg",
         "png/alpha.png",
@@ -1066,6 +1136,10 @@ fn exiv2_editing_a_ccsig_file_keeps_the_signal() {
 // 6. apply + remove gives the original back
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn remove_gives_back_the_original_bytes() {
     let rels: Vec<&str> = IMAGE_SAMPLES
         .iter()
@@ -1089,7 +1163,8 @@ fn remove_gives_back_the_original_bytes() {
         differ.is_empty(),
         "apply + remove must be byte-identical to the original: {differ:?}"
     );
-    if let Some(et) = tool("exiftool") {
+    {
+        let et = tool("exiftool");
         let tags = exiftool_json(&et, &["-G1", "-a", "-XMP:all"], &files);
         for f in &files {
             assert!(
@@ -1102,6 +1177,10 @@ fn remove_gives_back_the_original_bytes() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn remove_from_a_converted_simple_webp_keeps_the_image_chunks() {
     let (_dir, files) = scratch(SIMPLE_WEBP);
     let originals: Vec<Vec<u8>> = files.iter().map(|f| read_bytes(f)).collect();
@@ -1117,7 +1196,8 @@ fn remove_from_a_converted_simple_webp_keeps_the_image_chunks() {
         );
         assert!(xmp_packet(&now).is_none(), "{}: XMP chunk left", name(f));
     }
-    if let Some(et) = tool("exiftool") {
+    {
+        let et = tool("exiftool");
         let tags = exiftool_json(&et, &["-G1", "-a"], &files);
         let before_tags = exiftool_json(
             &et,
@@ -1154,8 +1234,12 @@ fn remove_from_a_converted_simple_webp_keeps_the_image_chunks() {
 // 7. The image data ExifTool hashes is untouched
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
 fn exiftool_image_data_hash_is_unchanged() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let (_dir, files) = scratch(IMAGE_SAMPLES);
     let hash_args = ["-api", "ImageHashType=MD5", "-ImageDataHash"];
     let hashes = |label: &str| -> BTreeMap<PathBuf, String> {
@@ -1197,10 +1281,12 @@ fn exiftool_image_data_hash_is_unchanged() {
 // WebP as libwebp sees it
 
 #[test]
+#[cfg_attr(
+    not(ccsig_has_webpmux),
+    ignore = "needs webpmux (bash .ci/run installs it)"
+)]
 fn libwebp_accepts_every_webp_ccsig_writes() {
-    let Some(webpmux) = tool_with_version_flag("webpmux", "-version") else {
-        return;
-    };
+    let webpmux = tool("webpmux");
     let rels: Vec<&str> = IMAGE_SAMPLES
         .iter()
         .copied()
@@ -1250,8 +1336,16 @@ fn libwebp_accepts_every_webp_ccsig_writes() {
 /// A simple lossless WebP whose VP8L header says alpha is used: the VP8X
 /// ccsig builds must carry the alpha flag, or readers drop transparency.
 #[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+#[cfg_attr(
+    not(ccsig_has_webpmux),
+    ignore = "needs webpmux (bash .ci/run installs it)"
+)]
 fn simple_lossless_webp_with_alpha_keeps_its_transparency_flag() {
-    let Some(et) = tool("exiftool") else { return };
+    let et = tool("exiftool");
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("lossless-alpha.webp");
     let mut bytes = read_bytes(&sample("webp/lossless.webp"));
@@ -1270,7 +1364,8 @@ fn simple_lossless_webp_with_alpha_keeps_its_transparency_flag() {
         "VP8X flags: {flags:?}; {:#?}",
         after[&f]
     );
-    if let Some(webpmux) = tool_with_version_flag("webpmux", "-version") {
+    {
+        let webpmux = tool("webpmux");
         let o = run(&webpmux, &args_with(&["-info"], &files));
         assert!(
             o.status.success() && stdout(&o).contains("transparency"),

@@ -98,16 +98,31 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// An external tool the interop tests need. Missing locally: the test says
-/// so loudly and passes vacuously; missing in CI (CCSIG_REQUIRE_TOOLS set):
-/// the test fails.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let flag = if name == "exiftool" {
-        "-ver"
-    } else {
-        "--version"
+/// An external tool an interop test needs. A test that calls this carries
+/// `#[cfg_attr(not(ccsig_has_TOOL), ignore = ...)]`: `build.rs` sets the cfg
+/// when the tool was found (or CCSIG_REQUIRE_TOOLS is set), so without the
+/// tool the test shows as ignored, and here a missing tool is a failure.
+pub fn tool(name: &str) -> PathBuf {
+    let env_name = name.to_uppercase();
+    let candidate = std::env::var_os(&env_name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(name));
+    let version_flag = match name {
+        "exiftool" => "-ver",
+        "webpmux" => "-version",
+        _ => "--version",
     };
-    tool_with_version_flag(name, flag)
+    let works = Command::new(&candidate)
+        .arg(version_flag)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        works,
+        "{name} is needed by this test but was not found: set ${env_name} or put it on PATH \
+         (`bash .ci/run` installs it); if it was just installed, `touch build.rs`"
+    );
+    candidate
 }
 
 pub fn run_tool(tool: &Path, args: &[&str]) -> String {
@@ -213,27 +228,4 @@ pub fn xmp_packet(bytes: &[u8]) -> Option<String> {
         webp.chunk_by_id(*b"XMP ")?.content().data()?.to_vec()
     };
     Some(String::from_utf8_lossy(&raw).into_owned())
-}
-
-/// Like [`tool`], for a tool whose version flag is not `--version`
-/// (libwebp's `webpmux` answers `-version`). Same rules: a loud warning
-/// when missing, a failure when CCSIG_REQUIRE_TOOLS is set.
-pub fn tool_with_version_flag(name: &str, version_flag: &str) -> Option<PathBuf> {
-    let env_name = name.to_uppercase();
-    let candidate = std::env::var_os(&env_name)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(name));
-    let works = Command::new(&candidate)
-        .arg(version_flag)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if works {
-        return Some(candidate);
-    }
-    if std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some() {
-        panic!("{name} is required (CCSIG_REQUIRE_TOOLS is set) but was not found; set ${env_name} or put it on PATH");
-    }
-    eprintln!("\n!!!!!!!! {name} NOT FOUND: this interop test checked nothing. Install it (see .ci/run) or set ${env_name}. !!!!!!!!\n");
-    None
 }

@@ -1,0 +1,41 @@
+//! Finds the external tools the interop tests compare against (ExifTool,
+//! exiv2, libwebp's webpmux), so that a test whose tool is missing shows as
+//! *ignored* in the test summary instead of passing without checking
+//! anything. With `CCSIG_REQUIRE_TOOLS` set (CI) every tool counts as
+//! present, so a missing one fails its tests.
+//!
+//! Only probes when ccsig itself is being built (not as a dependency of a
+//! pipeline), and never affects the library's code.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const TOOLS: &[(&str, &str)] = &[
+    ("exiftool", "-ver"),
+    ("exiv2", "--version"),
+    ("webpmux", "-version"),
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=PATH");
+    println!("cargo:rerun-if-env-changed=CCSIG_REQUIRE_TOOLS");
+    let probe = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
+    let required = std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some();
+    for (name, version_flag) in TOOLS {
+        let env_name = name.to_uppercase();
+        println!("cargo:rerun-if-env-changed={env_name}");
+        println!("cargo::rustc-check-cfg=cfg(ccsig_has_{name})");
+        let candidate = std::env::var_os(&env_name)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(name));
+        let found = probe
+            && Command::new(&candidate)
+                .arg(version_flag)
+                .output()
+                .is_ok_and(|o| o.status.success());
+        if found || required {
+            println!("cargo:rustc-cfg=ccsig_has_{name}");
+        }
+    }
+}
