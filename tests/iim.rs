@@ -56,12 +56,8 @@ fn exiftool_json(et: &Path, file: &Path) -> serde_json::Value {
 
 #[test]
 #[cfg_attr(
-    not(ccsig_has_exiftool),
-    ignore = "needs exiftool (bash .ci/run installs it)"
-)]
-#[cfg_attr(
-    not(ccsig_has_exiv2),
-    ignore = "needs exiv2 (bash .ci/run installs it)"
+    not(all(ccsig_has_exiftool, ccsig_has_exiv2)),
+    ignore = "needs exiftool and exiv2 (bash .ci/run installs them)"
 )]
 fn apply_keeps_existing_iim_in_sync_and_the_digest_right() {
     let (_d, paths) = scratch(&["jpeg/iim.jpg"]);

@@ -848,12 +848,8 @@ fn exiftool_rewriting_a_ccsig_file_keeps_the_signal() {
 
 #[test]
 #[cfg_attr(
-    not(ccsig_has_exiftool),
-    ignore = "needs exiftool (bash .ci/run installs it)"
-)]
-#[cfg_attr(
-    not(ccsig_has_exiv2),
-    ignore = "needs exiv2 (bash .ci/run installs it)"
+    not(all(ccsig_has_exiftool, ccsig_has_exiv2)),
+    ignore = "needs exiftool and exiv2 (bash .ci/run installs them)"
 )]
 fn ccsig_follows_the_rdf_about_of_a_foreign_packet() {
     let et = tool("exiftool");
@@ -945,12 +941,8 @@ fn jpeg_extended_xmp_written_by_exiftool_stays_valid() {
 
 #[test]
 #[cfg_attr(
-    not(ccsig_has_exiftool),
-    ignore = "needs exiftool (bash .ci/run installs it)"
-)]
-#[cfg_attr(
-    not(ccsig_has_exiv2),
-    ignore = "needs exiv2 (bash .ci/run installs it)"
+    not(all(ccsig_has_exiftool, ccsig_has_exiv2)),
+    ignore = "needs exiftool and exiv2 (bash .ci/run installs them)"
 )]
 fn markup_and_unicode_in_credit_read_back_exactly() {
     let et = tool("exiftool");
@@ -1337,12 +1329,8 @@ fn libwebp_accepts_every_webp_ccsig_writes() {
 /// ccsig builds must carry the alpha flag, or readers drop transparency.
 #[test]
 #[cfg_attr(
-    not(ccsig_has_exiftool),
-    ignore = "needs exiftool (bash .ci/run installs it)"
-)]
-#[cfg_attr(
-    not(ccsig_has_webpmux),
-    ignore = "needs webpmux (bash .ci/run installs it)"
+    not(all(ccsig_has_exiftool, ccsig_has_webpmux)),
+    ignore = "needs exiftool and webpmux (bash .ci/run installs them)"
 )]
 fn simple_lossless_webp_with_alpha_keeps_its_transparency_flag() {
     let et = tool("exiftool");
