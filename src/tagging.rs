@@ -447,6 +447,7 @@ enum SidecarOp<'a> {
 /// when the sidecar changed (or would).
 fn update_sidecar(
     path: &Path,
+    image_permissions: &std::fs::Permissions,
     op: SidecarOp,
     dry_run: bool,
     dirs: &mut Vec<PathBuf>,
@@ -515,9 +516,8 @@ fn update_sidecar(
             std::fs::remove_file(path).map_err(|e| write_err(&e))?;
             dirs.extend(path.parent().map(Path::to_path_buf));
         }
-        (None, Some(new)) => {
-            dirs.push(create_new(path, new.as_bytes()).map_err(|e| write_err(&e))?)
-        }
+        (None, Some(new)) => dirs
+            .push(create_new(path, new.as_bytes(), image_permissions).map_err(|e| write_err(&e))?),
         (None, None) => {}
     }
     Ok(Some(note))
@@ -525,17 +525,20 @@ fn update_sidecar(
 
 /// Creates a file that must not exist yet, atomically: written and synced
 /// under a temporary name, then linked into place without replacing
-/// anything a concurrent writer put there.
-fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+/// anything a concurrent writer put there. It gets `permissions` (the
+/// image's: a sidecar is as private or as shared as its image).
+fn create_new(
+    path: &Path,
+    bytes: &[u8],
+    permissions: &std::fs::Permissions,
+) -> std::io::Result<PathBuf> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(atomic::TEMP_PREFIX)
-        .suffix(atomic::TEMP_SUFFIX)
-        .tempfile_in(dir)?;
+    let mut temp = atomic::temp_in(dir)?;
     temp.write_all(bytes)?;
+    temp.as_file().set_permissions(permissions.clone())?;
     temp.as_file().sync_all()?;
     temp.persist_noclobber(path).map_err(|e| e.error)?;
     Ok(dir.to_path_buf())
@@ -658,6 +661,7 @@ fn carry_out(
 ) -> Result<Outcome, FileError> {
     let mut changed = plan.is_some();
     let mut dirs = Vec::new();
+    let image_permissions = image.file.metadata().map_err(ReadError::Io)?.permissions();
     if let (Some(plan), false) = (&plan, opts.dry_run) {
         dirs.push(write_image(
             &image.path,
@@ -668,7 +672,9 @@ fn carry_out(
         )?);
     }
     for sidecar in sidecars {
-        if let Some(note) = update_sidecar(sidecar, op, opts.dry_run, &mut dirs)? {
+        if let Some(note) =
+            update_sidecar(sidecar, &image_permissions, op, opts.dry_run, &mut dirs)?
+        {
             changed = true;
             notes.push(note);
         }

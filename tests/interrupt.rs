@@ -1,6 +1,8 @@
-//! Ctrl-C in the middle of a batch: ccsig finishes the files in progress
-//! and stops; every file is either untouched or completely tagged, and no
-//! temporary file is left behind.
+//! Ctrl-C, SIGTERM or SIGHUP (a closed terminal) in the middle of a batch:
+//! ccsig finishes the files in progress and stops; every file is either
+//! untouched or completely tagged, and no temporary file is left behind.
+//! After SIGKILL, the next run removes the temporary file the killed one
+//! left.
 
 mod common;
 
@@ -12,6 +14,41 @@ const FILES: usize = 2000;
 
 #[test]
 fn sigint_leaves_every_file_old_or_new() {
+    signal_leaves_every_file_old_or_new("INT");
+}
+
+#[test]
+fn sigterm_leaves_every_file_old_or_new() {
+    signal_leaves_every_file_old_or_new("TERM");
+}
+
+#[test]
+fn sighup_leaves_every_file_old_or_new() {
+    signal_leaves_every_file_old_or_new("HUP");
+}
+
+#[test]
+fn a_stale_temporary_is_removed_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(common::sample("jpeg/plain.jpg"), dir.path().join("a.jpg")).unwrap();
+    // What a SIGKILLed ccsig leaves: an unlocked temporary file.
+    let stale = dir.path().join(".ccsig-AbC123.tmp");
+    fs::write(&stale, b"half a JPEG").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args(["apply", "--signal", "cc-cr"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!stale.exists(), "stale temporary left behind");
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["a.jpg"]);
+}
+
+fn signal_leaves_every_file_old_or_new(signal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let original = fs::read(common::sample("png/multi-idat.png")).unwrap();
     for i in 0..FILES {
@@ -42,7 +79,7 @@ fn sigint_leaves_every_file_old_or_new() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());

@@ -2,11 +2,21 @@
 //! the same directory, is validated and fsynced, and only then renamed over
 //! the original. A crash, Ctrl-C or full disk at any point leaves either the
 //! old file or the new one, never a mix.
+//!
+//! A temporary file is locked (`flock`) by the process writing it for as
+//! long as it lives. A process killed outright (SIGKILL, power loss) leaves
+//! its temporary file behind, unlocked; the next ccsig that writes into the
+//! same folder removes every such stale temporary before its first write
+//! there ([`clean_stale_temps`]), and `check` reports any it sees.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
+
+use tempfile::NamedTempFile;
 
 /// Prefix of ccsig's temporary files; the walker skips them.
 pub const TEMP_PREFIX: &str = ".ccsig-";
@@ -64,10 +74,7 @@ where
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
+    let mut temp = temp_in(dir)?;
     produce(temp.as_file_mut()).map_err(AtomicError::Produce)?;
     let meta = original.metadata()?;
     fs::set_permissions(temp.path(), meta.permissions())?;
@@ -80,6 +87,82 @@ where
     }
     temp.persist(path).map_err(|e| AtomicError::Io(e.error))?;
     Ok(dir.to_path_buf())
+}
+
+/// Whether `path` is named like one of ccsig's temporary files.
+pub fn is_temp_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(TEMP_SUFFIX))
+}
+
+/// A new temporary file in `dir`, locked by this process until dropped or
+/// persisted. The first time this process writes into `dir`, stale
+/// temporaries left there by a killed ccsig are removed first.
+pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
+    clean_once(dir);
+    loop {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(TEMP_SUFFIX)
+            .tempfile_in(dir)?;
+        // Blocking: another ccsig may hold it for an instant while deciding
+        // whether it is stale; if it removed it meanwhile, start again.
+        temp.as_file().lock()?;
+        if still_linked(temp.as_file())? {
+            return Ok(temp);
+        }
+    }
+}
+
+/// Removes the temporaries in `dir` that no live process holds (left by a
+/// ccsig that was killed). Returns what was removed.
+pub fn clean_stale_temps(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if is_temp_name(&path) && is_stale_temp(&path) {
+            match fs::remove_file(&path) {
+                Ok(()) => removed.push(path),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
+}
+
+/// A ccsig temporary that no live process holds. (The lock taken here is
+/// released when the file is closed, after the caller removed it.)
+pub fn is_stale_temp(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    file.metadata().is_ok_and(|m| m.is_file()) && file.try_lock().is_ok()
+}
+
+fn clean_once(dir: &Path) {
+    static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let first = CLEANED
+        .lock()
+        .map(|mut set| set.get_or_insert_with(HashSet::new).insert(key))
+        .unwrap_or(false);
+    if first {
+        // Best effort: a folder we cannot clean is no reason not to write.
+        let _ = clean_stale_temps(dir);
+    }
+}
+
+#[cfg(unix)]
+fn still_linked(file: &File) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(file.metadata()?.nlink() > 0)
+}
+
+#[cfg(not(unix))]
+fn still_linked(_: &File) -> io::Result<bool> {
+    Ok(true)
 }
 
 /// Makes renames in `dir` durable (the directory entry reaches the disk).
@@ -182,6 +265,23 @@ mod tests {
         assert!(matches!(r, Err(AtomicError::Produce(Refused))));
         assert_eq!(fs::read(&path).unwrap(), b"old");
         assert_eq!(leftovers(dir.path()), 0);
+    }
+
+    #[test]
+    fn stale_temps_are_removed_and_live_ones_kept() {
+        let (dir, _path) = setup(b"old");
+        let stale = dir.path().join(format!("{TEMP_PREFIX}dead{TEMP_SUFFIX}"));
+        fs::write(&stale, b"left by a killed run").unwrap();
+        let live = temp_in(dir.path()).unwrap();
+        let other = dir.path().join(".ccsig-note.txt");
+        fs::write(&other, b"not ours").unwrap();
+        assert!(is_stale_temp(&stale));
+        assert!(!is_stale_temp(live.path()), "a locked temp is live");
+        let removed = clean_stale_temps(dir.path()).unwrap();
+        assert_eq!(removed, [stale.clone()]);
+        assert!(!stale.exists() && live.path().exists() && other.exists());
+        drop(live);
+        assert_eq!(leftovers(dir.path()), 1, "only the non-temp file is left");
     }
 
     #[test]

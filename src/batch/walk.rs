@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::atomic::{TEMP_PREFIX, TEMP_SUFFIX};
+use super::atomic::is_temp_name;
 
 /// One entry of a walk: a file to process, or a path that could not be read.
 #[derive(Debug)]
@@ -33,12 +33,6 @@ pub fn has_image_extension(path: &Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
-fn is_our_temp_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(TEMP_SUFFIX))
-}
-
 /// Walks `roots` lazily, in order: files as given, folders sorted by name.
 pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
     roots.iter().flat_map(|root| {
@@ -53,12 +47,10 @@ pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
                     path: e.into_path(),
                     explicit: true,
                 }),
-                Ok(e) if e.file_type().is_file() && !is_our_temp_file(e.path()) => {
-                    Some(Entry::File {
-                        path: e.into_path(),
-                        explicit: false,
-                    })
-                }
+                Ok(e) if e.file_type().is_file() && !is_temp_name(e.path()) => Some(Entry::File {
+                    path: e.into_path(),
+                    explicit: false,
+                }),
                 Ok(_) => None,
                 Err(err) => Some(Entry::Error {
                     path: err.path().unwrap_or(root).to_path_buf(),

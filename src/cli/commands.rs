@@ -48,6 +48,10 @@ fn cancel_flag() -> Arc<AtomicBool> {
 }
 
 fn batch_options(b: &Batch) -> BatchOptions {
+    let limit = batch::max_jobs();
+    if b.jobs.is_some_and(|j| j > limit) {
+        eprintln!("ccsig: --jobs capped at {limit}: more threads only contend on this machine");
+    }
     BatchOptions {
         jobs: b.jobs.unwrap_or(0),
         progress: Arc::new(super::progress::Bar::new(io::stderr().is_terminal())),
