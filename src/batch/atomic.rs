@@ -270,16 +270,23 @@ mod tests {
     #[test]
     fn stale_temps_are_removed_and_live_ones_kept() {
         let (dir, _path) = setup(b"old");
-        let stale = dir.path().join(format!("{TEMP_PREFIX}dead{TEMP_SUFFIX}"));
-        fs::write(&stale, b"left by a killed run").unwrap();
+        let stale = |name: &str| {
+            let p = dir.path().join(format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}"));
+            fs::write(&p, b"left by a killed run").unwrap();
+            p
+        };
+        let first = stale("dead1");
+        assert!(is_stale_temp(&first));
+        // The first temporary this process makes in a folder cleans it.
         let live = temp_in(dir.path()).unwrap();
+        assert!(!first.exists());
+        assert!(!is_stale_temp(live.path()), "a locked temp is live");
+        let second = stale("dead2");
         let other = dir.path().join(".ccsig-note.txt");
         fs::write(&other, b"not ours").unwrap();
-        assert!(is_stale_temp(&stale));
-        assert!(!is_stale_temp(live.path()), "a locked temp is live");
         let removed = clean_stale_temps(dir.path()).unwrap();
-        assert_eq!(removed, [stale.clone()]);
-        assert!(!stale.exists() && live.path().exists() && other.exists());
+        assert_eq!(removed, std::slice::from_ref(&second));
+        assert!(live.path().exists() && other.exists());
         drop(live);
         assert_eq!(leftovers(dir.path()), 1, "only the non-temp file is left");
     }
