@@ -118,6 +118,10 @@ pub struct WriteOptions {
 pub enum Change {
     Written,
     WouldWrite,
+    /// `remove` took ccsig's fields out.
+    Removed,
+    /// `remove --dry-run`: would take ccsig's fields out.
+    WouldRemove,
     Unchanged,
 }
 
@@ -127,6 +131,8 @@ impl Change {
         match self {
             Change::Written => "written",
             Change::WouldWrite => "would_write",
+            Change::Removed => "removed",
+            Change::WouldRemove => "would_remove",
             Change::Unchanged => "unchanged",
         }
     }
@@ -679,7 +685,15 @@ fn carry_out(
             notes.push(note);
         }
     }
-    finish(outcome(changed, opts.dry_run, notes), dirs, opts)
+    let mut outcome = outcome(changed, opts.dry_run, notes);
+    if matches!(op, SidecarOp::Remove) {
+        outcome.change = match outcome.change {
+            Change::Written => Change::Removed,
+            Change::WouldWrite => Change::WouldRemove,
+            other => other,
+        };
+    }
+    finish(outcome, dirs, opts)
 }
 
 /// ccsig writes IIM only into JPEG: an expression in a PNG's raw IPTC

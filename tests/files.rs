@@ -1,5 +1,6 @@
 //! How ccsig treats the files around the images it writes: new sidecars
-//! get the image's permissions; an absurd --jobs is capped.
+//! get the image's permissions; an absurd --jobs is capped;
+//! exit codes follow one rule.
 
 mod common;
 
@@ -41,4 +42,27 @@ fn jobs_beyond_the_limit_are_capped_with_a_note() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("capped"));
+}
+
+#[test]
+fn a_missing_path_beside_a_good_file_is_1_and_alone_is_2() {
+    for command in [
+        &["check"][..],
+        &["read"],
+        &["apply", "--signal", "cc-cr", "-n"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+            .args(command)
+            .arg("/nonexistent/ccsig-missing.jpg")
+            .arg(common::sample("tagged/ccsig-cr.png"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {out:?}");
+        let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+            .args(command)
+            .arg("/nonexistent/ccsig-missing.jpg")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {out:?}");
+    }
 }

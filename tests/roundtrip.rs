@@ -131,7 +131,7 @@ fn every_sample_and_signal_round_trips_through_files() {
             let removed = remove_path(path, &WriteOptions::default()).unwrap();
             assert_eq!(
                 removed.change,
-                Change::Written,
+                Change::Removed,
                 "{what}: remove did nothing"
             );
             let back = fs::read(path).unwrap();

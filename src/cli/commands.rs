@@ -14,8 +14,8 @@ use ccsig::tagging::{FileError, WriteOptions};
 use ccsig::{audit, ApplyRequest, ReadError};
 
 use super::{
-    ApplyArgs, Batch, CheckArgs, ExplainArgs, OutputFormat, ReadArgs, RemoveArgs, SignalArg,
-    EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK,
+    ApplyArgs, Batch, CheckArgs, ExplainArgs, ExplainFormat, OutputFormat, ReadArgs, RemoveArgs,
+    SignalArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK,
 };
 
 fn report_format(f: OutputFormat) -> report::Format {
@@ -73,12 +73,16 @@ fn walk_error(path: &Path, message: &str) {
     eprintln!("ccsig: {}: {message}", path.display());
 }
 
-fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
+/// One rule for every command: interrupted 130; a path that could not be
+/// walked or a file that could not be processed (whatever the cause) or a
+/// finding is 1; 2 only when nothing could run at all (usage errors return
+/// 2 before a batch starts).
+fn finish_code(cancelled: bool, processed: usize, failures: bool, findings: bool) -> i32 {
     if cancelled {
         EXIT_INTERRUPTED
-    } else if io_errors {
+    } else if failures && processed == 0 {
         EXIT_ERROR
-    } else if findings {
+    } else if failures || findings {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -146,6 +150,7 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     let mut out = reporter(args.batch.format);
     let mut unreadable = false;
     let mut walk_errors = false;
+    let mut processed = 0;
     let mut result = Ok(());
     let cancelled = batch::run(
         &args.paths,
@@ -157,6 +162,7 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
                 walk_error(&path, &message);
             }
             (_, Some(Inspected::Read(record, _, _))) if result.is_ok() => {
+                processed += 1;
                 unreadable |= record.error.is_some();
                 result = out.file(&record);
             }
@@ -166,7 +172,12 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     .map_err(io::Error::other)?;
     result?;
     out.finish(None)?;
-    Ok(finish_code(cancelled, walk_errors, unreadable))
+    Ok(finish_code(
+        cancelled,
+        processed,
+        walk_errors || unreadable,
+        false,
+    ))
 }
 
 pub fn check(args: CheckArgs) -> io::Result<i32> {
@@ -227,6 +238,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     out.finish(Some(&summary))?;
     Ok(finish_code(
         cancelled,
+        tally.files,
         walk_errors,
         tally.files_with_findings > 0,
     ))
@@ -304,7 +316,7 @@ fn write_batch(
                     None => {}
                 }
                 match record.status.as_str() {
-                    "written" | "would_write" => tally.written += 1,
+                    "written" | "would_write" | "removed" | "would_remove" => tally.written += 1,
                     "unchanged" => tally.unchanged += 1,
                     _ => tally.failed += 1,
                 }
@@ -331,7 +343,12 @@ fn write_batch(
         tally.failed
     );
     out.finish(Some(&summary))?;
-    Ok(finish_code(cancelled, io_errors, bad_input))
+    Ok(finish_code(
+        cancelled,
+        tally.files,
+        io_errors || bad_input,
+        false,
+    ))
 }
 
 pub fn apply(args: ApplyArgs) -> io::Result<i32> {
@@ -376,9 +393,9 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         defer_dir_sync: true,
     };
     let verb = if args.dry_run {
-        "would be cleaned"
+        "would be removed from"
     } else {
-        "cleaned"
+        "removed from"
     };
     write_batch(&args.paths, &args.batch, verb, |p| {
         ccsig::remove_path(p, &opts)
@@ -390,16 +407,12 @@ pub fn explain(args: ExplainArgs) -> io::Result<i32> {
     let explanation = signal::explain::explain(&statement);
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {
-        OutputFormat::Table => write!(out, "{}", signal::explain::explain_text(&statement))?,
-        OutputFormat::Csv => {
-            eprintln!("ccsig: explain prints table or json");
-            return Ok(EXIT_ERROR);
-        }
-        OutputFormat::Json => {
+        ExplainFormat::Text => write!(out, "{}", signal::explain::explain_text(&statement))?,
+        ExplainFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &explanation).map_err(io::Error::from)?;
             writeln!(out)?;
         }
-        OutputFormat::Jsonl => {
+        ExplainFormat::Jsonl => {
             serde_json::to_writer(&mut out, &explanation).map_err(io::Error::from)?;
             writeln!(out)?;
         }

@@ -39,6 +39,15 @@ pub enum OutputFormat {
     Csv,
 }
 
+/// `explain` prints words or the JSON contract, not a table of files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Plain text.
+    Text,
+    Json,
+    Jsonl,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SignalArg {
     #[value(name = "cc-cr")]
@@ -154,9 +163,9 @@ struct ExplainArgs {
     /// The expression, e.g. 'train-ai=n;exceptions=cc-cr-ec'.
     #[arg(value_name = "EXPR", allow_hyphen_values = true)]
     expression: String,
-    /// Output format (table is plain text).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    format: OutputFormat,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    format: ExplainFormat,
 }
 
 /// Exit codes.

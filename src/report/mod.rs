@@ -188,7 +188,7 @@ pub struct FindingRecord<'a> {
 pub struct ChangeRecord {
     pub schema: &'static str,
     pub path: String,
-    /// `written`, `would_write`, `unchanged`, or `error`.
+    /// `written`, `would_write`, `removed`, `would_remove`, `unchanged`, or `error`.
     pub status: String,
     pub error: Option<String>,
     pub notes: Vec<Note>,

@@ -97,6 +97,8 @@ pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, color: bool) -> io::Resul
     let status = match r.status.as_str() {
         "written" => paint("written", "32", color),
         "would_write" => paint("would write", "33", color),
+        "removed" => paint("removed", "32", color),
+        "would_remove" => paint("would remove", "33", color),
         "unchanged" => "unchanged".to_string(),
         _ => paint("error", "1;31", color),
     };
