@@ -218,14 +218,8 @@ fn qualified_values_are_read_and_kept() {
     if let Some(exiv2_path) = tool("exiv2") {
         let shown = exiv2(&exiv2_path, &copy);
         assert!(shown.contains("DMI-PROHIBITED-SEECONSTRAINT"), "{shown}");
-        assert!(
-            shown.contains("lang=\"x-default\" Editorial only."),
-            "{shown}"
-        );
-        assert!(
-            shown.contains(&format!("Content-Usage: {EXPRESSION}")),
-            "{shown}"
-        );
+        let default = format!("lang=\"x-default\" Editorial only.\n{}", ours());
+        assert!(shown.contains(&default), "{shown}");
     }
     remove(&copy);
     if let Some(et) = tool("exiftool") {
@@ -264,13 +258,11 @@ fn language_tags_compare_without_case() {
         );
     }
     if let Some(exiv2_path) = tool("exiv2") {
+        // exiv2 shows the x-default item: the one that holds both texts.
         let shown = exiv2(&exiv2_path, &copy);
-        assert!(shown.contains("Editorial only."), "{shown}");
-        assert!(
-            shown.contains(&format!("Content-Usage: {EXPRESSION}")),
-            "{shown}"
-        );
-        assert!(shown.contains("Nur redaktionell."), "{shown}");
+        let default = format!("lang=\"x-default\" {want}, lang=\"de\" Nur redaktionell.");
+        assert!(shown.contains(&default), "{shown}");
+        assert_eq!(shown.matches("x-default").count(), 1, "{shown}");
     }
 }
 
@@ -685,5 +677,23 @@ fn a_broken_extension_is_ignored_with_a_note() {
         apply(&path);
         assert_eq!(extension_segments(&read(&path)), segments, "{name}");
         assert_eq!(fields(&path).expression.as_deref(), Some(EXPRESSION));
+    }
+}
+
+#[test]
+fn ccsig_fields_in_the_extension_are_read_and_never_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let ext = format!("<ccsig:expression>{EXPRESSION}</ccsig:expression>");
+    let path = with_extension(dir.path(), "ours.jpg", "", &ext, |_| {});
+    assert_eq!(fields(&path).expression.as_deref(), Some(EXPRESSION));
+    let report = read_json(&path);
+    assert_eq!(report["decisions"]["train-ai"]["decision"], "allowed_if");
+    let before = read(&path);
+    for args in [&["apply", "--signal", "cc-cr-op"][..], &["remove"][..]] {
+        let o = ccsig_on(args, std::slice::from_ref(&path));
+        assert!(!o.status.success(), "{args:?} refused: {}", stdout(&o));
+        let said = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(said.contains("ccsig:expression"), "{said}");
+        assert_eq!(read(&path), before, "{args:?}: nothing written");
     }
 }

@@ -154,6 +154,23 @@ mod tests {
     }
 
     #[test]
+    fn merge_and_removal_keep_every_other_byte() {
+        let ours = "AI training is not allowed. Content-Usage: train-ai=n";
+        for theirs in ["A\r\n\r\nB", "A\n", "\n\nA\n\n", " A ", "A\rB"] {
+            let merged = merge_text(Some(theirs), ours);
+            assert_eq!(merged, format!("{theirs}\n{ours}"));
+            assert_eq!(without_line(&merged, ours).as_deref(), Some(theirs));
+            // Applying again (or another expression) does not pile up.
+            assert_eq!(merge_text(Some(&merged), ours), merged);
+        }
+        // ccsig's line in the middle goes with its line break only.
+        assert_eq!(
+            without_line(&format!("A\r\n{ours}\r\nB"), ours).as_deref(),
+            Some("A\r\nB")
+        );
+    }
+
+    #[test]
     fn written_text_round_trips() {
         let expr = "train-ai=n;exceptions=cc-cr-op";
         let text = text_for(&signal::parse(expr), expr);

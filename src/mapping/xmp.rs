@@ -325,6 +325,11 @@ fn constraints_apply(
         return Ok(());
     }
     match (&property.array, &property.value) {
+        // An item ccsig cannot read might be the default: a new x-default
+        // beside it would make two.
+        (Some(array), _) if array.li_count > array.items.len() => {
+            return Err(MappingError::XmpForm("plus:OtherConstraints".into()))
+        }
         (Some(array), _) => edit
             .splice
             .push(rdf::insert_first_item(array, "x-default", ours)),
@@ -666,6 +671,122 @@ mod tests {
         let mut other = tag();
         other.credit_name = Some("Someone Else".into());
         assert!(!holds_tag(&f, &other));
+    }
+
+    fn wrap(body: &str) -> String {
+        format!(
+            r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" xmlns:foo="http://example.org/foo/"{body}
+</rdf:RDF></x:xmpmeta>"#
+        )
+    }
+
+    /// Apply then remove gives back exactly the packet (ccsig's own
+    /// description and line come out, the rest was never touched).
+    fn apply_and_remove_restore(packet: &str) -> String {
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        assert!(holds_tag(&read_fields(out.as_bytes()).unwrap(), &tag()));
+        let Removal::Packet(back) = remove(out.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        assert_eq!(back, packet, "byte for byte");
+        out
+    }
+
+    #[test]
+    fn constraints_in_attribute_form_keep_their_line_breaks() {
+        let packet = wrap(" plus:OtherConstraints='One&#xD;&#xA;&#xA;two.'/>");
+        let before = read_fields(packet.as_bytes()).unwrap();
+        assert_eq!(before.other_constraints_default(), Some("One\r\n\ntwo."));
+        let out = apply_and_remove_restore(&packet);
+        let f = read_fields(out.as_bytes()).unwrap();
+        let want = format!(
+            "One\r\n\ntwo.\n{}",
+            mirrors_for(&tag().expression).other_constraints
+        );
+        assert_eq!(f.other_constraints_default(), Some(want.as_str()));
+    }
+
+    #[test]
+    fn qualified_items_keep_their_qualifiers() {
+        let packet = wrap(
+            r#">
+  <plus:OtherConstraints><rdf:Alt><rdf:li xml:lang="x-default"><rdf:Description><rdf:value>Editorial only.</rdf:value><foo:source>agency</foo:source></rdf:Description></rdf:li></rdf:Alt></plus:OtherConstraints>
+  <plus:DataMining rdf:parseType="Resource"><rdf:value>http://ns.useplus.org/ldf/vocab/DMI-ALLOWED</rdf:value><foo:source>agency</foo:source></plus:DataMining>
+ </rdf:Description>"#,
+        );
+        let f = read_fields(packet.as_bytes()).unwrap();
+        assert_eq!(f.other_constraints_default(), Some("Editorial only."));
+        assert_eq!(
+            f.data_mining.as_deref(),
+            Some("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")
+        );
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        assert_eq!(out.matches("<foo:source>agency</foo:source>").count(), 2);
+        assert_eq!(
+            out.matches("<plus:DataMining").count(),
+            1,
+            "one element: {out}"
+        );
+        assert!(out.contains(
+            "<rdf:value>http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT</rdf:value>"
+        ));
+    }
+
+    #[test]
+    fn an_unreadable_item_is_never_doubled_by_a_new_default() {
+        let packet = wrap(
+            r#">
+  <plus:OtherConstraints><rdf:Alt><rdf:li rdf:parseType="Resource"><foo:a>1</foo:a></rdf:li></rdf:Alt></plus:OtherConstraints>
+ </rdf:Description>"#,
+        );
+        assert!(matches!(
+            apply(Some(packet.as_bytes()), &tag()),
+            Err(MappingError::XmpForm(_))
+        ));
+        let structure = wrap(
+            r#">
+  <plus:OtherConstraints rdf:parseType="Resource"><foo:a>1</foo:a></plus:OtherConstraints>
+ </rdf:Description>"#,
+        );
+        assert!(matches!(
+            apply(Some(structure.as_bytes()), &tag()),
+            Err(MappingError::XmpForm(_))
+        ));
+    }
+
+    #[test]
+    fn padding_gives_way_only_as_far_as_needed() {
+        let packet = format!("{}\n{}<?xpacket end=\"w\"?>", wrap("/>"), " ".repeat(3000));
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        let limit = packet.len() + 100;
+        assert!(out.len() > limit);
+        let fitted = fit(out.clone(), limit);
+        assert_eq!(fitted.len(), limit);
+        assert_eq!(
+            read_fields(fitted.as_bytes()).unwrap(),
+            read_fields(out.as_bytes()).unwrap()
+        );
+        // Not enough padding: as small as it gets, the container refuses.
+        let tight = fit(out.clone(), 10);
+        assert!(
+            tight.ends_with(">\n<?xpacket end=\"w\"?>")
+                || tight.ends_with("><?xpacket end=\"w\"?>")
+        );
+    }
+
+    #[test]
+    fn utf16_declaration_becomes_utf8() {
+        let text = format!("<?xml version='1.0' encoding='UTF-16'?>{}", wrap("/>"));
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(rdf::is_utf16(&bytes));
+        let out = apply(Some(&bytes), &tag()).unwrap();
+        assert!(
+            out.starts_with("<?xml version='1.0' encoding='UTF-8'?>"),
+            "{out}"
+        );
+        assert!(rewrite_note(Some(&bytes)).is_some());
+        assert_eq!(rewrite_note(Some(out.as_bytes())), None);
     }
 
     #[test]
