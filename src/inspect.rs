@@ -388,8 +388,9 @@ fn read_extension(layout: &Layout, fields: &mut xmp::XmpFields) -> Result<(), Un
         .blocks_of(BlockKind::ExtendedXmp)
         .filter_map(|b| b.payload.as_deref())
         .collect();
-    let jpeg = layout.format == Format::Jpeg;
-    if !jpeg || (payloads.is_empty() && fields.has_extended_xmp.is_none()) {
+    // A packet that names an extension the file no longer has (a tool
+    // dropped the segments) has nothing to ignore: no note.
+    if layout.format != Format::Jpeg || payloads.is_empty() {
         return Ok(());
     }
     let problem = |reason: String| Unparsable {

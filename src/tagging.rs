@@ -260,21 +260,21 @@ fn plan_apply(
             "the existing XMP packet cannot be read ({reason}); not overwriting it"
         )));
     }
-    if let Some(fields) = &signals.xmp {
-        let held = xmp::extension_conflicts(fields, tag);
-        if !held.is_empty() {
-            return Err(FileError::Refused(format!(
-                "the JPEG Extended XMP already holds {}, which ccsig does not rewrite; \
-                 writing them into the main packet would leave two values",
-                held.join(", ")
-            )));
-        }
-    }
     let xmp_edit = match &signals.xmp {
         Some(fields) if xmp::holds_tag(fields, tag) => None,
-        _ => Some(XmpEdit::Replace(
-            xmp::fit(xmp::apply(layout.xmp(), tag)?, xmp_limit(layout)).into_bytes(),
-        )),
+        fields => {
+            let held = fields.as_ref().map(|f| xmp::extension_conflicts(f, tag));
+            if let Some(held) = held.filter(|h| !h.is_empty()) {
+                return Err(FileError::Refused(format!(
+                    "the JPEG Extended XMP already holds {}, which ccsig does not rewrite; \
+                     writing them into the main packet would leave two values",
+                    held.join(", ")
+                )));
+            }
+            Some(XmpEdit::Replace(
+                xmp::fit(xmp::apply(layout.xmp(), tag)?, xmp_limit(layout)).into_bytes(),
+            ))
+        }
     };
     let iim_edit = plan_iim_apply(layout, signals, &tag.expression, opts)?;
     if xmp_edit.is_none() && iim_edit.is_none() {

@@ -681,6 +681,22 @@ fn a_broken_extension_is_ignored_with_a_note() {
 }
 
 #[test]
+fn a_named_extension_whose_segments_are_gone_gets_no_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let ext = format!("<plus:DataMining>{PLUS_VOCAB}DMI-PROHIBITED</plus:DataMining>");
+    let path = with_extension(dir.path(), "gone.jpg", "", &ext, |p| p.clear());
+    assert!(extension_segments(&read(&path)).is_empty());
+    assert!(fields(&path).has_extended_xmp.is_some());
+    let check = ccsig_on(&["check", "--format", "json"], std::slice::from_ref(&path));
+    assert!(
+        !stdout(&check).contains("Extended XMP"),
+        "{}",
+        stdout(&check)
+    );
+    assert!(stdout(&check).contains("\"missing\""), "{}", stdout(&check));
+}
+
+#[test]
 fn ccsig_fields_in_the_extension_are_read_and_never_doubled() {
     let dir = tempfile::tempdir().unwrap();
     let ext = format!("<ccsig:expression>{EXPRESSION}</ccsig:expression>");
