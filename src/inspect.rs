@@ -8,7 +8,7 @@ use std::io::{Read, Seek};
 use serde::Serialize;
 
 use crate::container::{self, BlockKind, Format, Layout};
-use crate::mapping::{constraints, datamining::DataMining, exif, iptc, xmp};
+use crate::mapping::{constraints, datamining::DataMining, exif, extended, iptc, xmp};
 use crate::signal::{self, Decision, Statement};
 
 /// A place in a file that can carry a signal.
@@ -32,7 +32,9 @@ impl Place {
     pub fn field(&self) -> String {
         match self {
             Place::CcsigExpression => "XMP ccsig:expression".into(),
-            Place::OtherConstraints { lang } if lang.is_empty() || lang == "x-default" => {
+            Place::OtherConstraints { lang }
+                if lang.is_empty() || lang.eq_ignore_ascii_case("x-default") =>
+            {
                 "XMP plus:OtherConstraints".into()
             }
             Place::OtherConstraints { lang } => format!("XMP plus:OtherConstraints[{lang}]"),
@@ -139,16 +141,20 @@ pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
 
 /// Interprets the metadata blocks of a scanned file.
 pub fn from_layout(layout: &Layout) -> FileSignals {
-    let (xmp_fields, xmp_error) = match layout.xmp().map(xmp::read_fields) {
+    let (mut xmp_fields, xmp_error) = match layout.xmp().map(xmp::read_fields) {
         None => (None, None),
         Some(Ok(f)) => (Some(f), None),
         Some(Err(e)) => (None, Some(e.to_string())),
     };
+    let extension_problem = xmp_fields
+        .as_mut()
+        .and_then(|f| read_extension(layout, f).err());
     let exif_artist = layout
         .blocks_of(BlockKind::Exif)
         .find_map(|b| b.payload.as_deref().and_then(exif::artist));
-    let (mut sources, deferring, unparsable) =
+    let (mut sources, deferring, mut unparsable) =
         xmp_fields.as_ref().map(sources_of).unwrap_or_default();
+    unparsable.extend(extension_problem);
     let (iim, iim_error) = match read_iim(layout) {
         Ok(iim) => (iim, None),
         Err(e) => (None, Some(e.to_string())),
@@ -372,6 +378,32 @@ fn combine(sources: &[Source]) -> BTreeMap<String, Decision> {
     signal::vocabulary::current_labels()
         .map(|label| (label.to_string(), signal::combine(&statements, label)))
         .collect()
+}
+
+/// Merges a JPEG's Extended XMP into the fields of its main packet. An
+/// extension that cannot be trusted (wrong GUID, chunks that overlap or
+/// leave gaps, a packet that does not parse) is ignored, and said so.
+fn read_extension(layout: &Layout, fields: &mut xmp::XmpFields) -> Result<(), Unparsable> {
+    let payloads: Vec<&[u8]> = layout
+        .blocks_of(BlockKind::ExtendedXmp)
+        .filter_map(|b| b.payload.as_deref())
+        .collect();
+    // A packet that names an extension the file no longer has (a tool
+    // dropped the segments) has nothing to ignore: no note.
+    if layout.format != Format::Jpeg || payloads.is_empty() {
+        return Ok(());
+    }
+    let problem = |reason: String| Unparsable {
+        field: "XMP extension (JPEG Extended XMP)".into(),
+        stored: fields.has_extended_xmp.clone().unwrap_or_default(),
+        reason: format!("{reason}; its properties were ignored"),
+    };
+    let whole = extended::assemble(fields.has_extended_xmp.as_deref(), &payloads)
+        .map_err(|e| problem(e.to_string()))?;
+    let mut merged = fields.clone();
+    xmp::merge_extension(&mut merged, &whole).map_err(|e| problem(e.to_string()))?;
+    *fields = merged;
+    Ok(())
 }
 
 /// The IIM of a file: JPEG's Photoshop IRB, or PNG's raw IPTC profile.

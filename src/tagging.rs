@@ -268,9 +268,19 @@ fn plan_apply(
     }
     let xmp_edit = match &signals.xmp {
         Some(fields) if xmp::holds_tag(fields, tag) => None,
-        _ => Some(XmpEdit::Replace(
-            xmp::apply(layout.xmp(), tag)?.into_bytes(),
-        )),
+        fields => {
+            let held = fields.as_ref().map(|f| xmp::extension_conflicts(f, tag));
+            if let Some(held) = held.filter(|h| !h.is_empty()) {
+                return Err(FileError::Refused(format!(
+                    "the JPEG Extended XMP already holds {}, which ccsig does not rewrite; \
+                     writing them into the main packet would leave two values",
+                    held.join(", ")
+                )));
+            }
+            Some(XmpEdit::Replace(
+                xmp::fit(xmp::apply(layout.xmp(), tag)?, xmp_limit(layout)).into_bytes(),
+            ))
+        }
     };
     let iim_edit = plan_iim_apply(layout, signals, &tag.expression, opts)?;
     if xmp_edit.is_none() && iim_edit.is_none() {
@@ -289,6 +299,22 @@ fn plan_apply(
         goal: Goal::Holds(tag.clone()),
         iim_2_40,
     }))
+}
+
+/// The largest main XMP packet the container holds (JPEG: one APP1).
+fn xmp_limit(layout: &Layout) -> usize {
+    match layout.format {
+        container::Format::Jpeg => container::jpeg::MAX_XMP_PACKET,
+        _ => usize::MAX,
+    }
+}
+
+/// A note when the XMP packet is written back in another encoding.
+fn xmp_rewrite_note(layout: &Layout) -> Option<Note> {
+    xmp::rewrite_note(layout.xmp()).map(|message| Note {
+        severity: Severity::Info,
+        message: message.into(),
+    })
 }
 
 fn irb_payload(layout: &Layout) -> Option<&[u8]> {
@@ -339,6 +365,14 @@ fn plan_remove(
         return Err(FileError::Refused(format!(
             "the existing XMP packet cannot be read ({reason}); not touching it"
         )));
+    }
+    if let Some(held) = signals.xmp.as_ref().map(xmp::ccsig_in_extension) {
+        if !held.is_empty() {
+            return Err(FileError::Refused(format!(
+                "the JPEG Extended XMP holds {}, which ccsig does not rewrite; not touching the file",
+                held.join(", ")
+            )));
+        }
     }
     let edit = match xmp::remove(packet)? {
         xmp::Removal::NothingToRemove => return Ok(None),
@@ -649,6 +683,9 @@ pub fn apply_path(
     } else {
         plan_apply(&image.layout, &image.signals, &tag, opts)?
     };
+    if plan.is_some() {
+        notes.extend(xmp_rewrite_note(&image.layout));
+    }
     let mut sidecars = crate::sidecar::existing(&image.path);
     if opts.sidecar_only && sidecars.is_empty() {
         sidecars.push(crate::sidecar::default_for(&image.path));
@@ -724,7 +761,11 @@ pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileErro
         plan_remove(&image.layout, &image.signals, opts)?
     };
     let sidecars = crate::sidecar::existing(&image.path);
-    carry_out(&image, plan, &sidecars, SidecarOp::Remove, vec![], opts)
+    let notes = match plan {
+        Some(_) => xmp_rewrite_note(&image.layout).into_iter().collect(),
+        None => vec![],
+    };
+    carry_out(&image, plan, &sidecars, SidecarOp::Remove, notes, opts)
 }
 
 /// Writes the requested signal into an in-memory file. Returns the new

@@ -41,22 +41,52 @@ pub fn find_expression(text: &str) -> Option<String> {
     speaks_vocabulary.then(|| whole.to_string())
 }
 
-/// The `x-default` text to write: the lines someone else wrote are kept,
-/// earlier expression lines (ccsig's or anyone's) give way to the new one.
+/// Rewrites a text line by line. `keep` gets each line without its break
+/// and says what to keep of it (`None`: drop the line). Every kept byte,
+/// carriage returns and blank lines included, stays as it was. A dropped
+/// last line takes the line break before it, which is the one
+/// [`merge_text`] put there.
+fn rewrite_lines<'a>(text: &'a str, mut keep: impl FnMut(&'a str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split_inclusive('\n') {
+        let (line, end) = match piece.strip_suffix('\n') {
+            Some(line) => (line, "\n"),
+            None => (piece, ""),
+        };
+        let (line, cr) = match line.strip_suffix('\r') {
+            Some(line) => (line, "\r"),
+            None => (line, ""),
+        };
+        match keep(line) {
+            Some(kept) => {
+                out.push_str(kept);
+                out.push_str(cr);
+                out.push_str(end);
+            }
+            None if end.is_empty() && out.ends_with('\n') => {
+                out.pop();
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// The `x-default` text to write: the text someone else wrote is kept
+/// byte for byte, ccsig's line goes after it on a line of its own; earlier
+/// expression lines (ccsig's or anyone's) give way to the new one, but
+/// prose before a marker on its line is kept.
 pub fn merge_text(existing: Option<&str>, ours: &str) -> String {
-    // Text before a marker on the same line is someone's prose: kept.
-    let mut lines: Vec<&str> = existing
-        .unwrap_or("")
-        .lines()
-        .map(|l| match l.find(MARKER) {
-            Some(_) if is_ccsig_line(l) => "",
-            Some(at) => l[..at].trim_end(),
-            None => l,
-        })
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    lines.push(ours);
-    lines.join("\n")
+    let kept = rewrite_lines(existing.unwrap_or(""), |line| match line.find(MARKER) {
+        Some(_) if is_ccsig_line(line) => None,
+        Some(at) => Some(line[..at].trim_end()).filter(|prose| !prose.trim().is_empty()),
+        None => Some(line),
+    });
+    if kept.is_empty() {
+        ours.to_string()
+    } else {
+        format!("{kept}\n{ours}")
+    }
 }
 
 /// Whether a line is one ccsig wrote (for whatever expression).
@@ -73,13 +103,11 @@ pub fn holds_line(existing: &str, ours: &str) -> bool {
     existing.lines().any(|l| l.trim() == ours)
 }
 
-/// The text without ccsig's line; `None` when nothing else is left.
+/// The text without ccsig's line (the inverse of [`merge_text`], byte for
+/// byte); `None` when nothing else is left.
 pub fn without_line(existing: &str, ours: &str) -> Option<String> {
-    let kept: Vec<&str> = existing
-        .lines()
-        .filter(|l| l.trim() != ours && !l.trim().is_empty())
-        .collect();
-    (!kept.is_empty()).then(|| kept.join("\n"))
+    let kept = rewrite_lines(existing, |line| (line.trim() != ours).then_some(line));
+    (!kept.is_empty()).then_some(kept)
 }
 
 #[cfg(test)]
@@ -123,6 +151,23 @@ mod tests {
         );
         assert_eq!(without_line(ours, ours), None);
         assert_eq!(merge_text(None, ours), ours);
+    }
+
+    #[test]
+    fn merge_and_removal_keep_every_other_byte() {
+        let ours = "AI training is not allowed. Content-Usage: train-ai=n";
+        for theirs in ["A\r\n\r\nB", "A\n", "\n\nA\n\n", " A ", "A\rB"] {
+            let merged = merge_text(Some(theirs), ours);
+            assert_eq!(merged, format!("{theirs}\n{ours}"));
+            assert_eq!(without_line(&merged, ours).as_deref(), Some(theirs));
+            // Applying again (or another expression) does not pile up.
+            assert_eq!(merge_text(Some(&merged), ours), merged);
+        }
+        // ccsig's line in the middle goes with its line break only.
+        assert_eq!(
+            without_line(&format!("A\r\n{ours}\r\nB"), ours).as_deref(),
+            Some("A\r\nB")
+        );
     }
 
     #[test]

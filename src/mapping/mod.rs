@@ -9,6 +9,7 @@
 pub mod constraints;
 pub mod datamining;
 pub mod exif;
+pub mod extended;
 pub mod iim;
 pub mod iptc;
 pub mod irb;
@@ -36,8 +37,10 @@ pub struct Tag {
 pub enum MappingError {
     #[error("XMP packet does not parse: {0}")]
     XmpParse(String),
-    #[error("XMP packet is not valid UTF-8")]
+    #[error("XMP packet is neither UTF-8 nor UTF-16")]
     XmpEncoding,
+    #[error("XMP {0} has a form ccsig cannot edit without losing what it holds; not writing it")]
+    XmpForm(String),
     #[error("IPTC-IIM: {0}")]
     Iim(String),
 }

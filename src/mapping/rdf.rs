@@ -1,13 +1,23 @@
 //! A minimal RDF/XML view of an XMP packet, and edits made by splicing the
 //! packet's own bytes.
 //!
-//! Why not re-serialize through an XMP library: the Adobe XMP Toolkit (the
-//! `xmp_toolkit` crate, 1.11 and 1.12) replaces every non-default item of a
-//! language alternative with the `x-default` text on parse
-//! (`dc:title` "Hafen" (de) comes back as "Harbour"), which would destroy
-//! foreign metadata. Splicing keeps every byte ccsig does not own exactly as
-//! it was: formatting, comments, namespaces, unknown properties, padding.
+//! Why not re-serialize through an XMP library: the Adobe XMP Toolkit
+//! (crate `xmp_toolkit` 1.12.1) copies the `x-default` text over the other
+//! item of a language alternative that has exactly two items, at parse
+//! time (`dc:title` "Hafen" (de) comes back as "Harbour"); see
+//! `docs/architecture.md`. Splicing keeps every byte ccsig does not own
+//! exactly as it was: formatting, comments, namespaces, unknown properties,
+//! qualifiers, padding.
+//!
+//! Forms read (the ones Adobe's parser, ExifTool and exiv2 read): simple
+//! values as elements, attributes, `rdf:resource`, or `rdf:value` inside
+//! `rdf:parseType="Resource"` or a nested `rdf:Description` (qualified
+//! values); arrays (`rdf:Alt`, `rdf:Bag`, `rdf:Seq`) whose items may be
+//! qualified the same way; `xml:lang` on items, on `rdf:value` or on a
+//! simple property; RDF bound to any prefix or to the default namespace; a
+//! self-closing `rdf:RDF`; UTF-8 or UTF-16 packets.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use roxmltree::{Document, Node, ParsingOptions};
@@ -42,17 +52,43 @@ impl Value {
             Value::Other => None,
         }
     }
+}
 
-    pub fn items(&self) -> Vec<Item> {
-        match self {
-            Value::Simple(s) => vec![Item {
-                lang: None,
-                text: s.clone(),
-            }],
-            Value::Array(items) => items.clone(),
-            Value::Other => vec![],
-        }
-    }
+/// Where a value's text sits in the packet, so that it can be replaced
+/// without touching a byte around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    /// Between an element's start and end tags (possibly empty).
+    Content(Range<usize>),
+    /// An empty element written `<name .../>`: where `/>` is, and the name
+    /// its end tag needs.
+    SelfClosing { close: Range<usize>, qname: String },
+    /// An attribute's value, without the quotes.
+    Attribute(Range<usize>),
+}
+
+/// Where one array item is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemPlace {
+    /// The whole `rdf:li`, with the white space before it.
+    pub span: Range<usize>,
+    /// Its text (the `rdf:li` content, or its `rdf:value`).
+    pub slot: Slot,
+    /// Whether the item is just text (no qualifiers that cutting it would lose).
+    pub plain: bool,
+}
+
+/// Where an array's container and items are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrayPlace {
+    /// The container's content (where a new first item goes).
+    content: Slot,
+    /// The qualified name items of this container are written with.
+    li_qname: String,
+    /// The items ccsig reads, in the order of [`Value::Array`].
+    pub items: Vec<ItemPlace>,
+    /// Every `rdf:li`, read or not.
+    pub li_count: usize,
 }
 
 /// One top-level property and where its bytes are.
@@ -61,18 +97,58 @@ pub struct Property {
     pub ns: String,
     pub name: String,
     pub value: Value,
+    /// The language of a simple value (`xml:lang` on the property element
+    /// or on its `rdf:value`).
+    pub lang: Option<String>,
     /// Bytes to cut to remove the property: the element, or the attribute
     /// (with the white space before it).
     pub span: Range<usize>,
+    /// Where a simple value's text is.
+    pub slot: Option<Slot>,
+    /// Where an array's items are.
+    pub array: Option<ArrayPlace>,
+}
+
+impl Property {
+    /// The value as items: one for a simple value (with its language),
+    /// every readable item of an array, none for a struct.
+    pub fn items(&self) -> Vec<Item> {
+        match &self.value {
+            Value::Simple(s) => vec![Item {
+                lang: self.lang.clone(),
+                text: s.clone(),
+            }],
+            Value::Array(items) => items.clone(),
+            Value::Other => vec![],
+        }
+    }
+
+    /// Where the text of item `index` of [`Property::items`] is.
+    pub fn item_slot(&self, index: usize) -> Option<&Slot> {
+        match &self.array {
+            Some(array) => array.items.get(index).map(|i| &i.slot),
+            None if index == 0 => self.slot.as_ref(),
+            None => None,
+        }
+    }
+}
+
+/// Where a new `rdf:Description` goes: before `</rdf:RDF>`, or in place of
+/// the `/>` of a self-closing `<rdf:RDF .../>` (which then gets an end tag).
+#[derive(Debug, Clone)]
+struct Insertion {
+    at: Range<usize>,
+    open: &'static str,
+    close: String,
 }
 
 /// A parsed packet: its properties and where new ones can go.
 #[derive(Debug, Clone)]
 pub struct Packet {
     pub properties: Vec<Property>,
-    /// Where a new `rdf:Description` can be inserted (before `</rdf:RDF>`).
-    insert_at: usize,
-    /// Prefix bound to the RDF namespace at that point.
+    insertion: Insertion,
+    /// Prefix bound to the RDF namespace on `rdf:RDF` (empty: the default
+    /// namespace).
     rdf_prefix: String,
     /// `rdf:about` of the existing descriptions (XMP requires them equal).
     about: String,
@@ -91,10 +167,67 @@ fn options<'a>() -> ParsingOptions<'a> {
     }
 }
 
-/// The packet text: UTF-8, without the NUL padding some writers leave.
-pub fn packet_text(bytes: &[u8]) -> Result<&str, MappingError> {
+/// The byte order of a UTF-16 packet (`true`: big-endian), from its byte
+/// order mark or from the NUL beside its first ASCII character.
+fn utf16_order(bytes: &[u8]) -> Option<bool> {
+    match bytes {
+        [0xFE, 0xFF, ..] => Some(true),
+        [0xFF, 0xFE, ..] => Some(false),
+        [0, b, ..] if *b != 0 => Some(true),
+        [b, 0, ..] if *b != 0 => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether a packet is stored as UTF-16 (ccsig reads it, and writes UTF-8).
+pub fn is_utf16(bytes: &[u8]) -> bool {
+    utf16_order(bytes).is_some()
+}
+
+/// The packet text, without the NUL padding some writers leave. UTF-16
+/// packets are decoded (without their byte order mark, with an XML
+/// declaration that now says UTF-8, as the text will be written back).
+pub fn packet_text(bytes: &[u8]) -> Result<Cow<'_, str>, MappingError> {
+    if let Some(big_endian) = utf16_order(bytes) {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|pair| {
+                let pair = [pair[0], pair[1]];
+                if big_endian {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                }
+            })
+            .collect();
+        let text = String::from_utf16(&units).map_err(|_| MappingError::XmpEncoding)?;
+        let text = text.trim_start_matches('\u{feff}').trim_end_matches('\0');
+        return Ok(Cow::Owned(declare_utf8(text)));
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| MappingError::XmpEncoding)?;
-    Ok(text.trim_end_matches('\0'))
+    Ok(Cow::Borrowed(text.trim_end_matches('\0')))
+}
+
+/// The text with the encoding of its XML declaration, if it has one, set
+/// to UTF-8.
+fn declare_utf8(text: &str) -> String {
+    let declaration = match text.find("?>") {
+        Some(end) if text.starts_with("<?xml") => &text[..end],
+        _ => return text.to_string(),
+    };
+    let Some(at) = declaration.find("encoding") else {
+        return text.to_string();
+    };
+    let after = &declaration[at..];
+    let Some(open) = after.find(['"', '\'']) else {
+        return text.to_string();
+    };
+    let quote = &after[open..=open];
+    let Some(len) = after[open + 1..].find(quote) else {
+        return text.to_string();
+    };
+    let start = at + open + 1;
+    format!("{}UTF-8{}", &text[..start], &text[start + len..])
 }
 
 fn is_rdf(node: &Node, name: &str) -> bool {
@@ -110,31 +243,144 @@ fn element_text(node: &Node) -> String {
         .collect()
 }
 
-fn value_of(node: &Node) -> Value {
-    if let Some(uri) = node.attribute((NS_RDF, "resource")) {
-        return Value::Simple(uri.to_string());
+fn lang_of(node: &Node) -> Option<String> {
+    node.attribute((NS_XML, "lang")).map(String::from)
+}
+
+/// The qualified name of an element as written in the packet.
+fn qname_of(text: &str, node: &Node) -> String {
+    let tag = &text[node.range().start + 1..node.range().end];
+    let end = tag
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .unwrap_or(tag.len());
+    tag[..end].to_string()
+}
+
+/// Where an element's content is.
+fn content_slot(text: &str, node: &Node) -> Slot {
+    let range = node.range();
+    let raw = &text[range.clone()];
+    if node.first_child().is_none() && raw.ends_with("/>") {
+        return Slot::SelfClosing {
+            close: range.end - 2..range.end,
+            qname: qname_of(text, node),
+        };
+    }
+    let end = range.start + raw.rfind("</").unwrap_or(raw.len());
+    let start = node.first_child().map_or(end, |c| c.range().start);
+    Slot::Content(start..end)
+}
+
+/// A simple value: its text, language, place, and whether it is unqualified.
+struct Simple {
+    text: String,
+    lang: Option<String>,
+    slot: Slot,
+    plain: bool,
+}
+
+/// Reads a property element or an `rdf:li` as a simple value, qualified
+/// or not; `None` for an array or a struct.
+fn simple_of(text: &str, node: &Node) -> Option<Simple> {
+    let own_lang = lang_of(node);
+    if let Some(attr) = node
+        .attributes()
+        .find(|a| a.namespace() == Some(NS_RDF) && a.name() == "resource")
+    {
+        return Some(Simple {
+            text: attr.value().to_string(),
+            lang: own_lang,
+            slot: Slot::Attribute(attr.range_value()),
+            plain: true,
+        });
+    }
+    let elements: Vec<Node> = node.children().filter(|c| c.is_element()).collect();
+    let holder = if node.attribute((NS_RDF, "parseType")) == Some("Resource") {
+        *node
+    } else {
+        match elements.as_slice() {
+            [] => {
+                return Some(Simple {
+                    text: element_text(node),
+                    lang: own_lang,
+                    slot: content_slot(text, node),
+                    plain: true,
+                })
+            }
+            [description] if is_rdf(description, "Description") => *description,
+            _ => return None,
+        }
+    };
+    // A qualified value: the text is `rdf:value`, the rest are qualifiers.
+    if let Some(value) = holder.children().find(|c| is_rdf(c, "value")) {
+        if value.children().any(|c| c.is_element()) {
+            return None;
+        }
+        return Some(Simple {
+            text: element_text(&value),
+            lang: own_lang
+                .or_else(|| lang_of(&value))
+                .or_else(|| lang_of(&holder)),
+            slot: content_slot(text, &value),
+            plain: false,
+        });
+    }
+    let attr = holder
+        .attributes()
+        .find(|a| a.namespace() == Some(NS_RDF) && a.name() == "value")?;
+    Some(Simple {
+        text: attr.value().to_string(),
+        lang: own_lang.or_else(|| lang_of(&holder)),
+        slot: Slot::Attribute(attr.range_value()),
+        plain: false,
+    })
+}
+
+/// A property element's value and where its parts are.
+fn value_of(text: &str, node: &Node) -> (Value, Option<String>, Option<Slot>, Option<ArrayPlace>) {
+    if let Some(simple) = simple_of(text, node) {
+        return (
+            Value::Simple(simple.text),
+            simple.lang,
+            Some(simple.slot),
+            None,
+        );
     }
     let elements: Vec<Node> = node.children().filter(|c| c.is_element()).collect();
     match elements.as_slice() {
-        [] => Value::Simple(element_text(node)),
         [container]
             if is_rdf(container, "Alt") || is_rdf(container, "Seq") || is_rdf(container, "Bag") =>
         {
-            Value::Array(
-                container
-                    .children()
-                    .filter(|c| is_rdf(c, "li"))
-                    .map(|li| Item {
-                        lang: li.attribute((NS_XML, "lang")).map(String::from),
-                        text: match li.attribute((NS_RDF, "resource")) {
-                            Some(uri) => uri.to_string(),
-                            None => element_text(&li),
-                        },
-                    })
-                    .collect(),
-            )
+            let lis: Vec<Node> = container.children().filter(|c| is_rdf(c, "li")).collect();
+            let mut items = Vec::new();
+            let mut places = Vec::new();
+            for li in &lis {
+                if let Some(simple) = simple_of(text, li) {
+                    items.push(Item {
+                        lang: simple.lang,
+                        text: simple.text,
+                    });
+                    places.push(ItemPlace {
+                        span: with_leading_space(text, li.range()),
+                        slot: simple.slot,
+                        plain: simple.plain,
+                    });
+                }
+            }
+            let container_qname = qname_of(text, container);
+            let li_qname = match container_qname.split_once(':') {
+                Some((prefix, _)) => format!("{prefix}:li"),
+                None => "li".to_string(),
+            };
+            let array = ArrayPlace {
+                content: content_slot(text, container),
+                li_qname,
+                items: places,
+                li_count: lis.len(),
+            };
+            (Value::Array(items), None, None, Some(array))
         }
-        _ => Value::Other,
+        _ => (Value::Other, None, None, None),
     }
 }
 
@@ -158,21 +404,29 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
         .descendants()
         .find(|n| is_rdf(n, "RDF"))
         .ok_or_else(|| MappingError::XmpParse("no rdf:RDF element".into()))?;
-    let rdf_prefix = rdf
-        .tag_name()
-        .namespace()
-        .and_then(|ns| rdf.lookup_prefix(ns))
-        .unwrap_or("rdf")
+    let rdf_qname = qname_of(text, &rdf);
+    let rdf_prefix = rdf_qname
+        .split_once(':')
+        .map_or("", |(prefix, _)| prefix)
         .to_string();
     let range = rdf.range();
-    let end_tag = text[range.clone()].rfind("</");
-    let insert_at = match end_tag {
-        Some(offset)
-            if text[range.clone()].ends_with('>') && !text[range.clone()].ends_with("/>") =>
-        {
-            range.start + offset
+    let raw = &text[range.clone()];
+    let insertion = if rdf.first_child().is_none() && raw.ends_with("/>") {
+        Insertion {
+            at: range.end - 2..range.end,
+            open: ">\n",
+            close: format!("</{rdf_qname}>"),
         }
-        _ => return Err(MappingError::XmpParse("rdf:RDF has no content".into())),
+    } else {
+        let at = range.start
+            + raw
+                .rfind("</")
+                .ok_or_else(|| MappingError::XmpParse("rdf:RDF has no end tag".into()))?;
+        Insertion {
+            at: at..at,
+            open: "",
+            close: String::new(),
+        }
     };
     let mut properties = Vec::new();
     let mut descriptions = Vec::new();
@@ -192,26 +446,33 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
                 ns: ns.to_string(),
                 name: attr.name().to_string(),
                 value: Value::Simple(attr.value().to_string()),
+                lang: None,
                 span: with_leading_space(text, attr.range()),
+                slot: Some(Slot::Attribute(attr.range_value())),
+                array: None,
             });
         }
         for prop in desc.children().filter(|c| c.is_element()) {
             let Some(ns) = prop.tag_name().namespace() else {
                 continue;
             };
+            let (value, lang, slot, array) = value_of(text, &prop);
             members.push(properties.len());
             properties.push(Property {
                 ns: ns.to_string(),
                 name: prop.tag_name().name().to_string(),
-                value: value_of(&prop),
+                value,
+                lang,
                 span: with_leading_space(text, prop.range()),
+                slot,
+                array,
             });
         }
         descriptions.push((with_leading_space(text, desc.range()), members));
     }
     Ok(Packet {
         properties,
-        insert_at,
+        insertion,
         rdf_prefix,
         about,
         descriptions,
@@ -219,11 +480,23 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
 }
 
 impl Packet {
-    pub fn get(&self, ns: &str, name: &str) -> Option<&Value> {
+    /// The first property of that name (XMP allows one).
+    pub fn property(&self, ns: &str, name: &str) -> Option<&Property> {
         self.properties
             .iter()
             .find(|p| p.ns == ns && p.name == name)
-            .map(|p| &p.value)
+    }
+
+    pub fn get(&self, ns: &str, name: &str) -> Option<&Value> {
+        self.property(ns, name).map(|p| &p.value)
+    }
+
+    /// Every property of that name (a packet may hold stray duplicates).
+    pub fn all(&self, ns: &str, name: &str) -> Vec<&Property> {
+        self.properties
+            .iter()
+            .filter(|p| p.ns == ns && p.name == name)
+            .collect()
     }
 
     fn indices(&self, ns: &str, name: Option<&str>) -> Vec<usize> {
@@ -246,13 +519,21 @@ pub struct NewProperty {
 }
 
 /// What to change in a packet: properties to cut (by namespace, and by name
-/// or every property of the namespace), and properties to add.
+/// or every property of the namespace), properties to add, and bytes to
+/// replace inside properties that stay (see [`replace`], [`append`],
+/// [`cut_suffix`], [`insert_first_item`]).
 #[derive(Debug, Default)]
 pub struct Edit {
     pub cut: Vec<(String, Option<String>)>,
     pub add: Vec<NewProperty>,
+    pub splice: Vec<Splice>,
 }
 
+/// Replace these bytes of the packet with this text.
+pub type Splice = (Range<usize>, String);
+
+/// Escapes text for element content. A carriage return is written as a
+/// character reference: an XML parser turns a literal one into a line feed.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -261,20 +542,104 @@ fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            '\r' => out.push_str("&#xD;"),
             _ => out.push(c),
         }
     }
     out
 }
 
-fn render_description(rdf: &str, about: &str, add: &[NewProperty]) -> String {
+/// Escapes text for an attribute value in either quote, keeping the white
+/// space an XML parser would otherwise normalize.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#xA;"),
+            '\t' => out.push_str("&#x9;"),
+            _ => out.push_str(&escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    out
+}
+
+fn escape_for(slot: &Slot, text: &str) -> String {
+    match slot {
+        Slot::Attribute(_) => escape_attribute(text),
+        _ => escape(text),
+    }
+}
+
+/// Replaces a value's text.
+pub fn replace(slot: &Slot, text: &str) -> Splice {
+    match slot {
+        Slot::Content(range) | Slot::Attribute(range) => (range.clone(), escape_for(slot, text)),
+        Slot::SelfClosing { close, qname } => {
+            (close.clone(), format!(">{}</{qname}>", escape(text)))
+        }
+    }
+}
+
+/// Adds text at the end of a value, leaving the bytes already there as
+/// they are.
+pub fn append(slot: &Slot, text: &str) -> Splice {
+    match slot {
+        Slot::Content(range) | Slot::Attribute(range) => {
+            (range.end..range.end, escape_for(slot, text))
+        }
+        Slot::SelfClosing { .. } => replace(slot, text),
+    }
+}
+
+/// Takes `removed` off the end of a value whose text is `full`: only those
+/// bytes when the packet holds them as [`append`] wrote them, else the
+/// whole value is written again as `full` without them.
+pub fn cut_suffix(packet: &str, slot: &Slot, full: &str, removed: &str) -> Splice {
+    let kept = &full[..full.len() - removed.len().min(full.len())];
+    if let Slot::Content(range) | Slot::Attribute(range) = slot {
+        let written = escape_for(slot, removed);
+        if packet[range.clone()].ends_with(&written) {
+            return (range.end - written.len()..range.end, String::new());
+        }
+    }
+    replace(slot, kept)
+}
+
+/// A new first item of an array, with a language.
+pub fn insert_first_item(array: &ArrayPlace, lang: &str, text: &str) -> Splice {
+    let li = &array.li_qname;
+    let item = format!(
+        "<{li} xml:lang=\"{}\">{}</{li}>",
+        escape_attribute(lang),
+        escape(text)
+    );
+    match &array.content {
+        Slot::Content(range) | Slot::Attribute(range) => (range.start..range.start, item),
+        Slot::SelfClosing { close, qname } => (close.clone(), format!(">{item}</{qname}>")),
+    }
+}
+
+fn render_description(packet: &Packet, add: &[NewProperty]) -> String {
+    // RDF in the default namespace: ccsig's description binds a prefix of
+    // its own, since `rdf:about` must be a qualified attribute.
+    let (rdf, bind_rdf) = match packet.rdf_prefix.as_str() {
+        "" => ("rdf", true),
+        prefix => (prefix, false),
+    };
     let mut namespaces: Vec<(&str, &str)> = Vec::new();
+    if bind_rdf {
+        namespaces.push(("rdf", NS_RDF));
+    }
     for p in add {
         if !namespaces.contains(&(p.prefix, p.ns)) {
             namespaces.push((p.prefix, p.ns));
         }
     }
-    let mut s = format!(" <{rdf}:Description {rdf}:about=\"{}\"", escape(about));
+    let mut s = format!(
+        " <{rdf}:Description {rdf}:about=\"{}\"",
+        escape_attribute(&packet.about)
+    );
     for (prefix, ns) in namespaces {
         s.push_str(&format!("\n    xmlns:{prefix}=\"{ns}\""));
     }
@@ -289,7 +654,7 @@ fn render_description(rdf: &str, about: &str, add: &[NewProperty]) -> String {
                     match &item.lang {
                         Some(lang) => s.push_str(&format!(
                             "    <{rdf}:li xml:lang=\"{}\">{}</{rdf}:li>\n",
-                            escape(lang),
+                            escape_attribute(lang),
                             escape(&item.text)
                         )),
                         None => s.push_str(&format!(
@@ -313,8 +678,9 @@ pub struct Edited {
     pub property_count: usize,
 }
 
-/// Applies an edit by splicing: cut spans go, the new description goes
-/// before `</rdf:RDF>`, every other byte stays as it was.
+/// Applies an edit by splicing: cut spans go, splices replace their bytes,
+/// the new description goes before `</rdf:RDF>`, every other byte stays as
+/// it was.
 pub fn edit(text: &str, packet: &Packet, edit: &Edit) -> Edited {
     let mut cut: Vec<usize> = edit
         .cut
@@ -323,12 +689,12 @@ pub fn edit(text: &str, packet: &Packet, edit: &Edit) -> Edited {
         .collect();
     cut.sort_unstable();
     cut.dedup();
+    let mut changes: Vec<Splice> = edit.splice.clone();
     // A description whose every property is cut goes whole.
-    let mut spans: Vec<Range<usize>> = Vec::new();
     let mut covered = vec![false; packet.properties.len()];
     for (span, members) in &packet.descriptions {
         if !members.is_empty() && members.iter().all(|m| cut.contains(m)) {
-            spans.push(span.clone());
+            changes.push((span.clone(), String::new()));
             for &m in members {
                 covered[m] = true;
             }
@@ -336,51 +702,56 @@ pub fn edit(text: &str, packet: &Packet, edit: &Edit) -> Edited {
     }
     for &i in &cut {
         if !covered[i] {
-            spans.push(packet.properties[i].span.clone());
+            changes.push((packet.properties[i].span.clone(), String::new()));
         }
     }
-    spans.sort_by_key(|s| s.start);
-    let insertion = if edit.add.is_empty() {
-        String::new()
-    } else {
-        render_description(&packet.rdf_prefix, &packet.about, &edit.add)
-    };
-    let mut out = String::with_capacity(text.len() + insertion.len());
+    if !edit.add.is_empty() {
+        let insertion = &packet.insertion;
+        changes.push((
+            insertion.at.clone(),
+            format!(
+                "{}{}{}",
+                insertion.open,
+                render_description(packet, &edit.add),
+                insertion.close
+            ),
+        ));
+    }
+    changes.sort_by_key(|(range, _)| (range.start, range.end));
+    let mut out = String::with_capacity(text.len() + 4096);
     let mut at = 0;
-    let mut pending = Some((packet.insert_at, insertion.as_str()));
-    for span in spans {
-        if span.start < at {
-            continue; // nested in a span already cut
+    for (range, replacement) in &changes {
+        if range.start < at {
+            continue; // inside a span already cut
         }
-        push_until(&mut out, text, &mut at, span.start, &mut pending);
-        at = span.end;
+        out.push_str(&text[at..range.start]);
+        out.push_str(replacement);
+        at = range.end;
     }
-    push_until(&mut out, text, &mut at, text.len(), &mut pending);
+    out.push_str(&text[at..]);
     Edited {
         text: out,
         property_count: packet.properties.len() - cut.len() + edit.add.len(),
     }
 }
 
-/// Copies `text[*at..to]`, placing the insertion at `insert_at` if it falls
-/// in that stretch.
-fn push_until(
-    out: &mut String,
-    text: &str,
-    at: &mut usize,
-    to: usize,
-    pending: &mut Option<(usize, &str)>,
-) {
-    match *pending {
-        Some((insert_at, insertion)) if *at <= insert_at && insert_at <= to => {
-            out.push_str(&text[*at..insert_at]);
-            out.push_str(insertion);
-            out.push_str(&text[insert_at..to]);
-            *pending = None;
-        }
-        _ => out.push_str(&text[*at..to]),
+/// Shortens the padding (the white space before `<?xpacket end`) so that
+/// the packet holds at most `limit` bytes, as far as the padding allows:
+/// padding is there to be used up by edits.
+pub fn fit_padding(text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
     }
-    *at = to;
+    let Some(trailer) = text.rfind("<?xpacket end") else {
+        return text;
+    };
+    let padding_start = text[..trailer]
+        .trim_end_matches([' ', '\t', '\r', '\n'])
+        .len();
+    let cut = (text.len() - limit).min(trailer - padding_start);
+    let mut out = text;
+    out.replace_range(trailer - cut..trailer, "");
+    out
 }
 
 /// A new, empty packet in the usual wrapper, for files that have none.

@@ -2,7 +2,9 @@
 //! into a packet and taking it out again. Edits splice the packet's own
 //! bytes (see [`super::rdf`]), so every property ccsig does not own stays
 //! exactly as it was: titles, keywords, ratings, language alternatives,
-//! unknown namespaces, even formatting and padding.
+//! unknown namespaces, even formatting and padding. Inside
+//! `plus:OtherConstraints` only ccsig's line is added or taken out: the
+//! other items, their languages, qualifiers and bytes stay.
 
 use super::rdf::{self, Item, NewProperty, Value};
 use super::{constraints, datamining, MappingError, Tag, MAPPING_VERSION};
@@ -16,6 +18,7 @@ pub const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
 pub const NS_TDM: &str = "http://www.w3.org/ns/tdmrep/";
 pub const NS_XMP_RIGHTS: &str = "http://ns.adobe.com/xap/1.0/rights/";
 pub const NS_XMP_MM: &str = "http://ns.adobe.com/xap/1.0/mm/";
+pub const NS_XMP_NOTE: &str = "http://ns.adobe.com/xmp/note/";
 
 /// The signal-bearing and credit properties of one XMP packet, as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,7 +29,8 @@ pub struct XmpFields {
     pub credit_url: Option<String>,
     pub mapping_version: Option<String>,
     pub data_mining: Option<String>,
-    /// Every language alternative of `plus:OtherConstraints`, as (lang, text).
+    /// Every item of `plus:OtherConstraints`, as (lang, text); the language
+    /// is empty for an item that has none.
     pub other_constraints: Vec<(String, String)>,
     pub attribution_name: Option<String>,
     pub attribution_url: Option<String>,
@@ -43,6 +47,22 @@ pub struct XmpFields {
     pub license: Option<String>,
     /// `xmpMM:DocumentID`, which copies of one image share.
     pub document_id: Option<String>,
+    /// `xmpNote:HasExtendedXMP`: the GUID of the JPEG Extended XMP.
+    pub has_extended_xmp: Option<String>,
+    /// The properties ccsig writes that the JPEG Extended XMP holds
+    /// (`ccsig:expression`, `plus:OtherConstraints`, ...): ccsig never
+    /// rewrites the extension, so it cannot change them.
+    pub in_extension: Vec<String>,
+}
+
+/// Which item of a language alternative is the default: the `x-default`
+/// one (language tags compare without case), else the first item without
+/// a language (a plain value, or an item of a `rdf:Bag`/`rdf:Seq`).
+pub fn default_position(items: &[(String, String)]) -> Option<usize> {
+    items
+        .iter()
+        .position(|(lang, _)| lang.eq_ignore_ascii_case("x-default"))
+        .or_else(|| items.iter().position(|(lang, _)| lang.is_empty()))
 }
 
 impl XmpFields {
@@ -55,13 +75,10 @@ impl XmpFields {
             || self.mapping_version.is_some()
     }
 
-    /// The `x-default` text (or the text of a plain, language-less value).
-    /// Another language's text is never taken for it.
+    /// The default text of `plus:OtherConstraints` (see
+    /// [`default_position`]). Another language's text is never taken for it.
     pub fn other_constraints_default(&self) -> Option<&str> {
-        self.other_constraints
-            .iter()
-            .find(|(lang, _)| lang == "x-default" || lang.is_empty())
-            .map(|(_, t)| t.as_str())
+        default_position(&self.other_constraints).map(|i| self.other_constraints[i].1.as_str())
     }
 }
 
@@ -73,7 +90,21 @@ fn text(packet: &rdf::Packet, ns: &str, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A property's items as (lang, text), the language empty when absent.
+fn lang_items(packet: &rdf::Packet, ns: &str, name: &str) -> Vec<(String, String)> {
+    packet
+        .property(ns, name)
+        .map(|p| {
+            p.items()
+                .into_iter()
+                .map(|i| (i.lang.unwrap_or_default(), i.text))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn fields_of(packet: &rdf::Packet) -> XmpFields {
+    let usage_terms = lang_items(packet, NS_XMP_RIGHTS, "UsageTerms");
     XmpFields {
         expression: text(packet, NS_CCSIG, "expression"),
         signal: text(packet, NS_CCSIG, "signal"),
@@ -81,39 +112,126 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
         credit_url: text(packet, NS_CCSIG, "creditURL"),
         mapping_version: text(packet, NS_CCSIG, "mappingVersion"),
         data_mining: text(packet, NS_PLUS, "DataMining"),
-        other_constraints: packet
-            .get(NS_PLUS, "OtherConstraints")
-            .map(|v| {
-                v.items()
-                    .into_iter()
-                    .map(|i| (i.lang.unwrap_or_default(), i.text))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        other_constraints: lang_items(packet, NS_PLUS, "OtherConstraints"),
         attribution_name: text(packet, NS_CC, "attributionName"),
         attribution_url: text(packet, NS_CC, "attributionURL"),
         creator: text(packet, NS_DC, "creator"),
         tdm_reservation: text(packet, NS_TDM, "reservation"),
         tdm_policy: text(packet, NS_TDM, "policy"),
-        usage_terms: packet.get(NS_XMP_RIGHTS, "UsageTerms").and_then(|v| {
-            let items = v.items();
-            items
-                .iter()
-                .find(|i| i.lang.as_deref() == Some("x-default"))
-                .or(items.first())
-                .map(|i| i.text.clone())
-        }),
+        usage_terms: default_position(&usage_terms)
+            .or((!usage_terms.is_empty()).then_some(0))
+            .map(|i| usage_terms[i].1.clone()),
         web_statement: text(packet, NS_XMP_RIGHTS, "WebStatement"),
         marked: text(packet, NS_XMP_RIGHTS, "Marked"),
         license: text(packet, NS_CC, "license"),
         document_id: text(packet, NS_XMP_MM, "DocumentID"),
+        has_extended_xmp: text(packet, NS_XMP_NOTE, "HasExtendedXMP"),
+        in_extension: Vec::new(),
     }
 }
 
 /// Reads the fields ccsig cares about from one packet.
 pub fn read_fields(packet: &[u8]) -> Result<XmpFields, MappingError> {
     let text = rdf::packet_text(packet)?;
-    Ok(fields_of(&rdf::parse(text)?))
+    Ok(fields_of(&rdf::parse(&text)?))
+}
+
+/// The properties ccsig writes, by the names people know them by.
+fn written_by_ccsig(property: &rdf::Property) -> Option<String> {
+    let prefix = match (property.ns.as_str(), property.name.as_str()) {
+        (NS_CCSIG, _) => "ccsig",
+        (NS_PLUS, "DataMining" | "OtherConstraints") => "plus",
+        (NS_CC, "attributionName" | "attributionURL") => "cc",
+        _ => return None,
+    };
+    Some(format!("{prefix}:{}", property.name))
+}
+
+/// Merges the properties of a JPEG Extended XMP (the assembled packet)
+/// into the fields of the main packet. The main packet wins where both
+/// hold a property; [`XmpFields::in_extension`] records what ccsig would
+/// write that the extension holds.
+pub fn merge_extension(main: &mut XmpFields, extension: &[u8]) -> Result<(), MappingError> {
+    let text = rdf::packet_text(extension)?;
+    let parsed = rdf::parse(&text)?;
+    let ext = fields_of(&parsed);
+    macro_rules! fill {
+        ($($field:ident),*) => {
+            $(if main.$field.is_none() { main.$field = ext.$field; })*
+        };
+    }
+    fill!(
+        expression,
+        signal,
+        credit_name,
+        credit_url,
+        mapping_version,
+        data_mining,
+        attribution_name,
+        attribution_url,
+        creator,
+        tdm_reservation,
+        tdm_policy,
+        usage_terms,
+        web_statement,
+        marked,
+        license,
+        document_id
+    );
+    if main.other_constraints.is_empty() {
+        main.other_constraints = ext.other_constraints;
+    }
+    main.in_extension = parsed
+        .properties
+        .iter()
+        .filter_map(written_by_ccsig)
+        .collect();
+    Ok(())
+}
+
+/// The properties an apply of `tag` would write that the Extended XMP
+/// already holds. ccsig does not rewrite the extension (its GUID is the
+/// digest of its bytes), and writing them into the main packet too would
+/// leave two values, so such a file is refused.
+pub fn extension_conflicts(fields: &XmpFields, tag: &Tag) -> Vec<String> {
+    let mirrors = mirrors_for(&tag.expression);
+    fields
+        .in_extension
+        .iter()
+        .filter(|name| match name.as_str() {
+            "plus:DataMining" => mirrors.data_mining.is_some(),
+            "cc:attributionName" => tag.credit_name.is_some(),
+            "cc:attributionURL" => tag.credit_url.is_some(),
+            _ => true,
+        })
+        .cloned()
+        .collect()
+}
+
+/// ccsig's own properties that the Extended XMP holds (which `remove`
+/// cannot take out).
+pub fn ccsig_in_extension(fields: &XmpFields) -> Vec<String> {
+    fields
+        .in_extension
+        .iter()
+        .filter(|name| name.starts_with("ccsig:"))
+        .cloned()
+        .collect()
+}
+
+/// What the user should know about how a packet is written back: a UTF-16
+/// packet is rewritten as UTF-8.
+pub fn rewrite_note(packet: Option<&[u8]>) -> Option<&'static str> {
+    packet
+        .filter(|p| rdf::is_utf16(p))
+        .map(|_| "the XMP packet was UTF-16; ccsig wrote it back as UTF-8 (every property kept)")
+}
+
+/// Takes padding out of a packet so that it holds at most `limit` bytes,
+/// as far as its padding allows (the container refuses what still does
+/// not fit).
+pub fn fit(packet: String, limit: usize) -> String {
+    rdf::fit_padding(packet, limit)
 }
 
 /// The values ccsig's mirrors must hold for a tag (see docs/mapping.md).
@@ -163,49 +281,79 @@ fn ccsig(name: &'static str, value: &str) -> NewProperty {
     simple(NS_CCSIG, "ccsig", name, value)
 }
 
-/// `plus:OtherConstraints` with the given `x-default` text (none: the item
-/// goes) and every other language alternative as it was; `None` when no
-/// item would be left.
-fn constraints_property(
-    existing: &[(String, String)],
-    default_text: Option<String>,
-) -> Option<NewProperty> {
-    let default = default_text.map(|text| Item {
-        lang: Some("x-default".into()),
-        text,
-    });
-    let others = existing
-        .iter()
-        .filter(|(lang, _)| lang != "x-default" && !lang.is_empty())
-        .map(|(lang, text)| Item {
-            lang: Some(lang.clone()),
-            text: text.clone(),
-        });
-    let items: Vec<Item> = default.into_iter().chain(others).collect();
-    (!items.is_empty()).then_some(NewProperty {
+/// A new `plus:OtherConstraints` language alternative.
+fn constraints_property(items: Vec<Item>) -> NewProperty {
+    NewProperty {
         ns: NS_PLUS,
         prefix: "plus",
         name: "OtherConstraints",
         value: Value::Array(items),
-    })
+    }
 }
 
 fn cut(ns: &str, name: Option<&str>) -> (String, Option<String>) {
     (ns.to_string(), name.map(String::from))
 }
 
+/// Puts ccsig's line into `plus:OtherConstraints`: after the default
+/// item's text (only the added bytes are spliced in), in a new `x-default`
+/// item when the alternative has none, or in a new property.
+fn constraints_apply(
+    parsed: &rdf::Packet,
+    existing: &[(String, String)],
+    ours: &str,
+    edit: &mut rdf::Edit,
+) -> Result<(), MappingError> {
+    let x_default = |text: &str| Item {
+        lang: Some("x-default".into()),
+        text: text.to_string(),
+    };
+    let Some(property) = parsed.property(NS_PLUS, "OtherConstraints") else {
+        edit.add.push(constraints_property(vec![x_default(ours)]));
+        return Ok(());
+    };
+    if let Some(i) = default_position(existing) {
+        let old = &existing[i].1;
+        let slot = property
+            .item_slot(i)
+            .ok_or_else(|| MappingError::XmpForm("plus:OtherConstraints".into()))?;
+        let merged = constraints::merge_text(Some(old), ours);
+        edit.splice.push(match merged.strip_prefix(old.as_str()) {
+            Some(added) => rdf::append(slot, added),
+            None => rdf::replace(slot, &merged),
+        });
+        return Ok(());
+    }
+    match (&property.array, &property.value) {
+        // An item ccsig cannot read might be the default: a new x-default
+        // beside it would make two.
+        (Some(array), _) if array.li_count > array.items.len() => {
+            return Err(MappingError::XmpForm("plus:OtherConstraints".into()))
+        }
+        (Some(array), _) => edit
+            .splice
+            .push(rdf::insert_first_item(array, "x-default", ours)),
+        // A simple value in one language: it becomes that language's item
+        // of an alternative whose default is ccsig's line.
+        (None, Value::Simple(_)) => {
+            edit.cut.push(cut(NS_PLUS, Some("OtherConstraints")));
+            let mut items = vec![x_default(ours)];
+            items.extend(property.items());
+            edit.add.push(constraints_property(items));
+        }
+        _ => return Err(MappingError::XmpForm("plus:OtherConstraints".into())),
+    }
+    Ok(())
+}
+
 /// Merges a tag into a packet (or a new packet when there is none) and
 /// returns the new packet. Every other property is kept byte for byte.
 pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
-    let fresh;
     let text = match packet {
         Some(p) => rdf::packet_text(p)?,
-        None => {
-            fresh = rdf::empty_packet();
-            &fresh
-        }
+        None => rdf::empty_packet().into(),
     };
-    let parsed = rdf::parse(text)?;
+    let parsed = rdf::parse(&text)?;
     let fields = fields_of(&parsed);
     let mirrors = mirrors_for(&tag.expression);
     let mut edit = rdf::Edit::default();
@@ -233,19 +381,31 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
         edit.add.push(simple(NS_CC, "cc", "attributionURL", url));
     }
     if let Some(dm) = &mirrors.data_mining {
-        edit.cut.push(cut(NS_PLUS, Some("DataMining")));
-        edit.add.push(simple(NS_PLUS, "plus", "DataMining", dm));
+        // One existing value is replaced where it is, in its own form
+        // (qualifiers stay); stray duplicates give way to a fresh one.
+        match parsed.all(NS_PLUS, "DataMining").as_slice() {
+            [rdf::Property {
+                value: Value::Simple(_),
+                slot: Some(slot),
+                ..
+            }] => {
+                if fields.data_mining.as_ref() != Some(dm) {
+                    edit.splice.push(rdf::replace(slot, dm));
+                }
+            }
+            _ => {
+                edit.cut.push(cut(NS_PLUS, Some("DataMining")));
+                edit.add.push(simple(NS_PLUS, "plus", "DataMining", dm));
+            }
+        }
     }
-    let default_text = constraints::merge_text(
-        fields.other_constraints_default(),
-        &mirrors.other_constraints,
-    );
-    edit.cut.push(cut(NS_PLUS, Some("OtherConstraints")));
-    edit.add.extend(constraints_property(
+    constraints_apply(
+        &parsed,
         &fields.other_constraints,
-        Some(default_text),
-    ));
-    Ok(rdf::edit(text, &parsed, &edit).text)
+        &mirrors.other_constraints,
+        &mut edit,
+    )?;
+    Ok(rdf::edit(&text, &parsed, &edit).text)
 }
 
 /// What [`remove`] leaves behind.
@@ -259,11 +419,50 @@ pub enum Removal {
     Empty,
 }
 
+/// Takes ccsig's line out of the default item of `plus:OtherConstraints`
+/// (the inverse of [`constraints_apply`]): the item goes when nothing else
+/// was in it, the property when it was its only item.
+fn constraints_remove(
+    text: &str,
+    parsed: &rdf::Packet,
+    existing: &[(String, String)],
+    ours: &str,
+    edit: &mut rdf::Edit,
+) {
+    let (Some(property), Some(i)) = (
+        parsed.property(NS_PLUS, "OtherConstraints"),
+        default_position(existing),
+    ) else {
+        return;
+    };
+    let old = &existing[i].1;
+    if !constraints::holds_line(old, ours) {
+        return;
+    }
+    let Some(slot) = property.item_slot(i) else {
+        return;
+    };
+    match (constraints::without_line(old, ours), &property.array) {
+        (Some(rest), _) => edit.splice.push(match old.strip_prefix(rest.as_str()) {
+            Some(removed) => rdf::cut_suffix(text, slot, old, removed),
+            None => rdf::replace(slot, &rest),
+        }),
+        (None, Some(array)) if array.li_count > 1 => {
+            let item = &array.items[i];
+            edit.splice.push(match item.plain {
+                true => (item.span.clone(), String::new()),
+                false => rdf::replace(slot, ""),
+            });
+        }
+        (None, _) => edit.cut.push(cut(NS_PLUS, Some("OtherConstraints"))),
+    }
+}
+
 /// Takes ccsig's namespace out of a packet, and each mirror that still holds
 /// the value ccsig wrote for the expression being removed.
 pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
     let text = rdf::packet_text(packet)?;
-    let parsed = rdf::parse(text)?;
+    let parsed = rdf::parse(&text)?;
     let fields = fields_of(&parsed);
     if !fields.has_ccsig() {
         return Ok(Removal::NothingToRemove);
@@ -275,14 +474,13 @@ pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
         if fields.data_mining.is_some() && fields.data_mining == mirrors.data_mining {
             edit.cut.push(cut(NS_PLUS, Some("DataMining")));
         }
-        if let Some(default) = fields.other_constraints_default() {
-            if constraints::holds_line(default, &mirrors.other_constraints) {
-                edit.cut.push(cut(NS_PLUS, Some("OtherConstraints")));
-                let rest = constraints::without_line(default, &mirrors.other_constraints);
-                edit.add
-                    .extend(constraints_property(&fields.other_constraints, rest));
-            }
-        }
+        constraints_remove(
+            &text,
+            &parsed,
+            &fields.other_constraints,
+            &mirrors.other_constraints,
+            &mut edit,
+        );
     }
     if fields.credit_name.is_some() && fields.attribution_name == fields.credit_name {
         edit.cut.push(cut(NS_CC, Some("attributionName")));
@@ -290,7 +488,7 @@ pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
     if fields.credit_url.is_some() && fields.attribution_url == fields.credit_url {
         edit.cut.push(cut(NS_CC, Some("attributionURL")));
     }
-    let edited = rdf::edit(text, &parsed, &edit);
+    let edited = rdf::edit(&text, &parsed, &edit);
     if edited.property_count == 0 {
         return Ok(Removal::Empty);
     }
@@ -453,7 +651,11 @@ mod tests {
             Some("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")
         );
         let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
-        assert_eq!(out.matches("DataMining").count(), 2, "{out}");
+        // Replaced where it is, in its own (attribute) form.
+        assert_eq!(out.matches("DataMining").count(), 1, "{out}");
+        assert!(out.contains(
+            "plus:DataMining=\"http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT\""
+        ));
         assert!(out.contains("dc:format=\"image/jpeg\""));
         assert!(holds_tag(&read_fields(out.as_bytes()).unwrap(), &tag()));
     }
@@ -469,6 +671,122 @@ mod tests {
         let mut other = tag();
         other.credit_name = Some("Someone Else".into());
         assert!(!holds_tag(&f, &other));
+    }
+
+    fn wrap(body: &str) -> String {
+        format!(
+            r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" xmlns:foo="http://example.org/foo/"{body}
+</rdf:RDF></x:xmpmeta>"#
+        )
+    }
+
+    /// Apply then remove gives back exactly the packet (ccsig's own
+    /// description and line come out, the rest was never touched).
+    fn apply_and_remove_restore(packet: &str) -> String {
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        assert!(holds_tag(&read_fields(out.as_bytes()).unwrap(), &tag()));
+        let Removal::Packet(back) = remove(out.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        assert_eq!(back, packet, "byte for byte");
+        out
+    }
+
+    #[test]
+    fn constraints_in_attribute_form_keep_their_line_breaks() {
+        let packet = wrap(" plus:OtherConstraints='One&#xD;&#xA;&#xA;two.'/>");
+        let before = read_fields(packet.as_bytes()).unwrap();
+        assert_eq!(before.other_constraints_default(), Some("One\r\n\ntwo."));
+        let out = apply_and_remove_restore(&packet);
+        let f = read_fields(out.as_bytes()).unwrap();
+        let want = format!(
+            "One\r\n\ntwo.\n{}",
+            mirrors_for(&tag().expression).other_constraints
+        );
+        assert_eq!(f.other_constraints_default(), Some(want.as_str()));
+    }
+
+    #[test]
+    fn qualified_items_keep_their_qualifiers() {
+        let packet = wrap(
+            r#">
+  <plus:OtherConstraints><rdf:Alt><rdf:li xml:lang="x-default"><rdf:Description><rdf:value>Editorial only.</rdf:value><foo:source>agency</foo:source></rdf:Description></rdf:li></rdf:Alt></plus:OtherConstraints>
+  <plus:DataMining rdf:parseType="Resource"><rdf:value>http://ns.useplus.org/ldf/vocab/DMI-ALLOWED</rdf:value><foo:source>agency</foo:source></plus:DataMining>
+ </rdf:Description>"#,
+        );
+        let f = read_fields(packet.as_bytes()).unwrap();
+        assert_eq!(f.other_constraints_default(), Some("Editorial only."));
+        assert_eq!(
+            f.data_mining.as_deref(),
+            Some("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")
+        );
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        assert_eq!(out.matches("<foo:source>agency</foo:source>").count(), 2);
+        assert_eq!(
+            out.matches("<plus:DataMining").count(),
+            1,
+            "one element: {out}"
+        );
+        assert!(out.contains(
+            "<rdf:value>http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT</rdf:value>"
+        ));
+    }
+
+    #[test]
+    fn an_unreadable_item_is_never_doubled_by_a_new_default() {
+        let packet = wrap(
+            r#">
+  <plus:OtherConstraints><rdf:Alt><rdf:li rdf:parseType="Resource"><foo:a>1</foo:a></rdf:li></rdf:Alt></plus:OtherConstraints>
+ </rdf:Description>"#,
+        );
+        assert!(matches!(
+            apply(Some(packet.as_bytes()), &tag()),
+            Err(MappingError::XmpForm(_))
+        ));
+        let structure = wrap(
+            r#">
+  <plus:OtherConstraints rdf:parseType="Resource"><foo:a>1</foo:a></plus:OtherConstraints>
+ </rdf:Description>"#,
+        );
+        assert!(matches!(
+            apply(Some(structure.as_bytes()), &tag()),
+            Err(MappingError::XmpForm(_))
+        ));
+    }
+
+    #[test]
+    fn padding_gives_way_only_as_far_as_needed() {
+        let packet = format!("{}\n{}<?xpacket end=\"w\"?>", wrap("/>"), " ".repeat(3000));
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        let limit = packet.len() + 100;
+        assert!(out.len() > limit);
+        let fitted = fit(out.clone(), limit);
+        assert_eq!(fitted.len(), limit);
+        assert_eq!(
+            read_fields(fitted.as_bytes()).unwrap(),
+            read_fields(out.as_bytes()).unwrap()
+        );
+        // Not enough padding: as small as it gets, the container refuses.
+        let tight = fit(out.clone(), 10);
+        assert!(
+            tight.ends_with(">\n<?xpacket end=\"w\"?>")
+                || tight.ends_with("><?xpacket end=\"w\"?>")
+        );
+    }
+
+    #[test]
+    fn utf16_declaration_becomes_utf8() {
+        let text = format!("<?xml version='1.0' encoding='UTF-16'?>{}", wrap("/>"));
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(rdf::is_utf16(&bytes));
+        let out = apply(Some(&bytes), &tag()).unwrap();
+        assert!(
+            out.starts_with("<?xml version='1.0' encoding='UTF-8'?>"),
+            "{out}"
+        );
+        assert!(rewrite_note(Some(&bytes)).is_some());
+        assert_eq!(rewrite_note(Some(out.as_bytes())), None);
     }
 
     #[test]

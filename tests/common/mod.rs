@@ -43,11 +43,17 @@ pub fn packet(body: &str) -> String {
 /// A copy of a sample, named `name` in `dir`, whose XMP packet is replaced
 /// by [`packet`]`(body)`: how tests make files with any field values.
 pub fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
+    with_packet(dir, rel, name, packet(body).into_bytes())
+}
+
+/// A copy of a sample, named `name` in `dir`, whose XMP packet is replaced
+/// by exactly these bytes (any form, any encoding).
+pub fn with_packet(dir: &Path, rel: &str, name: &str, packet: Vec<u8>) -> PathBuf {
     let bytes = std::fs::read(sample(rel)).unwrap();
     let mut src = std::io::Cursor::new(&bytes);
     let layout = ccsig::container::scan(&mut src).unwrap();
     let mut out = Vec::new();
-    let edit = ccsig::container::XmpEdit::Replace(packet(body).into_bytes());
+    let edit = ccsig::container::XmpEdit::Replace(packet);
     ccsig::container::rewrite(&mut src, &layout, &edit.into(), &mut out).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, out).unwrap();
