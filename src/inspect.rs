@@ -125,6 +125,9 @@ pub enum ReadError {
     Container(#[from] container::ContainerError),
     #[error("cannot open: {0}")]
     Io(#[from] std::io::Error),
+    /// A member of a tar shard could not be taken, or the shard is damaged.
+    #[error(transparent)]
+    Shard(#[from] crate::shard::ShardError),
 }
 
 /// Reads the signals of a file held in any seekable reader.
