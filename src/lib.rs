@@ -20,6 +20,7 @@ pub mod audit;
 pub mod batch;
 pub mod container;
 pub mod inspect;
+pub mod manifest;
 pub mod mapping;
 pub mod report;
 pub mod sidecar;

@@ -53,12 +53,29 @@ pub fn run<T, J, S>(
     roots: &[PathBuf],
     options: &BatchOptions,
     job: J,
-    mut sink: S,
+    sink: S,
 ) -> Result<bool, BatchError>
 where
     T: Send,
     J: Fn(&Entry) -> T + Sync,
     S: FnMut(Entry, T),
+{
+    run_items(walk::walk(roots), options, job, sink)
+}
+
+/// [`run`] over any sequence of work items rather than a walk (e.g. the
+/// rows of a manifest, each a file with its own request).
+pub fn run_items<I, T, J, S>(
+    items: impl Iterator<Item = I>,
+    options: &BatchOptions,
+    job: J,
+    mut sink: S,
+) -> Result<bool, BatchError>
+where
+    I: Sync,
+    T: Send,
+    J: Fn(&I) -> T + Sync,
+    S: FnMut(I, T),
 {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
@@ -66,13 +83,13 @@ where
     let bar = progress_bar();
     let start = Instant::now();
     let shown = AtomicBool::new(false);
-    let mut entries = walk::walk(roots);
+    let mut entries = items;
     loop {
         if options.cancel.load(Ordering::SeqCst) {
             bar.finish_and_clear();
             return Ok(true);
         }
-        let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect();
+        let chunk: Vec<I> = entries.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
             break;
         }

@@ -27,7 +27,7 @@ fn report_format(f: OutputFormat) -> report::Format {
     }
 }
 
-fn reporter(format: OutputFormat) -> Reporter<BufWriter<io::StdoutLock<'static>>> {
+pub(super) fn reporter(format: OutputFormat) -> Reporter<BufWriter<io::StdoutLock<'static>>> {
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     Reporter::new(report_format(format), BufWriter::new(stdout.lock()), color)
@@ -47,7 +47,7 @@ fn cancel_flag() -> Arc<AtomicBool> {
     flag
 }
 
-fn batch_options(b: &Batch) -> BatchOptions {
+pub(super) fn batch_options(b: &Batch) -> BatchOptions {
     BatchOptions {
         jobs: b.jobs.unwrap_or(0),
         progress: io::stderr().is_terminal(),
@@ -65,11 +65,11 @@ fn is_passed_over(path: &Path, explicit: bool, e: &ReadError) -> bool {
     not_an_image && !explicit && !batch::walk::has_image_extension(path)
 }
 
-fn walk_error(path: &Path, message: &str) {
+pub(super) fn walk_error(path: &Path, message: &str) {
     eprintln!("ccsig: {}: {message}", path.display());
 }
 
-fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
+pub(super) fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
     if cancelled {
         EXIT_INTERRUPTED
     } else if io_errors {
@@ -81,7 +81,7 @@ fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
     }
 }
 
-enum Inspected {
+pub(super) enum Inspected {
     PassedOver,
     /// The record, the signals, and the image-data digest if computed.
     Read(
@@ -91,7 +91,7 @@ enum Inspected {
     ),
 }
 
-fn inspect_entry(
+pub(super) fn inspect_entry(
     entry: &Entry,
     expect: Option<&signal::Statement>,
     with_findings: bool,
@@ -208,7 +208,17 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     )
     .map_err(io::Error::other)?;
     result?;
-    let summary = format!(
+    out.finish(Some(&check_summary(&tally)))?;
+    Ok(finish_code(
+        cancelled,
+        walk_errors,
+        tally.files_with_findings > 0,
+    ))
+}
+
+/// The closing line of `check`'s table.
+pub(super) fn check_summary(tally: &Tally) -> String {
+    format!(
         "{} file{} checked: {} with findings ({} error{}, {} warning{}, {} note{})",
         tally.files,
         plural(tally.files),
@@ -219,16 +229,10 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         plural(tally.warnings),
         tally.infos,
         plural(tally.infos)
-    );
-    out.finish(Some(&summary))?;
-    Ok(finish_code(
-        cancelled,
-        walk_errors,
-        tally.files_with_findings > 0,
-    ))
+    )
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -258,17 +262,29 @@ fn write_batch(
     verb: &str,
     op: impl Fn(&Path) -> Result<ccsig::tagging::Outcome, FileError> + Sync,
 ) -> io::Result<i32> {
+    let entries = batch::walk::walk(paths).map(|entry| (entry, ()));
+    write_items(entries, batch_args, verb, |path, ()| op(path))
+}
+
+/// [`write_batch`] over entries that each carry what to write (`R`), e.g.
+/// the rows of a manifest.
+pub(super) fn write_items<R: Sync>(
+    entries: impl Iterator<Item = (Entry, R)>,
+    batch_args: &Batch,
+    verb: &str,
+    op: impl Fn(&Path, &R) -> Result<ccsig::tagging::Outcome, FileError> + Sync,
+) -> io::Result<i32> {
     let mut out = reporter(batch_args.format);
     let mut tally = Tally::default();
     let (mut bad_input, mut io_errors) = (false, false);
     let mut unsynced = std::collections::BTreeSet::new();
     let mut result = Ok(());
-    let job = |entry: &Entry| {
+    let job = |(entry, what): &(Entry, R)| {
         let Entry::File { path, explicit } = entry else {
             return None;
         };
         let shown = path.display().to_string();
-        Some(match op(path) {
+        Some(match op(path, what) {
             Ok(outcome) => Written::Done(
                 ChangeRecord::changed(shown, outcome.change, outcome.notes),
                 None,
@@ -282,34 +298,38 @@ fn write_batch(
             ),
         })
     };
-    let cancelled = batch::run(paths, &batch_options(batch_args), job, |entry, r| {
-        match (entry, r) {
-            (Entry::Error { path, message }, _) => {
-                io_errors = true;
-                walk_error(&path, &message);
-            }
-            (_, Some(Written::Done(record, failure, dirs))) => {
-                unsynced.extend(dirs);
-                if result.is_err() {
-                    return;
+    let cancelled =
+        batch::run_items(
+            entries,
+            &batch_options(batch_args),
+            job,
+            |(entry, _), r| match (entry, r) {
+                (Entry::Error { path, message }, _) => {
+                    io_errors = true;
+                    walk_error(&path, &message);
                 }
-                tally.files += 1;
-                match failure {
-                    Some(true) => bad_input = true,
-                    Some(false) => io_errors = true,
-                    None => {}
+                (_, Some(Written::Done(record, failure, dirs))) => {
+                    unsynced.extend(dirs);
+                    if result.is_err() {
+                        return;
+                    }
+                    tally.files += 1;
+                    match failure {
+                        Some(true) => bad_input = true,
+                        Some(false) => io_errors = true,
+                        None => {}
+                    }
+                    match record.status.as_str() {
+                        "written" | "would_write" => tally.written += 1,
+                        "unchanged" => tally.unchanged += 1,
+                        _ => tally.failed += 1,
+                    }
+                    result = out.change(&record);
                 }
-                match record.status.as_str() {
-                    "written" | "would_write" => tally.written += 1,
-                    "unchanged" => tally.unchanged += 1,
-                    _ => tally.failed += 1,
-                }
-                result = out.change(&record);
-            }
-            _ => {}
-        }
-    })
-    .map_err(io::Error::other)?;
+                _ => {}
+            },
+        )
+        .map_err(io::Error::other)?;
     // Renames become durable here, each directory once for the batch.
     for dir in &unsynced {
         if let Err(e) = ccsig::batch::atomic::sync_dir(dir) {
@@ -330,6 +350,25 @@ fn write_batch(
     Ok(finish_code(cancelled, io_errors, bad_input))
 }
 
+/// How `apply` writes, whatever names the files.
+pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
+    WriteOptions {
+        dry_run: args.dry_run,
+        allow_breaking_c2pa: args.allow_breaking_c2pa,
+        sidecar_only: args.sidecar,
+        add_iim: args.iim,
+        defer_dir_sync: true,
+    }
+}
+
+pub(super) fn apply_verb(args: &ApplyArgs) -> &'static str {
+    if args.dry_run {
+        "would be written"
+    } else {
+        "written"
+    }
+}
+
 pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let request = match (&args.expression, args.signal) {
         (Some(raw), _) => ApplyRequest::from_expression(raw),
@@ -343,21 +382,11 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
             return Ok(EXIT_ERROR);
         }
     };
-    let opts = WriteOptions {
-        dry_run: args.dry_run,
-        allow_breaking_c2pa: args.allow_breaking_c2pa,
-        sidecar_only: args.sidecar,
-        add_iim: args.iim,
-        defer_dir_sync: true,
-    };
+    let opts = write_options(&args);
     if args.dry_run && args.batch.format == OutputFormat::Table {
         println!("dry run: would write {}", request.expression);
     }
-    let verb = if args.dry_run {
-        "would be written"
-    } else {
-        "written"
-    };
+    let verb = apply_verb(&args);
     write_batch(&args.paths, &args.batch, verb, |p| {
         ccsig::apply_path(p, &request, &opts)
     })

@@ -2,6 +2,7 @@
 //! presentation: what to do with a file lives in the library.
 
 mod commands;
+mod manifest;
 
 use std::path::PathBuf;
 
@@ -63,14 +64,14 @@ struct Batch {
 #[derive(Debug, Args)]
 struct ApplyArgs {
     /// Files and folders (walked recursively); images are recognised by their bytes.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "manifest", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// The CC signal: AI use is disallowed unless its terms are met.
     #[arg(
         long,
         value_enum,
         conflicts_with = "expression",
-        required_unless_present = "expression"
+        required_unless_present_any = ["expression", "manifest"]
     )]
     signal: Option<SignalArg>,
     /// The usage category the signal applies to.
@@ -104,6 +105,14 @@ struct ApplyArgs {
     /// JPEGs that have IIM are always kept in sync.
     #[arg(long)]
     iim: bool,
+    /// Tag the files a CSV catalog names, each with its row's signal and
+    /// credit (see docs/manifest.md); the whole catalog is checked first.
+    #[arg(
+        long,
+        value_name = "CSV",
+        conflicts_with_all = ["paths", "signal", "use_label", "expression", "credit_name", "credit_url"]
+    )]
+    manifest: Option<PathBuf>,
     #[command(flatten)]
     batch: Batch,
 }
@@ -118,7 +127,7 @@ struct ReadArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "manifest", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Report every file whose signal differs from this expression.
     #[arg(long, value_name = "EXPR")]
@@ -127,6 +136,17 @@ struct CheckArgs {
     /// digest of their image data (reads every byte of every image).
     #[arg(long)]
     copies_by_content: bool,
+    /// Compare every file a CSV catalog names with its row (see docs/manifest.md).
+    #[arg(long, value_name = "CSV", conflicts_with_all = ["paths", "expect"])]
+    manifest: Option<PathBuf>,
+    /// With --manifest: also report the images under DIR that no row names.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "manifest",
+        conflicts_with = "paths"
+    )]
+    tree: Option<PathBuf>,
     #[command(flatten)]
     batch: Batch,
 }
@@ -174,8 +194,10 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
+        Command::Apply(a) if a.manifest.is_some() => manifest::apply(a),
         Command::Apply(a) => commands::apply(a),
         Command::Read(a) => commands::read(a),
+        Command::Check(a) if a.manifest.is_some() => manifest::check(a),
         Command::Check(a) => commands::check(a),
         Command::Remove(a) => commands::remove(a),
         Command::Explain(a) => commands::explain(a),

@@ -1,0 +1,161 @@
+//! `apply --manifest` and `check --manifest`: the library reads and
+//! validates the catalog and compares files with it; here its rows are
+//! handed to the same batch runner, per-file operations and reporters as
+//! `apply PATH...` and `check PATH...`.
+
+use std::io;
+use std::path::Path;
+
+use ccsig::audit;
+use ccsig::batch::{self, Entry};
+use ccsig::manifest::{self, Files, Manifest, ManifestError, Row};
+use ccsig::report::Tally;
+
+use super::commands::{self, Inspected};
+use super::{ApplyArgs, CheckArgs, OutputFormat, EXIT_ERROR};
+
+/// Reads the catalog; when it is bad, says why on every bad line
+/// (`catalog.csv:LINE: reason`) and gives `None`.
+fn read(path: &Path, files: Files, consequence: &str) -> Option<Manifest> {
+    match manifest::read(path, files) {
+        Ok(m) => Some(m),
+        Err(ManifestError::Invalid { manifest, problems }) => {
+            for p in &problems {
+                eprintln!("{}:{p}", manifest.display());
+            }
+            eprintln!(
+                "ccsig: {}: {} bad line{}; {consequence}",
+                manifest.display(),
+                problems.len(),
+                commands::plural(problems.len())
+            );
+            None
+        }
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            None
+        }
+    }
+}
+
+fn entry(row: &Row) -> Entry {
+    Entry::File {
+        path: row.path.clone(),
+        explicit: true,
+    }
+}
+
+pub fn apply(args: ApplyArgs) -> io::Result<i32> {
+    let Some(path) = &args.manifest else {
+        return Ok(EXIT_ERROR);
+    };
+    let Some(catalog) = read(path, Files::MustExist, "nothing written") else {
+        return Ok(EXIT_ERROR);
+    };
+    if args.dry_run && args.batch.format == OutputFormat::Table {
+        println!(
+            "dry run: would write the signals {} gives {} file{}",
+            path.display(),
+            catalog.rows.len(),
+            commands::plural(catalog.rows.len())
+        );
+    }
+    let opts = commands::write_options(&args);
+    let rows = catalog.rows.iter().map(|row| (entry(row), row));
+    commands::write_items(rows, &args.batch, commands::apply_verb(&args), |p, row| {
+        ccsig::apply_path(p, &row.request, &opts)
+    })
+}
+
+/// What `check --manifest` looks at: the files the rows name, then the
+/// files under `--tree`.
+enum Target<'a> {
+    Row(&'a Row),
+    Tree(Entry),
+}
+
+/// A file's findings, with its signals and image digest for the copy
+/// tracker when it could be read.
+type Checked = Option<(
+    String,
+    Vec<audit::Finding>,
+    Option<Box<ccsig::FileSignals>>,
+    Option<[u8; 16]>,
+)>;
+
+pub fn check(args: CheckArgs) -> io::Result<i32> {
+    let Some(path) = &args.manifest else {
+        return Ok(EXIT_ERROR);
+    };
+    let Some(catalog) = read(path, Files::MayBeMissing, "nothing checked") else {
+        return Ok(EXIT_ERROR);
+    };
+    let named = catalog.named();
+    let tree = args.tree.iter().cloned().collect::<Vec<_>>();
+    let targets = catalog
+        .rows
+        .iter()
+        .map(Target::Row)
+        .chain(batch::walk::walk(&tree).map(Target::Tree));
+    let job = |target: &Target| -> Checked {
+        match target {
+            Target::Row(row) if std::fs::symlink_metadata(&row.path).is_err() => Some((
+                row.path.display().to_string(),
+                vec![manifest::missing_file(row)],
+                None,
+                None,
+            )),
+            Target::Row(row) => {
+                match commands::inspect_entry(&entry(row), None, true, args.copies_by_content)? {
+                    Inspected::Read(mut record, signals, digest) => {
+                        if let Some(signals) = &signals {
+                            record.findings.extend(manifest::compare(row, signals));
+                        }
+                        Some((record.path, record.findings, signals, digest))
+                    }
+                    Inspected::PassedOver => None,
+                }
+            }
+            Target::Tree(Entry::File { path, .. }) => {
+                let finding = match named.unlisted(path) {
+                    Ok(finding) => finding?,
+                    Err(e) => audit::unreadable(&e.to_string()),
+                };
+                Some((path.display().to_string(), vec![finding], None, None))
+            }
+            Target::Tree(Entry::Error { .. }) => None,
+        }
+    };
+    let mut out = commands::reporter(args.batch.format);
+    let mut tally = Tally::default();
+    let mut copies = audit::CopyTracker::default();
+    let mut walk_errors = false;
+    let mut result = Ok(());
+    let cancelled = batch::run_items(
+        targets,
+        &commands::batch_options(&args.batch),
+        job,
+        |target, checked| match (target, checked) {
+            (Target::Tree(Entry::Error { path, message }), _) => {
+                walk_errors = true;
+                commands::walk_error(&path, &message);
+            }
+            (_, Some((shown, mut findings, signals, digest))) if result.is_ok() => {
+                if let Some(signals) = signals {
+                    findings.extend(copies.observe(&shown, &signals, digest));
+                }
+                tally.count_findings(&findings);
+                result = out.findings(&shown, &findings);
+            }
+            _ => {}
+        },
+    )
+    .map_err(io::Error::other)?;
+    result?;
+    out.finish(Some(&commands::check_summary(&tally)))?;
+    Ok(commands::finish_code(
+        cancelled,
+        walk_errors,
+        tally.files_with_findings > 0,
+    ))
+}
