@@ -717,6 +717,16 @@ mod tests {
     }
 
     #[test]
+    fn a_row_that_is_not_utf8_is_a_bad_row_and_reading_goes_on() {
+        let mut text = b"path,signal,use,credit_name,credit_url\na.jpg,cc-cr,,".to_vec();
+        text.extend_from_slice(b"Ad\xff,\nb.jpg,cc-xx,,,\n");
+        let e = parse(&text[..], Path::new("/base"), Files::MayBeMissing).unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!((e[0].line, &e[0].problem), (2, &Problem::Csv("not valid UTF-8".into())));
+        assert_eq!(e[1].line, 3);
+    }
+
+    #[test]
     fn urls_are_absolute_http() {
         for good in [
             "http://example.org",
