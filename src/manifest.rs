@@ -722,7 +722,10 @@ mod tests {
         text.extend_from_slice(b"Ad\xff,\nb.jpg,cc-xx,,,\n");
         let e = parse(&text[..], Path::new("/base"), Files::MayBeMissing).unwrap_err();
         assert_eq!(e.len(), 2, "{e:?}");
-        assert_eq!((e[0].line, &e[0].problem), (2, &Problem::Csv("not valid UTF-8".into())));
+        assert_eq!(
+            (e[0].line, &e[0].problem),
+            (2, &Problem::Csv("not valid UTF-8".into()))
+        );
         assert_eq!(e[1].line, 3);
     }
 
