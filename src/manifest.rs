@@ -484,7 +484,18 @@ impl Named {
 /// says more than its row differs too), and per credit name or URL the row
 /// gives that the file does not carry. Empty when the file matches.
 ///
-/// See the module example.
+/// ```
+/// use ccsig::manifest::{parse, compare, Files};
+/// // This sample says train-ai=n;exceptions=cc-cr-op.
+/// let path = std::path::Path::new("sample-images/tagged/ccsig-cr-op.jpg");
+/// let csv = format!("path,signal,use,credit_name,credit_url\n{},cc-cr,train-ai,,\n", path.display());
+/// let m = parse(csv.as_bytes(), "".as_ref(), Files::MustExist).unwrap();
+/// let findings = compare(&m.rows[0], &ccsig::read_path(path).unwrap());
+/// assert_eq!(findings.len(), 1);
+/// assert_eq!(findings[0].kind.name(), "manifest_mismatch");
+/// assert_eq!(findings[0].expected.as_deref(), Some("allowed_if cc-cr"));
+/// assert_eq!(findings[0].found.as_deref(), Some("allowed_if cc-cr-op"));
+/// ```
 pub fn compare(row: &Row, signals: &FileSignals) -> Vec<Finding> {
     let mut findings = Vec::new();
     let expected = signal::parse(&row.request.expression);
@@ -579,6 +590,15 @@ impl std::fmt::Display for Quoted<'_> {
 
 /// The finding for a row whose file does not exist (for `check`, which
 /// reads manifests with [`Files::MayBeMissing`]).
+///
+/// ```
+/// use ccsig::manifest::{parse, missing_file, Files};
+/// let csv = "path,signal,use,credit_name,credit_url\n/gone/a.jpg,cc-cr,train-ai,,\n";
+/// let m = parse(csv.as_bytes(), "/".as_ref(), Files::MayBeMissing).unwrap();
+/// let finding = missing_file(&m.rows[0]);
+/// assert_eq!(finding.kind.name(), "missing_file");
+/// assert!(finding.message.contains("manifest line 2"));
+/// ```
 pub fn missing_file(row: &Row) -> Finding {
     Finding::new(
         FindingKind::MissingFile,

@@ -65,6 +65,20 @@ where
 
 /// [`run`] over any sequence of work items rather than a walk (e.g. the
 /// rows of a manifest, each a file with its own request).
+///
+/// ```
+/// let options = ccsig::batch::BatchOptions { jobs: 2, ..Default::default() };
+/// let mut lengths = Vec::new();
+/// let cancelled = ccsig::batch::run_items(
+///     ["a", "bb", "ccc"].into_iter(),
+///     &options,
+///     |item| item.len(),
+///     |item, len| lengths.push((item, len)),
+/// )
+/// .unwrap();
+/// assert!(!cancelled);
+/// assert_eq!(lengths, [("a", 1), ("bb", 2), ("ccc", 3)]);
+/// ```
 pub fn run_items<I, T, J, S>(
     items: impl Iterator<Item = I>,
     options: &BatchOptions,
