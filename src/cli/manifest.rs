@@ -38,6 +38,12 @@ fn read(path: &Path, files: Files, consequence: &str) -> Option<Manifest> {
     }
 }
 
+/// Only a file that is not there is `missing_file`; one that cannot be
+/// reached (permissions) is `unreadable`, like any file `check` cannot read.
+fn is_not_found(path: &Path) -> bool {
+    matches!(std::fs::symlink_metadata(path), Err(e) if e.kind() == io::ErrorKind::NotFound)
+}
+
 fn entry(row: &Row) -> Entry {
     Entry::File {
         path: row.path.clone(),
@@ -99,7 +105,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         .chain(batch::walk::walk(&tree).map(Target::Tree));
     let job = |target: &Target| -> Checked {
         match target {
-            Target::Row(row) if std::fs::symlink_metadata(&row.path).is_err() => Some((
+            Target::Row(row) if is_not_found(&row.path) => Some((
                 row.path.display().to_string(),
                 vec![manifest::missing_file(row)],
                 None,
