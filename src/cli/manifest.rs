@@ -23,11 +23,13 @@ fn read(path: &Path, files: Files, consequence: &str) -> Option<Manifest> {
             for p in &problems {
                 eprintln!("{}:{p}", manifest.display());
             }
+            let mut lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+            lines.dedup();
             eprintln!(
                 "ccsig: {}: {} bad line{}; {consequence}",
                 manifest.display(),
-                problems.len(),
-                commands::plural(problems.len())
+                lines.len(),
+                commands::plural(lines.len())
             );
             None
         }
