@@ -38,6 +38,13 @@ pub enum FindingKind {
     /// The IIM digest (8BIM 0x0425) no longer matches the IIM: MWG readers
     /// will distrust one of IIM and XMP.
     StaleDigest,
+    /// The file's signal or credit differs from its row of a manifest
+    /// (`check --manifest`); the finding carries the expected and found values.
+    ManifestMismatch,
+    /// A manifest row names a file that does not exist.
+    MissingFile,
+    /// An image under `check --tree` that no manifest row names.
+    NotInManifest,
 }
 
 impl FindingKind {
@@ -55,6 +62,9 @@ impl FindingKind {
             FindingKind::Licence => "licence",
             FindingKind::Signed => "signed",
             FindingKind::StaleDigest => "stale_digest",
+            FindingKind::ManifestMismatch => "manifest_mismatch",
+            FindingKind::MissingFile => "missing_file",
+            FindingKind::NotInManifest => "not_in_manifest",
         }
     }
 }
@@ -67,16 +77,36 @@ pub struct Finding {
     /// The field(s) involved, e.g. `XMP plus:DataMining`.
     pub fields: Vec<String>,
     pub message: String,
+    /// The value a comparison wanted (`manifest_mismatch` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// The value the file holds instead (`manifest_mismatch` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
 }
 
 impl Finding {
-    fn new(kind: FindingKind, severity: Severity, fields: Vec<String>, message: String) -> Self {
+    pub(crate) fn new(
+        kind: FindingKind,
+        severity: Severity,
+        fields: Vec<String>,
+        message: String,
+    ) -> Self {
         Finding {
             kind,
             severity,
             fields,
             message,
+            expected: None,
+            found: None,
         }
+    }
+
+    /// The finding with the values it compared.
+    pub(crate) fn with_values(mut self, expected: String, found: String) -> Self {
+        self.expected = Some(expected);
+        self.found = Some(found);
+        self
     }
 
     /// Whether this finding is something to fix (exit code 1).

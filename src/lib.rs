@@ -21,6 +21,7 @@ pub mod batch;
 pub mod container;
 pub mod decide;
 pub mod inspect;
+pub mod manifest;
 pub mod mapping;
 pub mod report;
 pub mod shard;

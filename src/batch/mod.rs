@@ -116,24 +116,55 @@ pub fn run_walk<T, J, S>(
     walk: &WalkOptions,
     options: &BatchOptions,
     job: J,
-    mut sink: S,
+    sink: S,
 ) -> Result<bool, BatchError>
 where
     T: Send,
     J: Fn(&Entry) -> T + Sync,
     S: FnMut(Entry, T),
 {
+    run_items(walk::walk_with(roots, walk)?, options, job, sink)
+}
+
+/// [`run`] over any sequence of work items rather than a walk (e.g. the
+/// rows of a manifest, each a file with its own request).
+///
+/// ```
+/// let options = ccsig::batch::BatchOptions { jobs: 2, ..Default::default() };
+/// let mut lengths = Vec::new();
+/// let cancelled = ccsig::batch::run_items(
+///     ["a", "bb", "ccc"].into_iter(),
+///     &options,
+///     |item| item.len(),
+///     |item, len| lengths.push((item, len)),
+/// )
+/// .unwrap();
+/// assert!(!cancelled);
+/// assert_eq!(lengths, [("a", 1), ("bb", 2), ("ccc", 3)]);
+/// ```
+pub fn run_items<I, T, J, S>(
+    items: impl Iterator<Item = I>,
+    options: &BatchOptions,
+    job: J,
+    mut sink: S,
+) -> Result<bool, BatchError>
+where
+    I: Sync,
+    T: Send,
+    J: Fn(&I) -> T + Sync,
+    S: FnMut(I, T),
+{
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.min(max_jobs()))
         .build()?;
     let bar = &*options.progress;
-    let mut entries = walk::walk_with(roots, walk)?;
+    let mut entries = items;
     loop {
         if options.cancel.load(Ordering::SeqCst) {
             bar.finish();
             return Ok(true);
         }
-        let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect();
+        let chunk: Vec<I> = entries.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
             break;
         }

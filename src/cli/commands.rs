@@ -28,7 +28,7 @@ fn report_format(f: OutputFormat) -> report::Format {
     }
 }
 
-fn reporter(format: OutputFormat) -> Reporter<BufWriter<io::StdoutLock<'static>>> {
+pub(super) fn reporter(format: OutputFormat) -> Reporter<BufWriter<io::StdoutLock<'static>>> {
     let stdout = io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     Reporter::new(report_format(format), BufWriter::new(stdout.lock()), color)
@@ -48,7 +48,7 @@ fn cancel_flag() -> Arc<AtomicBool> {
     flag
 }
 
-fn batch_options(b: &Batch) -> BatchOptions {
+pub(super) fn batch_options(b: &Batch) -> BatchOptions {
     batch_options_with_jobs(b.jobs)
 }
 
@@ -75,7 +75,7 @@ fn list_failed(roots_error: &std::cell::Cell<Option<io::Error>>) -> bool {
     }
 }
 
-fn walk_error(path: &Path, message: &str) {
+pub(super) fn walk_error(path: &Path, message: &str) {
     eprintln!("ccsig: {}: {message}", path.display());
 }
 
@@ -83,7 +83,12 @@ fn walk_error(path: &Path, message: &str) {
 /// walked or a file that could not be processed (whatever the cause) or a
 /// finding is 1; 2 only when nothing could run at all (usage errors return
 /// 2 before a batch starts).
-fn finish_code(cancelled: bool, processed: usize, failures: bool, findings: bool) -> i32 {
+pub(super) fn finish_code(
+    cancelled: bool,
+    processed: usize,
+    failures: bool,
+    findings: bool,
+) -> i32 {
     if cancelled {
         EXIT_INTERRUPTED
     } else if failures && processed == 0 {
@@ -240,7 +245,19 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     .map_err(io::Error::other)?;
     result?;
     walk_errors |= list_failed(&list_error);
-    let summary = format!(
+    out.finish(Some(&check_summary(&tally)))?;
+    account.report("checked", true);
+    Ok(finish_code(
+        cancelled,
+        ran,
+        walk_errors,
+        tally.files_with_findings > 0,
+    ))
+}
+
+/// The closing line of `check`'s table.
+pub(super) fn check_summary(tally: &Tally) -> String {
+    format!(
         "{} file{} checked: {} with findings ({} error{}, {} warning{}, {} note{})",
         tally.files,
         plural(tally.files),
@@ -251,18 +268,10 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         plural(tally.warnings),
         tally.infos,
         plural(tally.infos)
-    );
-    out.finish(Some(&summary))?;
-    account.report("checked", true);
-    Ok(finish_code(
-        cancelled,
-        ran,
-        walk_errors,
-        tally.files_with_findings > 0,
-    ))
+    )
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -300,13 +309,37 @@ fn write_batch(
 ) -> io::Result<i32> {
     let roots: Roots = walk.roots(paths)?;
     let list_error = roots.error_slot();
-    let mut account = Account::new(walk.verbose);
+    let entries = batch::walk::walk_with(roots, &walk.walk_options())
+        .map_err(io::Error::other)?
+        .map(|entry| (entry, ()));
+    write_items(
+        entries,
+        walk.verbose,
+        &|| list_failed(&list_error),
+        batch_args,
+        verb,
+        |path, ()| op(path),
+    )
+}
+
+/// [`write_batch`] over entries that each carry what to write (`R`), e.g.
+/// the rows of a manifest. `list_failed` says whether reading the list of
+/// paths failed (checked once the batch is over).
+pub(super) fn write_items<R: Sync>(
+    entries: impl Iterator<Item = (Entry, R)>,
+    verbose: bool,
+    list_failed: &dyn Fn() -> bool,
+    batch_args: &Batch,
+    verb: &str,
+    op: impl Fn(&Path, &R) -> Result<ccsig::tagging::Outcome, FileError> + Sync,
+) -> io::Result<i32> {
+    let mut account = Account::new(verbose);
     let mut out = reporter(batch_args.format);
     let mut tally = Tally::default();
     let (mut bad_input, mut io_errors) = (false, false);
     let mut unsynced = std::collections::BTreeSet::new();
     let mut result = Ok(());
-    let job = |entry: &Entry| {
+    let job = |(entry, what): &(Entry, R)| {
         let Entry::File { path, explicit } = entry else {
             return None;
         };
@@ -321,7 +354,7 @@ fn write_batch(
         if ccsig::shard::compression_from_name(path).is_some() {
             return Some(refused(shown));
         }
-        Some(match op(path) {
+        Some(match op(path, what) {
             Ok(outcome) => Written::Done(
                 ChangeRecord::changed(shown, outcome.change, outcome.notes),
                 None,
@@ -343,44 +376,46 @@ fn write_batch(
             ),
         })
     };
-    let cancelled = batch::run_walk(
-        roots,
-        &walk.walk_options(),
-        &batch_options(batch_args),
-        job,
-        |entry, r| match (entry, r) {
-            (Entry::Error { path, message }, _) => {
-                io_errors = true;
-                walk_error(&path, &message);
-            }
-            (Entry::Skipped { path, reason }, _) => {
-                account.skipped(&path.display().to_string(), &reason)
-            }
-            (_, Some(Written::Skipped(path, reason))) => account.skipped(&path, &reason),
-            (_, Some(Written::Done(record, failure, dirs))) => {
-                unsynced.extend(dirs);
-                if result.is_err() {
-                    return;
+    let cancelled =
+        batch::run_items(
+            entries,
+            &batch_options(batch_args),
+            job,
+            |(entry, _), r| match (entry, r) {
+                (Entry::Error { path, message }, _) => {
+                    io_errors = true;
+                    walk_error(&path, &message);
                 }
-                tally.files += 1;
-                match failure {
-                    Some(true) => bad_input = true,
-                    Some(false) => io_errors = true,
-                    None => {}
+                (Entry::Skipped { path, reason }, _) => {
+                    account.skipped(&path.display().to_string(), &reason)
                 }
-                match record.status.as_str() {
-                    "written" | "would_write" | "removed" | "would_remove" => tally.written += 1,
-                    "unchanged" => tally.unchanged += 1,
-                    _ => tally.failed += 1,
+                (_, Some(Written::Skipped(path, reason))) => account.skipped(&path, &reason),
+                (_, Some(Written::Done(record, failure, dirs))) => {
+                    unsynced.extend(dirs);
+                    if result.is_err() {
+                        return;
+                    }
+                    tally.files += 1;
+                    match failure {
+                        Some(true) => bad_input = true,
+                        Some(false) => io_errors = true,
+                        None => {}
+                    }
+                    match record.status.as_str() {
+                        "written" | "would_write" | "removed" | "would_remove" => {
+                            tally.written += 1
+                        }
+                        "unchanged" => tally.unchanged += 1,
+                        _ => tally.failed += 1,
+                    }
+                    account.taken += 1;
+                    result = out.change(&record);
                 }
-                account.taken += 1;
-                result = out.change(&record);
-            }
-            _ => {}
-        },
-    )
-    .map_err(io::Error::other)?;
-    io_errors |= list_failed(&list_error);
+                _ => {}
+            },
+        )
+        .map_err(io::Error::other)?;
+    io_errors |= list_failed();
     // Renames become durable here, each directory once for the batch.
     for dir in &unsynced {
         if let Err(e) = ccsig::batch::atomic::sync_dir(dir) {
@@ -407,6 +442,25 @@ fn write_batch(
     ))
 }
 
+/// How `apply` writes, whatever names the files.
+pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
+    WriteOptions {
+        dry_run: args.dry_run,
+        allow_breaking_c2pa: args.allow_breaking_c2pa,
+        sidecar_only: args.sidecar,
+        add_iim: args.iim,
+        defer_dir_sync: true,
+    }
+}
+
+pub(super) fn apply_verb(args: &ApplyArgs) -> &'static str {
+    if args.dry_run {
+        "would be written"
+    } else {
+        "written"
+    }
+}
+
 pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let request = match (&args.expression, args.signal) {
         (Some(raw), _) => ApplyRequest::from_expression(raw),
@@ -420,21 +474,11 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
             return Ok(EXIT_ERROR);
         }
     };
-    let opts = WriteOptions {
-        dry_run: args.dry_run,
-        allow_breaking_c2pa: args.allow_breaking_c2pa,
-        sidecar_only: args.sidecar,
-        add_iim: args.iim,
-        defer_dir_sync: true,
-    };
+    let opts = write_options(&args);
     if args.dry_run && args.batch.format == OutputFormat::Table {
         println!("dry run: would write {}", request.expression);
     }
-    let verb = if args.dry_run {
-        "would be written"
-    } else {
-        "written"
-    };
+    let verb = apply_verb(&args);
     write_batch(&args.paths, &args.walk, &args.batch, verb, |p| {
         ccsig::apply_path(p, &request, &opts)
     })

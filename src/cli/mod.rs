@@ -3,6 +3,7 @@
 
 mod commands;
 mod decide;
+mod manifest;
 mod progress;
 mod walking;
 
@@ -77,14 +78,14 @@ struct Batch {
 #[derive(Debug, Args)]
 struct ApplyArgs {
     /// Files and folders (walked recursively); images are recognised by their bytes.
-    #[arg(required_unless_present = "files_from", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["files_from", "manifest"], value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// The CC signal: AI use is disallowed unless its terms are met.
     #[arg(
         long,
         value_enum,
         conflicts_with = "expression",
-        required_unless_present = "expression"
+        required_unless_present_any = ["expression", "manifest"]
     )]
     signal: Option<SignalArg>,
     /// The usage category the signal applies to.
@@ -118,6 +119,14 @@ struct ApplyArgs {
     /// JPEGs that have IIM are always kept in sync.
     #[arg(long)]
     iim: bool,
+    /// Tag the files a CSV catalog names, each with its row's signal and
+    /// credit (see docs/manifest.md); the whole catalog is checked first.
+    #[arg(
+        long,
+        value_name = "CSV",
+        conflicts_with_all = ["paths", "signal", "use_label", "expression", "credit_name", "credit_url"]
+    )]
+    manifest: Option<PathBuf>,
     #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
@@ -136,7 +145,7 @@ struct ReadArgs {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    #[arg(required_unless_present = "files_from", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["files_from", "manifest"], value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Report every file whose signal differs from this expression.
     #[arg(long, value_name = "EXPR")]
@@ -145,6 +154,17 @@ struct CheckArgs {
     /// digest of their image data (reads every byte of every image).
     #[arg(long)]
     copies_by_content: bool,
+    /// Compare every file a CSV catalog names with its row (see docs/manifest.md).
+    #[arg(long, value_name = "CSV", conflicts_with_all = ["paths", "expect"])]
+    manifest: Option<PathBuf>,
+    /// With --manifest: also report the images under DIR that no row names.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "manifest",
+        conflicts_with = "paths"
+    )]
+    tree: Option<PathBuf>,
     #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
@@ -196,8 +216,10 @@ pub fn main() -> i32 {
         }
     };
     let result = match cli.command {
+        Command::Apply(a) if a.manifest.is_some() => manifest::apply(a),
         Command::Apply(a) => commands::apply(a),
         Command::Read(a) => commands::read(a),
+        Command::Check(a) if a.manifest.is_some() => manifest::check(a),
         Command::Check(a) => commands::check(a),
         Command::Remove(a) => commands::remove(a),
         Command::Explain(a) => commands::explain(a),

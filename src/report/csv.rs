@@ -73,7 +73,9 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Re
     if header {
         row(
             out,
-            &strings(&["schema", "path", "kind", "severity", "fields", "message"]),
+            &strings(&[
+                "schema", "path", "kind", "severity", "fields", "message", "expected", "found",
+            ]),
         )?;
     }
     row(
@@ -85,6 +87,8 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Re
             r.finding.severity.as_str().to_string(),
             r.finding.fields.join("; "),
             r.finding.message.clone(),
+            r.finding.expected.clone().unwrap_or_default(),
+            r.finding.found.clone().unwrap_or_default(),
         ],
     )
 }
