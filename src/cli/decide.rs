@@ -12,7 +12,7 @@ use ccsig::signal::vocabulary;
 use ccsig::{Commitments, TreeItem, TreeSink, UnknownPolicy, UseDecision};
 
 use super::walking::{Account, WalkArgs};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK};
+use super::EXIT_ERROR;
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
@@ -79,7 +79,8 @@ struct Decider<W: Write> {
     only_usable: bool,
     account: Account,
     unreadable: bool,
-    io_errors: bool,
+    /// Inputs that could not even be opened.
+    unopened: usize,
     result: io::Result<()>,
 }
 
@@ -118,7 +119,7 @@ impl<W: Write> TreeSink for Decider<W> {
             } => {
                 self.unreadable = true;
                 if matches!(e, ccsig::ReadError::Io(_)) {
-                    self.io_errors = true;
+                    self.unopened += 1;
                     eprintln!("ccsig: {path}: {e}");
                 }
                 (path, ccsig::decide_unreadable(&e.to_string(), self.unknown))
@@ -164,7 +165,7 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
         only_usable: args.only.is_some(),
         account: Account::new(args.walk.verbose),
         unreadable: false,
-        io_errors: false,
+        unopened: 0,
         result: Ok(()),
     };
     let cancelled =
@@ -175,19 +176,19 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
         "decided",
         decider.account.skipped_count() == 0 && args.only.is_none(),
     );
-    if let Some(e) = list_error.take() {
-        eprintln!("ccsig: --files-from: {e}");
-        return Ok(EXIT_ERROR);
-    }
-    Ok(if cancelled {
-        EXIT_INTERRUPTED
-    } else if decider.io_errors {
-        EXIT_ERROR
-    } else if decider.unreadable {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    let list_failed = match list_error.take() {
+        Some(e) => {
+            eprintln!("ccsig: --files-from: {e}");
+            true
+        }
+        None => false,
+    };
+    Ok(super::commands::finish_code(
+        cancelled,
+        decider.account.taken - decider.unopened,
+        decider.unreadable || list_failed,
+        false,
+    ))
 }
 
 #[cfg(test)]
