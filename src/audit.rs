@@ -45,6 +45,9 @@ pub enum FindingKind {
     MissingFile,
     /// An image under `check --tree` that no manifest row names.
     NotInManifest,
+    /// A temporary file left by a ccsig that was killed mid-write; the next
+    /// `apply` or `remove` in its folder removes it.
+    StaleTemporary,
 }
 
 impl FindingKind {
@@ -62,6 +65,7 @@ impl FindingKind {
             FindingKind::Licence => "licence",
             FindingKind::Signed => "signed",
             FindingKind::StaleDigest => "stale_digest",
+            FindingKind::StaleTemporary => "stale_temporary",
             FindingKind::ManifestMismatch => "manifest_mismatch",
             FindingKind::MissingFile => "missing_file",
             FindingKind::NotInManifest => "not_in_manifest",
@@ -122,6 +126,18 @@ pub fn unreadable(reason: &str) -> Finding {
         Severity::Error,
         vec![],
         reason.to_string(),
+    )
+}
+
+/// The finding for a temporary file that a killed ccsig left behind.
+pub fn stale_temporary() -> Finding {
+    Finding::new(
+        FindingKind::StaleTemporary,
+        Severity::Warning,
+        vec![],
+        "temporary file left by a ccsig that was stopped mid-write (the image beside it is \
+         intact); the next apply or remove in this folder deletes it"
+            .to_string(),
     )
 }
 

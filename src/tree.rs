@@ -119,11 +119,14 @@ pub enum SkipReason {
     Hidden,
     /// Matched an exclude glob.
     Excluded,
+    /// A temporary file of ccsig's own (`.ccsig-*.tmp`): a write in
+    /// progress, or left by a ccsig that was killed (`check` reports those).
+    CcsigTemporary,
 }
 
 impl SkipReason {
     /// A short stable name for counting: `not-an-image`, `unsupported`,
-    /// `symlink`, `hidden`, `excluded`.
+    /// `symlink`, `hidden`, `excluded`, `ccsig-temporary`.
     pub fn kind(&self) -> &'static str {
         match self {
             SkipReason::NotAnImage => "not-an-image",
@@ -131,6 +134,7 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::Hidden => "hidden",
             SkipReason::Excluded => "excluded",
+            SkipReason::CcsigTemporary => "ccsig-temporary",
         }
     }
 }
@@ -143,6 +147,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Symlink => f.write_str("symlink not followed"),
             SkipReason::Hidden => f.write_str("hidden"),
             SkipReason::Excluded => f.write_str("excluded"),
+            SkipReason::CcsigTemporary => f.write_str("ccsig temporary file"),
         }
     }
 }

@@ -28,12 +28,25 @@ fn sighup_leaves_every_file_old_or_new() {
 }
 
 #[test]
-fn a_stale_temporary_is_removed_by_the_next_run() {
+fn a_stale_temporary_is_reported_by_check_and_removed_by_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     fs::copy(common::sample("jpeg/plain.jpg"), dir.path().join("a.jpg")).unwrap();
     // What a SIGKILLed ccsig leaves: an unlocked temporary file.
     let stale = dir.path().join(".ccsig-AbC123.tmp");
     fs::write(&stale, b"half a JPEG").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args(["check", "--format", "jsonl"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let reported: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"stale_temporary\""))
+        .collect();
+    assert_eq!(reported.len(), 1, "{stdout}");
+    assert!(reported[0].contains(".ccsig-AbC123.tmp"), "{stdout}");
+    assert!(stale.exists(), "check must not delete anything");
     let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
         .args(["apply", "--signal", "cc-cr"])
         .arg(dir.path())

@@ -146,7 +146,9 @@ impl<I: Iterator<Item = PathBuf>> Walk<I> {
                 })
             };
         }
-        let reason = if !self.hidden && e.file_name().to_str().is_some_and(is_hidden_name) {
+        let reason = if !is_dir && is_temp_name(e.path()) {
+            Some(SkipReason::CcsigTemporary)
+        } else if !self.hidden && e.file_name().to_str().is_some_and(is_hidden_name) {
             Some(SkipReason::Hidden)
         } else if is_excluded(&self.exclude, e.path()) {
             Some(SkipReason::Excluded)
@@ -160,7 +162,7 @@ impl<I: Iterator<Item = PathBuf>> Walk<I> {
             return Some(skipped(e, reason));
         }
         let kind = e.file_type();
-        if is_dir || is_sidecar(e.path()) || is_temp_name(e.path()) {
+        if is_dir || is_sidecar(e.path()) {
             None
         } else if kind.is_symlink() {
             Some(skipped(e, SkipReason::Symlink))

@@ -225,7 +225,17 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         item,
         expect.as_ref(),
     ) {
-        Inspected::Skipped(path, reason) => account.skipped(&path, &reason),
+        Inspected::Skipped(path, reason) => {
+            if matches!(reason, SkipReason::CcsigTemporary)
+                && ccsig::batch::atomic::is_stale_temp(Path::new(&path))
+                && result.is_ok()
+            {
+                let findings = [audit::stale_temporary()];
+                tally.count_findings(&findings);
+                result = out.findings(&path, &findings);
+            }
+            account.skipped(&path, &reason)
+        }
         Inspected::Read(mut record, signals, digest, system) => {
             account.taken += 1;
             ran += usize::from(!system);
