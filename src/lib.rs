@@ -30,13 +30,23 @@ use std::path::Path;
 
 pub use audit::{Finding, FindingKind};
 pub use inspect::{FileSignals, ReadError};
-pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, WriteOptions};
+pub use tagging::{
+    apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, RequestError, RequestOptions,
+    WriteOptions,
+};
 
 /// Reads the signals of the image file at `path` (metadata only: image
 /// data is skipped, not read), and of its XMP sidecars if it has any.
 pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
+    read_path_in(path, signal::Vocabulary::default())
+}
+
+/// [`read_path`], with the statements read against a chosen draft of the
+/// vocabulary.
+pub fn read_path_in(path: &Path, vocabulary: signal::Vocabulary) -> Result<FileSignals, ReadError> {
     let file = std::fs::File::open(path)?;
-    let (_, mut signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
+    let (_, mut signals) =
+        inspect::read_in(&mut container::PositionedFile::new(&file), vocabulary)?;
     for sidecar_path in sidecar::existing(path) {
         match sidecar::read(&sidecar_path) {
             Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),

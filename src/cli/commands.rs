@@ -11,7 +11,7 @@ use ccsig::container::ContainerError;
 use ccsig::report::{self, ChangeRecord, FileRecord, Reporter, Tally};
 use ccsig::signal::{self, SignalCode};
 use ccsig::tagging::{FileError, WriteOptions};
-use ccsig::{audit, ApplyRequest, ReadError};
+use ccsig::{audit, ApplyRequest, ReadError, RequestOptions};
 
 use super::{
     ApplyArgs, Batch, CheckArgs, ExplainArgs, OutputFormat, ReadArgs, RemoveArgs, SignalArg,
@@ -96,12 +96,13 @@ fn inspect_entry(
     expect: Option<&signal::Statement>,
     with_findings: bool,
     digest_copies: bool,
+    vocabulary: signal::Vocabulary,
 ) -> Option<Inspected> {
     let Entry::File { path, explicit } = entry else {
         return None;
     };
     let shown = path.display().to_string();
-    Some(match ccsig::read_path(path) {
+    Some(match ccsig::read_path_in(path, vocabulary) {
         Ok(signals) => {
             let findings = if with_findings {
                 audit::check(&signals, expect)
@@ -146,7 +147,7 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     let cancelled = batch::run(
         &args.paths,
         &batch_options(&args.batch),
-        |e| inspect_entry(e, None, true, false),
+        |e| inspect_entry(e, None, true, false, args.vocabulary),
         |entry, r| match (entry, r) {
             (Entry::Error { path, message }, _) => {
                 walk_errors = true;
@@ -167,17 +168,14 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
 
 pub fn check(args: CheckArgs) -> io::Result<i32> {
     let expect = match &args.expect {
-        Some(raw) => {
-            let statement = signal::parse(raw);
-            if !statement.parsed {
-                eprintln!(
-                    "ccsig: --expect {raw:?} does not parse: {}",
-                    statement.parse_error.clone().unwrap_or_default()
-                );
+        Some(raw) if args.force => Some(signal::parse_in(raw, args.vocabulary)),
+        Some(raw) => match signal::validate_for_writing_in(raw, args.vocabulary) {
+            Ok(statement) => Some(statement),
+            Err(e) => {
+                eprintln!("ccsig: --expect: {e}");
                 return Ok(EXIT_ERROR);
             }
-            Some(statement)
-        }
+        },
         None => None,
     };
     let mut out = reporter(args.batch.format);
@@ -188,7 +186,15 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let cancelled = batch::run(
         &args.paths,
         &batch_options(&args.batch),
-        |e| inspect_entry(e, expect.as_ref(), true, args.copies_by_content),
+        |e| {
+            inspect_entry(
+                e,
+                expect.as_ref(),
+                true,
+                args.copies_by_content,
+                args.vocabulary,
+            )
+        },
         |entry, r| match (entry, r) {
             (Entry::Error { path, message }, _) => {
                 walk_errors = true;
@@ -301,7 +307,7 @@ fn write_batch(
                 }
                 match record.status.as_str() {
                     "written" | "would_write" => tally.written += 1,
-                    "unchanged" => tally.unchanged += 1,
+                    "unchanged" | "kept" => tally.unchanged += 1,
                     _ => tally.failed += 1,
                 }
                 result = out.change(&record);
@@ -332,12 +338,22 @@ fn write_batch(
 
 pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let request = match (&args.expression, args.signal) {
-        (Some(raw), _) => ApplyRequest::from_expression(raw),
-        (None, Some(s)) => ApplyRequest::from_signal(signal_code(s), &args.use_label),
+        (Some(raw), _) => ApplyRequest::from_expression_with(
+            raw,
+            RequestOptions {
+                vocabulary: args.vocabulary,
+                force: args.force,
+            },
+        ),
+        (None, Some(s)) => {
+            ApplyRequest::from_signal_in(signal_code(s), &args.use_label, args.vocabulary)
+        }
         (None, None) => unreachable!("clap requires --signal or --expression"),
     };
+    let request =
+        request.and_then(|r| r.credited(args.credit_name.as_deref(), args.credit_url.as_deref()));
     let request = match request {
-        Ok(r) => r.with_credit(args.credit_name.clone(), args.credit_url.clone()),
+        Ok(r) => r,
         Err(e) => {
             eprintln!("ccsig: {e}");
             return Ok(EXIT_ERROR);
@@ -348,6 +364,7 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
         add_iim: args.iim,
+        keep_existing: args.keep_existing,
         defer_dir_sync: true,
     };
     if args.dry_run && args.batch.format == OutputFormat::Table {
@@ -369,6 +386,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
         add_iim: false,
+        keep_existing: false,
         defer_dir_sync: true,
     };
     let verb = if args.dry_run {
@@ -382,7 +400,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
 }
 
 pub fn explain(args: ExplainArgs) -> io::Result<i32> {
-    let statement = signal::parse(&args.expression);
+    let statement = signal::parse_in(&args.expression, args.vocabulary);
     let explanation = signal::explain::explain(&statement);
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {

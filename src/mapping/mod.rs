@@ -31,6 +31,14 @@ pub struct Tag {
     pub credit_url: Option<String>,
 }
 
+impl Tag {
+    /// Whether the tag names a credit (a name, a URL or both), which then
+    /// replaces the credit stored before as a whole.
+    pub fn has_credit(&self) -> bool {
+        self.credit_name.is_some() || self.credit_url.is_some()
+    }
+}
+
 /// Why metadata could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {

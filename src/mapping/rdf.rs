@@ -261,6 +261,8 @@ fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            // XML parsers turn a literal CR into LF; a reference survives.
+            '\r' => out.push_str("&#13;"),
             _ => out.push(c),
         }
     }
