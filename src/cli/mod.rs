@@ -96,10 +96,11 @@ struct ApplyArgs {
     /// The AIPREF vocabulary draft labels are checked against: draft-07 or draft-08.
     #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
     vocabulary: Vocabulary,
-    /// Name to credit (default: XMP dc:creator, else EXIF Artist).
+    /// Name to credit (default: the credit written before, else ccREL
+    /// attribution, dc:creator, EXIF Artist, IIM By-line).
     #[arg(long, value_name = "NAME")]
     credit_name: Option<String>,
-    /// URL to credit.
+    /// URL to credit: an absolute http(s) URL.
     #[arg(long, value_name = "URL")]
     credit_url: Option<String>,
     /// Show what would change; write nothing.
