@@ -418,13 +418,22 @@ fn read_iim(layout: &Layout) -> Result<Option<iptc::IimFields>, crate::mapping::
     {
         return iptc::read_irb(irb);
     }
-    match layout
+    // PNG: ImageMagick's "iptc" and "8bim" profiles; the first that holds
+    // IIM (an "8bim" one may hold other resources only).
+    let mut first_error = None;
+    for text in layout
         .blocks_of(BlockKind::RawIptcProfile)
-        .find_map(|b| b.payload.as_deref())
+        .filter_map(|b| b.payload.as_deref())
     {
-        Some(text) => iptc::read_raw_profile(text),
-        None => Ok(None),
+        match iptc::read_raw_profile(text) {
+            Ok(Some(fields)) => return Ok(Some(fields)),
+            Ok(None) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
     }
+    first_error.map_or(Ok(None), Err)
 }
 
 /// One place a credit can come from: a name and the URL given with it

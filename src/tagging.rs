@@ -307,6 +307,52 @@ struct Plan {
     goal: Goal,
     /// When the IIM is rewritten: what 2:40 must read afterwards.
     iim_2_40: Option<Option<String>>,
+    /// PNG raw profiles rewritten, and what 2:40 must read in each.
+    raw_profiles: Vec<RawProfilePlan>,
+}
+
+/// One PNG raw profile chunk to rewrite.
+struct RawProfilePlan {
+    /// Where its chunk starts in the original file.
+    start: u64,
+    text: Vec<u8>,
+    expected_2_40: Option<String>,
+}
+
+/// The PNG raw profiles (ImageMagick's IIM copies) whose 2:40 must change,
+/// kept in sync like JPEG IIM. `want` gives, for a profile's current 2:40,
+/// the 2:40 it must hold (`Some(None)`: none), or `None` to leave it be.
+/// A profile that cannot be read or holds no IIM is left as it is.
+fn plan_raw_profiles(
+    layout: &Layout,
+    want: impl Fn(Option<&str>) -> Option<Option<String>>,
+) -> Result<Vec<RawProfilePlan>, FileError> {
+    let mut plans = Vec::new();
+    for block in layout.blocks_of(container::BlockKind::RawIptcProfile) {
+        let Some(payload) = block.payload.as_deref() else {
+            continue;
+        };
+        let Ok(Some(fields)) = iptc::read_raw_profile(payload) else {
+            continue;
+        };
+        let Some(target) = want(fields.special_instructions.as_deref()) else {
+            continue;
+        };
+        let text = iptc::raw_profile_with_special_instructions(payload, target.as_deref())
+            .map_err(|e| FileError::Refused(format!("PNG raw profile: {e}; nothing written")))?;
+        if let Some(text) = text {
+            plans.push(RawProfilePlan {
+                start: block.range.start,
+                text,
+                expected_2_40: target,
+            });
+        }
+    }
+    Ok(plans)
+}
+
+fn raw_profile_edits(plans: &[RawProfilePlan]) -> Vec<(u64, Vec<u8>)> {
+    plans.iter().map(|p| (p.start, p.text.clone())).collect()
 }
 
 fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileError> {
@@ -389,6 +435,7 @@ fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>
         signal: request.signal,
         credit_name,
         credit_url,
+        replaced_special_instructions: replaced_special_instructions(signals, &request.expression),
     };
     if !credits_someone && asks_for_credit(&tag.expression) {
         notes.push(Note {
@@ -399,6 +446,37 @@ fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>
         });
     }
     (tag, notes)
+}
+
+/// The IIM 2:40 text to record before ccsig's segment replaces it: text
+/// another tool wrote whose `Content-Usage:` segment is not ccsig's own.
+fn replaced_special_instructions(signals: &FileSignals, expression: &str) -> Option<String> {
+    let text = signals.iim.as_ref()?.special_instructions.as_deref()?;
+    text.find(crate::mapping::constraints::MARKER)?;
+    let ours = signals.xmp.as_ref().and_then(|f| f.expression.as_deref());
+    let ccsig_wrote = ours.is_some_and(|e| iptc::special_instructions_for(Some(text), e) == text);
+    let unchanged = iptc::special_instructions_for(Some(text), expression) == text;
+    (!ccsig_wrote && !unchanged).then(|| text.to_string())
+}
+
+/// The 2:40 text `remove` leaves: what ccsig replaced, if 2:40 is still
+/// exactly what ccsig made of it; else the text without ccsig's segment
+/// (`None`: leave 2:40 alone).
+fn special_instructions_after_remove(
+    text: &str,
+    expression: &str,
+    replaced: Option<&str>,
+) -> Option<Option<String>> {
+    if let Some(old) = replaced {
+        if iptc::special_instructions_for(Some(old), expression) == text {
+            return Some(Some(old.to_string()));
+        }
+    }
+    match iptc::without_segment(text, expression) {
+        iptc::Remainder::NotOurs => None,
+        iptc::Remainder::Empty => Some(None),
+        iptc::Remainder::Text(rest) => Some(Some(rest)),
+    }
 }
 
 /// Whether an expression grants a CC signal, every one of which asks for
@@ -428,7 +506,11 @@ fn plan_apply(
         )),
     };
     let iim_edit = plan_iim_apply(layout, signals, &tag.expression, opts)?;
-    if xmp_edit.is_none() && iim_edit.is_none() {
+    let raw_profiles = plan_raw_profiles(layout, |existing| {
+        let text = iptc::special_instructions_for(existing, &tag.expression);
+        (existing != Some(text.as_str())).then_some(Some(text))
+    })?;
+    if xmp_edit.is_none() && iim_edit.is_none() && raw_profiles.is_empty() {
         return Ok(None);
     }
     refuse_signed(signals, opts)?;
@@ -440,9 +522,11 @@ fn plan_apply(
         edit: Edit {
             xmp: xmp_edit,
             photoshop_irb,
+            png_raw_profiles: raw_profile_edits(&raw_profiles),
         },
         goal: Goal::Holds(tag.clone()),
         iim_2_40,
+        raw_profiles,
     }))
 }
 
@@ -506,31 +590,41 @@ fn plan_remove(
         .iim
         .as_ref()
         .and_then(|i| i.special_instructions.as_deref());
+    let replaced = signals
+        .xmp
+        .as_ref()
+        .and_then(|f| f.replaced.special_instructions.as_deref());
     let (photoshop_irb, iim_expected) = match (expression, iim_2_40, irb_payload(layout)) {
-        (Some(expr), Some(text), Some(irb)) => match iptc::without_segment(text, expr) {
-            iptc::Remainder::NotOurs => (None, None),
-            iptc::Remainder::Empty => (
-                Some(iptc::irb_with_special_instructions_or_none(irb, None)?),
-                Some(None),
-            ),
-            iptc::Remainder::Text(rest) => (
-                Some(iptc::irb_with_special_instructions_or_none(
-                    irb,
-                    Some(&rest),
-                )?),
-                Some(Some(rest)),
-            ),
-        },
+        (Some(expr), Some(text), Some(irb)) if layout.format == container::Format::Jpeg => {
+            match special_instructions_after_remove(text, expr, replaced) {
+                None => (None, None),
+                Some(after) => (
+                    Some(iptc::irb_with_special_instructions_or_none(
+                        irb,
+                        after.as_deref(),
+                    )?),
+                    Some(after),
+                ),
+            }
+        }
         _ => (None, None),
+    };
+    let raw_profiles = match expression {
+        Some(expr) => plan_raw_profiles(layout, |existing| {
+            special_instructions_after_remove(existing?, expr, replaced)
+        })?,
+        None => Vec::new(),
     };
     refuse_signed(signals, opts)?;
     Ok(Some(Plan {
         edit: Edit {
             xmp: Some(edit),
             photoshop_irb,
+            png_raw_profiles: raw_profile_edits(&raw_profiles),
         },
         goal: Goal::NoCcsig,
         iim_2_40: iim_expected,
+        raw_profiles,
     }))
 }
 
@@ -545,12 +639,18 @@ fn validate<A: Read + Seek, B: Read + Seek>(
 ) -> Result<(), FileError> {
     let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
     let new_layout = container::scan(new).map_err(|e| invalid(&e))?;
-    let changed: &[container::BlockKind] = match plan.iim_2_40 {
-        Some(_) => &[container::BlockKind::PhotoshopIrb],
-        None => &[],
-    };
-    container::verify_preserved_except(old, old_layout, new, &new_layout, changed)
+    let mut changed = Vec::new();
+    if plan.iim_2_40.is_some() {
+        changed.push(container::BlockKind::PhotoshopIrb);
+    }
+    if !plan.raw_profiles.is_empty() {
+        changed.push(container::BlockKind::RawIptcProfile);
+    }
+    container::verify_preserved_except(old, old_layout, new, &new_layout, &changed)
         .map_err(|e| invalid(&e))?;
+    if !plan.raw_profiles.is_empty() {
+        verify_raw_profiles(old, old_layout, new, &new_layout, &plan.raw_profiles)?;
+    }
     if let Some(expected) = &plan.iim_2_40 {
         let new_irb = irb_payload(&new_layout).ok_or_else(|| invalid(&"the IIM is gone"))?;
         iptc::verify_rewrite(irb_payload(old_layout), new_irb, expected.as_deref())
@@ -569,6 +669,43 @@ fn validate<A: Read + Seek, B: Read + Seek>(
         return Err(FileError::Validation(
             "the signal does not read back as written".into(),
         ));
+    }
+    Ok(())
+}
+
+/// Each raw profile in the new file: a planned one decodes to the intended
+/// IIM with everything else kept, any other one is byte-identical.
+fn verify_raw_profiles<A: Read + Seek, B: Read + Seek>(
+    old: &mut A,
+    old_layout: &Layout,
+    new: &mut B,
+    new_layout: &Layout,
+    plans: &[RawProfilePlan],
+) -> Result<(), FileError> {
+    let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
+    let kind = container::BlockKind::RawIptcProfile;
+    let before: Vec<_> = old_layout.blocks_of(kind).collect();
+    let after: Vec<_> = new_layout.blocks_of(kind).collect();
+    if before.len() != after.len() {
+        return Err(invalid(&"a PNG raw profile chunk is missing or extra"));
+    }
+    for (o, n) in before.iter().zip(&after) {
+        match plans.iter().find(|p| p.start == o.range.start) {
+            Some(plan) => {
+                let (Some(old_text), Some(new_text)) = (&o.payload, &n.payload) else {
+                    return Err(invalid(&"a PNG raw profile was not read"));
+                };
+                iptc::verify_raw_profile_rewrite(old_text, new_text, plan.expected_2_40.as_deref())
+                    .map_err(|e| invalid(&format!("PNG raw profile: {e}")))?;
+            }
+            None => {
+                let same = container::ranges_equal(old, o.range.clone(), new, n.range.clone())
+                    .map_err(|e| invalid(&e))?;
+                if !same {
+                    return Err(invalid(&"a PNG raw profile ccsig did not edit changed"));
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -805,12 +942,8 @@ pub fn apply_path(
         return Ok(kept);
     }
     let (tag, mut notes) = resolve_tag(&image.signals, request);
-    notes.extend(replacement_notes(&image.signals, &tag.expression));
-    notes.extend(unwritable_iim_note(
-        &image.layout,
-        &image.signals,
-        &tag.expression,
-    ));
+    notes.extend(replacement_notes(&image.signals, &tag.expression, opts));
+    notes.extend(unreadable_raw_profile_note(&image.layout, &image.signals));
     let plan = if opts.sidecar_only {
         None
     } else {
@@ -859,38 +992,51 @@ fn stated_preferences(signals: &FileSignals) -> Vec<(String, String)> {
 }
 
 /// Names each preference that writing `expression` replaces: a field that
-/// states something else now. ccsig's own mirrors of its earlier expression
-/// are named once, as that expression.
-fn replacement_notes(signals: &FileSignals, expression: &str) -> Vec<Note> {
+/// states something else now and that ccsig overwrites (`remove` puts it
+/// back), or one it cannot overwrite and leaves disagreeing. ccsig's own
+/// mirrors of its earlier expression are named once, as that expression.
+fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOptions) -> Vec<Note> {
     let ours = signals.xmp.as_ref().and_then(|f| f.expression.as_deref());
-    signals
-        .sources
-        .iter()
-        .filter(|s| s.expression != expression)
-        .filter(|s| {
-            s.place == inspect::Place::CcsigExpression || Some(s.expression.as_str()) != ours
-        })
-        .filter(|s| s.place != inspect::Place::TdmReservation)
-        .map(|s| {
-            let stored = if s.stored == s.expression {
-                format!("{:?}", s.expression)
-            } else {
-                format!("{:?}, read as {:?}", s.stored, s.expression)
-            };
-            let (severity, how) = if s.place == inspect::Place::CcsigExpression {
-                (Severity::Info, "ccsig's earlier expression")
-            } else {
-                (
-                    Severity::Warning,
-                    "kept in ccsig:replaced* for remove where ccsig overwrites it",
-                )
-            };
-            Note {
-                severity,
-                message: format!("replaces {} {stored} ({how})", s.field()),
-            }
-        })
-        .collect()
+    let writes_data_mining = xmp::mirrors_for(expression).data_mining.is_some();
+    let mut notes = Vec::new();
+    for s in &signals.sources {
+        let ccsig_mirror =
+            s.place != inspect::Place::CcsigExpression && Some(s.expression.as_str()) == ours;
+        if s.expression == expression || ccsig_mirror || (opts.sidecar_only && s.sidecar.is_none())
+        {
+            continue;
+        }
+        let stored = if s.stored == s.expression {
+            format!("{:?}", s.expression)
+        } else {
+            format!("{:?}, read as {:?}", s.stored, s.expression)
+        };
+        let overwritten = match &s.place {
+            inspect::Place::CcsigExpression | inspect::Place::IimSpecialInstructions => true,
+            inspect::Place::DataMining => writes_data_mining,
+            inspect::Place::OtherConstraints { lang } => lang.is_empty() || lang == "x-default",
+            inspect::Place::TdmReservation => false,
+        };
+        let (severity, message) = match (&s.place, overwritten) {
+            (inspect::Place::CcsigExpression, _) => (
+                Severity::Info,
+                format!("replaces {} {stored} (ccsig's earlier expression)", s.field()),
+            ),
+            (_, true) => (
+                Severity::Warning,
+                format!("replaces {} {stored} (remove puts it back)", s.field()),
+            ),
+            (_, false) => (
+                Severity::Warning,
+                format!(
+                    "{} says {stored} and is not written by ccsig: check will report the disagreement",
+                    s.field()
+                ),
+            ),
+        };
+        notes.push(Note { severity, message });
+    }
+    notes
 }
 
 /// Writes the image (if it has a plan) and then each sidecar, and reports.
@@ -922,20 +1068,17 @@ fn carry_out(
     finish(outcome(changed, opts.dry_run, notes), dirs, opts)
 }
 
-/// ccsig writes IIM only into JPEG: an expression in a PNG's raw IPTC
-/// profile that differs from the new one stays, and the user must know.
-fn unwritable_iim_note(layout: &Layout, signals: &FileSignals, expression: &str) -> Option<Note> {
-    if layout.format == container::Format::Jpeg {
+/// A PNG raw IPTC profile that cannot be read is left as it is, and so
+/// cannot be kept in sync: the user must know.
+fn unreadable_raw_profile_note(layout: &Layout, signals: &FileSignals) -> Option<Note> {
+    if layout.format != container::Format::Png {
         return None;
     }
-    let text = signals.iim.as_ref()?.special_instructions.as_deref()?;
-    let theirs = crate::mapping::constraints::find_expression(text)?;
-    (theirs != expression).then(|| Note {
+    let reason = signals.iim_error.as_ref()?;
+    Some(Note {
         severity: Severity::Warning,
         message: format!(
-            "the IPTC raw profile of this {} says {theirs:?} in 2:40; ccsig does not write IIM into {}, so check will report a conflict",
-            layout.format.name(),
-            layout.format.name()
+            "the IPTC raw profile of this PNG cannot be read ({reason}); it is left as it is"
         ),
     })
 }

@@ -493,3 +493,121 @@ fn ai_use_is_ambiguous_by_default_and_current_with_draft_08() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The raw profile chunks of a PNG, as (keyword, decoded profile bytes),
+/// read with img-parts and inflated here.
+fn raw_profiles(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let png = img_parts::png::Png::from_bytes(img_parts::Bytes::copy_from_slice(bytes)).unwrap();
+    png.chunks()
+        .iter()
+        .filter(|c| &c.kind() == b"zTXt")
+        .filter_map(|c| {
+            let data = c.contents();
+            let nul = data.iter().position(|b| *b == 0)?;
+            let keyword = String::from_utf8_lossy(&data[..nul]).into_owned();
+            let keyword = keyword.strip_prefix("Raw profile type ")?.to_string();
+            let mut text = Vec::new();
+            flate2::read::ZlibDecoder::new(&data[nul + 2..])
+                .read_to_end(&mut text)
+                .unwrap();
+            let (_, bytes) = ccsig::mapping::iptc::decode_raw_profile(&text).unwrap();
+            Some((keyword, bytes))
+        })
+        .collect()
+}
+
+/// Every IIM dataset of a profile's bytes (bare IIM, or the 0x0404 resource
+/// of an IRB) as raw bytes, with 2:40's value apart.
+fn datasets(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<String>) {
+    let iim = if bytes.starts_with(b"8BIM") {
+        ccsig::mapping::irb::iptc(bytes).unwrap().unwrap().to_vec()
+    } else {
+        bytes.to_vec()
+    };
+    let mut others = Vec::new();
+    let mut special = None;
+    for d in ccsig::mapping::iim::parse(&iim).unwrap() {
+        if (d.record, d.number) == (2, 40) {
+            special = Some(String::from_utf8_lossy(&iim[d.value]).into_owned());
+        } else {
+            others.push(iim[d.range].to_vec());
+        }
+    }
+    (others, special)
+}
+
+#[test]
+fn png_raw_iim_profiles_are_kept_in_sync_and_restored() {
+    let (_d, paths) = scratch(&["png/iim-raw-profile.png"]);
+    let file = &paths[0];
+    let before = fs::read(file).unwrap();
+    let original = raw_profiles(&before);
+    assert_eq!(original.len(), 2, "iptc and 8bim");
+
+    let o = ccsig_on(
+        &[
+            "apply",
+            "--signal",
+            "cc-cr-op",
+            "--credit-name",
+            "Ada Example",
+        ],
+        std::slice::from_ref(file),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("will report"), "{}", stdout(&o));
+    let found = findings(file, &[]);
+    assert!(found.is_empty(), "nothing ccsig caused: {found:?}");
+    let after = fs::read(file).unwrap();
+    assert_eq!(foreign_blocks(&after), foreign_blocks(&before));
+    let written = raw_profiles(&after);
+    for ((kind, old), (kind2, new)) in original.iter().zip(&written) {
+        assert_eq!(kind, kind2);
+        let (old_others, old_special) = datasets(old);
+        let (new_others, new_special) = datasets(new);
+        assert_eq!(
+            old_others, new_others,
+            "{kind}: other datasets byte-identical"
+        );
+        assert_eq!(
+            old_special.as_deref(),
+            Some("Content-Usage: train-ai=n;exceptions=cc-cr")
+        );
+        assert_eq!(
+            new_special.as_deref(),
+            Some("Content-Usage: train-ai=n;exceptions=cc-cr-op"),
+            "{kind}"
+        );
+    }
+    if let Some(exiftool) = tool("exiftool") {
+        let out = run_tool(
+            &exiftool,
+            &[
+                "-a",
+                "-G1",
+                "-SpecialInstructions",
+                &file.display().to_string(),
+            ],
+        );
+        assert_eq!(
+            out.matches("train-ai=n;exceptions=cc-cr-op").count(),
+            2,
+            "{out}"
+        );
+    }
+
+    // remove puts the other tool's 2:40 back in both copies.
+    let o = ccsig_on(&["remove"], std::slice::from_ref(file));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let restored = raw_profiles(&fs::read(file).unwrap());
+    let iptc = |p: &[(String, Vec<u8>)]| p.iter().find(|(k, _)| k == "iptc").unwrap().1.clone();
+    assert_eq!(
+        iptc(&restored),
+        iptc(&original),
+        "bare IIM profile byte for byte"
+    );
+    for ((_, old), (_, new)) in original.iter().zip(&restored) {
+        assert_eq!(datasets(old), datasets(new));
+    }
+}

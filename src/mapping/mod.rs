@@ -29,6 +29,9 @@ pub struct Tag {
     pub signal: Option<SignalCode>,
     pub credit_name: Option<String>,
     pub credit_url: Option<String>,
+    /// The IIM 2:40 text another tool wrote that this write replaces, to
+    /// be recorded (`ccsig:replacedSpecialInstructions`) for `remove`.
+    pub replaced_special_instructions: Option<String>,
 }
 
 impl Tag {

@@ -59,6 +59,8 @@ pub struct Replaced {
     pub other_constraints: Option<String>,
     pub attribution_name: Option<String>,
     pub attribution_url: Option<String>,
+    /// IIM 2:40 Special Instructions (JPEG APP13, PNG raw profiles).
+    pub special_instructions: Option<String>,
 }
 
 impl Replaced {
@@ -135,6 +137,7 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
             other_constraints: stored(packet, "replacedOtherConstraints"),
             attribution_name: stored(packet, "replacedAttributionName"),
             attribution_url: stored(packet, "replacedAttributionURL"),
+            special_instructions: stored(packet, "replacedSpecialInstructions"),
         },
     }
 }
@@ -315,6 +318,9 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
         &fields.other_constraints,
         Some(default_text),
     ));
+    if let Some(text) = &tag.replaced_special_instructions {
+        replaced.special_instructions = Some(text.clone());
+    }
     add_replaced(&mut edit, &replaced);
     Ok(rdf::edit(text, &parsed, &edit).text)
 }
@@ -325,6 +331,10 @@ fn add_replaced(edit: &mut rdf::Edit, replaced: &Replaced) {
         ("replacedOtherConstraints", &replaced.other_constraints),
         ("replacedAttributionName", &replaced.attribution_name),
         ("replacedAttributionURL", &replaced.attribution_url),
+        (
+            "replacedSpecialInstructions",
+            &replaced.special_instructions,
+        ),
     ];
     for (name, value) in values {
         if let Some(v) = value {
@@ -448,6 +458,7 @@ mod tests {
             signal: Some(SignalCode::CrOp),
             credit_name: Some("Ada Example".into()),
             credit_url: Some("https://example.org/ada".into()),
+            replaced_special_instructions: None,
         }
     }
 
@@ -620,6 +631,7 @@ Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Al
                 other_constraints: original.other_constraints_default().map(String::from),
                 attribution_name: Some("Zed Agency".into()),
                 attribution_url: Some("https://zed.example/".into()),
+                special_instructions: None,
             }
         );
         // Applying another signal keeps the first record: ccsig's own
