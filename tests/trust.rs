@@ -611,3 +611,70 @@ fn png_raw_iim_profiles_are_kept_in_sync_and_restored() {
         assert_eq!(datasets(old), datasets(new));
     }
 }
+
+/// The Photoshop APP13 segment of a JPEG, as img-parts sees it.
+fn app13(bytes: &[u8]) -> Vec<u8> {
+    let jpeg = img_parts::jpeg::Jpeg::from_bytes(img_parts::Bytes::copy_from_slice(bytes)).unwrap();
+    jpeg.segments()
+        .iter()
+        .find(|s| s.marker() == 0xED)
+        .map(|s| s.contents().to_vec())
+        .expect("an APP13 segment")
+}
+
+#[test]
+fn jpeg_iim_segment_another_tool_wrote_is_restored_by_remove() {
+    use ccsig::container::{self, BlockKind, Edit};
+    let theirs = "Do not crop. Content-Usage: train-ai=y";
+    let bytes = fs::read(sample("jpeg/iim.jpg")).unwrap();
+    let mut src = std::io::Cursor::new(&bytes);
+    let layout = container::scan(&mut src).unwrap();
+    let irb = layout
+        .blocks_of(BlockKind::PhotoshopIrb)
+        .find_map(|b| b.payload.clone())
+        .unwrap();
+    let edit = Edit {
+        photoshop_irb: Some(
+            ccsig::mapping::iptc::irb_with_special_instructions(Some(&irb), theirs).unwrap(),
+        ),
+        ..Edit::default()
+    };
+    let mut out = Vec::new();
+    container::rewrite(&mut src, &layout, &edit, &mut out).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("theirs.jpg");
+    fs::write(&file, &out).unwrap();
+    let path = std::slice::from_ref(&file);
+    let special = |p: &Path| {
+        ccsig::read_path(p)
+            .unwrap()
+            .iim
+            .unwrap()
+            .special_instructions
+    };
+
+    let o = ccsig_on(
+        &["apply", "--signal", "cc-cr", "--credit-name", "Ada"],
+        path,
+    );
+    assert!(
+        stdout(&o).contains("replaces IIM 2:40 Special Instructions"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        special(&file).as_deref(),
+        Some("Do not crop. Content-Usage: train-ai=n;exceptions=cc-cr")
+    );
+    assert_eq!(
+        fields(&file).replaced.special_instructions.as_deref(),
+        Some(theirs)
+    );
+    ccsig_on(&["remove"], path);
+    assert_eq!(special(&file).as_deref(), Some(theirs));
+    assert_eq!(
+        app13(&fs::read(&file).unwrap()),
+        app13(&out),
+        "byte for byte"
+    );
+}

@@ -108,7 +108,8 @@ pub static LABELS: &[LabelInfo] = &[
         current: false,
         closest_current: None,
         no_closest_reason: Some(
-            "the current draft has no category for using content as AI input; one is only proposed",
+            "draft-07 has no category for using content as AI input (-08 adds \"AI Use\", \
+             text not confirmed)",
         ),
     },
     LabelInfo {
@@ -139,7 +140,10 @@ pub static LABELS: &[LabelInfo] = &[
         drafts: &[2],
         current: false,
         closest_current: None,
-        no_closest_reason: Some("the current draft has no category for AI use other than training"),
+        no_closest_reason: Some(
+            "draft-07 has no category for AI use other than training (-08 reuses the label \
+             for \"AI Use\", text not confirmed)",
+        ),
     },
     // Listed after the -02 row of the same string: the row for an earlier
     // draft is the one a reader of the default vocabulary finds.
