@@ -666,6 +666,21 @@ Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Al
     }
 
     #[test]
+    fn a_replaced_value_with_a_carriage_return_comes_back_whole() {
+        let crlf = FOREIGN.replace("Ask the agency.\n", "Ask the agency.&#13;\n");
+        let original = read_fields(crlf.as_bytes()).unwrap();
+        assert!(original
+            .other_constraints_default()
+            .unwrap()
+            .contains("\r\n"));
+        let out = apply(Some(crlf.as_bytes()), &tag()).unwrap();
+        let Removal::Packet(back) = remove(out.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        assert_eq!(read_fields(back.as_bytes()).unwrap(), original);
+    }
+
+    #[test]
     fn credit_is_written_as_a_pair() {
         let out = apply(None, &tag()).unwrap();
         let mut dora = tag();
