@@ -173,7 +173,7 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
             findings.push(from_diagnostic(source, d));
         }
     }
-    conflicts_between_sources(&signals.sources, &mut findings);
+    conflicts_between_sources(&signals.sources, signals.vocabulary, &mut findings);
     if let Some(fields) = &signals.xmp {
         mirror_conflicts(fields, None, &mut findings);
     }
@@ -212,6 +212,7 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
     }
     tdm_conflicts(signals, &mut findings);
     credit_disagreement(signals, &mut findings);
+    credit_missing(signals, &mut findings);
     licence_context(signals, &mut findings);
     if signals.has_c2pa {
         findings.push(Finding::new(
@@ -304,6 +305,36 @@ fn credit_disagreement(signals: &FileSignals, findings: &mut Vec<Finding>) {
     ));
 }
 
+/// Every CC signal asks for credit: one granted while no field names
+/// anyone to credit cannot be honoured.
+fn credit_missing(signals: &FileSignals, findings: &mut Vec<Finding>) {
+    let granting: Vec<&Source> = signals
+        .sources
+        .iter()
+        .filter(|s| s.statement.members.iter().any(|m| !m.exceptions.is_empty()))
+        .collect();
+    if granting.is_empty() || signals.credit.name.is_some() {
+        return;
+    }
+    let codes: Vec<&str> = granting
+        .iter()
+        .flat_map(|s| s.statement.members.iter())
+        .flat_map(|m| m.exceptions.iter().map(|c| c.code()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    findings.push(Finding::new(
+        FindingKind::Credit,
+        Severity::Warning,
+        granting.iter().map(|s| s.field()).collect(),
+        format!(
+            "the signal grants {} (which asks for credit) but no field names whom to credit \
+             (ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist, IIM By-line)",
+            codes.join(", ")
+        ),
+    ));
+}
+
 /// A public-domain dedication (CC0, Public Domain Mark) leaves no rights to
 /// reserve: a disallowing signal on such a file is a request only. CC
 /// licences proper are not compared: CC signals are preferences that sit on
@@ -383,7 +414,7 @@ impl CopyTracker {
 
 fn from_diagnostic(source: &Source, d: &Diagnostic) -> Finding {
     let kind = match d {
-        Diagnostic::LegacyLabel { .. } => FindingKind::Legacy,
+        Diagnostic::LegacyLabel { .. } | Diagnostic::AmbiguousLabel { .. } => FindingKind::Legacy,
         Diagnostic::UnknownException { .. } => FindingKind::UnknownException,
         Diagnostic::UnknownLabel { .. }
         | Diagnostic::UnknownParameter { .. }
@@ -423,10 +454,14 @@ fn describe(statement: &Statement, label: &str) -> String {
         .unwrap_or_else(|| format!("no {label}"))
 }
 
-fn conflicts_between_sources(sources: &[Source], findings: &mut Vec<Finding>) {
+fn conflicts_between_sources(
+    sources: &[Source],
+    vocabulary: signal::Vocabulary,
+    findings: &mut Vec<Finding>,
+) {
     for (i, a) in sources.iter().enumerate() {
         for b in &sources[i + 1..] {
-            for label in signal::vocabulary::current_labels() {
+            for label in vocabulary.labels() {
                 let (Some(sa), Some(sb)) =
                     (stance(&a.statement, label), stance(&b.statement, label))
                 else {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::container::{self, BlockKind, Format, Layout};
 use crate::mapping::{constraints, datamining::DataMining, exif, extended, iptc, xmp};
-use crate::signal::{self, Decision, Statement};
+use crate::signal::{self, Decision, Statement, Vocabulary};
 
 /// A place in a file that can carry a signal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,6 +107,8 @@ pub struct FileSignals {
     pub has_c2pa: bool,
     /// XMP sidecars read next to the image, in the order found.
     pub sidecars: Vec<SidecarFields>,
+    /// The draft of the vocabulary the statements were read against.
+    pub vocabulary: Vocabulary,
 }
 
 /// The XMP fields of one sidecar file.
@@ -132,8 +134,16 @@ pub enum ReadError {
 
 /// Reads the signals of a file held in any seekable reader.
 pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
+    read_in(reader, Vocabulary::default())
+}
+
+/// [`read`], with the statements read against a chosen vocabulary.
+pub fn read_in<R: Read + Seek>(
+    reader: &mut R,
+    vocabulary: Vocabulary,
+) -> Result<(Layout, FileSignals), ReadError> {
     let layout = container::scan(reader)?;
-    let signals = from_layout(&layout);
+    let signals = from_layout_in(&layout, vocabulary);
     Ok((layout, signals))
 }
 
@@ -144,6 +154,11 @@ pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
 
 /// Interprets the metadata blocks of a scanned file.
 pub fn from_layout(layout: &Layout) -> FileSignals {
+    from_layout_in(layout, Vocabulary::default())
+}
+
+/// [`from_layout`], with the statements read against a chosen vocabulary.
+pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
     let (mut xmp_fields, xmp_error) = match layout.xmp().map(xmp::read_fields) {
         None => (None, None),
         Some(Ok(f)) => (Some(f), None),
@@ -155,8 +170,10 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
     let exif_artist = layout
         .blocks_of(BlockKind::Exif)
         .find_map(|b| b.payload.as_deref().and_then(exif::artist));
-    let (mut sources, deferring, mut unparsable) =
-        xmp_fields.as_ref().map(sources_of).unwrap_or_default();
+    let (mut sources, deferring, mut unparsable) = xmp_fields
+        .as_ref()
+        .map(|f| sources_of(f, vocabulary))
+        .unwrap_or_default();
     unparsable.extend(extension_problem);
     let (iim, iim_error) = match read_iim(layout) {
         Ok(iim) => (iim, None),
@@ -164,16 +181,19 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
     };
     if let Some(text) = iim.as_ref().and_then(|i| i.special_instructions.as_ref()) {
         if let Some(expr) = constraints::find_expression(text) {
-            sources.push(source(Place::IimSpecialInstructions, text, &expr));
+            sources.push(source(
+                Place::IimSpecialInstructions,
+                text,
+                &expr,
+                vocabulary,
+            ));
         }
     }
-    let decisions = combine(&sources);
-    let by_line = iim.as_ref().and_then(|i| i.by_line.first().cloned());
-    let credit = credit_of(
-        xmp_fields.as_ref(),
-        exif_artist.as_deref(),
-        by_line.as_deref(),
-    );
+    let decisions = combine(&sources, vocabulary);
+    let by_line = iim.as_ref().and_then(|i| i.by_line.first());
+    let xmp_sets: Vec<(Option<&str>, &xmp::XmpFields)> =
+        xmp_fields.iter().map(|f| (None, f)).collect();
+    let credit = credit_of(&credit_sources_of(&xmp_sets, exif_artist.as_ref(), by_line));
     FileSignals {
         format: layout.format,
         dimensions: layout.dimensions,
@@ -189,6 +209,7 @@ pub fn from_layout(layout: &Layout) -> FileSignals {
         credit,
         has_c2pa: layout.has(BlockKind::C2pa),
         sidecars: Vec::new(),
+        vocabulary,
     }
 }
 
@@ -207,27 +228,30 @@ pub(crate) fn in_sidecar(sidecar: Option<&str>, field: String) -> String {
     }
 }
 
-fn source(place: Place, stored: &str, expression: &str) -> Source {
+fn source(place: Place, stored: &str, expression: &str, vocabulary: Vocabulary) -> Source {
     Source {
         place,
         sidecar: None,
         stored: stored.to_string(),
         expression: expression.to_string(),
-        statement: signal::parse(expression),
+        statement: signal::parse_in(expression, vocabulary),
     }
 }
 
-fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Deferring>, Vec<Unparsable>) {
+fn sources_of(
+    fields: &xmp::XmpFields,
+    vocabulary: Vocabulary,
+) -> (Vec<Source>, Vec<Deferring>, Vec<Unparsable>) {
     let mut sources = Vec::new();
     let mut deferring = Vec::new();
     let mut unparsable = Vec::new();
     if let Some(expr) = &fields.expression {
-        sources.push(source(Place::CcsigExpression, expr, expr));
+        sources.push(source(Place::CcsigExpression, expr, expr, vocabulary));
     }
     for (lang, text) in &fields.other_constraints {
         if let Some(expr) = constraints::find_expression(text) {
             let place = Place::OtherConstraints { lang: lang.clone() };
-            sources.push(source(place, text, &expr));
+            sources.push(source(place, text, &expr, vocabulary));
         }
     }
     let mirror = fields
@@ -249,13 +273,20 @@ fn sources_of(fields: &xmp::XmpFields) -> (Vec<Source>, Vec<Deferring>, Vec<Unpa
             data_mining(
                 stored,
                 parsed,
+                vocabulary,
                 &mut sources,
                 &mut deferring,
                 &mut unparsable,
             );
         }
     }
-    tdmrep(fields, &mut sources, &mut deferring, &mut unparsable);
+    tdmrep(
+        fields,
+        vocabulary,
+        &mut sources,
+        &mut deferring,
+        &mut unparsable,
+    );
     (sources, deferring, unparsable)
 }
 
@@ -270,6 +301,7 @@ fn deferred(place: Place, stored: &str, note: &str) -> Deferring {
 fn data_mining(
     stored: &str,
     parsed: Option<DataMining>,
+    vocabulary: Vocabulary,
     sources: &mut Vec<Source>,
     deferring: &mut Vec<Deferring>,
     unparsable: &mut Vec<Unparsable>,
@@ -284,7 +316,7 @@ fn data_mining(
     };
     let parsed_elsewhere = sources.iter().any(|s| s.statement.parsed);
     match dm.derived_expression(parsed_elsewhere) {
-        Some(expr) => sources.push(source(Place::DataMining, stored, expr)),
+        Some(expr) => sources.push(source(Place::DataMining, stored, expr, vocabulary)),
         None if dm.defers() => deferring.push(deferred(
             Place::DataMining,
             stored,
@@ -306,6 +338,7 @@ fn data_mining(
 /// audit still checks the two agree.
 fn tdmrep(
     fields: &xmp::XmpFields,
+    vocabulary: Vocabulary,
     sources: &mut Vec<Source>,
     deferring: &mut Vec<Deferring>,
     unparsable: &mut Vec<Unparsable>,
@@ -331,7 +364,12 @@ fn tdmrep(
     if sources.iter().any(|s| s.statement.parsed) {
         deferring.push(deferred(Place::TdmReservation, stored, note));
     } else {
-        sources.push(source(Place::TdmReservation, stored, expression));
+        sources.push(source(
+            Place::TdmReservation,
+            stored,
+            expression,
+            vocabulary,
+        ));
     }
 }
 
@@ -342,7 +380,7 @@ impl FileSignals {
         let name = crate::sidecar::display_name(&path);
         let fields = xmp::read_fields(packet).map_err(|e| e.to_string());
         if let Ok(f) = &fields {
-            let (sources, deferring, unparsable) = sources_of(f);
+            let (sources, deferring, unparsable) = sources_of(f, self.vocabulary);
             let tag = |field: String| in_sidecar(Some(&name), field);
             self.sources.extend(sources.into_iter().map(|mut s| {
                 s.sidecar = Some(name.clone());
@@ -356,13 +394,10 @@ impl FileSignals {
                 u.field = tag(u.field);
                 u
             }));
-            if self.credit.name.is_none() {
-                let by_line = self.iim.as_ref().and_then(|i| i.by_line.first().cloned());
-                self.credit = credit_of(Some(f), self.exif_artist.as_deref(), by_line.as_deref());
-            }
         }
         self.sidecars.push(SidecarFields { path, name, fields });
-        self.decisions = combine(&self.sources);
+        self.credit = credit_of(&credit_sources(self));
+        self.decisions = combine(&self.sources, self.vocabulary);
     }
 
     /// Records a sidecar that exists but could not be read.
@@ -376,9 +411,10 @@ impl FileSignals {
     }
 }
 
-fn combine(sources: &[Source]) -> BTreeMap<String, Decision> {
+fn combine(sources: &[Source], vocabulary: Vocabulary) -> BTreeMap<String, Decision> {
     let statements: Vec<&Statement> = sources.iter().map(|s| &s.statement).collect();
-    signal::vocabulary::current_labels()
+    vocabulary
+        .labels()
         .map(|label| (label.to_string(), signal::combine(&statements, label)))
         .collect()
 }
@@ -417,34 +453,110 @@ fn read_iim(layout: &Layout) -> Result<Option<iptc::IimFields>, crate::mapping::
     {
         return iptc::read_irb(irb);
     }
-    match layout
+    // PNG: ImageMagick's "iptc" and "8bim" profiles; the first that holds
+    // IIM (an "8bim" one may hold other resources only).
+    let mut first_error = None;
+    for text in layout
         .blocks_of(BlockKind::RawIptcProfile)
-        .find_map(|b| b.payload.as_deref())
+        .filter_map(|b| b.payload.as_deref())
     {
-        Some(text) => iptc::read_raw_profile(text),
-        None => Ok(None),
+        match iptc::read_raw_profile(text) {
+            Ok(Some(fields)) => return Ok(Some(fields)),
+            Ok(None) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
     }
+    first_error.map_or(Ok(None), Err)
 }
 
-fn credit_of(
-    fields: Option<&xmp::XmpFields>,
-    exif_artist: Option<&str>,
-    iim_by_line: Option<&str>,
-) -> Credit {
-    let mut candidates: Vec<(&str, Option<&str>)> = Vec::new();
-    if let Some(f) = fields {
-        candidates.push(("XMP ccsig:creditName", f.credit_name.as_deref()));
-        candidates.push(("XMP cc:attributionName", f.attribution_name.as_deref()));
-        candidates.push(("XMP dc:creator", f.creator.as_deref()));
+/// One place a credit can come from: a name and the URL given with it
+/// (never a URL from another place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditSource {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    /// The field(s), e.g. `XMP ccsig:creditName`.
+    pub from: String,
+}
+
+/// Every credit source of a file, most authoritative first: the credit
+/// ccsig wrote (image, then each sidecar), ccREL attribution, `dc:creator`,
+/// EXIF Artist, IIM By-line. docs/mapping.md ("Credit") is the contract.
+pub fn credit_sources(signals: &FileSignals) -> Vec<CreditSource> {
+    let sidecar_fields = signals
+        .sidecars
+        .iter()
+        .filter_map(|s| s.fields.as_ref().ok().map(|f| (Some(s.name.as_str()), f)));
+    let xmp_sets: Vec<(Option<&str>, &xmp::XmpFields)> = signals
+        .xmp
+        .iter()
+        .map(|f| (None, f))
+        .chain(sidecar_fields)
+        .collect();
+    let by_line = signals.iim.as_ref().and_then(|i| i.by_line.first());
+    credit_sources_of(&xmp_sets, signals.exif_artist.as_ref(), by_line)
+}
+
+/// A name and URL property pair of one packet.
+type CreditPair = fn(&xmp::XmpFields) -> (&Option<String>, &Option<String>);
+
+fn credit_sources_of(
+    xmp_sets: &[(Option<&str>, &xmp::XmpFields)],
+    exif_artist: Option<&String>,
+    iim_by_line: Option<&String>,
+) -> Vec<CreditSource> {
+    let mut out = Vec::new();
+    let ccsig_pair: CreditPair = |f| (&f.credit_name, &f.credit_url);
+    let ccrel_pair: CreditPair = |f| (&f.attribution_name, &f.attribution_url);
+    let pairs = [
+        (ccsig_pair, "XMP ccsig:creditName"),
+        (ccrel_pair, "XMP cc:attributionName"),
+    ];
+    for (pair, field) in pairs {
+        for (sidecar, f) in xmp_sets {
+            let (name, url) = pair(f);
+            if name.is_some() || url.is_some() {
+                out.push(CreditSource {
+                    name: name.clone(),
+                    url: url.clone(),
+                    from: in_sidecar(*sidecar, field.to_string()),
+                });
+            }
+        }
     }
-    candidates.push(("EXIF Artist", exif_artist));
-    candidates.push(("IIM 2:80 By-line", iim_by_line));
-    let found = candidates
-        .into_iter()
-        .find_map(|(from, name)| name.map(|n| (from, n)));
+    for (sidecar, f) in xmp_sets {
+        if let Some(creator) = &f.creator {
+            out.push(CreditSource {
+                name: Some(creator.clone()),
+                url: None,
+                from: in_sidecar(*sidecar, "XMP dc:creator".into()),
+            });
+        }
+    }
+    for (name, from) in [
+        (exif_artist, "EXIF Artist"),
+        (iim_by_line, "IIM 2:80 By-line"),
+    ] {
+        if let Some(name) = name {
+            out.push(CreditSource {
+                name: Some(name.clone()),
+                url: None,
+                from: from.into(),
+            });
+        }
+    }
+    out
+}
+
+/// The credit a reader should give: the first source that names someone,
+/// with that source's URL only.
+fn credit_of(sources: &[CreditSource]) -> Credit {
+    let found = sources.iter().find(|s| s.name.is_some());
     Credit {
-        name: found.map(|(_, n)| n.to_string()),
-        name_from: found.map(|(from, _)| from.to_string()),
-        url: fields.and_then(|f| f.credit_url.clone().or_else(|| f.attribution_url.clone())),
+        name: found.and_then(|s| s.name.clone()),
+        name_from: found.map(|s| s.from.clone()),
+        url: found.and_then(|s| s.url.clone()),
     }
 }

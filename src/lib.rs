@@ -43,14 +43,24 @@ pub use decide::{
 };
 pub use inspect::{FileSignals, ReadError};
 pub use signal::SignalCode;
-pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, WriteOptions};
+pub use tagging::{
+    apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, RequestError, RequestOptions,
+    WriteOptions,
+};
 pub use tree::{read_tree, read_tree_from, SkipReason, TreeError, TreeItem, TreeOptions, TreeSink};
 
 /// Reads the signals of the image file at `path` (metadata only: image
 /// data is skipped, not read), and of its XMP sidecars if it has any.
 pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
+    read_path_in(path, signal::Vocabulary::default())
+}
+
+/// [`read_path`], with the statements read against a chosen draft of the
+/// vocabulary.
+pub fn read_path_in(path: &Path, vocabulary: signal::Vocabulary) -> Result<FileSignals, ReadError> {
     let file = std::fs::File::open(path)?;
-    let (_, mut signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
+    let (_, mut signals) =
+        inspect::read_in(&mut container::PositionedFile::new(&file), vocabulary)?;
     for sidecar_path in sidecar::existing(path) {
         match sidecar::read(&sidecar_path) {
             Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),

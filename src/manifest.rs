@@ -138,8 +138,6 @@ pub enum Problem {
     UnknownSignal(#[from] UnknownSignalCode),
     #[error(transparent)]
     Request(#[from] RequestError),
-    #[error("credit URL {0:?} is not an absolute http or https URL")]
-    BadUrl(String),
     #[error("{} does not exist", .0.display())]
     FileNotFound(PathBuf),
     #[error("{} is not a file", .0.display())]
@@ -355,25 +353,28 @@ fn validate_row(
             }),
         }
     }
+    let credit_name = cells.credit_name.as_deref().map(str::trim);
+    let credit_url = cells.credit_url.as_deref().map(str::trim);
+    if let Err(e) = crate::tagging::validate_credit(credit_name, credit_url) {
+        problems.push(e.into());
+    }
     let request = match request_of(cells.signal, cells.use_label, cells.expression) {
-        Ok(r) => Some(r),
+        Ok(r) => Some(r.with_credit(
+            credit_name.map(str::to_string),
+            credit_url.map(str::to_string),
+        )),
         Err(p) => {
             problems.push(p);
             None
         }
     };
-    if let Some(url) = &cells.credit_url {
-        if !is_absolute_http_url(url) {
-            problems.push(Problem::BadUrl(url.clone()));
-        }
-    }
     if !problems.is_empty() {
         return None;
     }
     Some(Row {
         line,
         path: path?,
-        request: request?.with_credit(cells.credit_name, cells.credit_url),
+        request: request?,
     })
 }
 
@@ -395,36 +396,6 @@ fn request_of(
             None => Ok(ApplyRequest::from_expression(&expression)?),
         },
     }
-}
-
-/// Whether `url` is an absolute `http` or `https` URL with a host, as a
-/// credit link must be for readers to follow it. Deliberately narrow: a
-/// scheme check and a non-empty host without spaces, not a full RFC 3986
-/// parser.
-///
-/// ```
-/// use ccsig::manifest::is_absolute_http_url;
-/// assert!(is_absolute_http_url("https://example.org/ada"));
-/// assert!(is_absolute_http_url("HTTP://example.org"));
-/// assert!(!is_absolute_http_url("example.org/ada"));
-/// assert!(!is_absolute_http_url("ftp://example.org"));
-/// assert!(!is_absolute_http_url("https:///ada"));
-/// assert!(!is_absolute_http_url("https://exa mple.org"));
-/// ```
-pub fn is_absolute_http_url(url: &str) -> bool {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let scheme_ok = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_and_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if host_and_port.starts_with('[') {
-        // An IPv6 literal: its colons are not a port separator.
-        host_and_port.split_inclusive(']').next().unwrap_or("")
-    } else {
-        host_and_port.split(':').next().unwrap_or("")
-    };
-    scheme_ok && !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The key that makes two rows name the same file: its canonical path
@@ -685,12 +656,16 @@ mod tests {
         ));
         assert!(matches!(
             e[2].problem,
-            Problem::Request(RequestError::BadExpression { .. })
+            Problem::Request(RequestError::BadExpression { .. } | RequestError::Flagged(_))
         ));
         assert_eq!(e[3].problem, Problem::SignalAndExpression);
         assert_eq!(e[4].problem, Problem::NoSignal);
         assert_eq!(e[5].problem, Problem::NoPath);
-        assert_eq!(e[6].problem, Problem::BadUrl("example.org".into()));
+        assert!(
+            matches!(&e[6].problem, Problem::Request(RequestError::BadCreditUrl { url, .. }) if url == "example.org"),
+            "{:?}",
+            e[6].problem
+        );
         assert_eq!(
             e[7].problem,
             Problem::ConflictingDuplicate {
@@ -751,6 +726,12 @@ mod tests {
 
     #[test]
     fn urls_are_absolute_http() {
+        let is_absolute_http_url = |url: &str| {
+            ApplyRequest::from_signal(SignalCode::Cr, "train-ai")
+                .unwrap()
+                .credited(Some("Ada"), Some(url))
+                .is_ok()
+        };
         for good in [
             "http://example.org",
             "https://example.org:8443/a?b#c",

@@ -13,15 +13,31 @@ use crate::batch::atomic::{self, AtomicError, Fingerprint};
 use crate::container::{self, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::mapping::{iptc, xmp, MappingError, Tag};
-use crate::signal::{self, Severity, SignalCode};
+use crate::signal::{self, NotWritable, Severity, SignalCode, Vocabulary};
 
 /// What the user asks `apply` to write.
+///
+/// Build it with [`ApplyRequest::from_signal`] or
+/// [`ApplyRequest::from_expression`] (which refuse what `check` would flag)
+/// and [`ApplyRequest::credited`] (which refuses unusable credit values), so
+/// every problem with the request is one usage error before any file is
+/// touched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyRequest {
     pub expression: String,
     pub signal: Option<SignalCode>,
     pub credit_name: Option<String>,
     pub credit_url: Option<String>,
+}
+
+/// How a request's expression is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestOptions {
+    /// The draft of the vocabulary labels are checked against.
+    pub vocabulary: Vocabulary,
+    /// Write an expression that `check` would flag (a legacy label, say)
+    /// exactly as given: the user means it.
+    pub force: bool,
 }
 
 /// Why a request cannot be written at all (a usage error, not a file error).
@@ -31,15 +47,90 @@ pub enum RequestError {
     NotCurrentLabel(String, String),
     #[error("expression {expression:?} is not fit to write: {reason}")]
     BadExpression { expression: String, reason: String },
+    /// `check` would report the expression (malformed, unknown label,
+    /// legacy, ambiguous...); `--force` writes it anyway.
+    #[error(transparent)]
+    Flagged(#[from] NotWritable),
+    #[error("the credit name is empty")]
+    BlankCreditName,
+    #[error("credit URL {url:?} {reason}")]
+    BadCreditUrl { url: String, reason: String },
+    #[error("the {what} {value:?} holds a control character or line break")]
+    ControlCharacter { what: &'static str, value: String },
+}
+
+fn refuse_controls(what: &'static str, value: &str) -> Result<(), RequestError> {
+    if value.chars().any(char::is_control) {
+        return Err(RequestError::ControlCharacter {
+            what,
+            value: value.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// An absolute `http` or `https` URL with a host: what a credit link must be
+/// for a reader to follow it.
+/// Checks a credit name and URL as [`ApplyRequest::credited`] does: no
+/// blank name, an absolute http(s) URL, no control characters.
+///
+/// ```
+/// assert!(ccsig::tagging::validate_credit(Some("Ada"), Some("https://example.org/ada")).is_ok());
+/// assert!(ccsig::tagging::validate_credit(Some(" "), None).is_err());
+/// assert!(ccsig::tagging::validate_credit(None, Some("example.org")).is_err());
+/// ```
+pub fn validate_credit(name: Option<&str>, url: Option<&str>) -> Result<(), RequestError> {
+    if let Some(name) = name {
+        refuse_controls("credit name", name)?;
+        if name.trim().is_empty() {
+            return Err(RequestError::BlankCreditName);
+        }
+    }
+    if let Some(url) = url {
+        check_credit_url(url)?;
+    }
+    Ok(())
+}
+
+fn check_credit_url(url: &str) -> Result<(), RequestError> {
+    let bad = |reason: &str| RequestError::BadCreditUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    refuse_controls("credit URL", url)?;
+    if url.chars().any(char::is_whitespace) {
+        return Err(bad("contains a space (write it as %20)"));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| bad(&format!("is not an absolute URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("is not an http(s) URL"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    Ok(())
 }
 
 impl ApplyRequest {
     /// `<use>=n;exceptions=<signal>`: AI use `use` is disallowed unless the
-    /// terms of `signal` are met.
+    /// terms of `signal` are met. `use` must be a label of the default
+    /// vocabulary.
     pub fn from_signal(signal: SignalCode, use_label: &str) -> Result<Self, RequestError> {
-        let info = signal::vocabulary::lookup(use_label).filter(|l| l.current);
+        Self::from_signal_in(signal, use_label, Vocabulary::default())
+    }
+
+    /// [`ApplyRequest::from_signal`] with `use` checked against a chosen
+    /// draft of the vocabulary.
+    pub fn from_signal_in(
+        signal: SignalCode,
+        use_label: &str,
+        vocabulary: Vocabulary,
+    ) -> Result<Self, RequestError> {
+        let info = vocabulary
+            .lookup(use_label)
+            .filter(|l| vocabulary.defines(l));
         if info.is_none() {
-            let current: Vec<&str> = signal::vocabulary::current_labels().collect();
+            let current: Vec<&str> = vocabulary.labels().collect();
             return Err(RequestError::NotCurrentLabel(
                 use_label.to_string(),
                 current.join(", "),
@@ -53,29 +144,34 @@ impl ApplyRequest {
         })
     }
 
-    /// Any expression that parses without errors, written exactly as given.
+    /// An expression `check` would report nothing about (against the
+    /// default vocabulary), written exactly as given.
     pub fn from_expression(raw: &str) -> Result<Self, RequestError> {
+        Self::from_expression_with(raw, RequestOptions::default())
+    }
+
+    /// An expression checked by the same rule as `check --expect`
+    /// ([`signal::validate_for_writing_in`]); with `force`, any expression
+    /// that states something, written exactly as given.
+    pub fn from_expression_with(raw: &str, opts: RequestOptions) -> Result<Self, RequestError> {
         let expression = raw.trim().to_string();
-        let statement = signal::parse(&expression);
-        let errors: Vec<String> = statement
-            .diagnostics()
-            .iter()
-            .filter(|d| d.severity() == Severity::Error)
-            .map(|d| d.to_string())
-            .collect();
-        if !statement.parsed || !errors.is_empty() || statement.members.is_empty() {
-            let reason = if statement.members.is_empty() && errors.is_empty() {
-                "it states no preference".to_string()
-            } else {
-                errors.join("; ")
-            };
-            return Err(RequestError::BadExpression { expression, reason });
+        refuse_controls("expression", &expression)?;
+        if expression.is_empty() {
+            return Err(RequestError::BadExpression {
+                expression,
+                reason: "it states no preference".into(),
+            });
         }
-        let mut signals = statement
+        let statement = if opts.force {
+            signal::parse_in(&expression, opts.vocabulary)
+        } else {
+            signal::validate_for_writing_in(&expression, opts.vocabulary)?
+        };
+        let signal = statement
             .members
             .iter()
-            .flat_map(|m| m.exceptions.iter().copied());
-        let signal = signals.next();
+            .flat_map(|m| m.exceptions.iter().copied())
+            .next();
         Ok(ApplyRequest {
             expression,
             signal,
@@ -84,10 +180,37 @@ impl ApplyRequest {
         })
     }
 
+    /// Sets the credit without checking it (see [`ApplyRequest::credited`]).
     pub fn with_credit(mut self, name: Option<String>, url: Option<String>) -> Self {
         self.credit_name = name;
         self.credit_url = url;
         self
+    }
+
+    /// Sets the credit, refusing a blank name, a URL that is not absolute
+    /// http(s), and control characters; surrounding blanks are dropped
+    /// (readers drop them too).
+    pub fn credited(self, name: Option<&str>, url: Option<&str>) -> Result<Self, RequestError> {
+        let request = self.with_credit(
+            name.map(|n| n.trim().to_string()),
+            url.map(|u| u.trim().to_string()),
+        );
+        request.validate()?;
+        Ok(request)
+    }
+
+    /// Checks what every file would be refused for alike: control
+    /// characters in any value, a blank credit name, a credit URL that is
+    /// not absolute http(s), an empty expression.
+    pub fn validate(&self) -> Result<(), RequestError> {
+        refuse_controls("expression", &self.expression)?;
+        if self.expression.trim().is_empty() {
+            return Err(RequestError::BadExpression {
+                expression: self.expression.clone(),
+                reason: "it states no preference".into(),
+            });
+        }
+        validate_credit(self.credit_name.as_deref(), self.credit_url.as_deref())
     }
 }
 
@@ -105,6 +228,9 @@ pub struct WriteOptions {
     /// Add IPTC-IIM to JPEGs that have none (files that have it are always
     /// kept in sync).
     pub add_iim: bool,
+    /// Leave files that already state a preference (in any field or
+    /// sidecar) alone, instead of replacing it.
+    pub keep_existing: bool,
     /// Leave the directory fsync after each rename to the caller (returned
     /// in [`Outcome::unsynced_dirs`]), so a batch syncs each directory once.
     /// Files are fsynced before their rename either way: old or new after a
@@ -123,6 +249,8 @@ pub enum Change {
     /// `remove --dry-run`: would take ccsig's fields out.
     WouldRemove,
     Unchanged,
+    /// Left alone: it already states a preference (`--keep-existing`).
+    Kept,
 }
 
 impl Change {
@@ -134,6 +262,7 @@ impl Change {
             Change::Removed => "removed",
             Change::WouldRemove => "would_remove",
             Change::Unchanged => "unchanged",
+            Change::Kept => "kept",
         }
     }
 }
@@ -164,6 +293,8 @@ pub enum FileError {
     Metadata(#[from] MappingError),
     #[error("{0}")]
     Refused(String),
+    #[error(transparent)]
+    Request(#[from] RequestError),
     #[error("validation of the new file failed, original kept: {0}")]
     Validation(String),
     #[error("{0}")]
@@ -197,6 +328,52 @@ struct Plan {
     goal: Goal,
     /// When the IIM is rewritten: what 2:40 must read afterwards.
     iim_2_40: Option<Option<String>>,
+    /// PNG raw profiles rewritten, and what 2:40 must read in each.
+    raw_profiles: Vec<RawProfilePlan>,
+}
+
+/// One PNG raw profile chunk to rewrite.
+struct RawProfilePlan {
+    /// Where its chunk starts in the original file.
+    start: u64,
+    text: Vec<u8>,
+    expected_2_40: Option<String>,
+}
+
+/// The PNG raw profiles (ImageMagick's IIM copies) whose 2:40 must change,
+/// kept in sync like JPEG IIM. `want` gives, for a profile's current 2:40,
+/// the 2:40 it must hold (`Some(None)`: none), or `None` to leave it be.
+/// A profile that cannot be read or holds no IIM is left as it is.
+fn plan_raw_profiles(
+    layout: &Layout,
+    want: impl Fn(Option<&str>) -> Option<Option<String>>,
+) -> Result<Vec<RawProfilePlan>, FileError> {
+    let mut plans = Vec::new();
+    for block in layout.blocks_of(container::BlockKind::RawIptcProfile) {
+        let Some(payload) = block.payload.as_deref() else {
+            continue;
+        };
+        let Ok(Some(fields)) = iptc::read_raw_profile(payload) else {
+            continue;
+        };
+        let Some(target) = want(fields.special_instructions.as_deref()) else {
+            continue;
+        };
+        let text = iptc::raw_profile_with_special_instructions(payload, target.as_deref())
+            .map_err(|e| FileError::Refused(format!("PNG raw profile: {e}; nothing written")))?;
+        if let Some(text) = text {
+            plans.push(RawProfilePlan {
+                start: block.range.start,
+                text,
+                expected_2_40: target,
+            });
+        }
+    }
+    Ok(plans)
+}
+
+fn raw_profile_edits(plans: &[RawProfilePlan]) -> Vec<(u64, Vec<u8>)> {
+    plans.iter().map(|p| (p.start, p.text.clone())).collect()
 }
 
 fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileError> {
@@ -210,49 +387,126 @@ fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileE
     Ok(())
 }
 
-/// The tag to write: the request, with the credit name resolved from the
-/// file when the request has none (XMP dc:creator, then EXIF Artist).
+/// The tag to write: the request, with the credit resolved as a pair from
+/// one source (docs/mapping.md, "Credit"): both given, or the name given
+/// with the URL stored with that same name, or the URL given with the
+/// first name the file has, or neither given and the first source that
+/// credits anyone, name and URL together.
 fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>) {
     let mut notes = Vec::new();
-    let credit_name = match &request.credit_name {
-        Some(n) => Some(n.clone()),
-        None => {
-            let creator = signals.xmp.as_ref().and_then(|f| f.creator.clone());
-            let found = creator
-                .map(|c| (c, "XMP dc:creator"))
-                .or_else(|| signals.exif_artist.clone().map(|a| (a, "EXIF Artist")))
-                .or_else(|| {
-                    let by_line = signals.iim.as_ref()?.by_line.first()?.clone();
-                    Some((by_line, "IIM 2:80 By-line"))
-                });
-            match found {
-                Some((name, from)) => {
-                    notes.push(Note {
-                        severity: Severity::Info,
-                        message: format!("credit name {name:?} taken from {from}"),
-                    });
-                    Some(name)
-                }
-                None => {
-                    let kept = signals.xmp.as_ref().and_then(|f| f.credit_name.clone());
-                    if kept.is_none() {
-                        notes.push(Note {
-                            severity: Severity::Warning,
-                            message: "credit has no name: no --credit-name, XMP dc:creator, EXIF Artist or IIM By-line".into(),
-                        });
-                    }
-                    None
-                }
-            }
-        }
+    let sources = inspect::credit_sources(signals);
+    let mut note = |message: String| {
+        notes.push(Note {
+            severity: Severity::Info,
+            message,
+        })
     };
+    let (credit_name, credit_url) = match (&request.credit_name, &request.credit_url) {
+        (Some(name), Some(url)) => (Some(name.clone()), Some(url.clone())),
+        (Some(name), None) => {
+            let same = sources
+                .iter()
+                .find(|s| s.name.as_ref() == Some(name) && s.url.is_some());
+            let url = same.and_then(|s| s.url.clone());
+            if let (Some(s), Some(url)) = (same, &url) {
+                note(format!(
+                    "credit URL {url:?} kept: {} gave it with this name",
+                    s.from
+                ));
+            }
+            (Some(name.clone()), url)
+        }
+        (None, Some(url)) => {
+            let named = sources.iter().find(|s| s.name.is_some());
+            if let Some(s) = named {
+                note(format!(
+                    "credit name {:?} taken from {}",
+                    s.name.as_deref().unwrap_or_default(),
+                    s.from
+                ));
+            }
+            (named.and_then(|s| s.name.clone()), Some(url.clone()))
+        }
+        (None, None) => match sources.first() {
+            Some(s) => {
+                let with_url = s
+                    .url
+                    .as_ref()
+                    .map(|u| format!(" and URL {u:?}"))
+                    .unwrap_or_default();
+                match &s.name {
+                    Some(name) => note(format!(
+                        "credit name {name:?}{with_url} taken from {}",
+                        s.from
+                    )),
+                    None => note(format!(
+                        "credit URL {:?} taken from {}",
+                        s.url.as_deref().unwrap_or_default(),
+                        s.from
+                    )),
+                }
+                (s.name.clone(), s.url.clone())
+            }
+            None => (None, None),
+        },
+    };
+    let credits_someone = credit_name.is_some();
     let tag = Tag {
         expression: request.expression.clone(),
         signal: request.signal,
         credit_name,
-        credit_url: request.credit_url.clone(),
+        credit_url,
+        replaced_special_instructions: replaced_special_instructions(signals, &request.expression),
     };
+    if !credits_someone && asks_for_credit(&tag.expression) {
+        notes.push(Note {
+            severity: Severity::Warning,
+            message: "credit has no name: no --credit-name, XMP ccsig:creditName, \
+                      cc:attributionName, dc:creator, EXIF Artist or IIM By-line"
+                .into(),
+        });
+    }
     (tag, notes)
+}
+
+/// The IIM 2:40 text to record before ccsig's segment replaces it: text
+/// another tool wrote whose `Content-Usage:` segment is not ccsig's own.
+fn replaced_special_instructions(signals: &FileSignals, expression: &str) -> Option<String> {
+    let text = signals.iim.as_ref()?.special_instructions.as_deref()?;
+    text.find(crate::mapping::constraints::MARKER)?;
+    let ours = signals.xmp.as_ref().and_then(|f| f.expression.as_deref());
+    let ccsig_wrote = ours.is_some_and(|e| iptc::special_instructions_for(Some(text), e) == text);
+    let unchanged = iptc::special_instructions_for(Some(text), expression) == text;
+    (!ccsig_wrote && !unchanged).then(|| text.to_string())
+}
+
+/// The 2:40 text `remove` leaves: what ccsig replaced, if 2:40 is still
+/// exactly what ccsig made of it; else the text without ccsig's segment
+/// (`None`: leave 2:40 alone).
+fn special_instructions_after_remove(
+    text: &str,
+    expression: &str,
+    replaced: Option<&str>,
+) -> Option<Option<String>> {
+    if let Some(old) = replaced {
+        if iptc::special_instructions_for(Some(old), expression) == text {
+            return Some(Some(old.to_string()));
+        }
+    }
+    match iptc::without_segment(text, expression) {
+        iptc::Remainder::NotOurs => None,
+        iptc::Remainder::Empty => Some(None),
+        iptc::Remainder::Text(rest) => Some(Some(rest)),
+    }
+}
+
+/// Whether an expression grants a CC signal, every one of which asks for
+/// credit.
+fn asks_for_credit(expression: &str) -> bool {
+    signal::parse(expression)
+        .members
+        .iter()
+        .any(|m| !m.exceptions.is_empty())
 }
 
 fn plan_apply(
@@ -283,7 +537,11 @@ fn plan_apply(
         }
     };
     let iim_edit = plan_iim_apply(layout, signals, &tag.expression, opts)?;
-    if xmp_edit.is_none() && iim_edit.is_none() {
+    let raw_profiles = plan_raw_profiles(layout, |existing| {
+        let text = iptc::special_instructions_for(existing, &tag.expression);
+        (existing != Some(text.as_str())).then_some(Some(text))
+    })?;
+    if xmp_edit.is_none() && iim_edit.is_none() && raw_profiles.is_empty() {
         return Ok(None);
     }
     refuse_signed(signals, opts)?;
@@ -295,9 +553,11 @@ fn plan_apply(
         edit: Edit {
             xmp: xmp_edit,
             photoshop_irb,
+            png_raw_profiles: raw_profile_edits(&raw_profiles),
         },
         goal: Goal::Holds(tag.clone()),
         iim_2_40,
+        raw_profiles,
     }))
 }
 
@@ -385,31 +645,41 @@ fn plan_remove(
         .iim
         .as_ref()
         .and_then(|i| i.special_instructions.as_deref());
+    let replaced = signals
+        .xmp
+        .as_ref()
+        .and_then(|f| f.replaced.special_instructions.as_deref());
     let (photoshop_irb, iim_expected) = match (expression, iim_2_40, irb_payload(layout)) {
-        (Some(expr), Some(text), Some(irb)) => match iptc::without_segment(text, expr) {
-            iptc::Remainder::NotOurs => (None, None),
-            iptc::Remainder::Empty => (
-                Some(iptc::irb_with_special_instructions_or_none(irb, None)?),
-                Some(None),
-            ),
-            iptc::Remainder::Text(rest) => (
-                Some(iptc::irb_with_special_instructions_or_none(
-                    irb,
-                    Some(&rest),
-                )?),
-                Some(Some(rest)),
-            ),
-        },
+        (Some(expr), Some(text), Some(irb)) if layout.format == container::Format::Jpeg => {
+            match special_instructions_after_remove(text, expr, replaced) {
+                None => (None, None),
+                Some(after) => (
+                    Some(iptc::irb_with_special_instructions_or_none(
+                        irb,
+                        after.as_deref(),
+                    )?),
+                    Some(after),
+                ),
+            }
+        }
         _ => (None, None),
+    };
+    let raw_profiles = match expression {
+        Some(expr) => plan_raw_profiles(layout, |existing| {
+            special_instructions_after_remove(existing?, expr, replaced)
+        })?,
+        None => Vec::new(),
     };
     refuse_signed(signals, opts)?;
     Ok(Some(Plan {
         edit: Edit {
             xmp: Some(edit),
             photoshop_irb,
+            png_raw_profiles: raw_profile_edits(&raw_profiles),
         },
         goal: Goal::NoCcsig,
         iim_2_40: iim_expected,
+        raw_profiles,
     }))
 }
 
@@ -424,12 +694,18 @@ fn validate<A: Read + Seek, B: Read + Seek>(
 ) -> Result<(), FileError> {
     let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
     let new_layout = container::scan(new).map_err(|e| invalid(&e))?;
-    let changed: &[container::BlockKind] = match plan.iim_2_40 {
-        Some(_) => &[container::BlockKind::PhotoshopIrb],
-        None => &[],
-    };
-    container::verify_preserved_except(old, old_layout, new, &new_layout, changed)
+    let mut changed = Vec::new();
+    if plan.iim_2_40.is_some() {
+        changed.push(container::BlockKind::PhotoshopIrb);
+    }
+    if !plan.raw_profiles.is_empty() {
+        changed.push(container::BlockKind::RawIptcProfile);
+    }
+    container::verify_preserved_except(old, old_layout, new, &new_layout, &changed)
         .map_err(|e| invalid(&e))?;
+    if !plan.raw_profiles.is_empty() {
+        verify_raw_profiles(old, old_layout, new, &new_layout, &plan.raw_profiles)?;
+    }
     if let Some(expected) = &plan.iim_2_40 {
         let new_irb = irb_payload(&new_layout).ok_or_else(|| invalid(&"the IIM is gone"))?;
         iptc::verify_rewrite(irb_payload(old_layout), new_irb, expected.as_deref())
@@ -448,6 +724,43 @@ fn validate<A: Read + Seek, B: Read + Seek>(
         return Err(FileError::Validation(
             "the signal does not read back as written".into(),
         ));
+    }
+    Ok(())
+}
+
+/// Each raw profile in the new file: a planned one decodes to the intended
+/// IIM with everything else kept, any other one is byte-identical.
+fn verify_raw_profiles<A: Read + Seek, B: Read + Seek>(
+    old: &mut A,
+    old_layout: &Layout,
+    new: &mut B,
+    new_layout: &Layout,
+    plans: &[RawProfilePlan],
+) -> Result<(), FileError> {
+    let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
+    let kind = container::BlockKind::RawIptcProfile;
+    let before: Vec<_> = old_layout.blocks_of(kind).collect();
+    let after: Vec<_> = new_layout.blocks_of(kind).collect();
+    if before.len() != after.len() {
+        return Err(invalid(&"a PNG raw profile chunk is missing or extra"));
+    }
+    for (o, n) in before.iter().zip(&after) {
+        match plans.iter().find(|p| p.start == o.range.start) {
+            Some(plan) => {
+                let (Some(old_text), Some(new_text)) = (&o.payload, &n.payload) else {
+                    return Err(invalid(&"a PNG raw profile was not read"));
+                };
+                iptc::verify_raw_profile_rewrite(old_text, new_text, plan.expected_2_40.as_deref())
+                    .map_err(|e| invalid(&format!("PNG raw profile: {e}")))?;
+            }
+            None => {
+                let same = container::ranges_equal(old, o.range.clone(), new, n.range.clone())
+                    .map_err(|e| invalid(&e))?;
+                if !same {
+                    return Err(invalid(&"a PNG raw profile ccsig did not edit changed"));
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -671,13 +984,24 @@ pub fn apply_path(
     request: &ApplyRequest,
     opts: &WriteOptions,
 ) -> Result<Outcome, FileError> {
-    let image = open_image(path)?;
+    request.validate()?;
+    let mut image = open_image(path)?;
+    let mut sidecars = crate::sidecar::existing(&image.path);
+    // What the sidecars say counts for credit and for what is replaced.
+    for sidecar in &sidecars {
+        match crate::sidecar::read(sidecar) {
+            Ok(bytes) => image.signals.add_sidecar(sidecar.clone(), &bytes),
+            Err(e) => image
+                .signals
+                .add_sidecar_error(sidecar.clone(), e.to_string()),
+        }
+    }
+    if let Some(kept) = keep_existing(&image.signals, opts) {
+        return Ok(kept);
+    }
     let (tag, mut notes) = resolve_tag(&image.signals, request);
-    notes.extend(unwritable_iim_note(
-        &image.layout,
-        &image.signals,
-        &tag.expression,
-    ));
+    notes.extend(replacement_notes(&image.signals, &tag.expression, opts));
+    notes.extend(unreadable_raw_profile_note(&image.layout, &image.signals));
     let plan = if opts.sidecar_only {
         None
     } else {
@@ -686,11 +1010,94 @@ pub fn apply_path(
     if plan.is_some() {
         notes.extend(xmp_rewrite_note(&image.layout));
     }
-    let mut sidecars = crate::sidecar::existing(&image.path);
     if opts.sidecar_only && sidecars.is_empty() {
         sidecars.push(crate::sidecar::default_for(&image.path));
     }
     carry_out(&image, plan, &sidecars, SidecarOp::Apply(&tag), notes, opts)
+}
+
+/// With `--keep-existing`, a file (or sidecar) that already states a
+/// preference is left alone, and the report says which field states it.
+fn keep_existing(signals: &FileSignals, opts: &WriteOptions) -> Option<Outcome> {
+    if !opts.keep_existing {
+        return None;
+    }
+    let stating = stated_preferences(signals);
+    let (field, expression) = stating.first()?;
+    Some(Outcome {
+        change: Change::Kept,
+        notes: vec![Note {
+            severity: Severity::Info,
+            message: format!(
+                "already states a preference ({field}: {expression:?}); left alone (--keep-existing)"
+            ),
+        }],
+        unsynced_dirs: vec![],
+    })
+}
+
+/// The fields that state a `y` or `n` for some label, with the expression
+/// each stands for.
+fn stated_preferences(signals: &FileSignals) -> Vec<(String, String)> {
+    signals
+        .sources
+        .iter()
+        .filter(|s| {
+            s.statement
+                .members
+                .iter()
+                .any(|m| m.value != signal::Preference::Unknown)
+        })
+        .map(|s| (s.field(), s.expression.clone()))
+        .collect()
+}
+
+/// Names each preference that writing `expression` replaces: a field that
+/// states something else now and that ccsig overwrites (`remove` puts it
+/// back), or one it cannot overwrite and leaves disagreeing. ccsig's own
+/// mirrors of its earlier expression are named once, as that expression.
+fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOptions) -> Vec<Note> {
+    let ours = signals.xmp.as_ref().and_then(|f| f.expression.as_deref());
+    let writes_data_mining = xmp::mirrors_for(expression).data_mining.is_some();
+    let mut notes = Vec::new();
+    for s in &signals.sources {
+        let ccsig_mirror =
+            s.place != inspect::Place::CcsigExpression && Some(s.expression.as_str()) == ours;
+        if s.expression == expression || ccsig_mirror || (opts.sidecar_only && s.sidecar.is_none())
+        {
+            continue;
+        }
+        let stored = if s.stored == s.expression {
+            format!("{:?}", s.expression)
+        } else {
+            format!("{:?}, read as {:?}", s.stored, s.expression)
+        };
+        let overwritten = match &s.place {
+            inspect::Place::CcsigExpression | inspect::Place::IimSpecialInstructions => true,
+            inspect::Place::DataMining => writes_data_mining,
+            inspect::Place::OtherConstraints { lang } => lang.is_empty() || lang == "x-default",
+            inspect::Place::TdmReservation => false,
+        };
+        let (severity, message) = match (&s.place, overwritten) {
+            (inspect::Place::CcsigExpression, _) => (
+                Severity::Info,
+                format!("replaces {} {stored} (ccsig's earlier expression)", s.field()),
+            ),
+            (_, true) => (
+                Severity::Warning,
+                format!("replaces {} {stored} (remove puts it back)", s.field()),
+            ),
+            (_, false) => (
+                Severity::Warning,
+                format!(
+                    "{} says {stored} and is not written by ccsig: check will report the disagreement",
+                    s.field()
+                ),
+            ),
+        };
+        notes.push(Note { severity, message });
+    }
+    notes
 }
 
 /// Writes the image (if it has a plan) and then each sidecar, and reports.
@@ -733,20 +1140,17 @@ fn carry_out(
     finish(outcome, dirs, opts)
 }
 
-/// ccsig writes IIM only into JPEG: an expression in a PNG's raw IPTC
-/// profile that differs from the new one stays, and the user must know.
-fn unwritable_iim_note(layout: &Layout, signals: &FileSignals, expression: &str) -> Option<Note> {
-    if layout.format == container::Format::Jpeg {
+/// A PNG raw IPTC profile that cannot be read is left as it is, and so
+/// cannot be kept in sync: the user must know.
+fn unreadable_raw_profile_note(layout: &Layout, signals: &FileSignals) -> Option<Note> {
+    if layout.format != container::Format::Png {
         return None;
     }
-    let text = signals.iim.as_ref()?.special_instructions.as_deref()?;
-    let theirs = crate::mapping::constraints::find_expression(text)?;
-    (theirs != expression).then(|| Note {
+    let reason = signals.iim_error.as_ref()?;
+    Some(Note {
         severity: Severity::Warning,
         message: format!(
-            "the IPTC raw profile of this {} says {theirs:?} in 2:40; ccsig does not write IIM into {}, so check will report a conflict",
-            layout.format.name(),
-            layout.format.name()
+            "the IPTC raw profile of this PNG cannot be read ({reason}); it is left as it is"
         ),
     })
 }
@@ -775,7 +1179,11 @@ pub fn apply_bytes(
     request: &ApplyRequest,
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
+    request.validate()?;
     execute_on_bytes(bytes, |l, s| {
+        if opts.keep_existing && !stated_preferences(s).is_empty() {
+            return Ok(None);
+        }
         let (tag, _) = resolve_tag(s, request);
         plan_apply(l, s, &tag, opts)
     })

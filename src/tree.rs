@@ -66,6 +66,8 @@ pub struct TreeOptions {
     pub progress: Arc<dyn batch::Progress + Send>,
     /// Also compute each image's image-data digest (reads every byte).
     pub image_digests: bool,
+    /// The AIPREF vocabulary draft statements are read against.
+    pub vocabulary: crate::signal::Vocabulary,
 }
 
 impl Default for TreeOptions {
@@ -78,6 +80,7 @@ impl Default for TreeOptions {
             cancel: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(NoProgress),
             image_digests: false,
+            vocabulary: crate::signal::Vocabulary::default(),
         }
     }
 }
@@ -90,6 +93,7 @@ impl fmt::Debug for TreeOptions {
             .field("follow_links", &self.follow_links)
             .field("exclude", &self.exclude)
             .field("image_digests", &self.image_digests)
+            .field("vocabulary", &self.vocabulary)
             .finish_non_exhaustive()
     }
 }
@@ -248,7 +252,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
                     if options.cancel.load(Ordering::SeqCst) {
                         return None;
                     }
-                    let outcome = examine(entry, options.image_digests);
+                    let outcome = examine(entry, options.image_digests, options.vocabulary);
                     bar.done_one();
                     Some(outcome)
                 })
@@ -330,7 +334,7 @@ fn emit_chunk(
 const SHARD_QUEUE: usize = 64;
 
 /// Reads one walk entry: an image file, something passed over, or a shard.
-fn examine(entry: Entry, image_digests: bool) -> Outcome {
+fn examine(entry: Entry, image_digests: bool, vocabulary: crate::signal::Vocabulary) -> Outcome {
     let (path, explicit) = match entry {
         Entry::File { path, explicit } => (path, explicit),
         Entry::Skipped { path, reason } => {
@@ -351,7 +355,7 @@ fn examine(entry: Entry, image_digests: bool) -> Outcome {
         return Outcome::Shard(path, compression);
     }
     let shown = path.display().to_string();
-    match crate::read_path(&path) {
+    match crate::read_path_in(&path, vocabulary) {
         Ok(signals) => Outcome::Item(TreeItem::Read {
             path: shown,
             signals: Ok(signals),
@@ -487,7 +491,7 @@ fn read_shard(
             return ControlFlow::Break(());
         }
         bar.found(1);
-        let item = member_item(&shown, member, options.image_digests);
+        let item = member_item(&shown, member, options.image_digests, options.vocabulary);
         bar.done_one();
         match items.send(item) {
             Ok(()) => ControlFlow::Continue(()),
@@ -499,12 +503,17 @@ fn read_shard(
     }
 }
 
-fn member_item(shard: &str, member: Member, image_digests: bool) -> TreeItem {
+fn member_item(
+    shard: &str,
+    member: Member,
+    image_digests: bool,
+    vocabulary: crate::signal::Vocabulary,
+) -> TreeItem {
     let path = format!("{shard}:{}", member.name);
     match member.content {
         MemberContent::Image(bytes) => {
             let mut cursor = io::Cursor::new(&bytes[..]);
-            match inspect::read(&mut cursor) {
+            match inspect::read_in(&mut cursor, vocabulary) {
                 Ok((layout, signals)) => TreeItem::Read {
                     path,
                     signals: Ok(signals),

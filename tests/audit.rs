@@ -28,7 +28,10 @@ fn kinds_of(paths: &[PathBuf]) -> Vec<String> {
 fn a_sidecar_that_disagrees_is_a_conflict_naming_both_files() {
     let (d, paths) = scratch(&["jpeg/plain.jpg"]);
     let image = &paths[0];
-    ccsig_on(&["apply", "--signal", "cc-cr"], std::slice::from_ref(image));
+    ccsig_on(
+        &["apply", "--signal", "cc-cr", "--credit-name", "Ada Example"],
+        std::slice::from_ref(image),
+    );
     assert!(
         kinds_of(std::slice::from_ref(image)).is_empty(),
         "clean after apply"
@@ -55,7 +58,16 @@ fn apply_updates_an_existing_sidecar_so_no_conflict_is_left_behind() {
     let sidecar = d.path().join("png__plain.png.xmp");
     let foreign = "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">Kept</rdf:li></rdf:Alt></dc:title>\n<ccsig:expression>train-ai=y</ccsig:expression>";
     fs::write(&sidecar, packet(foreign)).unwrap();
-    let o = ccsig_on(&["apply", "--signal", "cc-cr-dc"], &paths);
+    let o = ccsig_on(
+        &[
+            "apply",
+            "--signal",
+            "cc-cr-dc",
+            "--credit-name",
+            "Ada Example",
+        ],
+        &paths,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(
         stdout(&o).contains("sidecar png__plain.png.xmp updated"),

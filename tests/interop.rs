@@ -612,6 +612,8 @@ fn ccsig_reads_other_constraints_written_by_exiftool() {
             "-n",
             "-XMP-plus:DataMining=DMI-PROHIBITED-SEECONSTRAINT",
             "-XMP-plus:OtherConstraints=Content-Usage: train-ai=n;exceptions=cc-cr",
+            // cc-cr asks for credit: without a name check warns.
+            "-XMP-dc:Creator=Ada Example",
         ],
         &files,
     );

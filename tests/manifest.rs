@@ -208,15 +208,18 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
         (4, "`cc-cr-xx` is not a CC signal code"),
         (5, "\"train-genai\" is not a current usage category"),
         (6, "\"colour\" is not a current usage category"),
-        (7, "expression \"train-ai=\" is not fit to write"),
+        (
+            7,
+            "refusing `train-ai=`: the expression is not a valid structured-field dictionary",
+        ),
         (8, "images/nope.jpg does not exist"),
         (
             9,
-            "credit URL \"www.example.org/ada\" is not an absolute http or https URL",
+            "credit URL \"www.example.org/ada\" is not an absolute URL",
         ),
         (
             10,
-            "credit URL \"ftp://example.org/ada\" is not an absolute http or https URL",
+            "credit URL \"ftp://example.org/ada\" is not an http(s) URL",
         ),
         (11, "images/b.png is also on line 3 with different values"),
         (13, "both a signal and an expression"),
@@ -708,8 +711,8 @@ fn check_tree_reports_images_no_row_names() {
         dir.path(),
         "catalog.csv",
         &[
-            "images/named.jpg,cc-cr,train-ai,,,",
-            "./images/sub/../named.png,cc-cr,train-ai,,,",
+            "images/named.jpg,cc-cr,train-ai,,Ada,",
+            "./images/sub/../named.png,cc-cr,train-ai,,Ada,",
         ],
     );
     assert_eq!(
@@ -790,7 +793,7 @@ fn manifest_options_work_as_with_paths_and_conflicts_are_refused() {
         [
             "schema,path,status,error,notes",
             "ccsig/1,images/a.jpg,would_write,,\"credit name \"\"Ada Example\"\" taken from IIM 2:80 By-line\"",
-            "ccsig/1,images/b.png,would_write,,\"credit has no name: no --credit-name, XMP dc:creator, EXIF Artist or IIM By-line\""
+            "ccsig/1,images/b.png,would_write,,\"credit has no name: no --credit-name, XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
         ]
     );
     assert_eq!(stamps(&paths), before);

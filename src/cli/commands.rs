@@ -11,7 +11,7 @@ use ccsig::report::{self, ChangeRecord, FileRecord, Reporter, Tally};
 use ccsig::signal::{self, SignalCode};
 use ccsig::tagging::{FileError, WriteOptions};
 use ccsig::tree::{triage, Triage};
-use ccsig::{audit, ApplyRequest, ReadError, SkipReason, TreeItem};
+use ccsig::{audit, ApplyRequest, ReadError, RequestOptions, SkipReason, TreeItem};
 
 use super::walking::{Account, Roots, WalkArgs};
 use super::{
@@ -159,7 +159,8 @@ fn inspect_item(item: TreeItem, expect: Option<&signal::Statement>) -> Inspected
 pub fn read(args: ReadArgs) -> io::Result<i32> {
     let roots = args.walk.roots(&args.paths)?;
     let list_error = roots.error_slot();
-    let options = args.walk.tree_options(&batch_options(&args.batch));
+    let mut options = args.walk.tree_options(&batch_options(&args.batch));
+    options.vocabulary = args.vocabulary;
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut unreadable = false;
@@ -196,23 +197,21 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
 
 pub fn check(args: CheckArgs) -> io::Result<i32> {
     let expect = match &args.expect {
-        Some(raw) => {
-            let statement = signal::parse(raw);
-            if !statement.parsed {
-                eprintln!(
-                    "ccsig: --expect {raw:?} does not parse: {}",
-                    statement.parse_error.clone().unwrap_or_default()
-                );
+        Some(raw) if args.force => Some(signal::parse_in(raw, args.vocabulary)),
+        Some(raw) => match signal::validate_for_writing_in(raw, args.vocabulary) {
+            Ok(statement) => Some(statement),
+            Err(e) => {
+                eprintln!("ccsig: --expect: {e}");
                 return Ok(EXIT_ERROR);
             }
-            Some(statement)
-        }
+        },
         None => None,
     };
     let roots = args.walk.roots(&args.paths)?;
     let list_error = roots.error_slot();
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
     options.image_digests = args.copies_by_content;
+    options.vocabulary = args.vocabulary;
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut tally = Tally::default();
@@ -415,7 +414,7 @@ pub(super) fn write_items<R: Sync>(
                         "written" | "would_write" | "removed" | "would_remove" => {
                             tally.written += 1
                         }
-                        "unchanged" => tally.unchanged += 1,
+                        "unchanged" | "kept" => tally.unchanged += 1,
                         _ => tally.failed += 1,
                     }
                     account.taken += 1;
@@ -459,6 +458,7 @@ pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
         add_iim: args.iim,
+        keep_existing: args.keep_existing,
         defer_dir_sync: true,
     }
 }
@@ -473,12 +473,22 @@ pub(super) fn apply_verb(args: &ApplyArgs) -> &'static str {
 
 pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let request = match (&args.expression, args.signal) {
-        (Some(raw), _) => ApplyRequest::from_expression(raw),
-        (None, Some(s)) => ApplyRequest::from_signal(signal_code(s), &args.use_label),
+        (Some(raw), _) => ApplyRequest::from_expression_with(
+            raw,
+            RequestOptions {
+                vocabulary: args.vocabulary,
+                force: args.force,
+            },
+        ),
+        (None, Some(s)) => {
+            ApplyRequest::from_signal_in(signal_code(s), &args.use_label, args.vocabulary)
+        }
         (None, None) => unreachable!("clap requires --signal or --expression"),
     };
+    let request =
+        request.and_then(|r| r.credited(args.credit_name.as_deref(), args.credit_url.as_deref()));
     let request = match request {
-        Ok(r) => r.with_credit(args.credit_name.clone(), args.credit_url.clone()),
+        Ok(r) => r,
         Err(e) => {
             eprintln!("ccsig: {e}");
             return Ok(EXIT_ERROR);
@@ -500,6 +510,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
         add_iim: false,
+        keep_existing: false,
         defer_dir_sync: true,
     };
     let verb = if args.dry_run {
@@ -513,7 +524,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
 }
 
 pub fn explain(args: ExplainArgs) -> io::Result<i32> {
-    let statement = signal::parse(&args.expression);
+    let statement = signal::parse_in(&args.expression, args.vocabulary);
     let explanation = signal::explain::explain(&statement);
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {

@@ -9,6 +9,7 @@ mod walking;
 
 use std::path::PathBuf;
 
+use ccsig::signal::Vocabulary;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Write, read and audit CC signals (AI-use preferences) in JPEG, PNG and
@@ -96,14 +97,25 @@ struct ApplyArgs {
         requires = "signal"
     )]
     use_label: String,
-    /// Any valid content-usage expression, written exactly as given
-    /// (e.g. 'train-ai=n, search=y').
+    /// Any content-usage expression that check would not flag, written
+    /// exactly as given (e.g. 'train-ai=n, search=y').
     #[arg(long, value_name = "EXPR")]
     expression: Option<String>,
-    /// Name to credit (default: XMP dc:creator, else EXIF Artist).
+    /// Write an --expression that check would flag (a legacy label, say)
+    /// exactly as given.
+    #[arg(long, requires = "expression")]
+    force: bool,
+    /// Leave files that already state a preference alone (reported as kept).
+    #[arg(long)]
+    keep_existing: bool,
+    /// The AIPREF vocabulary draft labels are checked against: draft-07 or draft-08.
+    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
+    vocabulary: Vocabulary,
+    /// Name to credit (default: the credit written before, else ccREL
+    /// attribution, dc:creator, EXIF Artist, IIM By-line).
     #[arg(long, value_name = "NAME")]
     credit_name: Option<String>,
-    /// URL to credit.
+    /// URL to credit: an absolute http(s) URL.
     #[arg(long, value_name = "URL")]
     credit_url: Option<String>,
     /// Show what would change; write nothing.
@@ -137,6 +149,9 @@ struct ApplyArgs {
 struct ReadArgs {
     #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// The AIPREF vocabulary draft labels are read against: draft-07 or draft-08.
+    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
+    vocabulary: Vocabulary,
     #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
@@ -147,9 +162,16 @@ struct ReadArgs {
 struct CheckArgs {
     #[arg(required_unless_present_any = ["files_from", "manifest"], value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Report every file whose signal differs from this expression.
+    /// Report every file whose signal differs from this expression (one
+    /// check itself would not flag, unless --force).
     #[arg(long, value_name = "EXPR")]
     expect: Option<String>,
+    /// Use an --expect expression that check would flag, as given.
+    #[arg(long, requires = "expect")]
+    force: bool,
+    /// The AIPREF vocabulary draft labels are checked against: draft-07 or draft-08.
+    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
+    vocabulary: Vocabulary,
     /// Also recognise copies of one image without an xmpMM:DocumentID by a
     /// digest of their image data (reads every byte of every image).
     #[arg(long)]
@@ -198,6 +220,9 @@ struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     format: ExplainFormat,
+    /// The AIPREF vocabulary draft labels are read against: draft-07 or draft-08.
+    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
+    vocabulary: Vocabulary,
 }
 
 /// Exit codes.

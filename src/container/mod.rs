@@ -63,7 +63,8 @@ pub enum BlockKind {
     Exif,
     /// JPEG APP13 `Photoshop 3.0\0` image resources (holds IPTC-IIM).
     PhotoshopIrb,
-    /// PNG `tEXt`/`zTXt`/`iTXt` "Raw profile type iptc" (ImageMagick).
+    /// PNG `tEXt`/`zTXt`/`iTXt` "Raw profile type iptc" or "Raw profile
+    /// type 8bim" (ImageMagick): hex text holding IIM, bare or in an IRB.
     RawIptcProfile,
     /// ICC profile (JPEG APP2 `ICC_PROFILE`, PNG `iCCP`, WebP `ICCP`).
     Icc,
@@ -196,6 +197,9 @@ pub struct Edit {
     pub xmp: Option<XmpEdit>,
     /// A new Photoshop IRB payload (after `Photoshop 3.0\0`): JPEG only.
     pub photoshop_irb: Option<Vec<u8>>,
+    /// New text for PNG raw profile chunks (ImageMagick's "Raw profile type
+    /// iptc"/"8bim"), each named by the offset where its chunk starts.
+    pub png_raw_profiles: Vec<(u64, Vec<u8>)>,
 }
 
 impl From<XmpEdit> for Edit {
@@ -203,6 +207,7 @@ impl From<XmpEdit> for Edit {
         Edit {
             xmp: Some(xmp),
             photoshop_irb: None,
+            png_raw_profiles: Vec::new(),
         }
     }
 }
@@ -216,6 +221,12 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     edit: &Edit,
     dst: &mut W,
 ) -> Result<(), ContainerError> {
+    if !edit.png_raw_profiles.is_empty() && layout.format != Format::Png {
+        return Err(ContainerError::Unsupported(format!(
+            "PNG raw profiles cannot be written into {}",
+            layout.format.name()
+        )));
+    }
     if edit.photoshop_irb.is_some() && layout.format != Format::Jpeg {
         return Err(ContainerError::Unsupported(format!(
             "ccsig writes IPTC-IIM only into JPEG, not {}",
@@ -230,7 +241,11 @@ pub fn rewrite<R: Read + Seek, W: Write>(
             edit.photoshop_irb.as_deref(),
             dst,
         ),
-        (Format::Png, Some(xmp)) => png::rewrite(src, layout, xmp, dst),
+        (Format::Png, None) if edit.png_raw_profiles.is_empty() => {
+            copy_range(src, 0..layout.len, dst)?;
+            Ok(())
+        }
+        (Format::Png, xmp) => png::rewrite(src, layout, xmp.as_ref(), &edit.png_raw_profiles, dst),
         (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
         (_, None) => {
             copy_range(src, 0..layout.len, dst)?;

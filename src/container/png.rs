@@ -15,6 +15,9 @@ const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 const XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp";
 /// Text keyword ImageMagick uses for IPTC-IIM.
 const IPTC_KEYWORD: &[u8] = b"Raw profile type iptc";
+/// ImageMagick's Photoshop-resources profile, which holds a second copy
+/// of the IIM (8BIM 0x0404, with its digest 0x0425).
+const IRB_KEYWORD: &[u8] = b"Raw profile type 8bim";
 /// Largest chunk data length the PNG specification allows (2^31 - 1).
 const MAX_CHUNK_LEN: u64 = 0x7FFF_FFFF;
 /// Bytes of text-chunk data read to find the keyword: keywords are 1 to 79
@@ -215,7 +218,7 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
                 if &ty == b"iTXt" && keyword == Some(XMP_KEYWORD) && !seen_xmp {
                     seen_xmp = true;
                     kind = BlockKind::Xmp;
-                } else if keyword == Some(IPTC_KEYWORD) {
+                } else if keyword == Some(IPTC_KEYWORD) || keyword == Some(IRB_KEYWORD) {
                     kind = BlockKind::RawIptcProfile;
                 }
                 if kind != BlockKind::Other {
@@ -323,21 +326,84 @@ fn insertion_index<R: Read + Seek>(src: &mut R, layout: &Layout) -> Result<usize
     ))
 }
 
+/// The chunk `block` (a text chunk) with its text replaced by `text`: same
+/// type, keyword and iTXt header, compressed if it was, new length and CRC.
+fn text_chunk_with<R: Read + Seek>(
+    src: &mut R,
+    block: &super::Block,
+    text: &[u8],
+) -> Result<Vec<u8>, ContainerError> {
+    let mut ty = [0u8; 4];
+    read_at(src, block.range.start + 4, &mut ty)?;
+    let old = read_chunk_data(
+        src,
+        block.range.start,
+        block.range.end - block.range.start - 12,
+    )?;
+    let (keyword, rest) = split_nul(&old).ok_or_else(|| malformed("text chunk without keyword"))?;
+    let deflate = |data: &[u8]| -> Result<Vec<u8>, ContainerError> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(data)?;
+        Ok(z.finish()?)
+    };
+    let mut data = keyword.to_vec();
+    data.push(0);
+    match &ty {
+        b"tEXt" => data.extend_from_slice(text),
+        b"zTXt" => {
+            data.push(0);
+            data.extend(deflate(text)?);
+        }
+        _ => {
+            let bad = || malformed("truncated iTXt header");
+            let (&flag, after) = rest.split_first().ok_or_else(bad)?;
+            let (_, after) = after.split_first().ok_or_else(bad)?;
+            let (language, after) = split_nul(after).ok_or_else(bad)?;
+            let (translated, _) = split_nul(after).ok_or_else(bad)?;
+            data.extend_from_slice(&[flag, 0]);
+            data.extend_from_slice(language);
+            data.push(0);
+            data.extend_from_slice(translated);
+            data.push(0);
+            if flag == 1 {
+                data.extend(deflate(text)?);
+            } else {
+                data.extend_from_slice(text);
+            }
+        }
+    }
+    if data.len() as u64 > MAX_CHUNK_LEN {
+        return Err(malformed("rewritten text chunk too large"));
+    }
+    let mut chunk = Vec::with_capacity(data.len() + 12);
+    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(&ty);
+    chunk.extend_from_slice(&data);
+    let crc = crc32fast::hash(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    Ok(chunk)
+}
+
 /// Writes `src` to `dst` with its XMP `iTXt` chunk replaced, inserted or
-/// removed; every other byte is copied unchanged.
+/// removed (when `edit` says so) and the raw profile chunks that start at
+/// the given offsets holding new text; every other byte is copied unchanged.
 pub fn rewrite<R: Read + Seek, W: Write>(
     src: &mut R,
     layout: &Layout,
-    edit: &XmpEdit,
+    edit: Option<&XmpEdit>,
+    raw_profiles: &[(u64, Vec<u8>)],
     dst: &mut W,
 ) -> Result<(), ContainerError> {
     check_layout(src, layout)?;
     let mut out = Splicer::default();
     let new_chunk = match edit {
-        XmpEdit::Replace(packet) => Some(xmp_chunk(packet)?),
-        XmpEdit::Remove => None,
+        Some(XmpEdit::Replace(packet)) => Some(xmp_chunk(packet)?),
+        Some(XmpEdit::Remove) | None => None,
     };
-    let xmp_at = layout.blocks.iter().position(|b| b.kind == BlockKind::Xmp);
+    let xmp_at = match edit {
+        Some(_) => layout.blocks.iter().position(|b| b.kind == BlockKind::Xmp),
+        None => None,
+    };
     let insert_before = match (&new_chunk, xmp_at) {
         (Some(_), None) => Some(insertion_index(src, layout)?),
         _ => None,
@@ -352,6 +418,14 @@ pub fn rewrite<R: Read + Seek, W: Write>(
             if let Some(chunk) = &new_chunk {
                 out.write(chunk, src, dst)?;
             }
+            continue;
+        }
+        let new_text = raw_profiles.iter().find(|(start, _)| {
+            block.kind == BlockKind::RawIptcProfile && *start == block.range.start
+        });
+        if let Some((_, text)) = new_text {
+            let chunk = text_chunk_with(src, block, text)?;
+            out.write(&chunk, src, dst)?;
             continue;
         }
         out.copy(block.range.clone(), src, dst)?;
@@ -451,7 +525,7 @@ mod tests {
     fn rewrite_bytes(b: &[u8], edit: &XmpEdit) -> Result<Vec<u8>, ContainerError> {
         let layout = scan_bytes(b)?;
         let mut out = Vec::new();
-        rewrite(&mut Cursor::new(b), &layout, edit, &mut out)?;
+        rewrite(&mut Cursor::new(b), &layout, Some(edit), &[], &mut out)?;
         Ok(out)
     }
 
@@ -780,7 +854,7 @@ mod tests {
         };
         for edit in [XmpEdit::Replace(b"<fuzz/>".to_vec()), XmpEdit::Remove] {
             let mut out = Vec::new();
-            rewrite(&mut Cursor::new(bytes), &layout, &edit, &mut out).unwrap();
+            rewrite(&mut Cursor::new(bytes), &layout, Some(&edit), &[], &mut out).unwrap();
             let ln = scan_bytes(&out).unwrap();
             verify_preserved(
                 &mut Cursor::new(bytes),

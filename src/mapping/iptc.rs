@@ -62,13 +62,13 @@ pub fn read_irb(irb_bytes: &[u8]) -> Result<Option<IimFields>, MappingError> {
     fields_of(iim_bytes, digest).map(Some)
 }
 
-/// Reads ImageMagick's PNG "Raw profile type iptc" text: a line with the
-/// profile name, a line with its length, then the bytes in hex. The bytes
-/// are either an IRB (`8BIM...`) or bare IIM datasets.
-pub fn read_raw_profile(text: &[u8]) -> Result<Option<IimFields>, MappingError> {
+/// Decodes ImageMagick's PNG raw profile text ("Raw profile type iptc" or
+/// "8bim"): a line with the profile name, a line with its length, then the
+/// bytes in hex. Returns the name and the bytes.
+pub fn decode_raw_profile(text: &[u8]) -> Result<(String, Vec<u8>), MappingError> {
     let text = String::from_utf8_lossy(text);
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let _name = lines.next();
+    let name = lines.next().unwrap_or_default().to_string();
     let declared: usize = lines
         .next()
         .and_then(|l| l.parse().ok())
@@ -88,11 +88,93 @@ pub fn read_raw_profile(text: &[u8]) -> Result<Option<IimFields>, MappingError> 
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|_| iim_err("raw profile holds a non-hex digit"))?;
+    Ok((name, bytes))
+}
+
+/// Encodes bytes as ImageMagick writes a raw profile: newline, name,
+/// newline, the length right-aligned in eight columns, newline, then the
+/// bytes in lower-case hex, 72 digits a line, each line ended by a newline.
+pub fn encode_raw_profile(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut out = format!("\n{name}\n{:>8}\n", bytes.len());
+    for line in bytes.chunks(36) {
+        for b in line {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Reads a PNG raw profile's IIM. The bytes are either an IRB (`8BIM...`)
+/// or bare IIM datasets.
+pub fn read_raw_profile(text: &[u8]) -> Result<Option<IimFields>, MappingError> {
+    let (_, bytes) = decode_raw_profile(text)?;
     if bytes.starts_with(b"8BIM") {
         read_irb(&bytes)
     } else {
         fields_of(&bytes, DigestState::Absent).map(Some)
     }
+}
+
+/// A raw profile's text with 2:40 set to `text` (`None`: taken out): an IRB
+/// profile keeps every other resource and gets a matching digest, a bare
+/// IIM profile every other dataset; the result is re-encoded as hex.
+/// `None` when the profile holds no IIM.
+pub fn raw_profile_with_special_instructions(
+    profile: &[u8],
+    text: Option<&str>,
+) -> Result<Option<Vec<u8>>, MappingError> {
+    let (name, bytes) = decode_raw_profile(profile)?;
+    let new = if bytes.starts_with(b"8BIM") {
+        if irb::iptc(&bytes).map_err(iim_err)?.is_none() {
+            return Ok(None);
+        }
+        irb_with_special_instructions_or_none(&bytes, text)?
+    } else {
+        match text {
+            Some(t) => iim::set_special_instructions(&bytes, t),
+            None => iim::remove_special_instructions(&bytes),
+        }
+        .map_err(iim_err)?
+    };
+    Ok(Some(encode_raw_profile(&name, &new)))
+}
+
+/// Checks a rewritten raw profile against the original: same profile name;
+/// for an IRB, as [`verify_rewrite`]; for bare IIM, every dataset but 2:40
+/// (and a 1:90 ccsig may add) byte-identical and in order, 2:40 as intended.
+pub fn verify_raw_profile_rewrite(
+    old: &[u8],
+    new: &[u8],
+    expected_2_40: Option<&str>,
+) -> Result<(), String> {
+    let (old_name, old_bytes) = decode_raw_profile(old).map_err(|e| e.to_string())?;
+    let (new_name, new_bytes) = decode_raw_profile(new).map_err(|e| e.to_string())?;
+    if old_name != new_name {
+        return Err(format!("raw profile {old_name:?} became {new_name:?}"));
+    }
+    if old_bytes.starts_with(b"8BIM") {
+        return verify_rewrite(Some(&old_bytes), &new_bytes, expected_2_40);
+    }
+    let others = |iim_bytes: &[u8]| -> Result<Vec<Vec<u8>>, String> {
+        Ok(iim::parse(iim_bytes)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|d| !((d.record, d.number) == (2, 40) || (d.record, d.number) == (1, 90)))
+            .map(|d| iim_bytes[d.range].to_vec())
+            .collect())
+    };
+    if others(&old_bytes)? != others(&new_bytes)? {
+        return Err("an IIM dataset other than 2:40 changed".into());
+    }
+    let fields = fields_of(&new_bytes, DigestState::Absent).map_err(|e| e.to_string())?;
+    if fields.special_instructions.as_deref() != expected_2_40 {
+        return Err(format!(
+            "IIM 2:40 reads {:?}, expected {expected_2_40:?}",
+            fields.special_instructions
+        ));
+    }
+    Ok(())
 }
 
 /// ccsig's segment of the 2:40 text.
@@ -251,6 +333,36 @@ mod tests {
         );
         assert_eq!(without_segment(&segment(e), e), Remainder::Empty);
         assert_eq!(without_segment("Do not crop.", e), Remainder::NotOurs);
+    }
+
+    #[test]
+    fn raw_profiles_round_trip_as_imagemagick_writes_them() {
+        // 2:25 "harbour", 2:80 "Ada", then 2:40 "Content-Usage: tdm=n".
+        let mut iim_bytes = vec![0x1c, 2, 25, 0, 7];
+        iim_bytes.extend_from_slice(b"harbour");
+        iim_bytes.extend_from_slice(&[0x1c, 2, 80, 0, 3]);
+        iim_bytes.extend_from_slice(b"Ada");
+        let profile = encode_raw_profile("iptc", &iim_bytes);
+        assert!(profile.starts_with(b"\niptc\n      20\n1c02190007"));
+        assert_eq!(decode_raw_profile(&profile).unwrap().1, iim_bytes);
+        let long = encode_raw_profile("iptc", &[0xab; 40]);
+        let text = String::from_utf8(long).unwrap();
+        assert_eq!(text.lines().nth(3).unwrap().len(), 72);
+        assert_eq!(text.lines().nth(4).unwrap(), "abababab");
+
+        let t = "Content-Usage: train-ai=n;exceptions=cc-cr";
+        let new = raw_profile_with_special_instructions(&profile, Some(t))
+            .unwrap()
+            .unwrap();
+        verify_raw_profile_rewrite(&profile, &new, Some(t)).unwrap();
+        assert!(verify_raw_profile_rewrite(&profile, &new, Some("other")).is_err());
+        let fields = read_raw_profile(&new).unwrap().unwrap();
+        assert_eq!(fields.special_instructions.as_deref(), Some(t));
+        assert_eq!(fields.by_line, ["Ada"]);
+        let back = raw_profile_with_special_instructions(&new, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(back, profile, "taking 2:40 out restores the profile text");
     }
 
     #[test]

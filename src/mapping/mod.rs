@@ -30,6 +30,17 @@ pub struct Tag {
     pub signal: Option<SignalCode>,
     pub credit_name: Option<String>,
     pub credit_url: Option<String>,
+    /// The IIM 2:40 text another tool wrote that this write replaces, to
+    /// be recorded (`ccsig:replacedSpecialInstructions`) for `remove`.
+    pub replaced_special_instructions: Option<String>,
+}
+
+impl Tag {
+    /// Whether the tag names a credit (a name, a URL or both), which then
+    /// replaces the credit stored before as a whole.
+    pub fn has_credit(&self) -> bool {
+        self.credit_name.is_some() || self.credit_url.is_some()
+    }
 }
 
 /// Why metadata could not be read or written.

@@ -542,6 +542,7 @@ fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            // XML parsers turn a literal CR into LF; a reference survives.
             '\r' => out.push_str("&#xD;"),
             _ => out.push(c),
         }

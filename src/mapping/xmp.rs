@@ -53,6 +53,8 @@ pub struct XmpFields {
     /// (`ccsig:expression`, `plus:OtherConstraints`, ...): ccsig never
     /// rewrites the extension, so it cannot change them.
     pub in_extension: Vec<String>,
+    /// What ccsig's mirrors replaced (`ccsig:replaced*`), for `remove`.
+    pub replaced: Replaced,
 }
 
 /// Which item of a language alternative is the default: the `x-default`
@@ -65,6 +67,29 @@ pub fn default_position(items: &[(String, String)]) -> Option<usize> {
         .or_else(|| items.iter().position(|(lang, _)| lang.is_empty()))
 }
 
+/// The values other people or tools had stored in the fields ccsig
+/// overwrote, exactly as stored, so that `remove` can put them back
+/// (`ccsig:replacedDataMining`, `ccsig:replacedOtherConstraints`,
+/// `ccsig:replacedAttributionName`, `ccsig:replacedAttributionURL`; see
+/// docs/mapping.md). `None`: the field was empty, or ccsig's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replaced {
+    pub data_mining: Option<String>,
+    /// The whole default text of `plus:OtherConstraints`, recorded only
+    /// when ccsig's merge dropped part of it (an expression line of theirs).
+    pub other_constraints: Option<String>,
+    pub attribution_name: Option<String>,
+    pub attribution_url: Option<String>,
+    /// IIM 2:40 Special Instructions (JPEG APP13, PNG raw profiles).
+    pub special_instructions: Option<String>,
+}
+
+impl Replaced {
+    fn is_empty(&self) -> bool {
+        *self == Replaced::default()
+    }
+}
+
 impl XmpFields {
     /// Whether ccsig's namespace holds anything.
     pub fn has_ccsig(&self) -> bool {
@@ -73,6 +98,7 @@ impl XmpFields {
             || self.credit_name.is_some()
             || self.credit_url.is_some()
             || self.mapping_version.is_some()
+            || !self.replaced.is_empty()
     }
 
     /// The default text of `plus:OtherConstraints` (see
@@ -127,7 +153,23 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
         document_id: text(packet, NS_XMP_MM, "DocumentID"),
         has_extended_xmp: text(packet, NS_XMP_NOTE, "HasExtendedXMP"),
         in_extension: Vec::new(),
+        replaced: Replaced {
+            data_mining: stored(packet, "replacedDataMining"),
+            other_constraints: stored(packet, "replacedOtherConstraints"),
+            attribution_name: stored(packet, "replacedAttributionName"),
+            attribution_url: stored(packet, "replacedAttributionURL"),
+            special_instructions: stored(packet, "replacedSpecialInstructions"),
+        },
     }
+}
+
+/// A `ccsig:replaced*` value exactly as stored: not trimmed, since it is
+/// put back as it was.
+fn stored(packet: &rdf::Packet, name: &str) -> Option<String> {
+    packet
+        .get(NS_CCSIG, name)
+        .and_then(Value::first_text)
+        .map(str::to_string)
 }
 
 /// Reads the fields ccsig cares about from one packet.
@@ -255,13 +297,16 @@ pub fn mirrors_for(expression: &str) -> Mirrors {
 pub fn holds_tag(fields: &XmpFields, tag: &Tag) -> bool {
     let mirrors = mirrors_for(&tag.expression);
     let same = |have: &Option<String>, want: &Option<String>| want.is_none() || have == want;
+    // Name and URL are one credit: with either given, both must match.
+    let credit_holds = !tag.has_credit()
+        || (fields.credit_name == tag.credit_name
+            && fields.credit_url == tag.credit_url
+            && fields.attribution_name == tag.credit_name
+            && fields.attribution_url == tag.credit_url);
     fields.expression.as_deref() == Some(tag.expression.as_str())
         && fields.signal.as_deref() == tag.signal.map(|s| s.code())
         && fields.mapping_version.as_deref() == Some(MAPPING_VERSION)
-        && same(&fields.credit_name, &tag.credit_name)
-        && same(&fields.credit_url, &tag.credit_url)
-        && same(&fields.attribution_name, &tag.credit_name)
-        && same(&fields.attribution_url, &tag.credit_url)
+        && credit_holds
         && same(&fields.data_mining, &mirrors.data_mining)
         && fields
             .other_constraints_default()
@@ -356,6 +401,8 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
     let parsed = rdf::parse(&text)?;
     let fields = fields_of(&parsed);
     let mirrors = mirrors_for(&tag.expression);
+    let ours_before = fields.expression.as_deref().map(mirrors_for);
+    let mut replaced = fields.replaced.clone();
     let mut edit = rdf::Edit::default();
     edit.cut.push(cut(NS_CCSIG, None));
     edit.add.push(ccsig("expression", &tag.expression));
@@ -363,24 +410,47 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
         edit.add.push(ccsig("signal", s.code()));
     }
     edit.add.push(ccsig("mappingVersion", MAPPING_VERSION));
-    // Credit someone gave earlier stays unless a new one is given.
-    let credit_name = tag.credit_name.as_ref().or(fields.credit_name.as_ref());
-    let credit_url = tag.credit_url.as_ref().or(fields.credit_url.as_ref());
+    // Credit is a pair from one source (the caller resolved it): a URL is
+    // never kept next to a name it was not given with.
+    let (credit_name, credit_url) = if tag.has_credit() {
+        (tag.credit_name.as_ref(), tag.credit_url.as_ref())
+    } else {
+        (fields.credit_name.as_ref(), fields.credit_url.as_ref())
+    };
     if let Some(name) = credit_name {
         edit.add.push(ccsig("creditName", name));
     }
     if let Some(url) = credit_url {
         edit.add.push(ccsig("creditURL", url));
     }
-    if let Some(name) = &tag.credit_name {
+    if tag.has_credit() {
+        // ccREL attribution someone else wrote is kept for `remove`.
+        let ours = |have: &Option<String>, ccsig: &Option<String>| ccsig.is_some() && have == ccsig;
+        if fields.attribution_name.is_some() && !ours(&fields.attribution_name, &fields.credit_name)
+        {
+            replaced.attribution_name = fields.attribution_name.clone();
+        }
+        if fields.attribution_url.is_some() && !ours(&fields.attribution_url, &fields.credit_url) {
+            replaced.attribution_url = fields.attribution_url.clone();
+        }
         edit.cut.push(cut(NS_CC, Some("attributionName")));
-        edit.add.push(simple(NS_CC, "cc", "attributionName", name));
-    }
-    if let Some(url) = &tag.credit_url {
         edit.cut.push(cut(NS_CC, Some("attributionURL")));
-        edit.add.push(simple(NS_CC, "cc", "attributionURL", url));
+        if let Some(name) = &tag.credit_name {
+            edit.add.push(simple(NS_CC, "cc", "attributionName", name));
+        }
+        if let Some(url) = &tag.credit_url {
+            edit.add.push(simple(NS_CC, "cc", "attributionURL", url));
+        }
     }
     if let Some(dm) = &mirrors.data_mining {
+        let ccsig_wrote = |have: &String| {
+            ours_before
+                .as_ref()
+                .is_some_and(|m| m.data_mining.as_ref() == Some(have))
+        };
+        if let Some(have) = fields.data_mining.as_ref().filter(|h| !ccsig_wrote(h)) {
+            replaced.data_mining = Some(have.clone());
+        }
         // One existing value is replaced where it is, in its own form
         // (qualifiers stay); stray duplicates give way to a fresh one.
         match parsed.all(NS_PLUS, "DataMining").as_slice() {
@@ -399,13 +469,49 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
             }
         }
     }
+    // Someone else's text is only recorded when ccsig's merge drops part of
+    // it (an expression line of theirs): a line ccsig merely appended comes
+    // out byte for byte without a record.
+    if let Some(old) = fields.other_constraints_default() {
+        let holds_our_line = ours_before
+            .as_ref()
+            .is_some_and(|m| constraints::holds_line(old, &m.other_constraints));
+        let merged = constraints::merge_text(Some(old), &mirrors.other_constraints);
+        let only_appended =
+            constraints::without_line(&merged, &mirrors.other_constraints).as_deref() == Some(old);
+        if !holds_our_line && !only_appended {
+            replaced.other_constraints = Some(old.to_string());
+        }
+    }
     constraints_apply(
         &parsed,
         &fields.other_constraints,
         &mirrors.other_constraints,
         &mut edit,
     )?;
+    if let Some(text) = &tag.replaced_special_instructions {
+        replaced.special_instructions = Some(text.clone());
+    }
+    add_replaced(&mut edit, &replaced);
     Ok(rdf::edit(&text, &parsed, &edit).text)
+}
+
+fn add_replaced(edit: &mut rdf::Edit, replaced: &Replaced) {
+    let values = [
+        ("replacedDataMining", &replaced.data_mining),
+        ("replacedOtherConstraints", &replaced.other_constraints),
+        ("replacedAttributionName", &replaced.attribution_name),
+        ("replacedAttributionURL", &replaced.attribution_url),
+        (
+            "replacedSpecialInstructions",
+            &replaced.special_instructions,
+        ),
+    ];
+    for (name, value) in values {
+        if let Some(v) = value {
+            edit.add.push(ccsig(name, v));
+        }
+    }
 }
 
 /// What [`remove`] leaves behind.
@@ -458,6 +564,33 @@ fn constraints_remove(
     }
 }
 
+/// Puts back the default text of `plus:OtherConstraints` that apply
+/// replaced (`ccsig:replacedOtherConstraints`), in its item, when the item
+/// still holds exactly what ccsig made of it. `false`: someone edited it
+/// since (or its form cannot be spliced), and only ccsig's line comes out.
+fn constraints_restore(
+    parsed: &rdf::Packet,
+    existing: &[(String, String)],
+    old: &str,
+    mirrors: &Mirrors,
+    edit: &mut rdf::Edit,
+) -> bool {
+    let (Some(property), Some(i)) = (
+        parsed.property(NS_PLUS, "OtherConstraints"),
+        default_position(existing),
+    ) else {
+        return false;
+    };
+    if constraints::merge_text(Some(old), &mirrors.other_constraints) != existing[i].1 {
+        return false;
+    }
+    let Some(slot) = property.item_slot(i) else {
+        return false;
+    };
+    edit.splice.push(rdf::replace(slot, old));
+    true
+}
+
 /// Takes ccsig's namespace out of a packet, and each mirror that still holds
 /// the value ccsig wrote for the expression being removed.
 pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
@@ -469,25 +602,72 @@ pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
     }
     let mut edit = rdf::Edit::default();
     edit.cut.push(cut(NS_CCSIG, None));
+    let replaced = &fields.replaced;
+    // A mirror that still holds what ccsig wrote goes, and what it replaced
+    // comes back; one someone changed since is theirs and stays.
     if let Some(expression) = &fields.expression {
         let mirrors = mirrors_for(expression);
         if fields.data_mining.is_some() && fields.data_mining == mirrors.data_mining {
-            edit.cut.push(cut(NS_PLUS, Some("DataMining")));
+            // Put back where apply replaced it, in its own form (the
+            // inverse of apply's splice).
+            match (
+                &replaced.data_mining,
+                parsed.all(NS_PLUS, "DataMining").as_slice(),
+            ) {
+                (
+                    Some(old),
+                    [rdf::Property {
+                        value: Value::Simple(_),
+                        slot: Some(slot),
+                        ..
+                    }],
+                ) => edit.splice.push(rdf::replace(slot, old)),
+                (Some(old), _) => {
+                    edit.cut.push(cut(NS_PLUS, Some("DataMining")));
+                    edit.add.push(simple(NS_PLUS, "plus", "DataMining", old));
+                }
+                (None, _) => edit.cut.push(cut(NS_PLUS, Some("DataMining"))),
+            }
         }
-        constraints_remove(
-            &text,
-            &parsed,
-            &fields.other_constraints,
-            &mirrors.other_constraints,
-            &mut edit,
-        );
+        let restored = replaced.other_constraints.as_deref().is_some_and(|old| {
+            constraints_restore(&parsed, &fields.other_constraints, old, &mirrors, &mut edit)
+        });
+        if !restored {
+            constraints_remove(
+                &text,
+                &parsed,
+                &fields.other_constraints,
+                &mirrors.other_constraints,
+                &mut edit,
+            );
+        }
     }
-    if fields.credit_name.is_some() && fields.attribution_name == fields.credit_name {
-        edit.cut.push(cut(NS_CC, Some("attributionName")));
-    }
-    if fields.credit_url.is_some() && fields.attribution_url == fields.credit_url {
-        edit.cut.push(cut(NS_CC, Some("attributionURL")));
-    }
+    let restore = |edit: &mut rdf::Edit,
+                   name: &'static str,
+                   have: &Option<String>,
+                   ours: &Option<String>,
+                   old: &Option<String>| {
+        if ours.is_some() && have == ours {
+            edit.cut.push(cut(NS_CC, Some(name)));
+            if let Some(old) = old {
+                edit.add.push(simple(NS_CC, "cc", name, old));
+            }
+        }
+    };
+    restore(
+        &mut edit,
+        "attributionName",
+        &fields.attribution_name,
+        &fields.credit_name,
+        &replaced.attribution_name,
+    );
+    restore(
+        &mut edit,
+        "attributionURL",
+        &fields.attribution_url,
+        &fields.credit_url,
+        &replaced.attribution_url,
+    );
     let edited = rdf::edit(&text, &parsed, &edit);
     if edited.property_count == 0 {
         return Ok(Removal::Empty);
@@ -529,6 +709,7 @@ mod tests {
             signal: Some(SignalCode::CrOp),
             credit_name: Some("Ada Example".into()),
             credit_url: Some("https://example.org/ada".into()),
+            replaced_special_instructions: None,
         }
     }
 
@@ -652,12 +833,25 @@ mod tests {
         );
         let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
         // Replaced where it is, in its own (attribute) form.
-        assert_eq!(out.matches("DataMining").count(), 1, "{out}");
+        assert_eq!(out.matches("plus:DataMining").count(), 1, "{out}");
         assert!(out.contains(
             "plus:DataMining=\"http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT\""
         ));
+        assert_eq!(
+            read_fields(out.as_bytes())
+                .unwrap()
+                .replaced
+                .data_mining
+                .as_deref(),
+            Some("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")
+        );
         assert!(out.contains("dc:format=\"image/jpeg\""));
         assert!(holds_tag(&read_fields(out.as_bytes()).unwrap(), &tag()));
+        // remove splices the replaced value back where it was.
+        let Removal::Packet(back) = remove(out.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        assert_eq!(back, packet, "byte for byte");
     }
 
     #[test]
@@ -787,6 +981,92 @@ mod tests {
         );
         assert!(rewrite_note(Some(&bytes)).is_some());
         assert_eq!(rewrite_note(Some(out.as_bytes())), None);
+    }
+
+    const FOREIGN: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/" xmlns:cc="http://creativecommons.org/ns#">
+  <plus:DataMining>http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING</plus:DataMining>
+  <plus:OtherConstraints><rdf:Alt><rdf:li xml:lang="x-default">Ask the agency.
+Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Alt></plus:OtherConstraints>
+  <cc:attributionName>Zed Agency</cc:attributionName>
+  <cc:attributionURL>https://zed.example/</cc:attributionURL>
+ </rdf:Description>
+</rdf:RDF></x:xmpmeta>"#;
+
+    #[test]
+    fn remove_puts_back_what_apply_replaced() {
+        let original = read_fields(FOREIGN.as_bytes()).unwrap();
+        let out = apply(Some(FOREIGN.as_bytes()), &tag()).unwrap();
+        let applied = read_fields(out.as_bytes()).unwrap();
+        assert!(holds_tag(&applied, &tag()));
+        assert_eq!(
+            applied.replaced,
+            Replaced {
+                data_mining: original.data_mining.clone(),
+                other_constraints: original.other_constraints_default().map(String::from),
+                attribution_name: Some("Zed Agency".into()),
+                attribution_url: Some("https://zed.example/".into()),
+                special_instructions: None,
+            }
+        );
+        // Applying another signal keeps the first record: ccsig's own
+        // earlier mirrors are not "replaced" values.
+        let mut second = tag();
+        second.expression = "train-ai=n".into();
+        second.signal = None;
+        let again = apply(Some(out.as_bytes()), &second).unwrap();
+        assert_eq!(
+            read_fields(again.as_bytes()).unwrap().replaced,
+            applied.replaced
+        );
+        let Removal::Packet(back) = remove(again.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        let restored = read_fields(back.as_bytes()).unwrap();
+        assert_eq!(restored, original, "{back}");
+    }
+
+    #[test]
+    fn remove_leaves_a_mirror_someone_changed_and_restores_nothing_over_it() {
+        let out = apply(Some(FOREIGN.as_bytes()), &tag()).unwrap();
+        let edited = out.replacen("Ask the agency.", "Ask the new agency.", 1);
+        assert!(edited.contains("<ccsig:replacedOtherConstraints>Ask the agency."));
+        let Removal::Packet(back) = remove(edited.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        let f = read_fields(back.as_bytes()).unwrap();
+        // Their edit wins over the stored original; ccsig's line goes.
+        assert_eq!(f.other_constraints_default(), Some("Ask the new agency."));
+        assert!(!f.has_ccsig());
+    }
+
+    #[test]
+    fn a_replaced_value_with_a_carriage_return_comes_back_whole() {
+        let crlf = FOREIGN.replace("Ask the agency.\n", "Ask the agency.&#13;\n");
+        let original = read_fields(crlf.as_bytes()).unwrap();
+        assert!(original
+            .other_constraints_default()
+            .unwrap()
+            .contains("\r\n"));
+        let out = apply(Some(crlf.as_bytes()), &tag()).unwrap();
+        let Removal::Packet(back) = remove(out.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        assert_eq!(read_fields(back.as_bytes()).unwrap(), original);
+    }
+
+    #[test]
+    fn credit_is_written_as_a_pair() {
+        let out = apply(None, &tag()).unwrap();
+        let mut dora = tag();
+        dora.credit_name = Some("Dora".into());
+        dora.credit_url = None;
+        let f = read_fields(apply(Some(out.as_bytes()), &dora).unwrap().as_bytes()).unwrap();
+        assert_eq!(f.credit_name.as_deref(), Some("Dora"));
+        assert_eq!(f.credit_url, None, "Ada's URL must not stay next to Dora");
+        assert_eq!(f.attribution_url, None);
+        assert!(holds_tag(&f, &dora));
+        assert!(!holds_tag(&f, &tag()));
     }
 
     #[test]

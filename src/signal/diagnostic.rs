@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::vocabulary;
+use super::vocabulary::{self, Vocabulary};
 
 /// How much a finding matters.
 ///
@@ -56,6 +56,14 @@ pub enum Diagnostic {
         label: String,
         /// The closest current label, if any.
         closest: Option<String>,
+    },
+    /// A legacy label whose string a later, unconfirmed draft reuses for
+    /// another category: which meaning the author had in mind is unknown.
+    AmbiguousLabel {
+        /// The label.
+        label: String,
+        /// The vocabulary it was read against (where it is legacy).
+        vocabulary: Vocabulary,
     },
     /// The same label more than once; only the last value counts.
     DuplicateLabel {
@@ -123,6 +131,7 @@ impl Diagnostic {
             | Diagnostic::UnknownException { .. }
             | Diagnostic::MalformedException { .. } => Severity::Error,
             Diagnostic::LegacyLabel { .. }
+            | Diagnostic::AmbiguousLabel { .. }
             | Diagnostic::DuplicateLabel { .. }
             | Diagnostic::NonTokenValue { .. }
             | Diagnostic::UnknownValueToken { .. }
@@ -138,6 +147,7 @@ impl Diagnostic {
             Diagnostic::ParseFailed { .. } => "parse_failed",
             Diagnostic::UnknownLabel { .. } => "unknown_label",
             Diagnostic::LegacyLabel { .. } => "legacy_label",
+            Diagnostic::AmbiguousLabel { .. } => "ambiguous_label",
             Diagnostic::DuplicateLabel { .. } => "duplicate_label",
             Diagnostic::NonTokenValue { .. } => "non_token_value",
             Diagnostic::UnknownValueToken { .. } => "unknown_value_token",
@@ -155,6 +165,7 @@ impl Diagnostic {
             Diagnostic::ParseFailed { .. } | Diagnostic::EmptyExpression => None,
             Diagnostic::UnknownLabel { label }
             | Diagnostic::LegacyLabel { label, .. }
+            | Diagnostic::AmbiguousLabel { label, .. }
             | Diagnostic::DuplicateLabel { label, .. }
             | Diagnostic::NonTokenValue { label, .. }
             | Diagnostic::UnknownValueToken { label, .. }
@@ -196,6 +207,31 @@ impl fmt::Display for Diagnostic {
                         write!(f, "no current label replaces it: {why}")
                     }
                 }
+            }
+            Diagnostic::AmbiguousLabel { label, vocabulary } => {
+                let earlier = vocabulary.lookup(label);
+                let later = vocabulary.later_meaning(label);
+                let meaning = |info: Option<&vocabulary::LabelInfo>| {
+                    info.map(|i| {
+                        format!(
+                            "-{:02} meaning {} ({})",
+                            i.last_draft(),
+                            i.use_name,
+                            i.description
+                        )
+                    })
+                    .unwrap_or_default()
+                };
+                write!(
+                    f,
+                    "`{label}` is ambiguous: {}; {} may use it for {}; text not confirmed. \
+                     Read against {vocabulary} it is a legacy label that decides nothing",
+                    meaning(earlier),
+                    later
+                        .map(|l| format!("draft -{:02}", l.last_draft()))
+                        .unwrap_or_else(|| "a later draft".into()),
+                    later.map(|l| l.use_name).unwrap_or("another category"),
+                )
             }
             Diagnostic::DuplicateLabel { label, occurrences } => write!(
                 f,
@@ -252,6 +288,10 @@ mod tests {
                 label: "tdm".into(),
                 closest: Some(l()),
             },
+            Diagnostic::AmbiguousLabel {
+                label: "ai-use".into(),
+                vocabulary: Vocabulary::Draft07,
+            },
             Diagnostic::DuplicateLabel {
                 label: l(),
                 occurrences: 2,
@@ -301,8 +341,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                Error, Info, Warning, Warning, Warning, Warning, Info, Error, Error, Warning,
-                Warning
+                Error, Info, Warning, Warning, Warning, Warning, Warning, Info, Error, Error,
+                Warning, Warning
             ]
         );
         assert!(Error > Warning && Warning > Info);
@@ -316,6 +356,22 @@ mod tests {
                 assert!(msg.contains(label), "{msg}");
             }
             assert!(!msg.is_empty());
+        }
+    }
+
+    #[test]
+    fn ambiguous_message_names_both_meanings() {
+        let d = Diagnostic::AmbiguousLabel {
+            label: "ai-use".into(),
+            vocabulary: Vocabulary::Draft07,
+        };
+        let msg = d.to_string();
+        for part in [
+            "-02 meaning AI use",
+            "-08 may use it for AI Use",
+            "not confirmed",
+        ] {
+            assert!(msg.contains(part), "{part}: {msg}");
         }
     }
 

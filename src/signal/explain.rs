@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::decision::Decision;
 use super::diagnostic::{Diagnostic, Severity};
 use super::expression::{Member, Preference, Statement};
-use super::vocabulary::{self, SignalCode};
+use super::vocabulary::SignalCode;
 
 /// A statement explained, member by member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +104,9 @@ pub fn member_expression(member: &Member) -> String {
 /// categories, e.g. "AI training is not allowed unless ... Search is allowed.";
 /// empty when it decides nothing about them. For human-readable mirrors.
 pub fn sentence(statement: &Statement) -> String {
-    vocabulary::current_label_infos()
+    statement
+        .vocabulary
+        .label_infos()
         .filter_map(|info| match statement.preference(info.label) {
             Decision::Unknown => None,
             d => Some(format!("{} is {}.", info.use_name, decision_phrase(&d))),
@@ -165,13 +167,14 @@ fn meaning(member: &Member) -> String {
             member.label, member.raw_value
         ),
     };
-    if info.is_legacy() {
+    if member.legacy.is_some() {
         let _ = write!(
             text,
             " This is a legacy label (draft-ietf-aipref-vocab {}) that current readers ignore; ",
             info.drafts_text()
         );
-        match (info.closest_current, info.no_closest_reason) {
+        let closest = member.legacy.as_ref().and_then(|l| l.closest.as_deref());
+        match (closest, info.no_closest_reason) {
             (Some(c), _) => {
                 let _ = write!(text, "the closest current label is `{c}`.");
             }
@@ -218,7 +221,9 @@ fn summary(statement: &Statement) -> String {
                 unknown."
             .to_owned();
     }
-    let mut parts: Vec<String> = vocabulary::current_label_infos()
+    let mut parts: Vec<String> = statement
+        .vocabulary
+        .label_infos()
         .map(|info| {
             format!(
                 "{} (`{}`): {}.",

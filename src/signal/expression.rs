@@ -16,7 +16,7 @@ use sfv::{
 
 use super::decision::Decision;
 use super::diagnostic::{Diagnostic, Severity};
-use super::vocabulary::{self, SignalCode};
+use super::vocabulary::{self, SignalCode, Vocabulary};
 
 /// The parameter carrying CC signals (CC's extension of the vocabulary).
 pub const EXCEPTIONS_PARAM: &str = "exceptions";
@@ -81,6 +81,8 @@ pub struct Member {
     pub parameters: Vec<Parameter>,
     /// Findings about this member.
     pub diagnostics: Vec<Diagnostic>,
+    /// The vocabulary the label was read against.
+    pub vocabulary: Vocabulary,
 }
 
 impl Member {
@@ -106,9 +108,10 @@ impl Member {
             .unwrap_or_else(|| format!("{}={}", self.label, self.raw_value))
     }
 
-    /// Vocabulary entry for the label, if any draft defines it.
+    /// Vocabulary entry for the label as its vocabulary reads it, if any
+    /// draft up to that one defines it.
     pub fn info(&self) -> Option<&'static vocabulary::LabelInfo> {
-        vocabulary::lookup(&self.label)
+        self.vocabulary.lookup(&self.label)
     }
 }
 
@@ -126,11 +129,20 @@ pub struct Statement {
     pub members: Vec<Member>,
     /// Findings about the whole expression (parse failure, emptiness).
     pub(crate) statement_diagnostics: Vec<Diagnostic>,
+    /// The vocabulary the labels were read against.
+    pub vocabulary: Vocabulary,
 }
 
-/// Parses a content-usage expression. Never fails: an unparseable text is a
-/// statement whose every preference is unknown, with a `ParseFailed` diagnostic.
+/// Parses a content-usage expression against the default vocabulary. Never
+/// fails: an unparseable text is a statement whose every preference is
+/// unknown, with a `ParseFailed` diagnostic.
 pub fn parse(text: &str) -> Statement {
+    parse_in(text, Vocabulary::default())
+}
+
+/// [`parse`] against a chosen draft of the vocabulary: which labels are
+/// current, legacy or ambiguous depends on it.
+pub fn parse_in(text: &str, vocabulary: Vocabulary) -> Statement {
     match Parser::new(text).parse_dictionary_with_visitor(CountingDictionary::default()) {
         Err(err) => {
             let reason = err.to_string();
@@ -140,6 +152,7 @@ pub fn parse(text: &str) -> Statement {
                 parse_error: Some(reason.clone()),
                 members: Vec::new(),
                 statement_diagnostics: vec![Diagnostic::ParseFailed { reason }],
+                vocabulary,
             }
         }
         Ok(counted) => {
@@ -148,7 +161,7 @@ pub fn parse(text: &str) -> Statement {
                 .iter()
                 .map(|(key, entry)| {
                     let occurrences = counted.occurrences.get(key.as_str()).copied().unwrap_or(1);
-                    member_from_entry(key.as_str(), entry, occurrences)
+                    member_from_entry(key.as_str(), entry, occurrences, vocabulary)
                 })
                 .collect();
             let statement_diagnostics = if members.is_empty() {
@@ -162,6 +175,7 @@ pub fn parse(text: &str) -> Statement {
                 parse_error: None,
                 members,
                 statement_diagnostics,
+                vocabulary,
             }
         }
     }
@@ -190,16 +204,29 @@ impl<'de> DictionaryVisitor<'de> for CountingDictionary {
     }
 }
 
-fn member_from_entry(label: &str, entry: &ListEntry, occurrences: usize) -> Member {
+fn member_from_entry(
+    label: &str,
+    entry: &ListEntry,
+    occurrences: usize,
+    vocabulary: Vocabulary,
+) -> Member {
     let mut diagnostics = Vec::new();
-    let info = vocabulary::lookup(label);
-    let legacy = info.filter(|i| i.is_legacy()).map(|i| Legacy {
-        closest: i.closest_current.map(str::to_owned),
+    let info = vocabulary.lookup(label);
+    let legacy = info.filter(|i| !vocabulary.defines(i)).map(|i| Legacy {
+        closest: vocabulary.closest(i).map(str::to_owned),
     });
     match (&info, &legacy) {
         (None, _) => diagnostics.push(Diagnostic::UnknownLabel {
             label: label.to_owned(),
         }),
+        // A later draft reuses the string: until its text is confirmed,
+        // the author's meaning is unknown, which is more than "legacy".
+        (Some(_), Some(_)) if vocabulary.later_meaning(label).is_some() => {
+            diagnostics.push(Diagnostic::AmbiguousLabel {
+                label: label.to_owned(),
+                vocabulary,
+            })
+        }
         (Some(_), Some(l)) => diagnostics.push(Diagnostic::LegacyLabel {
             label: label.to_owned(),
             closest: l.closest.clone(),
@@ -261,6 +288,7 @@ fn member_from_entry(label: &str, entry: &ListEntry, occurrences: usize) -> Memb
         exceptions,
         parameters,
         diagnostics,
+        vocabulary,
     }
 }
 
@@ -379,12 +407,15 @@ impl Statement {
         Decision::combine_all(legacy.iter())
     }
 
-    /// Parsed and free of `Error` findings: safe to write as given.
+    /// Fit to write without `--force`: it parses and has no finding at all.
     ///
-    /// Warnings (legacy labels, say) do not block writing, because a user
-    /// who types a raw expression may mean exactly that.
+    /// Every diagnostic becomes a `check` finding (malformed, legacy,
+    /// ambiguous, ignored...), so this is "check would report nothing
+    /// about the expression itself": ccsig never writes on its own what it
+    /// would then flag. A user who means a legacy label says so with
+    /// `--force`.
     pub fn is_writable(&self) -> bool {
-        self.parsed && self.worst_severity() != Some(Severity::Error)
+        self.parsed && self.diagnostics().is_empty()
     }
 
     /// Canonical RFC 9651 serialization of the members (the selected value of
@@ -427,34 +458,43 @@ fn rebuild_entry(member: &Member) -> Option<(sfv::Key, ListEntry)> {
     Some((key, entry))
 }
 
-/// Checks a raw user expression before it is written.
+/// Checks a raw user expression before it is written (or expected), against
+/// the default vocabulary. See [`validate_for_writing_in`].
 ///
 /// # Errors
-/// [`NotWritable`] when it does not parse or has an `Error` finding.
+/// [`NotWritable`] when `check` would report anything about it.
 pub fn validate_for_writing(text: &str) -> Result<Statement, NotWritable> {
-    let statement = parse(text);
+    validate_for_writing_in(text, Vocabulary::default())
+}
+
+/// The one rule for expressions ccsig writes (`apply`) or compares against
+/// (`check --expect`): the very diagnostics `check` reports must be absent
+/// ([`Statement::is_writable`]).
+///
+/// # Errors
+/// [`NotWritable`] with every finding when there is one.
+pub fn validate_for_writing_in(
+    text: &str,
+    vocabulary: Vocabulary,
+) -> Result<Statement, NotWritable> {
+    let statement = parse_in(text, vocabulary);
     if statement.is_writable() {
         return Ok(statement);
     }
-    let problems = statement
-        .diagnostics()
-        .into_iter()
-        .filter(|d| d.severity() == Severity::Error)
-        .cloned()
-        .collect();
+    let problems = statement.diagnostics().into_iter().cloned().collect();
     Err(NotWritable {
         expression: text.to_owned(),
         problems,
     })
 }
 
-/// A raw expression that would not say what it seems to say if written.
+/// A raw expression that `check` would flag if it were written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("refusing to write `{expression}`: {}", join_problems(.problems))]
+#[error("refusing `{expression}`: {} (--force to use it as given)", join_problems(.problems))]
 pub struct NotWritable {
     /// The text as given.
     pub expression: String,
-    /// The `Error` findings.
+    /// Every finding about it.
     pub problems: Vec<Diagnostic>,
 }
 
@@ -654,7 +694,7 @@ mod tests {
         assert_eq!(m.value, Preference::Allow);
         assert_eq!(kinds(&s), ["unknown_label"]);
         assert_eq!(s.diagnostics()[0].severity(), Severity::Info);
-        assert!(s.is_writable());
+        assert!(!s.is_writable(), "check reports it as ignored");
     }
 
     #[test]
@@ -765,6 +805,25 @@ mod tests {
     }
 
     #[test]
+    fn ai_use_is_ambiguous_in_draft_07_and_current_in_draft_08() {
+        let s = parse("ai-use=n");
+        assert_eq!(kinds(&s), ["ambiguous_label"]);
+        assert_eq!(s.diagnostics()[0].severity(), Severity::Warning);
+        assert!(s.members[0].legacy.is_some());
+        assert_eq!(s.preference("train-ai"), Decision::Unknown);
+        let s8 = parse_in("ai-use=n", Vocabulary::Draft08);
+        assert!(s8.diagnostics().is_empty(), "{:?}", s8.diagnostics());
+        assert!(s8.members[0].legacy.is_none());
+        assert_eq!(s8.members[0].info().unwrap().drafts, [8]);
+        assert_eq!(s8.vocabulary, Vocabulary::Draft08);
+        // Other legacy labels stay plain legacy under -08.
+        assert_eq!(
+            kinds(&parse_in("tdm=n", Vocabulary::Draft08)),
+            ["legacy_label"]
+        );
+    }
+
+    #[test]
     fn legacy_labels_name_their_closest() {
         for (label, closest) in [
             ("tdm", Some("train-ai")),
@@ -773,7 +832,6 @@ mod tests {
             ("train-genai", Some("train-ai")),
             ("inference", None),
             ("all", None),
-            ("ai-use", None),
             ("bots", None),
             ("ai-output", None),
         ] {
@@ -798,7 +856,7 @@ mod tests {
             // Strictly, a legacy label says nothing about the current one.
             assert_eq!(s.preference("train-ai"), Decision::Unknown);
             assert_eq!(s.preference(label), Decision::Disallowed);
-            assert!(s.is_writable());
+            assert!(!s.is_writable(), "check reports it as legacy");
         }
     }
 
@@ -918,12 +976,25 @@ mod tests {
     }
 
     #[test]
-    fn validate_for_writing_rejects_errors_only() {
+    fn validate_for_writing_rejects_every_finding() {
         assert!(validate_for_writing("train-ai=n;exceptions=cc-cr").is_ok());
-        assert!(
-            validate_for_writing("tdm=n").is_ok(),
-            "legacy is only a warning"
-        );
+        assert!(validate_for_writing("train-ai=n, search=y").is_ok());
+        for flagged in [
+            "tdm=n",
+            "train-genai=n",
+            "ai-use=n",
+            "train-ai=maybe",
+            "made-up=y",
+            "train-ai=n;foo=1",
+            "train-ai=y;exceptions=cc-cr",
+            "train-ai=n, train-ai=y",
+            "",
+        ] {
+            assert!(validate_for_writing(flagged).is_err(), "{flagged:?}");
+        }
+        // The vocabulary decides: -08 defines ai-use.
+        assert!(validate_for_writing_in("ai-use=n", Vocabulary::Draft08).is_ok());
+        assert!(validate_for_writing_in("ai-use=n", Vocabulary::Draft07).is_err());
         let err = validate_for_writing("train-ai=n;exceptions=cc-zz").unwrap_err();
         assert_eq!(err.problems.len(), 1);
         assert!(err.to_string().contains("cc-zz"), "{err}");

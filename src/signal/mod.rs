@@ -19,9 +19,10 @@ pub use decision::{combine, disagree, distinct_decisions, Decision};
 pub use diagnostic::{Diagnostic, Severity};
 pub use explain::{explain, explain_text, DiagnosticExplanation, Explanation, MemberExplanation};
 pub use expression::{
-    parse, validate_for_writing, Legacy, Member, NotWritable, Parameter, Preference, Statement,
-    EXCEPTIONS_PARAM,
+    parse, parse_in, validate_for_writing, validate_for_writing_in, Legacy, Member, NotWritable,
+    Parameter, Preference, Statement, EXCEPTIONS_PARAM,
 };
 pub use vocabulary::{
     current_label_infos, current_labels, lookup, LabelInfo, SignalCode, UnknownSignalCode,
+    UnknownVocabulary, Vocabulary,
 };

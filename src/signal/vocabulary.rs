@@ -20,7 +20,8 @@ pub struct LabelInfo {
     pub description: &'static str,
     /// Revisions of draft-ietf-aipref-vocab that define it (1 = "-01").
     pub drafts: &'static [u8],
-    /// Defined by the current draft.
+    /// Defined by the default vocabulary ([`Vocabulary::default`], draft
+    /// [`CURRENT_DRAFT`]); [`Vocabulary::defines`] answers for any other.
     pub current: bool,
     /// For a legacy label, the current label covering most of the same use.
     pub closest_current: Option<&'static str>,
@@ -29,9 +30,14 @@ pub struct LabelInfo {
 }
 
 impl LabelInfo {
-    /// A label that some draft defined but the current one does not.
+    /// A label that some draft defined but the default vocabulary does not.
     pub fn is_legacy(&self) -> bool {
         !self.current
+    }
+
+    /// The last draft that defines this row's meaning of the label.
+    pub fn last_draft(&self) -> u8 {
+        self.drafts.iter().copied().max().unwrap_or(0)
     }
 
     /// The drafts as people cite them: "-02, -03".
@@ -53,7 +59,7 @@ pub static LABELS: &[LabelInfo] = &[
         label: "train-ai",
         use_name: "AI training",
         description: "using the content to train or fine-tune AI models",
-        drafts: &[2, 3, 4, 5, 6, 7],
+        drafts: &[2, 3, 4, 5, 6, 7, 8],
         current: true,
         closest_current: None,
         no_closest_reason: None,
@@ -62,7 +68,7 @@ pub static LABELS: &[LabelInfo] = &[
         label: "search",
         use_name: "Search",
         description: "indexing the content so that search results can point people back to it",
-        drafts: &[1, 2, 3, 4, 5, 6, 7],
+        drafts: &[1, 2, 3, 4, 5, 6, 7, 8],
         current: true,
         closest_current: None,
         no_closest_reason: None,
@@ -102,7 +108,8 @@ pub static LABELS: &[LabelInfo] = &[
         current: false,
         closest_current: None,
         no_closest_reason: Some(
-            "the current draft has no category for using content as AI input; one is only proposed",
+            "draft-07 has no category for using content as AI input (-08 adds \"AI Use\", \
+             text not confirmed)",
         ),
     },
     LabelInfo {
@@ -133,7 +140,23 @@ pub static LABELS: &[LabelInfo] = &[
         drafts: &[2],
         current: false,
         closest_current: None,
-        no_closest_reason: Some("the current draft has no category for AI use other than training"),
+        no_closest_reason: Some(
+            "draft-07 has no category for AI use other than training (-08 reuses the label \
+             for \"AI Use\", text not confirmed)",
+        ),
+    },
+    // Listed after the -02 row of the same string: the row for an earlier
+    // draft is the one a reader of the default vocabulary finds.
+    LabelInfo {
+        label: "ai-use",
+        use_name: "AI Use",
+        description: "using the content as input to a generative AI model when a user did not \
+                      provide it directly (the -08 \"AI Use\" category; label from a secondary \
+                      source, -08 text not confirmed)",
+        drafts: &[8],
+        current: false,
+        closest_current: None,
+        no_closest_reason: None,
     },
     LabelInfo {
         label: "bots",
@@ -157,9 +180,130 @@ pub static LABELS: &[LabelInfo] = &[
     },
 ];
 
-/// Looks a label up, case-sensitively as the vocabulary requires.
+/// The revision of draft-ietf-aipref-vocab that ccsig validates against:
+/// which labels are current, which legacy, which ambiguous.
+///
+/// Each draft's label set is data (the `drafts` of [`LABELS`]); this only
+/// picks one. The default is the newest draft whose text the project has
+/// verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub enum Vocabulary {
+    /// draft-ietf-aipref-vocab-07 (Aug 2026): `train-ai`, `search`.
+    #[default]
+    Draft07,
+    /// draft-ietf-aipref-vocab-08 (Sep 2026): adds "AI Use", whose label
+    /// `ai-use` comes from a secondary source (the text was not available).
+    Draft08,
+}
+
+impl Vocabulary {
+    /// Every selectable vocabulary, oldest first.
+    pub const ALL: [Vocabulary; 2] = [Vocabulary::Draft07, Vocabulary::Draft08];
+
+    /// The draft revision (7 for "-07").
+    pub fn draft(self) -> u8 {
+        match self {
+            Vocabulary::Draft07 => 7,
+            Vocabulary::Draft08 => 8,
+        }
+    }
+
+    /// The name users type: `draft-07`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Vocabulary::Draft07 => "draft-07",
+            Vocabulary::Draft08 => "draft-08",
+        }
+    }
+
+    /// Whether the project checked this draft's label set in its text.
+    pub fn text_confirmed(self) -> bool {
+        match self {
+            Vocabulary::Draft07 => true,
+            Vocabulary::Draft08 => false,
+        }
+    }
+
+    /// Whether this draft defines the row's meaning of its label.
+    pub fn defines(self, info: &LabelInfo) -> bool {
+        info.drafts.contains(&self.draft())
+    }
+
+    /// A label as this draft's reader understands it: the row this draft
+    /// defines, else the latest earlier meaning (a legacy label). Meanings
+    /// from later drafts are not this draft's business.
+    pub fn lookup(self, label: &str) -> Option<&'static LabelInfo> {
+        let rows = || LABELS.iter().filter(move |info| info.label == label);
+        rows().find(|info| self.defines(info)).or_else(|| {
+            rows()
+                .filter(|info| info.last_draft() < self.draft())
+                .max_by_key(|info| info.last_draft())
+        })
+    }
+
+    /// A later draft's meaning of a label that is only legacy in this one:
+    /// the same string, reused for something else.
+    pub fn later_meaning(self, label: &str) -> Option<&'static LabelInfo> {
+        let known = self.lookup(label)?;
+        if self.defines(known) {
+            return None;
+        }
+        LABELS
+            .iter()
+            .find(|info| info.label == label && info.drafts.iter().any(|d| *d > self.draft()))
+    }
+
+    /// The entries of this draft's labels.
+    pub fn label_infos(self) -> impl Iterator<Item = &'static LabelInfo> {
+        LABELS.iter().filter(move |info| self.defines(info))
+    }
+
+    /// This draft's labels, the only ones ccsig writes on its own.
+    pub fn labels(self) -> impl Iterator<Item = &'static str> {
+        self.label_infos().map(|info| info.label)
+    }
+
+    /// For a legacy label, the label of this draft closest to it.
+    pub fn closest(self, info: &LabelInfo) -> Option<&'static str> {
+        info.closest_current
+            .and_then(|c| self.lookup(c))
+            .filter(|c| self.defines(c))
+            .map(|c| c.label)
+    }
+}
+
+impl fmt::Display for Vocabulary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A vocabulary name ccsig does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a vocabulary ccsig knows (draft-07 or draft-08)")]
+pub struct UnknownVocabulary(pub String);
+
+impl FromStr for Vocabulary {
+    type Err = UnknownVocabulary;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Vocabulary::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| UnknownVocabulary(s.to_owned()))
+    }
+}
+
+impl Serialize for Vocabulary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Looks a label up in the default vocabulary, case-sensitively as the
+/// vocabulary requires.
 pub fn lookup(label: &str) -> Option<&'static LabelInfo> {
-    LABELS.iter().find(|info| info.label == label)
+    Vocabulary::default().lookup(label)
 }
 
 /// The labels of the current draft, the only ones ccsig writes on its own.
@@ -276,7 +420,7 @@ mod tests {
 
     #[test]
     fn every_draft_label_is_in_the_table() {
-        let by_draft: [(u8, &[&str]); 7] = [
+        let by_draft: [(u8, &[&str]); 8] = [
             (1, &["tdm", "ai", "genai", "search", "inference"]),
             (2, &["all", "train-ai", "train-genai", "ai-use", "search"]),
             (3, &["bots", "train-ai", "train-genai", "search"]),
@@ -284,11 +428,16 @@ mod tests {
             (5, &["train-ai", "search"]),
             (6, &["train-ai", "search"]),
             (7, &["train-ai", "search"]),
+            (8, &["train-ai", "search", "ai-use"]),
         ];
         for (draft, labels) in by_draft {
             for label in labels {
-                let info = lookup(label).unwrap_or_else(|| panic!("{label} missing"));
-                assert!(info.drafts.contains(&draft), "{label} not in -{draft:02}");
+                assert!(
+                    LABELS
+                        .iter()
+                        .any(|i| i.label == *label && i.drafts.contains(&draft)),
+                    "{label} not in -{draft:02}"
+                );
             }
             // And no label claims a draft it is not in.
             for info in LABELS.iter().filter(|i| i.drafts.contains(&draft)) {
@@ -299,7 +448,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(LABELS.len(), 11);
+        assert_eq!(LABELS.len(), 12);
     }
 
     #[test]
@@ -347,6 +496,37 @@ mod tests {
         for info in current_label_infos() {
             assert!(info.closest_current.is_none() && info.no_closest_reason.is_none());
         }
+    }
+
+    #[test]
+    fn each_vocabulary_reads_labels_as_its_draft_does() {
+        let v7 = Vocabulary::Draft07;
+        let v8 = Vocabulary::Draft08;
+        assert_eq!(Vocabulary::default(), v7);
+        assert!(v7.text_confirmed() && !v8.text_confirmed());
+        assert_eq!(v7.labels().collect::<Vec<_>>(), ["train-ai", "search"]);
+        assert_eq!(
+            v8.labels().collect::<Vec<_>>(),
+            ["train-ai", "search", "ai-use"]
+        );
+        // The same string, two meanings: -02's for -07, -08's for -08.
+        let old = v7.lookup("ai-use").unwrap();
+        let new = v8.lookup("ai-use").unwrap();
+        assert_eq!(old.drafts, [2]);
+        assert_eq!(new.drafts, [8]);
+        assert!(!v7.defines(old) && v8.defines(new));
+        assert_eq!(lookup("ai-use"), Some(old));
+        assert_eq!(v7.later_meaning("ai-use"), Some(new));
+        assert_eq!(v8.later_meaning("ai-use"), None);
+        assert_eq!(v7.later_meaning("tdm"), None);
+        assert_eq!(v7.later_meaning("train-ai"), None);
+        assert_eq!(v8.closest(lookup("tdm").unwrap()), Some("train-ai"));
+        for v in Vocabulary::ALL {
+            assert_eq!(v.name().parse::<Vocabulary>(), Ok(v));
+            assert_eq!(v.to_string(), v.name());
+        }
+        assert!("draft-09".parse::<Vocabulary>().is_err());
+        assert!("Draft-07".parse::<Vocabulary>().is_err());
     }
 
     #[test]
