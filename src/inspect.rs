@@ -123,16 +123,20 @@ pub enum ReadError {
     Container(#[from] container::ContainerError),
     #[error("cannot open: {0}")]
     Io(#[from] std::io::Error),
+    /// A member of a tar shard could not be taken, or the shard is damaged.
+    #[error(transparent)]
+    Shard(#[from] crate::shard::ShardError),
 }
 
 impl ReadError {
     /// A stable name for the kind of error: `io` when the file could not be
-    /// opened or read, else the container's kind (see
-    /// [`container::ContainerError::kind`]).
+    /// opened or read, else the container's or shard's kind (see
+    /// [`container::ContainerError::kind`], [`crate::shard::ShardError::kind`]).
     pub fn kind(&self) -> &'static str {
         match self {
             ReadError::Io(_) => "io",
             ReadError::Container(e) => e.kind(),
+            ReadError::Shard(e) => e.kind(),
         }
     }
 
@@ -142,7 +146,9 @@ impl ReadError {
     pub fn is_bad_input(&self) -> bool {
         !matches!(
             self,
-            ReadError::Io(_) | ReadError::Container(container::ContainerError::Io(_))
+            ReadError::Io(_)
+                | ReadError::Container(container::ContainerError::Io(_))
+                | ReadError::Shard(crate::shard::ShardError::Io(_))
         )
     }
 }

@@ -23,9 +23,11 @@ pub mod decide;
 pub mod inspect;
 pub mod mapping;
 pub mod report;
+pub mod shard;
 pub mod sidecar;
 pub mod signal;
 pub mod tagging;
+pub mod tree;
 
 use std::path::Path;
 
@@ -37,6 +39,7 @@ pub use decide::{
 pub use inspect::{FileSignals, ReadError};
 pub use signal::SignalCode;
 pub use tagging::{apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, WriteOptions};
+pub use tree::{read_tree, read_tree_from, SkipReason, TreeError, TreeItem, TreeOptions, TreeSink};
 
 /// Reads the signals of the image file at `path` (metadata only: image
 /// data is skipped, not read), and of its XMP sidecars if it has any.

@@ -21,6 +21,7 @@ from ._errors import (
 )
 from ._ccsig import (
     Decision,
+    DecisionIterator,
     Finding,
     Signals,
     WriteResult,
@@ -29,6 +30,8 @@ from ._ccsig import (
     apply_bytes,
     check,
     decide,
+    decide_listed,
+    decide_tree,
     read,
     remove,
     remove_bytes,
@@ -38,6 +41,7 @@ __all__ = [
     "AccessError",
     "CcsigError",
     "Decision",
+    "DecisionIterator",
     "Finding",
     "InternalError",
     "InvalidArgument",
@@ -51,6 +55,8 @@ __all__ = [
     "apply_bytes",
     "check",
     "decide",
+    "decide_listed",
+    "decide_tree",
     "read",
     "remove",
     "remove_bytes",

@@ -184,32 +184,42 @@ def decide_tree(
     buffer: int = 1024,
 ) -> DecisionIterator:
     """Decides every image under ``roots`` (files, folders walked
-    recursively, and ``.tar`` shards read member by member), in parallel
-    on ``jobs`` threads (0: all cores), yielding each decision as it is
-    made (not in walk order). ``Decision.path`` names the file, or
-    ``shard.tar:member`` for a shard member. Unreadable images yield an
-    ``unknown`` decision; files that are not images are skipped (see
-    :attr:`DecisionIterator.skipped`). At most ``buffer`` decisions wait
-    for the consumer; the walk pauses while it is full.
+    recursively, WebDataset tar shards ``.tar``/``.tar.gz``/``.tgz`` read
+    member by member in place), reading on ``jobs`` threads in Rust (0: one
+    per core) while the GIL is free, and yields each decision as soon as it
+    is made, in walk order (the order ``ccsig decide`` prints).
 
-    Raises :class:`AccessError` when a root cannot be walked.
+    ``Decision.path`` names the file, or ``shard.tar:member`` for a shard
+    member. An image that cannot be read (damaged, a missing root) yields an
+    ``unknown`` decision whose reason starts with ``unreadable:``; files
+    that are not images (captions, JSON, GIFs), hidden files (unless
+    ``hidden``) and ``exclude`` globs are passed over and listed in
+    :attr:`DecisionIterator.skipped`. At most ``buffer`` decisions wait for
+    the consumer; the walk pauses while the buffer is full, and stops when
+    the iterator is dropped or :meth:`DecisionIterator.cancel` is called.
+
+    Raises :class:`InvalidArgument` for an unknown element or policy, or a
+    bad ``exclude`` glob.
     """
 
-def decide_shard(
+def decide_listed(
+    name: str,
     data: Union[bytes, bytearray],
     *,
     use: str = "train-ai",
     we_give: Optional[Elements] = None,
     unknown: Literal["deny", "allow"] = "deny",
-    name: Optional[str] = None,
+    hidden: bool = False,
+    exclude: Sequence[str] = (),
 ) -> list[Decision]:
-    """Decides every image member of a tar shard held in memory (e.g. read
-    by Spark), in archive order. ``Decision.path`` is ``name:member`` (or
-    the member name alone). Unreadable members give ``unknown``; members
-    that are not images are left out.
-
-    Raises :class:`UnreadableImage` (kind ``shard``) when the archive
-    itself is damaged.
+    """Decides one file of a listing made elsewhere, held in memory (e.g. a
+    ``(path, bytes)`` pair from Spark's ``binaryFiles``), exactly as
+    :func:`decide_tree` would had it found the file in a folder: an image
+    gives one decision; a tar shard (by its name ``.tar``/``.tar.gz``/
+    ``.tgz``, or by its bytes) one decision per image member, in archive
+    order, with paths ``name:member``; a damaged image an ``unknown``
+    decision; anything else (captions, JSON, GIFs) none. ``hidden`` and
+    ``exclude`` filter shard members.
     """
 
 def apply(

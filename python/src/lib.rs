@@ -14,6 +14,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
 use ccsig::signal;
+
+mod tree;
 use ccsig::{
     audit, ApplyRequest, Commitments, FileSignals, ReadError, UnknownPolicy, UseDecision,
     WriteOptions,
@@ -675,8 +677,11 @@ fn _ccsig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<UseDecisionPy>()?;
     m.add_class::<Finding>()?;
     m.add_class::<WriteResult>()?;
+    m.add_class::<tree::DecisionIterator>()?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(decide, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::decide_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::decide_listed, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;
     m.add_function(wrap_pyfunction!(apply_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(remove, m)?)?;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-pub use walk::Entry;
+pub use walk::{Entry, WalkOptions};
 
 /// Whoever shows a batch's progress (the CLI draws a bar; a library user
 /// may log or ignore it). Called from worker threads.
@@ -66,19 +66,44 @@ impl Default for BatchOptions {
 
 /// Files are taken from the walk in chunks: results are reported chunk by
 /// chunk in walk order, so memory stays flat however many files there are.
-const CHUNK: usize = 512;
+pub(crate) const CHUNK: usize = 512;
 
 /// Why a batch stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
     #[error("cannot start worker threads: {0}")]
     Pool(#[from] rayon::ThreadPoolBuildError),
+    #[error("bad --exclude glob: {0}")]
+    Exclude(#[from] globset::Error),
 }
 
 /// Runs `job` on every entry of the walk, in parallel, and hands each result
 /// to `sink` in walk order. Returns whether the batch was cancelled.
 pub fn run<T, J, S>(
     roots: &[PathBuf],
+    options: &BatchOptions,
+    job: J,
+    sink: S,
+) -> Result<bool, BatchError>
+where
+    T: Send,
+    J: Fn(&Entry) -> T + Sync,
+    S: FnMut(Entry, T),
+{
+    run_walk(
+        roots.iter().cloned(),
+        &WalkOptions::default(),
+        options,
+        job,
+        sink,
+    )
+}
+
+/// [`run`], walking `roots` (taken lazily, e.g. from a list being read)
+/// with `walk` options. Entries the walk passes over reach `sink` too.
+pub fn run_walk<T, J, S>(
+    roots: impl IntoIterator<Item = PathBuf>,
+    walk: &WalkOptions,
     options: &BatchOptions,
     job: J,
     mut sink: S,
@@ -92,7 +117,7 @@ where
         .num_threads(options.jobs)
         .build()?;
     let bar = &*options.progress;
-    let mut entries = walk::walk(roots);
+    let mut entries = walk::walk_with(roots, walk)?;
     loop {
         if options.cancel.load(Ordering::SeqCst) {
             bar.finish();

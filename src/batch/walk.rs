@@ -1,13 +1,21 @@
 //! Finding the files to work on: every path given, folders walked
-//! recursively in a stable order.
+//! recursively in a stable order. Hidden files and folders are passed over
+//! unless asked for (as `exiftool -r` and `fd` do), symbolic links are not
+//! followed unless asked for, `--exclude` globs pass over what they match,
+//! and XMP sidecars are never inputs of their own (they are read, written
+//! and removed with their image). Whatever is passed over is reported as
+//! [`Entry::Skipped`], so every input is accounted for.
 
 use std::path::{Path, PathBuf};
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
 use super::atomic::{TEMP_PREFIX, TEMP_SUFFIX};
+use crate::tree::SkipReason;
 
-/// One entry of a walk: a file to process, or a path that could not be read.
+/// One entry of a walk: a file to process, a path passed over, or a path
+/// that could not be read.
 #[derive(Debug)]
 pub enum Entry {
     File {
@@ -20,11 +28,40 @@ pub enum Entry {
         path: PathBuf,
         message: String,
     },
+    /// Passed over by the walk (hidden, excluded, a link not followed).
+    Skipped {
+        path: PathBuf,
+        reason: SkipReason,
+    },
+}
+
+/// How folders are walked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Also walk hidden files and folders (names starting with `.`).
+    pub hidden: bool,
+    /// Follow symbolic links found in folders (links named as roots are
+    /// always followed).
+    pub follow_links: bool,
+    /// Globs of paths to pass over (`*.raw`, `cache`, `data/tmp/**`): each is
+    /// matched against the file or folder name and against the whole path.
+    pub exclude: Vec<String>,
+}
+
+impl WalkOptions {
+    /// The exclude globs, compiled (`*` also crosses `/`).
+    pub fn exclude_set(&self) -> Result<GlobSet, globset::Error> {
+        let mut set = GlobSetBuilder::new();
+        for pattern in &self.exclude {
+            set.add(GlobBuilder::new(pattern).literal_separator(false).build()?);
+        }
+        set.build()
+    }
 }
 
 /// Extensions of the formats ccsig handles. A file found in a folder with
 /// one of these that does not hold such an image is reported as unreadable;
-/// any other non-image file in a folder is passed over quietly.
+/// any other non-image file in a folder is passed over.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "webp"];
 
 pub fn has_image_extension(path: &Path) -> bool {
@@ -39,34 +76,231 @@ fn is_our_temp_file(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(TEMP_SUFFIX))
 }
 
-/// Walks `roots` lazily, in order: files as given, folders sorted by name.
+/// An XMP sidecar (`photo.jpg.xmp`, `photo.xmp`): part of its image, never
+/// an input of its own.
+pub fn is_sidecar(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xmp"))
+}
+
+/// Whether a file or folder name is hidden (starts with `.`).
+pub fn is_hidden_name(name: &str) -> bool {
+    name.starts_with('.') && name != "." && name != ".."
+}
+
+/// Whether `path` matches one of the exclude globs, by name or whole path.
+pub fn is_excluded(globs: &GlobSet, path: &Path) -> bool {
+    !globs.is_empty()
+        && (globs.is_match(path) || path.file_name().is_some_and(|n| globs.is_match(n)))
+}
+
+/// Walks `roots` lazily with the default options (hidden files passed
+/// over, links not followed, nothing excluded).
 pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
-    roots.iter().flat_map(|root| {
-        let explicit_file = root.is_file();
-        WalkDir::new(root)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_map(move |e| match e {
-                Ok(e) if e.file_type().is_dir() => None,
-                Ok(e) if explicit_file => Some(Entry::File {
+    Walk::new(
+        roots.iter().cloned(),
+        &WalkOptions::default(),
+        GlobSet::empty(),
+    )
+}
+
+/// Walks `roots` lazily, in order: files as given, folders sorted by name.
+pub fn walk_with<I: IntoIterator<Item = PathBuf>>(
+    roots: I,
+    options: &WalkOptions,
+) -> Result<impl Iterator<Item = Entry>, globset::Error> {
+    Ok(Walk::new(
+        roots.into_iter(),
+        options,
+        options.exclude_set()?,
+    ))
+}
+
+struct Walk<I> {
+    roots: I,
+    current: Option<(PathBuf, walkdir::IntoIter)>,
+    hidden: bool,
+    follow_links: bool,
+    exclude: GlobSet,
+}
+
+impl<I: Iterator<Item = PathBuf>> Walk<I> {
+    fn new(roots: I, options: &WalkOptions, exclude: GlobSet) -> Self {
+        Walk {
+            roots,
+            current: None,
+            hidden: options.hidden,
+            follow_links: options.follow_links,
+            exclude,
+        }
+    }
+
+    /// What to make of one entry found under a root; `None` to go on.
+    fn entry(&mut self, e: walkdir::DirEntry) -> Option<Entry> {
+        let (_, walker) = self.current.as_mut()?;
+        let is_dir = e.file_type().is_dir();
+        if e.depth() == 0 {
+            return if is_dir {
+                None
+            } else if is_excluded(&self.exclude, e.path()) {
+                Some(skipped(e, SkipReason::Excluded))
+            } else {
+                Some(Entry::File {
                     path: e.into_path(),
                     explicit: true,
-                }),
-                Ok(e) if e.file_type().is_file() && !is_our_temp_file(e.path()) => {
-                    Some(Entry::File {
-                        path: e.into_path(),
-                        explicit: false,
+                })
+            };
+        }
+        let reason = if !self.hidden && e.file_name().to_str().is_some_and(is_hidden_name) {
+            Some(SkipReason::Hidden)
+        } else if is_excluded(&self.exclude, e.path()) {
+            Some(SkipReason::Excluded)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            if is_dir {
+                walker.skip_current_dir();
+            }
+            return Some(skipped(e, reason));
+        }
+        let kind = e.file_type();
+        if is_dir || is_sidecar(e.path()) || is_our_temp_file(e.path()) {
+            None
+        } else if kind.is_symlink() {
+            Some(skipped(e, SkipReason::Symlink))
+        } else if kind.is_file() {
+            Some(Entry::File {
+                path: e.into_path(),
+                explicit: false,
+            })
+        } else {
+            // A FIFO, socket or device found in a folder.
+            Some(skipped(e, SkipReason::NotAnImage))
+        }
+    }
+}
+
+fn skipped(e: walkdir::DirEntry, reason: SkipReason) -> Entry {
+    Entry::Skipped {
+        path: e.into_path(),
+        reason,
+    }
+}
+
+impl<I: Iterator<Item = PathBuf>> Iterator for Walk<I> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        loop {
+            let Some((root, walker)) = self.current.as_mut() else {
+                let root = self.roots.next()?;
+                let walker = WalkDir::new(&root)
+                    .follow_links(self.follow_links)
+                    .sort_by_file_name()
+                    .into_iter();
+                self.current = Some((root, walker));
+                continue;
+            };
+            match walker.next() {
+                None => self.current = None,
+                Some(Ok(e)) => {
+                    if let Some(entry) = self.entry(e) {
+                        return Some(entry);
+                    }
+                }
+                Some(Err(err)) => {
+                    return Some(Entry::Error {
+                        path: err.path().unwrap_or(root).to_path_buf(),
+                        message: match err.io_error() {
+                            Some(io) => io.to_string(),
+                            None => err.to_string(),
+                        },
                     })
                 }
-                Ok(_) => None,
-                Err(err) => Some(Entry::Error {
-                    path: err.path().unwrap_or(root).to_path_buf(),
-                    message: match err.io_error() {
-                        Some(io) => io.to_string(),
-                        None => err.to_string(),
-                    },
-                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(entries: impl Iterator<Item = Entry>, base: &Path) -> Vec<String> {
+        entries
+            .map(|e| match e {
+                Entry::File { path, .. } => {
+                    format!("file {}", path.strip_prefix(base).unwrap().display())
+                }
+                Entry::Skipped { path, reason } => format!(
+                    "skipped {} ({reason})",
+                    path.strip_prefix(base).unwrap().display()
+                ),
+                Entry::Error { path, message } => format!("error {} {message}", path.display()),
             })
-    })
+            .collect()
+    }
+
+    #[test]
+    fn hidden_excluded_links_and_sidecars() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "a.jpg",
+            "a.jpg.xmp",
+            ".hidden.jpg",
+            ".cache/x.jpg",
+            "raw/b.jpg",
+            "sub/c.json",
+        ] {
+            let p = d.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        }
+        std::os::unix::fs::symlink(d.join("a.jpg"), d.join("link.jpg")).unwrap();
+        let opts = WalkOptions {
+            exclude: vec!["raw".into()],
+            ..WalkOptions::default()
+        };
+        let got = names(walk_with([d.to_path_buf()], &opts).unwrap(), d);
+        assert_eq!(
+            got,
+            [
+                "skipped .cache (hidden)",
+                "skipped .hidden.jpg (hidden)",
+                "file a.jpg",
+                "skipped link.jpg (symlink not followed)",
+                "skipped raw (excluded)",
+                "file sub/c.json",
+            ]
+        );
+        let opts = WalkOptions {
+            hidden: true,
+            follow_links: true,
+            exclude: vec!["*.json".into()],
+        };
+        let got = names(walk_with([d.to_path_buf()], &opts).unwrap(), d);
+        assert_eq!(
+            got,
+            [
+                "file .cache/x.jpg",
+                "file .hidden.jpg",
+                "file a.jpg",
+                "file link.jpg",
+                "file raw/b.jpg",
+                "skipped sub/c.json (excluded)",
+            ]
+        );
+        // A file named as a root is taken even when hidden.
+        let got = names(walk_with([d.join(".hidden.jpg")], &opts).unwrap(), d);
+        assert_eq!(got, ["file .hidden.jpg"]);
+        assert!(WalkOptions {
+            exclude: vec!["[".into()],
+            ..Default::default()
+        }
+        .exclude_set()
+        .is_err());
+    }
 }

@@ -1,0 +1,419 @@
+//! WebDataset tar shards, read in place: one sequential pass over the
+//! archive (plain, or gzip-compressed), every member classified by its
+//! bytes, image members handed over whole in memory. Nothing is extracted
+//! and a shard is never written.
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use ccsig::shard::{self, MemberContent};
+//!
+//! // A two-member shard, made in memory with the `tar` crate.
+//! let jpeg = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+//! let mut builder = tar::Builder::new(Vec::new());
+//! for (name, bytes) in [("000001.jpg", &jpeg[..]), ("000001.json", &b"{}"[..])] {
+//!     let mut header = tar::Header::new_gnu();
+//!     header.set_size(bytes.len() as u64);
+//!     header.set_mode(0o644);
+//!     header.set_cksum();
+//!     builder.append_data(&mut header, name, bytes).unwrap();
+//! }
+//! let archive = builder.into_inner().unwrap();
+//!
+//! let mut names = vec![];
+//! shard::read_members(&archive[..], |_| None, |member| {
+//!     let image = matches!(member.content, MemberContent::Image(_));
+//!     names.push((member.name, image));
+//!     ControlFlow::Continue(())
+//! })
+//! .unwrap();
+//! assert_eq!(names, [("000001.jpg".to_string(), true), ("000001.json".to_string(), false)]);
+//! ```
+
+use std::cell::Cell;
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::rc::Rc;
+
+use crate::batch::walk::has_image_extension;
+use crate::container::{ContainerError, Format};
+use crate::inspect::ReadError;
+use crate::tree::{unsupported_format, SkipReason};
+
+/// The largest member held in memory to be read (1 GiB): a bigger image
+/// member is reported as an error rather than read.
+pub const MAX_MEMBER_BYTES: u64 = 1 << 30;
+
+/// How a shard's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    /// A plain `.tar`.
+    None,
+    /// A `.tar.gz` or `.tgz`.
+    Gzip,
+}
+
+/// Recognises a shard by its name: `.tar`, `.tar.gz` or `.tgz`.
+///
+/// ```
+/// use ccsig::shard::{compression_from_name, Compression};
+/// assert_eq!(compression_from_name("shard-00000.tar".as_ref()), Some(Compression::None));
+/// assert_eq!(compression_from_name("shard.TGZ".as_ref()), Some(Compression::Gzip));
+/// assert_eq!(compression_from_name("photo.jpg".as_ref()), None);
+/// ```
+pub fn compression_from_name(path: &Path) -> Option<Compression> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".tar") {
+        Some(Compression::None)
+    } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        Some(Compression::Gzip)
+    } else {
+        None
+    }
+}
+
+/// Whether `head` (the first 512 bytes of a file) is a tar header: POSIX
+/// `ustar\0` or GNU `ustar ` magic at offset 257.
+///
+/// ```
+/// let mut head = [0u8; 512];
+/// head[257..263].copy_from_slice(b"ustar\0");
+/// assert!(ccsig::shard::is_tar_header(&head));
+/// assert!(!ccsig::shard::is_tar_header(b"\xFF\xD8\xFF"));
+/// ```
+pub fn is_tar_header(head: &[u8]) -> bool {
+    head.get(257..263)
+        .is_some_and(|m| m == b"ustar\0" || m == b"ustar ")
+}
+
+/// Why a shard, or one of its members, could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    #[error("cannot read shard: {0}")]
+    Io(#[from] io::Error),
+    #[error("shard is truncated: {0}")]
+    Truncated(String),
+    #[error("member of {size} bytes is larger than the {limit}-byte limit for an image read from a shard")]
+    MemberTooLarge { size: u64, limit: u64 },
+}
+
+impl ShardError {
+    /// A stable name for the kind of error: `io`, `shard_truncated` or
+    /// `member_too_large`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ShardError::Io(_) => "io",
+            ShardError::Truncated(_) => "shard_truncated",
+            ShardError::MemberTooLarge { .. } => "member_too_large",
+        }
+    }
+}
+
+/// One member of a shard, as classified by its bytes.
+#[derive(Debug)]
+pub struct Member {
+    /// The member's name inside the archive, e.g. `000001.jpg`.
+    pub name: String,
+    pub content: MemberContent,
+}
+
+/// What a member holds.
+#[derive(Debug)]
+pub enum MemberContent {
+    /// A JPEG, PNG or WebP, whole.
+    Image(Vec<u8>),
+    /// A member that should be an image (its name says so) but could not
+    /// be taken: not an image, too large, truncated.
+    Unreadable(ReadError),
+    /// Not an image of ours (`.json`, `.txt`, `.cls`, a GIF ...), or passed
+    /// over by the caller's filter.
+    Skipped(SkipReason),
+}
+
+/// Reads every member of the tar archive in `reader` in one sequential
+/// pass and hands each to `each`, in archive order; `each` may stop the
+/// pass early by breaking. `skip` is asked first for each regular member's
+/// name: a reason passes the member over unread.
+///
+/// Directories are not reported; links are reported as skipped. An error
+/// that ends the pass (truncated or corrupt archive) is returned after the
+/// members before the damage have been handed over.
+pub fn read_members<R: Read>(
+    reader: R,
+    mut skip: impl FnMut(&str) -> Option<SkipReason>,
+    mut each: impl FnMut(Member) -> ControlFlow<()>,
+) -> Result<(), ShardError> {
+    let consumed = Rc::new(Cell::new(0u64));
+    let mut archive = tar::Archive::new(Counting {
+        inner: reader,
+        consumed: consumed.clone(),
+    });
+    // Where the last member's data ends, padded to a block: a proper
+    // archive has its end-of-archive block after that.
+    let mut data_end = 0u64;
+    for entry in archive.entries()? {
+        let mut entry = entry.map_err(corrupt)?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let size = entry.size();
+        data_end = entry.raw_file_position() + size.div_ceil(512) * 512;
+        let kind = entry.header().entry_type();
+        let content = if kind.is_dir() {
+            continue;
+        } else if kind.is_symlink() || kind.is_hard_link() {
+            MemberContent::Skipped(SkipReason::Symlink)
+        } else if !kind.is_file() {
+            MemberContent::Skipped(SkipReason::NotAnImage)
+        } else if let Some(reason) = skip(&name) {
+            MemberContent::Skipped(reason)
+        } else {
+            match take_member(&mut entry, &name, size) {
+                Ok(content) => content,
+                Err(truncated @ ShardError::Truncated(_)) => {
+                    let _ = each(Member {
+                        name: name.clone(),
+                        content: MemberContent::Unreadable(ReadError::Container(
+                            ContainerError::Truncated(format!(
+                                "shard ends inside this member of {size} bytes"
+                            )),
+                        )),
+                    });
+                    return Err(truncated);
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if each(Member { name, content }).is_break() {
+            return Ok(());
+        }
+    }
+    if consumed.get() < data_end + 512 {
+        return Err(ShardError::Truncated(
+            "no end-of-archive block after the last member".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a regular member's bytes if they are an image of ours.
+fn take_member(entry: &mut impl Read, name: &str, size: u64) -> Result<MemberContent, ShardError> {
+    let mut head = Vec::with_capacity(512);
+    entry.by_ref().take(512).read_to_end(&mut head)?;
+    if (head.len() as u64) < size.min(512) {
+        return Err(ShardError::Truncated(format!("member {name} is cut short")));
+    }
+    if Format::detect(&head).is_none() {
+        let named_image = has_image_extension(name.as_ref());
+        return Ok(if let Some(format) = unsupported_format(&head) {
+            MemberContent::Skipped(SkipReason::Unsupported(format.to_string()))
+        } else if named_image && head.is_empty() {
+            MemberContent::Unreadable(ReadError::Container(ContainerError::Empty))
+        } else if named_image {
+            MemberContent::Unreadable(ReadError::Container(ContainerError::UnknownFormat))
+        } else {
+            MemberContent::Skipped(SkipReason::NotAnImage)
+        });
+    }
+    if size > MAX_MEMBER_BYTES {
+        return Ok(MemberContent::Unreadable(ReadError::Shard(
+            ShardError::MemberTooLarge {
+                size,
+                limit: MAX_MEMBER_BYTES,
+            },
+        )));
+    }
+    let mut bytes = head;
+    bytes.reserve_exact((size as usize).saturating_sub(bytes.len()));
+    entry.read_to_end(&mut bytes)?;
+    if (bytes.len() as u64) < size {
+        return Err(ShardError::Truncated(format!("member {name} is cut short")));
+    }
+    Ok(MemberContent::Image(bytes))
+}
+
+/// A parse error of the archive itself means the shard is damaged.
+fn corrupt(e: io::Error) -> ShardError {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => ShardError::Truncated(e.to_string()),
+        io::ErrorKind::InvalidData | io::ErrorKind::Other => {
+            ShardError::Truncated(format!("corrupt archive: {e}"))
+        }
+        _ => ShardError::Io(e),
+    }
+}
+
+/// Counts the bytes the archive reader consumed, to tell a complete
+/// archive from one cut at a member boundary.
+struct Counting<R> {
+    inner: R,
+    consumed: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.set(self.consumed.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens a shard file for one sequential pass, decompressing if needed.
+pub fn open(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
+    let file = io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path)?);
+    Ok(match compression {
+        Compression::None => Box::new(file),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, bytes) in members {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, *bytes).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    fn sample(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/sample-images/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn collect(archive: &[u8]) -> (Vec<Member>, Result<(), ShardError>) {
+        let mut members = vec![];
+        let r = read_members(
+            archive,
+            |_| None,
+            |m| {
+                members.push(m);
+                ControlFlow::Continue(())
+            },
+        );
+        (members, r)
+    }
+
+    #[test]
+    fn members_are_classified_by_their_bytes() {
+        let jpeg = sample("jpeg/plain.jpg");
+        let gif = sample("bad/unsupported.gif");
+        let archive = shard(&[
+            ("a.jpg", &jpeg),
+            ("a.json", b"{\"k\":1}"),
+            ("b.gif", &gif),
+            ("c.png", b"not a png"),
+            ("d.jpg", b""),
+            ("image-without-extension", &jpeg),
+        ]);
+        assert!(is_tar_header(&archive[..512]));
+        let (members, r) = collect(&archive);
+        r.unwrap();
+        let kinds: Vec<String> = members
+            .iter()
+            .map(|m| match &m.content {
+                MemberContent::Image(b) => format!("{} image {}", m.name, b.len()),
+                MemberContent::Unreadable(e) => format!("{} unreadable {e}", m.name),
+                MemberContent::Skipped(r) => format!("{} skipped {r}", m.name),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                format!("a.jpg image {}", jpeg.len()),
+                "a.json skipped not an image".into(),
+                "b.gif skipped unsupported format (GIF)".into(),
+                "c.png unreadable not a JPEG, PNG or WebP file".into(),
+                "d.jpg unreadable empty file".into(),
+                format!("image-without-extension image {}", jpeg.len()),
+            ]
+        );
+        assert!(matches!(&members[0].content, MemberContent::Image(b) if *b == jpeg));
+    }
+
+    #[test]
+    fn truncation_is_reported_after_the_members_before_it() {
+        let jpeg = sample("jpeg/plain.jpg");
+        let archive = shard(&[("a.jpg", &jpeg), ("b.jpg", &jpeg)]);
+        // Cut inside the second member's data.
+        let cut = archive.len() - 1024 - 512 * 2;
+        let (members, r) = collect(&archive[..cut]);
+        assert!(matches!(r, Err(ShardError::Truncated(_))), "{r:?}");
+        assert_eq!(members[0].name, "a.jpg");
+        assert!(matches!(members[0].content, MemberContent::Image(_)));
+        assert_eq!(members.len(), 2);
+        assert!(matches!(members[1].content, MemberContent::Unreadable(_)));
+        // Cut at the member boundary: no end-of-archive block.
+        let first_end = 512 + jpeg.len().div_ceil(512) * 512;
+        let (members, r) = collect(&archive[..first_end]);
+        assert_eq!(members.len(), 1);
+        assert!(matches!(r, Err(ShardError::Truncated(_))), "{r:?}");
+        // An empty file is no archive.
+        assert!(collect(b"").1.is_err());
+    }
+
+    #[test]
+    fn filter_and_early_stop() {
+        let jpeg = sample("jpeg/plain.jpg");
+        let archive = shard(&[(".hidden.jpg", &jpeg), ("a.jpg", &jpeg), ("b.jpg", &jpeg)]);
+        let mut names = vec![];
+        read_members(
+            &archive[..],
+            |n| n.starts_with('.').then_some(SkipReason::Hidden),
+            |m| {
+                names.push((m.name, matches!(m.content, MemberContent::Skipped(_))));
+                if names.len() == 2 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            names,
+            [(".hidden.jpg".into(), true), ("a.jpg".into(), false)]
+        );
+    }
+
+    #[test]
+    fn gzip_shards_decompress() {
+        use std::io::Write;
+        let jpeg = sample("jpeg/plain.jpg");
+        let archive = shard(&[("a.jpg", &jpeg)]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&archive).unwrap();
+        let gz = gz.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.tar.gz");
+        std::fs::write(&path, &gz).unwrap();
+        let (members, r) = collect_reader(open(&path, Compression::Gzip).unwrap());
+        r.unwrap();
+        assert_eq!(members.len(), 1);
+        // A cut gzip stream is an error, not a quiet end.
+        std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+        let (_, r) = collect_reader(open(&path, Compression::Gzip).unwrap());
+        assert!(r.is_err());
+    }
+
+    fn collect_reader(reader: impl Read) -> (Vec<Member>, Result<(), ShardError>) {
+        let mut members = vec![];
+        let r = read_members(
+            reader,
+            |_| None,
+            |m| {
+                members.push(m);
+                ControlFlow::Continue(())
+            },
+        );
+        (members, r)
+    }
+}

@@ -1,0 +1,813 @@
+//! Reading whole trees for pipelines: roots that are files, folders (walked)
+//! or WebDataset tar shards (read in place, see [`crate::shard`]), every
+//! image read in parallel on a thread pool and reported on the caller's
+//! thread in walk order, with memory flat in the number of files.
+//!
+//! Every input is accounted for: each is either read ([`TreeItem::Read`],
+//! possibly with an error) or passed over with a reason
+//! ([`TreeItem::Skipped`]).
+//!
+//! ```
+//! use ccsig::{read_tree, Commitments, TreeItem, TreeOptions, UnknownPolicy};
+//!
+//! let we_give = Commitments::parse("credit,open").unwrap();
+//! let mut usable = vec![];
+//! let mut skipped = 0;
+//! let cancelled = read_tree(&["sample-images".into()], &TreeOptions::default(), |item| match item {
+//!     TreeItem::Read { path, signals: Ok(signals), .. } => {
+//!         if ccsig::decide(&signals, "train-ai", &we_give, UnknownPolicy::Deny).usable {
+//!             usable.push(path);
+//!         }
+//!     }
+//!     TreeItem::Read { signals: Err(_), .. } => {} // unreadable: its error says why
+//!     TreeItem::Skipped { .. } => skipped += 1,   // README.md, generate.sh, a GIF
+//! })
+//! .unwrap();
+//! assert!(!cancelled);
+//! assert!(usable.contains(&"sample-images/tagged/ccsig-cr-op.jpg".to_string()));
+//! assert!(!usable.contains(&"sample-images/jpeg/plain.jpg".to_string()));
+//! assert!(skipped >= 3);
+//! ```
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, Read};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+
+use globset::GlobSet;
+use rayon::prelude::*;
+
+use crate::batch::walk::{self, has_image_extension, is_excluded, is_hidden_name, WalkOptions};
+use crate::batch::{self, Entry, NoProgress, CHUNK};
+use crate::container::{self, ContainerError};
+use crate::inspect::{self, FileSignals, ReadError};
+use crate::shard::{self, Compression, Member, MemberContent, ShardError};
+
+/// How a tree is read.
+#[derive(Clone)]
+pub struct TreeOptions {
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    /// Also read hidden files and folders (names starting with `.`), and
+    /// hidden shard members (such as macOS `._*` files).
+    pub hidden: bool,
+    /// Follow symbolic links found in folders.
+    pub follow_links: bool,
+    /// Globs of paths to pass over, matched against names and whole paths
+    /// (shard members as `shard.tar:member`).
+    pub exclude: Vec<String>,
+    /// Set (e.g. by a signal handler) to stop reading.
+    pub cancel: Arc<AtomicBool>,
+    /// Told of every file and member found and read.
+    pub progress: Arc<dyn batch::Progress + Send>,
+    /// Also compute each image's image-data digest (reads every byte).
+    pub image_digests: bool,
+}
+
+impl Default for TreeOptions {
+    fn default() -> Self {
+        TreeOptions {
+            jobs: 0,
+            hidden: false,
+            follow_links: false,
+            exclude: vec![],
+            cancel: Arc::new(AtomicBool::new(false)),
+            progress: Arc::new(NoProgress),
+            image_digests: false,
+        }
+    }
+}
+
+impl fmt::Debug for TreeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TreeOptions")
+            .field("jobs", &self.jobs)
+            .field("hidden", &self.hidden)
+            .field("follow_links", &self.follow_links)
+            .field("exclude", &self.exclude)
+            .field("image_digests", &self.image_digests)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TreeOptions {
+    /// The walk part of these options.
+    pub fn walk_options(&self) -> WalkOptions {
+        WalkOptions {
+            hidden: self.hidden,
+            follow_links: self.follow_links,
+            exclude: self.exclude.clone(),
+        }
+    }
+}
+
+/// Why an input was passed over rather than read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// Not an image (`.json`, `.txt`, a README ...).
+    NotAnImage,
+    /// An image in a format ccsig does not handle, recognised by its bytes
+    /// (`GIF`, `TIFF`, `HEIF`, `AVIF`, `BMP` ...).
+    Unsupported(String),
+    /// A symbolic link found in a folder, not followed.
+    Symlink,
+    /// A hidden file or folder (its name starts with `.`).
+    Hidden,
+    /// Matched an exclude glob.
+    Excluded,
+}
+
+impl SkipReason {
+    /// A short stable name for counting: `not-an-image`, `unsupported`,
+    /// `symlink`, `hidden`, `excluded`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::NotAnImage => "not-an-image",
+            SkipReason::Unsupported(_) => "unsupported",
+            SkipReason::Symlink => "symlink",
+            SkipReason::Hidden => "hidden",
+            SkipReason::Excluded => "excluded",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::NotAnImage => f.write_str("not an image"),
+            SkipReason::Unsupported(format) => write!(f, "unsupported format ({format})"),
+            SkipReason::Symlink => f.write_str("symlink not followed"),
+            SkipReason::Hidden => f.write_str("hidden"),
+            SkipReason::Excluded => f.write_str("excluded"),
+        }
+    }
+}
+
+/// One input of a tree.
+// Items are handed over one at a time; boxing the signals would cost an
+// allocation per file to save a few hundred bytes of moves.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum TreeItem {
+    /// A file or shard member that was read (or should have been: an
+    /// image that is damaged, a shard that is truncated, a folder that
+    /// cannot be listed).
+    Read {
+        /// `dir/a.jpg`, or `shard-00000.tar:000001.jpg` for a shard member.
+        path: String,
+        signals: Result<FileSignals, ReadError>,
+        /// MD5 of the image data, with [`TreeOptions::image_digests`].
+        image_digest: Option<Result<[u8; 16], ReadError>>,
+    },
+    /// An input passed over.
+    Skipped { path: String, reason: SkipReason },
+}
+
+impl TreeItem {
+    /// The path the item is reported under.
+    pub fn path(&self) -> &str {
+        match self {
+            TreeItem::Read { path, .. } | TreeItem::Skipped { path, .. } => path,
+        }
+    }
+}
+
+/// Why a tree could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("cannot start worker threads: {0}")]
+    Pool(#[from] rayon::ThreadPoolBuildError),
+    #[error("bad exclude glob: {0}")]
+    Exclude(#[from] globset::Error),
+}
+
+/// Where a tree's items go. Any `FnMut(TreeItem)` is one; a type of your
+/// own can also hear of the pauses between bursts of items.
+pub trait TreeSink {
+    /// The next item, in walk order.
+    fn item(&mut self, item: TreeItem);
+    /// Items come in bursts; this is called after each, before more are
+    /// read: the moment to flush buffered output so that whoever reads it
+    /// downstream sees it while the walk goes on.
+    fn flush_point(&mut self) {}
+}
+
+impl<F: FnMut(TreeItem)> TreeSink for F {
+    fn item(&mut self, item: TreeItem) {
+        self(item)
+    }
+}
+
+/// Reads every image under `roots` (files, folders, tar shards) in
+/// parallel and hands each item to `sink` on the caller's thread, in walk
+/// order. Returns whether reading was cancelled.
+pub fn read_tree(
+    roots: &[PathBuf],
+    options: &TreeOptions,
+    sink: impl FnMut(TreeItem),
+) -> Result<bool, TreeError> {
+    read_tree_from(roots.iter().cloned(), options, sink)
+}
+
+/// [`read_tree`] with roots taken lazily (e.g. from a list still being
+/// written) and any [`TreeSink`].
+pub fn read_tree_from(
+    roots: impl IntoIterator<Item = PathBuf>,
+    options: &TreeOptions,
+    mut sink: impl TreeSink,
+) -> Result<bool, TreeError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()?;
+    let shard_threads = pool.current_num_threads().max(1);
+    let globs = options.walk_options().exclude_set()?;
+    let bar = &*options.progress;
+    let mut entries = walk::walk_with(roots, &options.walk_options())?;
+    let cancelled = loop {
+        if options.cancel.load(Ordering::SeqCst) {
+            break true;
+        }
+        let chunk: Vec<Entry> = entries.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            break false;
+        }
+        bar.found(chunk.len() as u64);
+        let outcomes: Vec<Option<Outcome>> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .map(|entry| {
+                    if options.cancel.load(Ordering::SeqCst) {
+                        return None;
+                    }
+                    let outcome = examine(entry, options.image_digests);
+                    bar.done_one();
+                    Some(outcome)
+                })
+                .collect()
+        });
+        let cancelled = emit_chunk(outcomes, options, &globs, shard_threads, &mut sink);
+        sink.flush_point();
+        if cancelled {
+            break true;
+        }
+    };
+    bar.finish();
+    Ok(cancelled)
+}
+
+/// What examining one walk entry gave: an item, or a shard to stream.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    Item(TreeItem),
+    Shard(PathBuf, Compression),
+}
+
+/// Hands a chunk's items to `sink` in order, streaming its shards: up to
+/// `shard_threads` shards are read at once, each in one sequential pass,
+/// and each is drained in turn. Returns whether reading was cancelled.
+fn emit_chunk(
+    outcomes: Vec<Option<Outcome>>,
+    options: &TreeOptions,
+    globs: &GlobSet,
+    shard_threads: usize,
+    sink: &mut impl TreeSink,
+) -> bool {
+    let shards: Vec<(PathBuf, Compression)> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Some(Outcome::Shard(path, compression)) => Some((path.clone(), *compression)),
+            _ => None,
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let mut pending = shards.into_iter();
+        let mut running: VecDeque<Receiver<TreeItem>> = VecDeque::new();
+        let mut start_next = |running: &mut VecDeque<Receiver<TreeItem>>| {
+            if let Some((path, compression)) = pending.next() {
+                let (tx, rx) = sync_channel(SHARD_QUEUE);
+                scope.spawn(move || read_shard(&path, compression, options, globs, tx));
+                running.push_back(rx);
+            }
+        };
+        for _ in 0..shard_threads {
+            start_next(&mut running);
+        }
+        for outcome in outcomes {
+            match outcome {
+                None => return true,
+                Some(Outcome::Item(item)) => sink.item(item),
+                Some(Outcome::Shard(..)) => {
+                    let Some(members) = running.pop_front() else {
+                        continue;
+                    };
+                    start_next(&mut running);
+                    for (n, item) in members.into_iter().enumerate() {
+                        sink.item(item);
+                        if (n + 1) % CHUNK == 0 {
+                            sink.flush_point();
+                        }
+                    }
+                    if options.cancel.load(Ordering::SeqCst) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    })
+}
+
+/// Items a shard reader may run ahead of the consumer.
+const SHARD_QUEUE: usize = 64;
+
+/// Reads one walk entry: an image file, something passed over, or a shard.
+fn examine(entry: Entry, image_digests: bool) -> Outcome {
+    let (path, explicit) = match entry {
+        Entry::File { path, explicit } => (path, explicit),
+        Entry::Skipped { path, reason } => {
+            return Outcome::Item(TreeItem::Skipped {
+                path: path.display().to_string(),
+                reason,
+            })
+        }
+        Entry::Error { path, message } => {
+            return Outcome::Item(TreeItem::Read {
+                path: path.display().to_string(),
+                signals: Err(ReadError::Io(io::Error::other(message))),
+                image_digest: None,
+            })
+        }
+    };
+    if let Some(compression) = shard::compression_from_name(&path) {
+        return Outcome::Shard(path, compression);
+    }
+    let shown = path.display().to_string();
+    match crate::read_path(&path) {
+        Ok(signals) => Outcome::Item(TreeItem::Read {
+            path: shown,
+            signals: Ok(signals),
+            image_digest: image_digests.then(|| crate::image_digest_path(&path)),
+        }),
+        Err(e) => match triage(&path, explicit, &e) {
+            Triage::Report => Outcome::Item(TreeItem::Read {
+                path: shown,
+                signals: Err(e),
+                image_digest: None,
+            }),
+            Triage::Skip(reason) => Outcome::Item(TreeItem::Skipped {
+                path: shown,
+                reason,
+            }),
+            Triage::Shard(compression) => Outcome::Shard(path, compression),
+        },
+    }
+}
+
+/// What to make of a file that did not read as an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Triage {
+    /// Report the error: the file was named, or its name says it is an image.
+    Report,
+    /// Pass it over.
+    Skip(SkipReason),
+    /// It is a tar shard (recognised by its bytes).
+    Shard(Compression),
+}
+
+/// Decides what a read failure on `path` means: a non-image found in a
+/// folder is passed over (as an unsupported format when its bytes say it
+/// is some other image), a tar archive is a shard, anything else (a damaged
+/// image, a file named explicitly) is an error to report.
+pub fn triage(path: &Path, explicit: bool, error: &ReadError) -> Triage {
+    if !is_not_an_image(error) {
+        return Triage::Report;
+    }
+    triage_head(path, explicit, &file_head(path).unwrap_or_default())
+}
+
+/// A read error that may mean "some other kind of file" rather than "a
+/// damaged image".
+fn is_not_an_image(error: &ReadError) -> bool {
+    matches!(
+        error,
+        ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty)
+    )
+}
+
+/// [`triage`] for a file whose first bytes (up to 512) are `head`, after
+/// it did not read as an image for want of a known format.
+fn triage_head(path: &Path, explicit: bool, head: &[u8]) -> Triage {
+    if shard::is_tar_header(head) {
+        Triage::Shard(Compression::None)
+    } else if explicit {
+        Triage::Report
+    } else if let Some(format) = unsupported_format(head) {
+        Triage::Skip(SkipReason::Unsupported(format.to_string()))
+    } else if has_image_extension(path) {
+        Triage::Report
+    } else {
+        Triage::Skip(SkipReason::NotAnImage)
+    }
+}
+
+fn file_head(path: &Path) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)?
+        .take(512)
+        .read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Names the image format of `head` when it is one ccsig does not handle,
+/// so it can be reported as unsupported rather than as not an image.
+///
+/// ```
+/// assert_eq!(ccsig::tree::unsupported_format(b"GIF89a..."), Some("GIF"));
+/// assert_eq!(ccsig::tree::unsupported_format(b"\0\0\0\x18ftypheic"), Some("HEIF"));
+/// assert_eq!(ccsig::tree::unsupported_format(b"\xFF\xD8\xFF\xE0"), None); // JPEG is supported
+/// ```
+pub fn unsupported_format(head: &[u8]) -> Option<&'static str> {
+    let brand = head
+        .get(4..8)
+        .filter(|b| *b == b"ftyp")
+        .and(head.get(8..12));
+    Some(match head {
+        _ if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") => "GIF",
+        _ if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") => "TIFF",
+        _ if head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") => "BigTIFF",
+        _ if head.starts_with(b"BM") && head.get(6..10) == Some(&[0; 4]) => "BMP",
+        _ if head.starts_with(b"8BPS") => "PSD",
+        _ if head.starts_with(&[0xFF, 0x0A]) => "JPEG XL",
+        _ if head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") => "JPEG XL",
+        _ if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") => "JPEG 2000",
+        _ if head.starts_with(b"\0\0\x01\0") && head.len() >= 6 && head[4] != 0 => "ICO",
+        _ if head.starts_with(b"qoif") => "QOI",
+        _ => match brand {
+            Some(b"avif" | b"avis") => "AVIF",
+            Some(b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1") => {
+                "HEIF"
+            }
+            Some(b"crx ") => "Canon CR3",
+            _ => return None,
+        },
+    })
+}
+
+/// Reads one shard in one sequential pass and sends its members' items.
+fn read_shard(
+    path: &Path,
+    compression: Compression,
+    options: &TreeOptions,
+    globs: &GlobSet,
+    items: SyncSender<TreeItem>,
+) {
+    let shown = path.display().to_string();
+    match shard::open(path, compression) {
+        Ok(reader) => read_shard_from(&shown, reader, options, globs, |item| {
+            items.send(item).is_ok()
+        }),
+        Err(e) => {
+            let _ = items.send(shard_error(&shown, e.into()));
+        }
+    }
+}
+
+fn shard_error(shown: &str, e: ShardError) -> TreeItem {
+    TreeItem::Read {
+        path: shown.to_string(),
+        signals: Err(ReadError::Shard(e)),
+        image_digest: None,
+    }
+}
+
+/// Reads the shard `shown` from `reader` and hands over its members'
+/// items until `send` returns false.
+fn read_shard_from(
+    shown: &str,
+    reader: impl Read,
+    options: &TreeOptions,
+    globs: &GlobSet,
+    mut send: impl FnMut(TreeItem) -> bool,
+) {
+    let bar = &*options.progress;
+    let skip = |name: &str| {
+        if !options.hidden && name.split('/').any(is_hidden_name) {
+            Some(SkipReason::Hidden)
+        } else if is_excluded(globs, Path::new(&format!("{shown}:{name}"))) {
+            Some(SkipReason::Excluded)
+        } else {
+            None
+        }
+    };
+    let result = shard::read_members(reader, skip, |member| {
+        if options.cancel.load(Ordering::SeqCst) {
+            return ControlFlow::Break(());
+        }
+        bar.found(1);
+        let item = member_item(shown, member, options.image_digests);
+        bar.done_one();
+        if send(item) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    });
+    if let Err(e) = result {
+        send(shard_error(shown, e));
+    }
+}
+
+/// Reads one file of a listing made elsewhere, held in memory (say, a file
+/// a Spark task got from `binaryFiles`), as [`read_tree`] would had it
+/// found the file in a folder: an image gives one item, a tar shard
+/// (recognised by its name, `.tar`, `.tar.gz`, `.tgz`, or by its bytes)
+/// one item per member, anything else one [`TreeItem::Skipped`]. `name`
+/// is the path items are reported under (members as `name:member`).
+/// `options` filters shard members (hidden, exclude globs); the listing
+/// itself chose the file.
+///
+/// ```
+/// use ccsig::{TreeItem, TreeOptions};
+/// let jpeg = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let mut items = vec![];
+/// ccsig::tree::read_listed("hdfs://nn/a.jpg", &jpeg, &TreeOptions::default(), |i| items.push(i)).unwrap();
+/// assert!(matches!(&items[..], [TreeItem::Read { signals: Ok(_), .. }]));
+/// let mut items = vec![];
+/// ccsig::tree::read_listed("a.txt", b"hello", &TreeOptions::default(), |i| items.push(i)).unwrap();
+/// assert!(matches!(&items[..], [TreeItem::Skipped { .. }]));
+/// ```
+pub fn read_listed(
+    name: &str,
+    bytes: &[u8],
+    options: &TreeOptions,
+    mut sink: impl FnMut(TreeItem),
+) -> Result<(), TreeError> {
+    let globs = options.walk_options().exclude_set()?;
+    let path = Path::new(name);
+    let shard_of = |compression: Compression, sink: &mut dyn FnMut(TreeItem)| {
+        let reader: Box<dyn Read> = match compression {
+            Compression::None => Box::new(bytes),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+        };
+        read_shard_from(name, reader, options, &globs, |item| {
+            sink(item);
+            true
+        });
+    };
+    if let Some(compression) = shard::compression_from_name(path) {
+        shard_of(compression, &mut sink);
+        return Ok(());
+    }
+    let mut cursor = io::Cursor::new(bytes);
+    let error = match inspect::read(&mut cursor) {
+        Ok((layout, signals)) => {
+            let image_digest = options
+                .image_digests
+                .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io));
+            sink(TreeItem::Read {
+                path: name.to_string(),
+                signals: Ok(signals),
+                image_digest,
+            });
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    let triage = if is_not_an_image(&error) {
+        triage_head(path, false, &bytes[..bytes.len().min(512)])
+    } else {
+        Triage::Report
+    };
+    match triage {
+        Triage::Report => sink(TreeItem::Read {
+            path: name.to_string(),
+            signals: Err(error),
+            image_digest: None,
+        }),
+        Triage::Skip(reason) => sink(TreeItem::Skipped {
+            path: name.to_string(),
+            reason,
+        }),
+        Triage::Shard(compression) => shard_of(compression, &mut sink),
+    }
+    Ok(())
+}
+
+fn member_item(shard: &str, member: Member, image_digests: bool) -> TreeItem {
+    let path = format!("{shard}:{}", member.name);
+    match member.content {
+        MemberContent::Image(bytes) => {
+            let mut cursor = io::Cursor::new(&bytes[..]);
+            match inspect::read(&mut cursor) {
+                Ok((layout, signals)) => TreeItem::Read {
+                    path,
+                    signals: Ok(signals),
+                    image_digest: image_digests.then(|| {
+                        container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io)
+                    }),
+                },
+                Err(e) => TreeItem::Read {
+                    path,
+                    signals: Err(e),
+                    image_digest: None,
+                },
+            }
+        }
+        MemberContent::Unreadable(e) => TreeItem::Read {
+            path,
+            signals: Err(e),
+            image_digest: None,
+        },
+        MemberContent::Skipped(reason) => TreeItem::Skipped { path, reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn sample(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/sample-images/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn write_shard(path: &Path, members: &[(&str, Vec<u8>)]) {
+        let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
+        for (name, bytes) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, &bytes[..]).unwrap();
+        }
+        builder.finish().unwrap();
+    }
+
+    fn summary(roots: &[PathBuf], options: &TreeOptions, base: &Path) -> Vec<String> {
+        let mut out = vec![];
+        let cancelled = read_tree(roots, options, |item| {
+            let path = item.path().replace(&format!("{}/", base.display()), "");
+            out.push(match item {
+                TreeItem::Read {
+                    signals: Ok(s),
+                    image_digest,
+                    ..
+                } => format!(
+                    "{path} {}{}",
+                    s.format.name(),
+                    if image_digest.is_some() {
+                        " digest"
+                    } else {
+                        ""
+                    }
+                ),
+                TreeItem::Read {
+                    signals: Err(e), ..
+                } => format!("{path} error: {e}"),
+                TreeItem::Skipped { reason, .. } => format!("{path} skipped: {reason}"),
+            })
+        })
+        .unwrap();
+        assert!(!cancelled);
+        out
+    }
+
+    #[test]
+    fn folders_files_and_shards_in_walk_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("f")).unwrap();
+        std::fs::write(d.join("f/a.jpg"), sample("jpeg/plain.jpg")).unwrap();
+        std::fs::write(d.join("f/b.gif"), sample("bad/unsupported.gif")).unwrap();
+        std::fs::write(d.join("f/c.txt"), b"hello").unwrap();
+        std::fs::write(d.join("f/d.png"), b"broken").unwrap();
+        write_shard(
+            &d.join("f/s.tar"),
+            &[
+                ("000.jpg", sample("jpeg/plain.jpg")),
+                ("000.json", b"{}".to_vec()),
+                ("001.webp", sample("webp/lossy.webp")),
+                ("._001.webp", b"\0\x05\x16\x07".to_vec()),
+                ("002.png", sample("png/plain.png")),
+            ],
+        );
+        // A shard without the usual name, recognised by its bytes.
+        std::fs::copy(d.join("f/s.tar"), d.join("f/shard-by-magic")).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&std::fs::read(d.join("f/s.tar")).unwrap())
+            .unwrap();
+        std::fs::write(d.join("f/t.tgz"), gz.finish().unwrap()).unwrap();
+        let got = summary(
+            &[d.join("f"), d.join("f/a.jpg")],
+            &TreeOptions::default(),
+            d,
+        );
+        let members = |shard: &str| {
+            vec![
+                format!("f/{shard}:000.jpg JPEG"),
+                format!("f/{shard}:000.json skipped: not an image"),
+                format!("f/{shard}:001.webp WebP"),
+                format!("f/{shard}:._001.webp skipped: hidden"),
+                format!("f/{shard}:002.png PNG"),
+            ]
+        };
+        let mut expected = vec![
+            "f/a.jpg JPEG".to_string(),
+            "f/b.gif skipped: unsupported format (GIF)".into(),
+            "f/c.txt skipped: not an image".into(),
+            "f/d.png error: not a JPEG, PNG or WebP file".into(),
+        ];
+        expected.extend(members("s.tar"));
+        expected.extend(members("shard-by-magic"));
+        expected.extend(members("t.tgz"));
+        expected.push("f/a.jpg JPEG".into());
+        assert_eq!(got, expected);
+
+        let options = TreeOptions {
+            hidden: true,
+            exclude: vec!["*.json".into(), "t.tgz".into()],
+            image_digests: true,
+            jobs: 1,
+            ..Default::default()
+        };
+        let got = summary(&[d.join("f/s.tar"), d.join("f/t.tgz")], &options, d);
+        assert_eq!(
+            got,
+            [
+                "f/s.tar:000.jpg JPEG digest",
+                "f/s.tar:000.json skipped: excluded",
+                "f/s.tar:001.webp WebP digest",
+                "f/s.tar:._001.webp error: not a JPEG, PNG or WebP file",
+                "f/s.tar:002.png PNG digest",
+                "f/t.tgz skipped: excluded",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_damaged_shard_reports_its_members_then_the_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.tar");
+        let jpeg = sample("jpeg/plain.jpg");
+        write_shard(&path, &[("a.jpg", jpeg.clone()), ("b.jpg", jpeg.clone())]);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..512 + jpeg.len().div_ceil(512) * 512 + 700]).unwrap();
+        let got = summary(
+            std::slice::from_ref(&path),
+            &TreeOptions::default(),
+            dir.path(),
+        );
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0], "s.tar:a.jpg JPEG");
+        assert!(
+            got[1].starts_with("s.tar:b.jpg error: file is truncated"),
+            "{}",
+            got[1]
+        );
+        assert!(
+            got[2].starts_with("s.tar error: shard is truncated"),
+            "{}",
+            got[2]
+        );
+        // A gzip shard that is not gzip at all.
+        std::fs::write(dir.path().join("x.tgz"), b"plain text").unwrap();
+        let got = summary(
+            &[dir.path().join("x.tgz")],
+            &TreeOptions::default(),
+            dir.path(),
+        );
+        assert_eq!(got.len(), 1);
+        assert!(got[0].starts_with("x.tgz error:"), "{got:?}");
+    }
+
+    #[test]
+    fn cancelling_stops_reading() {
+        let options = TreeOptions::default();
+        options.cancel.store(true, Ordering::SeqCst);
+        let mut n = 0;
+        let cancelled = read_tree(&["sample-images".into()], &options, |_| n += 1).unwrap();
+        assert!(cancelled);
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn unsupported_formats_by_magic() {
+        assert_eq!(
+            unsupported_format(&sample("bad/unsupported.gif")),
+            Some("GIF")
+        );
+        assert_eq!(unsupported_format(b"II*\0\x08\0\0\0"), Some("TIFF"));
+        assert_eq!(unsupported_format(b"\0\0\0\x1cftypavif"), Some("AVIF"));
+        assert_eq!(unsupported_format(b"{\"json\": 1}"), None);
+        assert_eq!(unsupported_format(b""), None);
+        assert_eq!(unsupported_format(&sample("png/plain.png")), None);
+    }
+}
