@@ -208,17 +208,17 @@ impl<F: FnMut(TreeItem)> TreeSink for F {
 pub fn read_tree(
     roots: &[PathBuf],
     options: &TreeOptions,
-    sink: impl FnMut(TreeItem),
+    mut sink: impl FnMut(TreeItem),
 ) -> Result<bool, TreeError> {
-    read_tree_from(roots.iter().cloned(), options, sink)
+    read_tree_from(roots.iter().cloned(), options, &mut sink)
 }
 
 /// [`read_tree`] with roots taken lazily (e.g. from a list still being
 /// written) and any [`TreeSink`].
-pub fn read_tree_from(
+pub fn read_tree_from<S: TreeSink + ?Sized>(
     roots: impl IntoIterator<Item = PathBuf>,
     options: &TreeOptions,
-    mut sink: impl TreeSink,
+    sink: &mut S,
 ) -> Result<bool, TreeError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
@@ -249,7 +249,7 @@ pub fn read_tree_from(
                 })
                 .collect()
         });
-        let cancelled = emit_chunk(outcomes, options, &globs, shard_threads, &mut sink);
+        let cancelled = emit_chunk(outcomes, options, &globs, shard_threads, sink);
         sink.flush_point();
         if cancelled {
             break true;
@@ -274,7 +274,7 @@ fn emit_chunk(
     options: &TreeOptions,
     globs: &GlobSet,
     shard_threads: usize,
-    sink: &mut impl TreeSink,
+    sink: &mut (impl TreeSink + ?Sized),
 ) -> bool {
     let shards: Vec<(PathBuf, Compression)> = outcomes
         .iter()

@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use ccsig::batch::{self, BatchOptions, Entry};
-use ccsig::container::ContainerError;
 use ccsig::report::{self, ChangeRecord, FileRecord, Reporter, Tally};
 use ccsig::signal::{self, SignalCode};
 use ccsig::tagging::{FileError, WriteOptions};
-use ccsig::{audit, ApplyRequest, ReadError};
+use ccsig::tree::{triage, Triage};
+use ccsig::{audit, ApplyRequest, ReadError, SkipReason, TreeItem};
 
+use super::walking::{Account, Roots, WalkArgs};
 use super::{
     ApplyArgs, Batch, CheckArgs, ExplainArgs, OutputFormat, ReadArgs, RemoveArgs, SignalArg,
     EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK,
@@ -48,21 +49,26 @@ fn cancel_flag() -> Arc<AtomicBool> {
 }
 
 fn batch_options(b: &Batch) -> BatchOptions {
+    batch_options_with_jobs(b.jobs)
+}
+
+pub(super) fn batch_options_with_jobs(jobs: Option<usize>) -> BatchOptions {
     BatchOptions {
-        jobs: b.jobs.unwrap_or(0),
+        jobs: jobs.unwrap_or(0),
         progress: Arc::new(super::progress::Bar::new(io::stderr().is_terminal())),
         cancel: cancel_flag(),
     }
 }
 
-/// A file found in a folder that is not an image of ours is passed over;
-/// one named explicitly, or with an image extension, is reported.
-fn is_passed_over(path: &Path, explicit: bool, e: &ReadError) -> bool {
-    let not_an_image = matches!(
-        e,
-        ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty)
-    );
-    not_an_image && !explicit && !batch::walk::has_image_extension(path)
+/// Whether reading `--files-from` failed (said on stderr).
+fn list_failed(roots_error: &std::cell::Cell<Option<io::Error>>) -> bool {
+    match roots_error.take() {
+        Some(e) => {
+            eprintln!("ccsig: --files-from: {e}");
+            true
+        }
+        None => false,
+    }
 }
 
 fn walk_error(path: &Path, message: &str) {
@@ -82,86 +88,88 @@ fn finish_code(cancelled: bool, io_errors: bool, findings: bool) -> i32 {
 }
 
 enum Inspected {
-    PassedOver,
-    /// The record, the signals, and the image-data digest if computed.
+    Skipped(String, SkipReason),
+    /// The record, the signals, the image-data digest if computed, and
+    /// whether the failure (if any) was the system's (I/O) rather than the file's.
     Read(
         Box<FileRecord>,
         Option<Box<ccsig::FileSignals>>,
         Option<[u8; 16]>,
+        bool,
     ),
 }
 
-fn inspect_entry(
-    entry: &Entry,
-    expect: Option<&signal::Statement>,
-    with_findings: bool,
-    digest_copies: bool,
-) -> Option<Inspected> {
-    let Entry::File { path, explicit } = entry else {
-        return None;
-    };
-    let shown = path.display().to_string();
-    Some(match ccsig::read_path(path) {
-        Ok(signals) => {
-            let findings = if with_findings {
-                audit::check(&signals, expect)
-            } else {
-                vec![]
-            };
-            let mut record = FileRecord::ok(shown, &signals, findings);
+fn inspect_item(item: TreeItem, expect: Option<&signal::Statement>) -> Inspected {
+    match item {
+        TreeItem::Skipped { path, reason } => Inspected::Skipped(path, reason),
+        TreeItem::Read {
+            path,
+            signals: Ok(signals),
+            image_digest,
+        } => {
+            let findings = audit::check(&signals, expect);
+            let mut record = FileRecord::ok(path, &signals, findings);
             let has_id = signals
                 .xmp
                 .as_ref()
                 .is_some_and(|x| x.document_id.is_some());
-            let digest = if digest_copies && !has_id {
-                match ccsig::image_digest_path(path) {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        record.findings.push(audit::unreadable(&e.to_string()));
-                        None
-                    }
+            let digest = match image_digest {
+                Some(Ok(d)) if !has_id => Some(d),
+                Some(Err(e)) if !has_id => {
+                    record.findings.push(audit::unreadable(&e.to_string()));
+                    None
                 }
-            } else {
-                None
+                _ => None,
             };
-            Inspected::Read(Box::new(record), Some(Box::new(signals)), digest)
+            Inspected::Read(Box::new(record), Some(Box::new(signals)), digest, false)
         }
-        Err(e) if is_passed_over(path, *explicit, &e) => Inspected::PassedOver,
-        Err(e) => {
+        TreeItem::Read {
+            path,
+            signals: Err(e),
+            ..
+        } => {
+            let system = matches!(e, ReadError::Io(_));
+            if system {
+                walk_error(Path::new(&path), &e.to_string());
+            }
             let findings = vec![audit::unreadable(&e.to_string())];
             Inspected::Read(
-                Box::new(FileRecord::error(shown, e.to_string(), findings)),
+                Box::new(FileRecord::error(path, e.to_string(), findings)),
                 None,
                 None,
+                system,
             )
         }
-    })
+    }
 }
 
 pub fn read(args: ReadArgs) -> io::Result<i32> {
+    let roots = args.walk.roots(&args.paths)?;
+    let list_error = roots.error_slot();
+    let options = args.walk.tree_options(&batch_options(&args.batch));
     let mut out = reporter(args.batch.format);
+    let mut account = Account::new(args.walk.verbose);
     let mut unreadable = false;
     let mut walk_errors = false;
     let mut result = Ok(());
-    let cancelled = batch::run(
-        &args.paths,
-        &batch_options(&args.batch),
-        |e| inspect_entry(e, None, true, false),
-        |entry, r| match (entry, r) {
-            (Entry::Error { path, message }, _) => {
-                walk_errors = true;
-                walk_error(&path, &message);
-            }
-            (_, Some(Inspected::Read(record, _, _))) if result.is_ok() => {
-                unreadable |= record.error.is_some();
+    let cancelled = ccsig::read_tree_from(roots, &options, &mut |item| match inspect_item(
+        item, None,
+    ) {
+        Inspected::Skipped(path, reason) => account.skipped(&path, &reason),
+        Inspected::Read(record, _, _, system) => {
+            account.taken += 1;
+            walk_errors |= system;
+            unreadable |= record.error.is_some();
+            if result.is_ok() {
                 result = out.file(&record);
             }
-            _ => {}
-        },
-    )
+        }
+    })
     .map_err(io::Error::other)?;
     result?;
     out.finish(None)?;
+    account.report("read", true);
+    walk_errors |= list_failed(&list_error);
     Ok(finish_code(cancelled, walk_errors, unreadable))
 }
 
@@ -180,34 +188,39 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         }
         None => None,
     };
+    let roots = args.walk.roots(&args.paths)?;
+    let list_error = roots.error_slot();
+    let mut options = args.walk.tree_options(&batch_options(&args.batch));
+    options.image_digests = args.copies_by_content;
     let mut out = reporter(args.batch.format);
+    let mut account = Account::new(args.walk.verbose);
     let mut tally = Tally::default();
     let mut copies = audit::CopyTracker::default();
     let mut walk_errors = false;
     let mut result = Ok(());
-    let cancelled = batch::run(
-        &args.paths,
-        &batch_options(&args.batch),
-        |e| inspect_entry(e, expect.as_ref(), true, args.copies_by_content),
-        |entry, r| match (entry, r) {
-            (Entry::Error { path, message }, _) => {
-                walk_errors = true;
-                walk_error(&path, &message);
+    let cancelled = ccsig::read_tree_from(roots, &options, &mut |item| match inspect_item(
+        item,
+        expect.as_ref(),
+    ) {
+        Inspected::Skipped(path, reason) => account.skipped(&path, &reason),
+        Inspected::Read(mut record, signals, digest, system) => {
+            account.taken += 1;
+            walk_errors |= system;
+            if result.is_err() {
+                return;
             }
-            (_, Some(Inspected::Read(mut record, signals, digest))) if result.is_ok() => {
-                if let Some(signals) = signals {
-                    record
-                        .findings
-                        .extend(copies.observe(&record.path, &signals, digest));
-                }
-                tally.count_findings(&record.findings);
-                result = out.findings(&record.path, &record.findings);
+            if let Some(signals) = signals {
+                record
+                    .findings
+                    .extend(copies.observe(&record.path, &signals, digest));
             }
-            _ => {}
-        },
-    )
+            tally.count_findings(&record.findings);
+            result = out.findings(&record.path, &record.findings);
+        }
+    })
     .map_err(io::Error::other)?;
     result?;
+    walk_errors |= list_failed(&list_error);
     let summary = format!(
         "{} file{} checked: {} with findings ({} error{}, {} warning{}, {} note{})",
         tally.files,
@@ -221,6 +234,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         plural(tally.infos)
     );
     out.finish(Some(&summary))?;
+    account.report("checked", true);
     Ok(finish_code(
         cancelled,
         walk_errors,
@@ -246,18 +260,27 @@ fn signal_code(s: SignalArg) -> SignalCode {
 }
 
 enum Written {
-    PassedOver,
+    Skipped(String, SkipReason),
     Done(ChangeRecord, Option<bool>, Vec<std::path::PathBuf>),
 }
+
+/// Shards are read in place and never written: their members would have
+/// to be extracted, changed and packed again, which is the pipeline's call.
+const SHARD_REFUSAL: &str =
+    "is a tar shard: ccsig reads shards but never writes into them (extract, apply, pack again)";
 
 /// Runs a write operation over the batch; `Some(true)` in a result marks
 /// a bad-input failure, `Some(false)` a system (I/O) failure.
 fn write_batch(
     paths: &[std::path::PathBuf],
+    walk: &WalkArgs,
     batch_args: &Batch,
     verb: &str,
     op: impl Fn(&Path) -> Result<ccsig::tagging::Outcome, FileError> + Sync,
 ) -> io::Result<i32> {
+    let roots: Roots = walk.roots(paths)?;
+    let list_error = roots.error_slot();
+    let mut account = Account::new(walk.verbose);
     let mut out = reporter(batch_args.format);
     let mut tally = Tally::default();
     let (mut bad_input, mut io_errors) = (false, false);
@@ -268,13 +291,31 @@ fn write_batch(
             return None;
         };
         let shown = path.display().to_string();
+        let refused = |shown| {
+            Written::Done(
+                ChangeRecord::failed(shown, SHARD_REFUSAL.into()),
+                Some(true),
+                vec![],
+            )
+        };
+        if ccsig::shard::compression_from_name(path).is_some() {
+            return Some(refused(shown));
+        }
         Some(match op(path) {
             Ok(outcome) => Written::Done(
                 ChangeRecord::changed(shown, outcome.change, outcome.notes),
                 None,
                 outcome.unsynced_dirs,
             ),
-            Err(FileError::Read(e)) if is_passed_over(path, *explicit, &e) => Written::PassedOver,
+            Err(FileError::Read(e)) => match triage(path, *explicit, &e) {
+                Triage::Skip(reason) => Written::Skipped(shown, reason),
+                Triage::Shard(_) => refused(shown),
+                Triage::Report => Written::Done(
+                    ChangeRecord::failed(shown, e.to_string()),
+                    Some(FileError::Read(e).is_bad_input()),
+                    vec![],
+                ),
+            },
             Err(e) => Written::Done(
                 ChangeRecord::failed(shown, e.to_string()),
                 Some(e.is_bad_input()),
@@ -282,12 +323,20 @@ fn write_batch(
             ),
         })
     };
-    let cancelled = batch::run(paths, &batch_options(batch_args), job, |entry, r| {
-        match (entry, r) {
+    let cancelled = batch::run_walk(
+        roots,
+        &walk.walk_options(),
+        &batch_options(batch_args),
+        job,
+        |entry, r| match (entry, r) {
             (Entry::Error { path, message }, _) => {
                 io_errors = true;
                 walk_error(&path, &message);
             }
+            (Entry::Skipped { path, reason }, _) => {
+                account.skipped(&path.display().to_string(), &reason)
+            }
+            (_, Some(Written::Skipped(path, reason))) => account.skipped(&path, &reason),
             (_, Some(Written::Done(record, failure, dirs))) => {
                 unsynced.extend(dirs);
                 if result.is_err() {
@@ -304,12 +353,14 @@ fn write_batch(
                     "unchanged" => tally.unchanged += 1,
                     _ => tally.failed += 1,
                 }
+                account.taken += 1;
                 result = out.change(&record);
             }
             _ => {}
-        }
-    })
+        },
+    )
     .map_err(io::Error::other)?;
+    io_errors |= list_failed(&list_error);
     // Renames become durable here, each directory once for the batch.
     for dir in &unsynced {
         if let Err(e) = ccsig::batch::atomic::sync_dir(dir) {
@@ -327,6 +378,7 @@ fn write_batch(
         tally.failed
     );
     out.finish(Some(&summary))?;
+    account.report("processed", true);
     Ok(finish_code(cancelled, io_errors, bad_input))
 }
 
@@ -358,7 +410,7 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     } else {
         "written"
     };
-    write_batch(&args.paths, &args.batch, verb, |p| {
+    write_batch(&args.paths, &args.walk, &args.batch, verb, |p| {
         ccsig::apply_path(p, &request, &opts)
     })
 }
@@ -376,7 +428,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
     } else {
         "cleaned"
     };
-    write_batch(&args.paths, &args.batch, verb, |p| {
+    write_batch(&args.paths, &args.walk, &args.batch, verb, |p| {
         ccsig::remove_path(p, &opts)
     })
 }

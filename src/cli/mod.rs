@@ -2,7 +2,9 @@
 //! presentation: what to do with a file lives in the library.
 
 mod commands;
+mod decide;
 mod progress;
+mod walking;
 
 use std::path::PathBuf;
 
@@ -29,6 +31,8 @@ enum Command {
     Remove(RemoveArgs),
     /// Explain one content-usage expression in words.
     Explain(ExplainArgs),
+    /// For pipelines: may each image be used for a use, given what the pipeline gives in return? (JSON Lines)
+    Decide(decide::DecideArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -64,7 +68,7 @@ struct Batch {
 #[derive(Debug, Args)]
 struct ApplyArgs {
     /// Files and folders (walked recursively); images are recognised by their bytes.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// The CC signal: AI use is disallowed unless its terms are met.
     #[arg(
@@ -107,19 +111,23 @@ struct ApplyArgs {
     iim: bool,
     #[command(flatten)]
     batch: Batch,
+    #[command(flatten)]
+    walk: walking::WalkArgs,
 }
 
 #[derive(Debug, Args)]
 struct ReadArgs {
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
     #[command(flatten)]
     batch: Batch,
+    #[command(flatten)]
+    walk: walking::WalkArgs,
 }
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Report every file whose signal differs from this expression.
     #[arg(long, value_name = "EXPR")]
@@ -130,11 +138,13 @@ struct CheckArgs {
     copies_by_content: bool,
     #[command(flatten)]
     batch: Batch,
+    #[command(flatten)]
+    walk: walking::WalkArgs,
 }
 
 #[derive(Debug, Args)]
 struct RemoveArgs {
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Show what would change; write nothing.
     #[arg(long, short = 'n')]
@@ -147,6 +157,8 @@ struct RemoveArgs {
     sidecar: bool,
     #[command(flatten)]
     batch: Batch,
+    #[command(flatten)]
+    walk: walking::WalkArgs,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +192,7 @@ pub fn main() -> i32 {
         Command::Check(a) => commands::check(a),
         Command::Remove(a) => commands::remove(a),
         Command::Explain(a) => commands::explain(a),
+        Command::Decide(a) => decide::decide(a),
     };
     match result {
         Ok(code) => code,
