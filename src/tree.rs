@@ -811,3 +811,100 @@ mod tests {
         assert_eq!(unsupported_format(&sample("png/plain.png")), None);
     }
 }
+
+#[cfg(test)]
+mod listed_tests {
+    use super::*;
+
+    fn summary(item: &TreeItem) -> String {
+        match item {
+            TreeItem::Read {
+                path,
+                signals: Ok(s),
+                ..
+            } => format!("{path} {}", s.format.name()),
+            TreeItem::Read {
+                path,
+                signals: Err(e),
+                ..
+            } => format!("{path} error: {e}"),
+            TreeItem::Skipped { path, reason } => format!("{path} skipped: {reason}"),
+        }
+    }
+
+    #[test]
+    fn a_listed_shard_reads_as_the_same_shard_found_in_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+        let shard_path = dir.path().join("s.tar");
+        let mut builder = tar::Builder::new(std::fs::File::create(&shard_path).unwrap());
+        for (name, bytes) in [
+            ("0.jpg", &jpeg[..]),
+            ("0.json", b"{}"),
+            ("1.png", b"broken"),
+            ("._2.jpg", b"\0"),
+        ] {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, bytes).unwrap();
+        }
+        builder.finish().unwrap();
+        drop(builder);
+        let shown = shard_path.display().to_string();
+        let bytes = std::fs::read(&shard_path).unwrap();
+
+        let mut found = vec![];
+        read_tree(
+            std::slice::from_ref(&shard_path),
+            &TreeOptions::default(),
+            |i| found.push(summary(&i)),
+        )
+        .unwrap();
+        for name in [shown.as_str(), "no-extension"] {
+            let mut listed = vec![];
+            read_listed(name, &bytes, &TreeOptions::default(), |i| {
+                listed.push(summary(&i))
+            })
+            .unwrap();
+            let renamed: Vec<String> = found.iter().map(|s| s.replace(&shown, name)).collect();
+            assert_eq!(listed, renamed);
+        }
+        assert_eq!(found.len(), 4, "{found:?}");
+    }
+
+    #[test]
+    fn a_listed_file_is_an_image_an_error_or_passed_over() {
+        let one = |name: &str, bytes: &[u8]| {
+            let mut items = vec![];
+            read_listed(name, bytes, &TreeOptions::default(), |i| {
+                items.push(summary(&i))
+            })
+            .unwrap();
+            items
+        };
+        let png = std::fs::read("sample-images/png/plain.png").unwrap();
+        let gif = std::fs::read("sample-images/bad/unsupported.gif").unwrap();
+        assert_eq!(one("s3://b/a.png", &png), ["s3://b/a.png PNG"]);
+        assert_eq!(one("a.json", b"{}"), ["a.json skipped: not an image"]);
+        assert_eq!(
+            one("a.gif", &gif),
+            ["a.gif skipped: unsupported format (GIF)"]
+        );
+        assert_eq!(
+            one("a.jpg", b"junk"),
+            ["a.jpg error: not a JPEG, PNG or WebP file"]
+        );
+        assert_eq!(
+            one("a.jpg", &png[..40]).len(),
+            1,
+            "a truncated image is one error"
+        );
+        let options = TreeOptions {
+            exclude: vec!["[".into()],
+            ..TreeOptions::default()
+        };
+        assert!(read_listed("a.png", &png, &options, |_| {}).is_err());
+    }
+}

@@ -477,16 +477,36 @@ fn request(
     Ok(request.with_credit(credit_name, credit_url))
 }
 
-/// Reads the signals of an image: a path (`str` or `os.PathLike`, XMP
-/// sidecars included) or the file's bytes.
+/// Reads the signals of one image: a path (`str` or `os.PathLike`, XMP
+/// sidecars next to it included) or the file's bytes.
+///
+/// Returns a `Signals`: `expression` (the combined decisions as one
+/// expression, or None), `decisions` (per current label: `allowed`,
+/// `disallowed`, `allowed_if` or `unknown`, as `ccsig read --format json`
+/// says; what the file states, not a verdict for a pipeline: see
+/// `decide`), `exceptions`, `credit_name`, `credit_url`, `sources`.
+///
+/// Raises `UnreadableImage` (not JPEG/PNG/WebP, truncated, malformed) or
+/// `AccessError` (cannot open).
 #[pyfunction]
 fn read(py: Python<'_>, file: &Bound<'_, PyAny>) -> PyResult<Signals> {
     let input = Input::from_py(file)?;
     run(py, || input.read().map(|s| Signals::new(&s)))
 }
 
-/// Decides whether a pipeline doing `use` and giving `we_give` may use one
-/// file.
+/// May a pipeline doing `use` and giving `we_give` use this file (a path
+/// or its bytes)?
+///
+/// `we_give`: element names (`credit`, `direct-contribution`,
+/// `ecosystem-contribution`, `open`), a list or one comma-separated string.
+/// A CC signal is met when every element it names is given. `unknown`
+/// ("deny" or "allow"): whether a file that states nothing is usable.
+/// `on_error`: "raise" (default) or "unknown" (an unreadable file gives an
+/// `unknown` decision whose reason starts with `unreadable:`).
+///
+/// Returns a `Decision`: `decision` (`allowed`, `allowed-with-terms`,
+/// `disallowed`, `unknown`), `usable`, `met_signals`, `unmet_signals`,
+/// `credit_name`, `credit_url` (when credit is owed), `reason`, `path`.
 #[pyfunction]
 #[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", on_error = "raise"))]
 fn decide(
@@ -536,8 +556,14 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
     }
 }
 
-/// Writes a CC signal (or an expression) into the image at `path`,
-/// atomically, and into its XMP sidecars.
+/// Writes `<use>=n;exceptions=<signal>` (or `expression`, exactly as
+/// given) into the image at `path`, atomically, and into its XMP sidecars,
+/// like `ccsig apply`. Give `signal` or `expression`. Returns a
+/// `WriteResult` (`change`: written, would_write, unchanged; `notes`).
+///
+/// Raises `InvalidArgument`, `InvalidExpression`, `UnreadableImage`,
+/// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);
+/// the file is untouched whenever an exception is raised.
 #[pyfunction]
 #[pyo3(signature = (path, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false))]
 #[allow(clippy::too_many_arguments)]

@@ -47,3 +47,11 @@ def run_jsonl(cli: Path, *args: str) -> list[dict]:
     )
     assert done.returncode in (0, 1), done.stderr
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def run_decide(cli: Path, *args: str) -> list[dict]:
+    """Runs `ccsig decide` (JSON Lines, one record per image) and parses it."""
+    done = subprocess.run([str(cli), "decide", *args], cwd=REPO, capture_output=True, text=True)
+    # 1: some image could not be read (it still has its record).
+    assert done.returncode in (0, 1), done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]

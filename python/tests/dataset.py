@@ -47,9 +47,10 @@ def base_images() -> list[tuple[str, bytes]]:
     return out
 
 
-def images(count: int) -> Iterator[tuple[str, str, bytes]]:
-    """`count` images: (key, extension, bytes), tags cycling through TAGS."""
-    bases = base_images()
+def images(count: int, bases: Optional[list[tuple[str, bytes]]] = None) -> Iterator[tuple[str, str, bytes]]:
+    """`count` images: (key, extension, bytes), made from `bases` (default:
+    the samples), tags cycling through TAGS."""
+    bases = bases or base_images()
     tagged: dict[tuple[int, int], bytes] = {}
     for i in range(count):
         b, t = i % len(bases), (i // len(bases)) % len(TAGS)
@@ -67,13 +68,19 @@ def add_member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def write_shards(out: Path, count: int, shards: int, damaged: bool = True) -> list[Path]:
+def write_shards(
+    out: Path,
+    count: int,
+    shards: int,
+    damaged: bool = True,
+    bases: Optional[list[tuple[str, bytes]]] = None,
+) -> list[Path]:
     """`count` images over `shards` tar shards, each image with a JSON
     caption; with `damaged`, each shard also holds one truncated JPEG."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"shard-{n:05d}.tar" for n in range(shards)]
     tars = [tarfile.open(p, "w", format=tarfile.USTAR_FORMAT) for p in paths]
-    for i, (key, ext, data) in enumerate(images(count)):
+    for i, (key, ext, data) in enumerate(images(count, bases)):
         tar = tars[i * shards // count]
         add_member(tar, f"{key}.{ext}", data)
         add_member(tar, f"{key}.json", json.dumps({"key": key}).encode())
@@ -86,11 +93,11 @@ def write_shards(out: Path, count: int, shards: int, damaged: bool = True) -> li
     return paths
 
 
-def write_files(out: Path, count: int) -> list[Path]:
+def write_files(out: Path, count: int, bases: Optional[list[tuple[str, bytes]]] = None) -> list[Path]:
     """`count` images as loose files, each with a JSON caption next to it."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for key, ext, data in images(count):
+    for key, ext, data in images(count, bases):
         path = out / f"{key}.{ext}"
         path.write_bytes(data)
         (out / f"{key}.json").write_text(json.dumps({"key": key}))
