@@ -5,8 +5,9 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, RecvError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -75,11 +76,14 @@ impl DecisionIterator {
             if self.finished.load(Ordering::SeqCst) {
                 return Err(PyStopIteration::new_err(()));
             }
+            // Wake up now and then so that Ctrl-C (a Python signal
+            // handler, run only with the GIL) is not held up by a slow file.
             let message = py.detach(|| {
                 let receiver = self.receiver.lock().unwrap_or_else(|p| p.into_inner());
-                receiver.recv()
+                receiver.recv_timeout(Duration::from_millis(100))
             });
             match message {
+                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
                 Ok(Message::Decision(path, d)) => return Ok(UseDecisionPy::new(Some(path), d)),
                 Ok(Message::Skipped(path, reason)) => self
                     .skipped
@@ -90,7 +94,7 @@ impl DecisionIterator {
                     self.finished.store(true, Ordering::SeqCst);
                     result.map_err(|f| f.into_pyerr(py))?;
                 }
-                Err(RecvError) => {
+                Err(RecvTimeoutError::Disconnected) => {
                     self.finished.store(true, Ordering::SeqCst);
                     return Err(
                         Failure::Panic("the tree walk ended unexpectedly".into()).into_pyerr(py)

@@ -385,3 +385,28 @@ def test_module_surface_matches_the_stubs():
         assert name in stub, name
     assert (Path(ccsig.__file__).parent / "py.typed").exists()
     assert ccsig.decide.__doc__ and ccsig.read.__doc__
+
+
+def test_stub_signatures_match_the_runtime():
+    """Every function in __init__.pyi takes the same parameters, of the same
+    kind and with the same defaults, as the compiled function."""
+    import ast
+    import inspect
+
+    stub = ast.parse((Path(ccsig.__file__).parent / "__init__.pyi").read_text())
+    functions = [n for n in stub.body if isinstance(n, ast.FunctionDef)]
+    assert {f.name for f in functions} == {
+        n for n in ccsig.__all__ if callable(getattr(ccsig, n)) and not isinstance(getattr(ccsig, n), type)
+    }
+    for f in functions:
+        runtime = inspect.signature(getattr(ccsig, f.name))
+        a = f.args
+        stub_params = [(p.arg, "POSITIONAL_OR_KEYWORD") for p in a.args] + [(p.arg, "KEYWORD_ONLY") for p in a.kwonlyargs]
+        assert [(p.name, p.kind.name) for p in runtime.parameters.values()] == stub_params, f.name
+        stub_defaults = dict(zip([p.arg for p in a.args][len(a.args) - len(a.defaults) :], a.defaults))
+        stub_defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+        for name, node in stub_defaults.items():
+            expected = ast.literal_eval(node)
+            actual = runtime.parameters[name].default
+            # pyo3 shows an empty Vec default as `...`
+            assert actual == expected or (expected == () and actual is Ellipsis), (f.name, name, actual, expected)

@@ -4,6 +4,7 @@ memory, and their agreement with each other and with decide()."""
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import tarfile
 import threading
@@ -195,3 +196,22 @@ def test_the_gil_is_released_while_rust_reads(tmp_path):
     assert len(decisions) == 3000
     # Holding the GIL for the whole call would allow no tick at all.
     assert during > 20, (during, elapsed)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs mkfifo")
+def test_ctrl_c_interrupts_a_waiting_iterator(tmp_path):
+    """A root that blocks (a FIFO nobody writes) keeps next() waiting in
+    Rust; Ctrl-C must still reach Python promptly."""
+    import _thread
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    threading.Timer(0.3, _thread.interrupt_main).start()
+    it = ccsig.decide_tree(fifo)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        next(it)
+    assert time.monotonic() - started < 5
+    it.cancel()
+    del it
+    os.close(os.open(fifo, os.O_WRONLY))  # let the walk's open() return
