@@ -324,6 +324,7 @@ class Bench:
         cmds = {
             "ccsig": [self.ccsig, "read", "--format", "jsonl", tagged],
             "ccsig-jobs1": [self.ccsig, "read", "--jobs", "1", "--format", "jsonl", tagged],
+            "ccsig-decide": [self.ccsig, "decide", "--use", "train-ai", "--we-give", "credit", tagged],
             "exiv2": ["exiv2", "-pa"] + files,
             "exiftool": [self.exiftool, "-r", "-XMP-plus:all", "-j", tagged],
             "baseline": [sys.executable, os.path.join(HERE, "read64k.py"), tagged],
@@ -708,7 +709,10 @@ def report(data, args, mode, started):
     L.append("| case | files | wall | files/s | peak RSS |")
     L.append("|---|---|---|---|---|")
     if rd:
-        for k, label in (("ccsig", "read library, default jobs"), ("ccsig-jobs1", "read library, --jobs 1")):
+        for k, label in (("ccsig", "read library, default jobs"), ("ccsig-jobs1", "read library, --jobs 1"),
+                         ("ccsig-decide", "decide library, default jobs")):
+            if k not in rd["runs"]:
+                continue
             tt = med([r["secs"] for r in rd["runs"][k]])
             L.append(f"| {label} | {rd['files']} | {fmt_s(tt)} | {rd['files'] / tt:,.0f} | "
                      f"{max(r['rss_mb'] for r in rd['runs'][k]):.1f} MB |")

@@ -15,6 +15,10 @@
 //!     _ => println!("may not train, or unknown"),
 //! }
 //! ```
+//!
+//! For a pipeline's question (may I use this file, giving what I give, and
+//! what do I owe?) see [`decide()`]; to read whole folders and WebDataset tar
+//! shards in parallel, [`read_tree`].
 
 pub mod audit;
 pub mod batch;

@@ -361,6 +361,32 @@ mod tests {
     }
 
     #[test]
+    fn an_image_member_too_large_to_hold_is_an_error_not_a_read() {
+        let jpeg = sample("jpeg/plain.jpg");
+        // A header claiming 2 GiB of JPEG, and only the start of it.
+        let mut header = tar::Header::new_ustar();
+        header.set_path("huge.jpg").unwrap();
+        header.set_size(2 * MAX_MEMBER_BYTES);
+        header.set_mode(0o644);
+        header.set_cksum();
+        let mut archive = header.as_bytes().to_vec();
+        archive.extend_from_slice(&jpeg[..1024]);
+        let (members, r) = collect(&archive);
+        assert_eq!(members.len(), 1);
+        match &members[0].content {
+            MemberContent::Unreadable(e) => {
+                assert!(
+                    e.to_string()
+                        .contains("larger than the 1073741824-byte limit"),
+                    "{e}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(r.is_err(), "the shard itself is cut short");
+    }
+
+    #[test]
     fn filter_and_early_stop() {
         let jpeg = sample("jpeg/plain.jpg");
         let archive = shard(&[(".hidden.jpg", &jpeg), ("a.jpg", &jpeg), ("b.jpg", &jpeg)]);
