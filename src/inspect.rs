@@ -132,6 +132,31 @@ pub enum ReadError {
     Shard(#[from] crate::shard::ShardError),
 }
 
+impl ReadError {
+    /// A stable name for the kind of error: `io` when the file could not be
+    /// opened or read, else the container's or shard's kind (see
+    /// [`container::ContainerError::kind`], [`crate::shard::ShardError::kind`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ReadError::Io(_) => "io",
+            ReadError::Container(e) => e.kind(),
+            ReadError::Shard(e) => e.kind(),
+        }
+    }
+
+    /// Whether the bytes are at fault (not an image ccsig reads, truncated,
+    /// malformed), rather than the system (the file could not be opened or
+    /// read).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(
+            self,
+            ReadError::Io(_)
+                | ReadError::Container(container::ContainerError::Io(_))
+                | ReadError::Shard(crate::shard::ShardError::Io(_))
+        )
+    }
+}
+
 /// Reads the signals of a file held in any seekable reader.
 pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
     read_in(reader, Vocabulary::default())
@@ -398,6 +423,36 @@ impl FileSignals {
         self.sidecars.push(SidecarFields { path, name, fields });
         self.credit = credit_of(&credit_sources(self));
         self.decisions = combine(&self.sources, self.vocabulary);
+    }
+
+    /// The combined decisions as one expression of current labels (e.g.
+    /// `train-ai=n;exceptions=cc-cr-op`), labels in alphabetical order: what a
+    /// reader honouring every field of the file must assume. `None` when the
+    /// file states nothing about any current label.
+    ///
+    /// ```
+    /// let s = ccsig::read_path("sample-images/tagged/ccsig-cr-op.jpg".as_ref()).unwrap();
+    /// assert_eq!(s.combined_expression().as_deref(), Some("train-ai=n;exceptions=cc-cr-op"));
+    /// let s = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// assert_eq!(s.combined_expression(), None);
+    /// ```
+    pub fn combined_expression(&self) -> Option<String> {
+        let mut builder = signal::builder::StatementBuilder::new();
+        for (label, decision) in &self.decisions {
+            builder = match decision {
+                Decision::Allowed => builder.allow(label),
+                Decision::Disallowed => builder.disallow(label),
+                // One `exceptions` token per member, and combining only
+                // intersects, so a combined decision grants at most one;
+                // were it ever several, a plain `n` errs on the safe side.
+                Decision::AllowedIf(signals) => match signals.as_slice() {
+                    [signal] => builder.disallow_unless(label, *signal),
+                    _ => builder.disallow(label),
+                },
+                Decision::Unknown => builder,
+            };
+        }
+        builder.to_expression().ok()
     }
 
     /// Records a sidecar that exists but could not be read.

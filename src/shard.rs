@@ -97,6 +97,18 @@ pub enum ShardError {
     MemberTooLarge { size: u64, limit: u64 },
 }
 
+impl ShardError {
+    /// A stable name for the kind of error: `io`, `shard_truncated` or
+    /// `member_too_large`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ShardError::Io(_) => "io",
+            ShardError::Truncated(_) => "shard_truncated",
+            ShardError::MemberTooLarge { .. } => "member_too_large",
+        }
+    }
+}
+
 /// One member of a shard, as classified by its bytes.
 #[derive(Debug)]
 pub struct Member {

@@ -304,6 +304,23 @@ pub enum FileError {
 }
 
 impl FileError {
+    /// A stable name for the kind of error: a [`ReadError::kind`] or
+    /// [`ContainerError::kind`], or `metadata` (the file's metadata cannot
+    /// be read to be updated), `refused` (e.g. C2PA-signed), `request`
+    /// (the request itself is unfit to write), `validation` (the new file
+    /// failed its checks) or `write`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FileError::Read(e) => e.kind(),
+            FileError::Metadata(_) => "metadata",
+            FileError::Refused(_) => "refused",
+            FileError::Request(_) => "request",
+            FileError::Validation(_) => "validation",
+            FileError::Container(e) => e.kind(),
+            FileError::Write(_) => "write",
+        }
+    }
+
     /// Whether the problem is the file's content (rather than the system:
     /// permissions, full disk, I/O), which decides the exit code.
     pub fn is_bad_input(&self) -> bool {

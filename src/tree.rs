@@ -392,18 +392,29 @@ pub enum Triage {
 /// is some other image), a tar archive is a shard, anything else (a damaged
 /// image, a file named explicitly) is an error to report.
 pub fn triage(path: &Path, explicit: bool, error: &ReadError) -> Triage {
-    if !matches!(
-        error,
-        ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty)
-    ) {
+    if !is_not_an_image(error) {
         return Triage::Report;
     }
-    let head = file_head(path).unwrap_or_default();
-    if shard::is_tar_header(&head) {
+    triage_head(path, explicit, &file_head(path).unwrap_or_default())
+}
+
+/// A read error that may mean "some other kind of file" rather than "a
+/// damaged image".
+fn is_not_an_image(error: &ReadError) -> bool {
+    matches!(
+        error,
+        ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty)
+    )
+}
+
+/// [`triage`] for a file whose first bytes (up to 512) are `head`, after
+/// it did not read as an image for want of a known format.
+fn triage_head(path: &Path, explicit: bool, head: &[u8]) -> Triage {
+    if shard::is_tar_header(head) {
         Triage::Shard(Compression::None)
     } else if explicit {
         Triage::Report
-    } else if let Some(format) = unsupported_format(&head) {
+    } else if let Some(format) = unsupported_format(head) {
         Triage::Skip(SkipReason::Unsupported(format.to_string()))
     } else if has_image_extension(path) {
         Triage::Report
@@ -464,18 +475,33 @@ fn read_shard(
     items: SyncSender<TreeItem>,
 ) {
     let shown = path.display().to_string();
-    let shard_error = |e: ShardError| TreeItem::Read {
-        path: shown.clone(),
+    match shard::open(path, compression) {
+        Ok(reader) => read_shard_from(&shown, reader, options, globs, |item| {
+            items.send(item).is_ok()
+        }),
+        Err(e) => {
+            let _ = items.send(shard_error(&shown, e.into()));
+        }
+    }
+}
+
+fn shard_error(shown: &str, e: ShardError) -> TreeItem {
+    TreeItem::Read {
+        path: shown.to_string(),
         signals: Err(ReadError::Shard(e)),
         image_digest: None,
-    };
-    let reader = match shard::open(path, compression) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = items.send(shard_error(e.into()));
-            return;
-        }
-    };
+    }
+}
+
+/// Reads the shard `shown` from `reader` and hands over its members'
+/// items until `send` returns false.
+fn read_shard_from(
+    shown: &str,
+    reader: impl Read,
+    options: &TreeOptions,
+    globs: &GlobSet,
+    mut send: impl FnMut(TreeItem) -> bool,
+) {
     let bar = &*options.progress;
     let skip = |name: &str| {
         if !options.hidden && name.split('/').any(is_hidden_name) {
@@ -491,16 +517,93 @@ fn read_shard(
             return ControlFlow::Break(());
         }
         bar.found(1);
-        let item = member_item(&shown, member, options.image_digests, options.vocabulary);
+        let item = member_item(shown, member, options.image_digests, options.vocabulary);
         bar.done_one();
-        match items.send(item) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
+        if send(item) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
         }
     });
     if let Err(e) = result {
-        let _ = items.send(shard_error(e));
+        send(shard_error(shown, e));
     }
+}
+
+/// Reads one file of a listing made elsewhere, held in memory (say, a file
+/// a Spark task got from `binaryFiles`), as [`read_tree`] would had it
+/// found the file in a folder: an image gives one item, a tar shard
+/// (recognised by its name, `.tar`, `.tar.gz`, `.tgz`, or by its bytes)
+/// one item per member, anything else one [`TreeItem::Skipped`]. `name`
+/// is the path items are reported under (members as `name:member`).
+/// `options` filters shard members (hidden, exclude globs); the listing
+/// itself chose the file.
+///
+/// ```
+/// use ccsig::{TreeItem, TreeOptions};
+/// let jpeg = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let mut items = vec![];
+/// ccsig::tree::read_listed("hdfs://nn/a.jpg", &jpeg, &TreeOptions::default(), |i| items.push(i)).unwrap();
+/// assert!(matches!(&items[..], [TreeItem::Read { signals: Ok(_), .. }]));
+/// let mut items = vec![];
+/// ccsig::tree::read_listed("a.txt", b"hello", &TreeOptions::default(), |i| items.push(i)).unwrap();
+/// assert!(matches!(&items[..], [TreeItem::Skipped { .. }]));
+/// ```
+pub fn read_listed(
+    name: &str,
+    bytes: &[u8],
+    options: &TreeOptions,
+    mut sink: impl FnMut(TreeItem),
+) -> Result<(), TreeError> {
+    let globs = options.walk_options().exclude_set()?;
+    let path = Path::new(name);
+    let shard_of = |compression: Compression, sink: &mut dyn FnMut(TreeItem)| {
+        let reader: Box<dyn Read> = match compression {
+            Compression::None => Box::new(bytes),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+        };
+        read_shard_from(name, reader, options, &globs, |item| {
+            sink(item);
+            true
+        });
+    };
+    if let Some(compression) = shard::compression_from_name(path) {
+        shard_of(compression, &mut sink);
+        return Ok(());
+    }
+    let mut cursor = io::Cursor::new(bytes);
+    let error = match inspect::read_in(&mut cursor, options.vocabulary) {
+        Ok((layout, signals)) => {
+            let image_digest = options
+                .image_digests
+                .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io));
+            sink(TreeItem::Read {
+                path: name.to_string(),
+                signals: Ok(signals),
+                image_digest,
+            });
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    let triage = if is_not_an_image(&error) {
+        triage_head(path, false, &bytes[..bytes.len().min(512)])
+    } else {
+        Triage::Report
+    };
+    match triage {
+        Triage::Report => sink(TreeItem::Read {
+            path: name.to_string(),
+            signals: Err(error),
+            image_digest: None,
+        }),
+        Triage::Skip(reason) => sink(TreeItem::Skipped {
+            path: name.to_string(),
+            reason,
+        }),
+        Triage::Shard(compression) => shard_of(compression, &mut sink),
+    }
+    Ok(())
 }
 
 fn member_item(
@@ -720,5 +823,102 @@ mod tests {
         assert_eq!(unsupported_format(b"{\"json\": 1}"), None);
         assert_eq!(unsupported_format(b""), None);
         assert_eq!(unsupported_format(&sample("png/plain.png")), None);
+    }
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::*;
+
+    fn summary(item: &TreeItem) -> String {
+        match item {
+            TreeItem::Read {
+                path,
+                signals: Ok(s),
+                ..
+            } => format!("{path} {}", s.format.name()),
+            TreeItem::Read {
+                path,
+                signals: Err(e),
+                ..
+            } => format!("{path} error: {e}"),
+            TreeItem::Skipped { path, reason } => format!("{path} skipped: {reason}"),
+        }
+    }
+
+    #[test]
+    fn a_listed_shard_reads_as_the_same_shard_found_in_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+        let shard_path = dir.path().join("s.tar");
+        let mut builder = tar::Builder::new(std::fs::File::create(&shard_path).unwrap());
+        for (name, bytes) in [
+            ("0.jpg", &jpeg[..]),
+            ("0.json", b"{}"),
+            ("1.png", b"broken"),
+            ("._2.jpg", b"\0"),
+        ] {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, bytes).unwrap();
+        }
+        builder.finish().unwrap();
+        drop(builder);
+        let shown = shard_path.display().to_string();
+        let bytes = std::fs::read(&shard_path).unwrap();
+
+        let mut found = vec![];
+        read_tree(
+            std::slice::from_ref(&shard_path),
+            &TreeOptions::default(),
+            |i| found.push(summary(&i)),
+        )
+        .unwrap();
+        for name in [shown.as_str(), "no-extension"] {
+            let mut listed = vec![];
+            read_listed(name, &bytes, &TreeOptions::default(), |i| {
+                listed.push(summary(&i))
+            })
+            .unwrap();
+            let renamed: Vec<String> = found.iter().map(|s| s.replace(&shown, name)).collect();
+            assert_eq!(listed, renamed);
+        }
+        assert_eq!(found.len(), 4, "{found:?}");
+    }
+
+    #[test]
+    fn a_listed_file_is_an_image_an_error_or_passed_over() {
+        let one = |name: &str, bytes: &[u8]| {
+            let mut items = vec![];
+            read_listed(name, bytes, &TreeOptions::default(), |i| {
+                items.push(summary(&i))
+            })
+            .unwrap();
+            items
+        };
+        let png = std::fs::read("sample-images/png/plain.png").unwrap();
+        let gif = std::fs::read("sample-images/bad/unsupported.gif").unwrap();
+        assert_eq!(one("s3://b/a.png", &png), ["s3://b/a.png PNG"]);
+        assert_eq!(one("a.json", b"{}"), ["a.json skipped: not an image"]);
+        assert_eq!(
+            one("a.gif", &gif),
+            ["a.gif skipped: unsupported format (GIF)"]
+        );
+        assert_eq!(
+            one("a.jpg", b"junk"),
+            ["a.jpg error: not a JPEG, PNG or WebP file"]
+        );
+        assert_eq!(
+            one("a.jpg", &png[..40]).len(),
+            1,
+            "a truncated image is one error"
+        );
+        let options = TreeOptions {
+            exclude: vec!["[".into()],
+            ..TreeOptions::default()
+        };
+        assert!(read_listed("a.png", &png, &options, |_| {}).is_err());
     }
 }

@@ -165,6 +165,27 @@ pub enum ContainerError {
 }
 
 impl ContainerError {
+    /// A stable name for the kind of error, for callers that sort errors
+    /// without matching on variants (e.g. the Python binding's exception
+    /// `kind`): `io`, `unknown_format`, `empty`, `truncated`, `malformed`,
+    /// `unsupported` or `xmp_too_large`.
+    ///
+    /// ```
+    /// let e = ccsig::read_bytes(b"GIF89a").unwrap_err();
+    /// assert_eq!(e.kind(), "unknown_format");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ContainerError::Io(_) => "io",
+            ContainerError::UnknownFormat => "unknown_format",
+            ContainerError::Empty => "empty",
+            ContainerError::Truncated(_) => "truncated",
+            ContainerError::Malformed { .. } => "malformed",
+            ContainerError::Unsupported(_) => "unsupported",
+            ContainerError::XmpTooLarge { .. } => "xmp_too_large",
+        }
+    }
+
     pub(crate) fn malformed(format: Format, detail: impl Into<String>) -> Self {
         ContainerError::Malformed {
             format: format.name(),

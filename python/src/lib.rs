@@ -1,0 +1,723 @@
+//! The Python binding of ccsig: `import ccsig`.
+//!
+//! A thin layer: every function converts its arguments, calls the library
+//! with the GIL released (the library's work is file I/O and parsing), and
+//! converts the answer or the library's typed error. No decision, format or
+//! walk logic lives here. A Rust panic never reaches the interpreter: each
+//! call runs under `catch_unwind` and a panic becomes `ccsig.InternalError`.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+
+use ccsig::signal;
+
+mod tree;
+use ccsig::{
+    audit, ApplyRequest, Commitments, FileSignals, ReadError, UnknownPolicy, UseDecision,
+    WriteOptions,
+};
+
+/// Everything that can go wrong in a call, sorted into the Python
+/// exception it becomes (see `ccsig/_errors.py`).
+pub(crate) enum Failure {
+    /// The file could not be read as an image, or could not be opened.
+    Read(ReadError),
+    /// `apply`/`remove` left the file untouched.
+    Write(ccsig::tagging::FileError),
+    /// An expression that cannot be used as asked.
+    Expression(String),
+    /// Any other argument the library rejects.
+    Argument(String),
+    /// A bug: the library panicked.
+    Panic(String),
+    /// Any of the above, about this file.
+    InFile(PathBuf, Box<Failure>),
+}
+
+impl Failure {
+    /// The exception class (in `ccsig._errors`), message and kind.
+    fn parts(self) -> (&'static str, String, &'static str) {
+        match self {
+            Failure::Read(e) if e.is_bad_input() => ("UnreadableImage", e.to_string(), e.kind()),
+            Failure::Read(e) => ("AccessError", e.to_string(), e.kind()),
+            Failure::Write(ccsig::tagging::FileError::Read(e)) => Failure::Read(e).parts(),
+            Failure::Write(e) => ("WriteError", e.to_string(), e.kind()),
+            Failure::Expression(m) => ("InvalidExpression", m, "expression"),
+            Failure::Argument(m) => ("InvalidArgument", m, "argument"),
+            Failure::Panic(m) => ("InternalError", m, "panic"),
+            Failure::InFile(path, inner) => {
+                let (class, message, kind) = inner.parts();
+                (class, format!("{}: {message}", path.display()), kind)
+            }
+        }
+    }
+
+    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        let path = match &self {
+            Failure::InFile(path, _) => Some(path.clone()),
+            _ => None,
+        };
+        let (class, message, kind) = self.parts();
+        raise(py, class, &message, kind, path)
+    }
+
+    /// Names the file the failure is about in the message and the
+    /// exception's `path`.
+    fn in_file(self, path: &std::path::Path) -> Failure {
+        match self {
+            Failure::Argument(_) | Failure::Expression(_) | Failure::InFile(..) => self,
+            other => Failure::InFile(path.to_path_buf(), Box::new(other)),
+        }
+    }
+}
+
+impl From<ReadError> for Failure {
+    fn from(e: ReadError) -> Self {
+        Failure::Read(e)
+    }
+}
+
+impl From<ccsig::tagging::FileError> for Failure {
+    fn from(e: ccsig::tagging::FileError) -> Self {
+        Failure::Write(e)
+    }
+}
+
+/// An instance of the exception class `class` of `ccsig._errors`.
+fn raise(py: Python<'_>, class: &str, message: &str, kind: &str, path: Option<PathBuf>) -> PyErr {
+    static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let made = ERRORS
+        .get_or_try_init(py, || py.import("ccsig._errors").map(Bound::unbind))
+        .and_then(|module| module.bind(py).getattr(class))
+        .and_then(|cls| cls.call1((message, kind, path)));
+    match made {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}
+
+/// Runs `work` with the GIL released; a panic inside becomes a `Failure`.
+pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce() -> Result<T, Failure> + Send,
+{
+    py.detach(|| catch(work))
+        .map_err(|failure| failure.into_pyerr(py))
+}
+
+/// `work()`, with a panic turned into [`Failure::Panic`].
+pub(crate) fn catch<T>(work: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(Failure::Panic(format!(
+            "ccsig panicked (a bug; please report it): {what}"
+        )))
+    })
+}
+
+/// A file given as a path (`str` or `os.PathLike`) or as its bytes.
+enum Input<'a> {
+    Path(PathBuf),
+    /// `bytes` are immutable, so they are read in place without the GIL.
+    Borrowed(&'a [u8]),
+    /// `bytearray` and other buffers may change under us: copied first.
+    Owned(Vec<u8>),
+}
+
+impl<'a> Input<'a> {
+    fn from_py(file: &'a Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = file.cast::<PyBytes>() {
+            return Ok(Input::Borrowed(bytes.as_bytes()));
+        }
+        if let Ok(array) = file.cast::<PyByteArray>() {
+            return Ok(Input::Owned(array.to_vec()));
+        }
+        match file.extract::<PathBuf>() {
+            Ok(path) => Ok(Input::Path(path)),
+            Err(_) => Err(raise(
+                file.py(),
+                "InvalidArgument",
+                &format!(
+                    "expected a path (str or os.PathLike) or the file's bytes, got {}",
+                    type_name(file)
+                ),
+                "argument",
+                None,
+            )),
+        }
+    }
+
+    /// The library's answer, as is.
+    fn read_signals(&self) -> Result<FileSignals, ReadError> {
+        match self {
+            Input::Path(path) => ccsig::read_path(path),
+            Input::Borrowed(bytes) => ccsig::read_bytes(bytes),
+            Input::Owned(bytes) => ccsig::read_bytes(bytes),
+        }
+    }
+
+    /// The library's answer, with the path in the error.
+    fn read(&self) -> Result<FileSignals, Failure> {
+        self.read_signals().map_err(|e| self.failure(e))
+    }
+
+    fn failure(&self, error: impl Into<Failure>) -> Failure {
+        match self {
+            Input::Path(path) => error.into().in_file(path),
+            _ => error.into(),
+        }
+    }
+}
+
+/// `Class(field=repr, ...)`, with Python's own `repr` of each field.
+fn repr(obj: &Bound<'_, PyAny>, class: &str, fields: &[&str]) -> PyResult<String> {
+    let parts = fields
+        .iter()
+        .map(|f| Ok(format!("{f}={}", obj.getattr(*f)?.repr()?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(format!("{class}({})", parts.join(", ")))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// What one file says: every signal-bearing field, combined.
+#[pyclass(frozen, get_all, module = "ccsig")]
+struct Signals {
+    /// `jpeg`, `png` or `webp`.
+    format: String,
+    /// The combined decisions as one expression of current labels, or None.
+    expression: Option<String>,
+    /// Per current label: `allowed`, `disallowed`, `allowed_if` or `unknown`.
+    decisions: std::collections::BTreeMap<String, String>,
+    /// Per current label: the CC signals that lift a `disallowed` (`allowed_if`).
+    exceptions: std::collections::BTreeMap<String, Vec<String>>,
+    credit_name: Option<String>,
+    /// The field the credit name came from, e.g. `XMP dc:creator`.
+    credit_name_from: Option<String>,
+    credit_url: Option<String>,
+    /// Every signal-bearing field: (field, value as stored, expression it stands for).
+    sources: Vec<(String, String, String)>,
+    /// The file carries C2PA Content Credentials.
+    c2pa: bool,
+}
+
+impl Signals {
+    fn new(s: &FileSignals) -> Self {
+        Signals {
+            format: s.format.name().to_ascii_lowercase(),
+            expression: s.combined_expression(),
+            decisions: s
+                .decisions
+                .iter()
+                .map(|(label, d)| (label.clone(), d.as_str().to_string()))
+                .collect(),
+            exceptions: s
+                .decisions
+                .iter()
+                .map(|(label, d)| (label.clone(), codes(d.signals())))
+                .collect(),
+            credit_name: s.credit.name.clone(),
+            credit_name_from: s.credit.name_from.clone(),
+            credit_url: s.credit.url.clone(),
+            sources: s
+                .sources
+                .iter()
+                .map(|src| (src.field(), src.stored.clone(), src.expression.clone()))
+                .collect(),
+            c2pa: s.has_c2pa,
+        }
+    }
+}
+
+#[pymethods]
+impl Signals {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr(
+            slf,
+            "Signals",
+            &["format", "expression", "decisions", "credit_name"],
+        )
+    }
+}
+
+fn codes(signals: &[ccsig::SignalCode]) -> Vec<String> {
+    signals.iter().map(|c| c.code().to_string()).collect()
+}
+
+/// May a pipeline use one file, and on what terms.
+#[pyclass(frozen, get_all, module = "ccsig", name = "Decision")]
+pub(crate) struct UseDecisionPy {
+    /// The file, for `decide_tree` (`shard.tar:0001.jpg` for a shard member).
+    path: Option<String>,
+    /// `allowed`, `allowed-with-terms`, `disallowed` or `unknown`.
+    decision: String,
+    usable: bool,
+    met_signals: Vec<String>,
+    unmet_signals: Vec<String>,
+    credit_name: Option<String>,
+    credit_url: Option<String>,
+    reason: String,
+}
+
+impl UseDecisionPy {
+    pub(crate) fn new(path: Option<String>, d: UseDecision) -> Self {
+        UseDecisionPy {
+            path,
+            decision: d.verdict.as_str().to_string(),
+            usable: d.usable,
+            met_signals: codes(&d.met_signals),
+            unmet_signals: codes(&d.unmet_signals),
+            credit_name: d.credit_name,
+            credit_url: d.credit_url,
+            reason: d.reason,
+        }
+    }
+}
+
+#[pymethods]
+impl UseDecisionPy {
+    /// The decision as a plain dict (JSON-ready; picklable).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("path", &self.path)?;
+        d.set_item("decision", &self.decision)?;
+        d.set_item("usable", self.usable)?;
+        d.set_item("met_signals", &self.met_signals)?;
+        d.set_item("unmet_signals", &self.unmet_signals)?;
+        d.set_item("credit_name", &self.credit_name)?;
+        d.set_item("credit_url", &self.credit_url)?;
+        d.set_item("reason", &self.reason)?;
+        Ok(d)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr(
+            slf,
+            "Decision",
+            &["path", "decision", "usable", "met_signals", "reason"],
+        )
+    }
+}
+
+/// One problem `check` found in a file.
+#[pyclass(frozen, get_all, module = "ccsig")]
+struct Finding {
+    /// e.g. `missing`, `conflict`, `malformed`, `unreadable` (docs/audit.md).
+    kind: String,
+    /// `error`, `warning` or `info`.
+    severity: String,
+    fields: Vec<String>,
+    message: String,
+}
+
+#[pymethods]
+impl Finding {
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(py);
+        d.set_item("kind", &self.kind)?;
+        d.set_item("severity", &self.severity)?;
+        d.set_item("fields", &self.fields)?;
+        d.set_item("message", &self.message)?;
+        Ok(d)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr(slf, "Finding", &["kind", "severity", "fields", "message"])
+    }
+}
+
+impl From<audit::Finding> for Finding {
+    fn from(f: audit::Finding) -> Self {
+        Finding {
+            kind: f.kind.name().to_string(),
+            severity: f.severity.as_str().to_string(),
+            fields: f.fields,
+            message: f.message,
+        }
+    }
+}
+
+/// What `apply` or `remove` did to one file.
+#[pyclass(frozen, get_all, module = "ccsig")]
+struct WriteResult {
+    /// `written`, `would_write` (dry run) or `unchanged`.
+    change: String,
+    /// (severity, message) pairs, e.g. where the credit name came from.
+    notes: Vec<(String, String)>,
+}
+
+#[pymethods]
+impl WriteResult {
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr(slf, "WriteResult", &["change", "notes"])
+    }
+}
+
+impl From<ccsig::tagging::Outcome> for WriteResult {
+    fn from(o: ccsig::tagging::Outcome) -> Self {
+        WriteResult {
+            change: o.change.as_str().to_string(),
+            notes: o
+                .notes
+                .into_iter()
+                .map(|n| (n.severity.as_str().to_string(), n.message))
+                .collect(),
+        }
+    }
+}
+
+/// The arguments every decision takes, checked once.
+#[derive(Clone)]
+pub(crate) struct DecideArgs {
+    pub(crate) use_label: String,
+    pub(crate) commitments: Commitments,
+    pub(crate) unknown: UnknownPolicy,
+}
+
+impl DecideArgs {
+    pub(crate) fn parse(
+        use_label: &str,
+        we_give: &Bound<'_, PyAny>,
+        unknown: &str,
+    ) -> Result<Self, Failure> {
+        let commitments = commitments(we_give)?;
+        let unknown = match unknown {
+            "deny" => UnknownPolicy::Deny,
+            "allow" => UnknownPolicy::Allow,
+            other => {
+                return Err(Failure::Argument(format!(
+                    "unknown={other:?}: expected \"deny\" or \"allow\""
+                )))
+            }
+        };
+        if use_label.trim().is_empty() {
+            return Err(Failure::Argument("use must name a usage category".into()));
+        }
+        Ok(DecideArgs {
+            use_label: use_label.to_string(),
+            commitments,
+            unknown,
+        })
+    }
+
+    pub(crate) fn decide(&self, signals: &FileSignals) -> UseDecision {
+        ccsig::decide(signals, &self.use_label, &self.commitments, self.unknown)
+    }
+
+    pub(crate) fn unreadable(&self, error: &ReadError) -> UseDecision {
+        ccsig::decide_unreadable(&error.to_string(), self.unknown)
+    }
+}
+
+/// `we_give`: an iterable of element names, or one comma-separated string.
+fn commitments(we_give: &Bound<'_, PyAny>) -> Result<Commitments, Failure> {
+    let names: Vec<String> = if let Ok(s) = we_give.cast::<PyString>() {
+        vec![s.to_string()]
+    } else {
+        let iter = we_give.try_iter().map_err(|_| {
+            Failure::Argument(format!(
+                "we_give must be a list of element names, got {}",
+                type_name(we_give)
+            ))
+        })?;
+        iter.map(|item| {
+            item.and_then(|i| i.extract::<String>())
+                .map_err(|_| Failure::Argument("we_give must hold element names (str)".into()))
+        })
+        .collect::<Result<_, _>>()?
+    };
+    let mut all = Vec::new();
+    for name in &names {
+        let parsed = Commitments::parse(name).map_err(|e| Failure::Argument(e.to_string()))?;
+        all.extend(parsed.elements());
+    }
+    Ok(all.into_iter().collect())
+}
+
+/// The request `apply` writes: a CC signal for a use, or an expression.
+fn request(
+    signal: Option<&str>,
+    expression: Option<&str>,
+    use_label: &str,
+    credit_name: Option<String>,
+    credit_url: Option<String>,
+) -> Result<ApplyRequest, Failure> {
+    let request = match (signal, expression) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::Argument(
+                "give signal or expression, not both".into(),
+            ))
+        }
+        (None, None) => return Err(Failure::Argument("give signal or expression".into())),
+        (Some(code), None) => {
+            let code = code
+                .parse::<ccsig::SignalCode>()
+                .map_err(|e| Failure::Argument(e.to_string()))?;
+            ApplyRequest::from_signal(code, use_label)
+                .map_err(|e| Failure::Argument(e.to_string()))?
+        }
+        (None, Some(raw)) => {
+            ApplyRequest::from_expression(raw).map_err(|e| Failure::Expression(e.to_string()))?
+        }
+    };
+    request
+        .credited(credit_name.as_deref(), credit_url.as_deref())
+        .map_err(|e| Failure::Argument(e.to_string()))
+}
+
+/// Reads the signals of one image: a path (`str` or `os.PathLike`, XMP
+/// sidecars next to it included) or the file's bytes.
+///
+/// Returns a `Signals`: `expression` (the combined decisions as one
+/// expression, or None), `decisions` (per current label: `allowed`,
+/// `disallowed`, `allowed_if` or `unknown`, as `ccsig read --format json`
+/// says; what the file states, not a verdict for a pipeline: see
+/// `decide`), `exceptions`, `credit_name`, `credit_url`, `sources`.
+///
+/// Raises `UnreadableImage` (not JPEG/PNG/WebP, truncated, malformed) or
+/// `AccessError` (cannot open).
+#[pyfunction]
+fn read(py: Python<'_>, file: &Bound<'_, PyAny>) -> PyResult<Signals> {
+    let input = Input::from_py(file)?;
+    run(py, || input.read().map(|s| Signals::new(&s)))
+}
+
+/// May a pipeline doing `use` and giving `we_give` use this file (a path
+/// or its bytes)?
+///
+/// `we_give`: element names (`credit`, `direct-contribution`,
+/// `ecosystem-contribution`, `open`), a list or one comma-separated string.
+/// A CC signal is met when every element it names is given. `unknown`
+/// ("deny" or "allow"): whether a file that states nothing is usable.
+/// `on_error`: "raise" (default) or "unknown" (an unreadable file gives an
+/// `unknown` decision whose reason starts with `unreadable:`).
+///
+/// Returns a `Decision`: `decision` (`allowed`, `allowed-with-terms`,
+/// `disallowed`, `unknown`), `usable`, `met_signals`, `unmet_signals`,
+/// `credit_name`, `credit_url` (when credit is owed), `reason`, `path`.
+#[pyfunction]
+#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", on_error = "raise"))]
+fn decide(
+    py: Python<'_>,
+    file: &Bound<'_, PyAny>,
+    r#use: &str,
+    we_give: Option<&Bound<'_, PyAny>>,
+    unknown: &str,
+    on_error: &str,
+) -> PyResult<UseDecisionPy> {
+    let args = decide_args(py, r#use, we_give, unknown)?;
+    let decide_unreadable = on_error_policy(py, on_error)?;
+    let input = Input::from_py(file)?;
+    let path = match &input {
+        Input::Path(p) => Some(p.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    run(py, || match input.read_signals() {
+        Ok(signals) => Ok(args.decide(&signals)),
+        Err(e) if decide_unreadable => Ok(args.unreadable(&e)),
+        Err(e) => Err(input.failure(e)),
+    })
+    .map(|d| UseDecisionPy::new(path, d))
+}
+
+pub(crate) fn decide_args(
+    py: Python<'_>,
+    use_label: &str,
+    we_give: Option<&Bound<'_, PyAny>>,
+    unknown: &str,
+) -> PyResult<DecideArgs> {
+    let none = pyo3::types::PyTuple::empty(py);
+    let we_give = we_give.unwrap_or(none.as_any());
+    catch(|| DecideArgs::parse(use_label, we_give, unknown)).map_err(|f| f.into_pyerr(py))
+}
+
+/// `on_error`: "raise" (the default) or "unknown" (an unreadable file
+/// becomes an `unknown` decision whose reason is the error).
+fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
+    match on_error {
+        "raise" => Ok(false),
+        "unknown" => Ok(true),
+        other => Err(Failure::Argument(format!(
+            "on_error={other:?}: expected \"raise\" or \"unknown\""
+        ))
+        .into_pyerr(py)),
+    }
+}
+
+/// Writes `<use>=n;exceptions=<signal>` (or `expression`, exactly as
+/// given) into the image at `path`, atomically, and into its XMP sidecars,
+/// like `ccsig apply`. Give `signal` or `expression`. Returns a
+/// `WriteResult` (`change`: written, would_write, unchanged; `notes`).
+///
+/// Raises `InvalidArgument`, `InvalidExpression`, `UnreadableImage`,
+/// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);
+/// the file is untouched whenever an exception is raised.
+#[pyfunction]
+#[pyo3(signature = (path, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false))]
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    py: Python<'_>,
+    path: PathBuf,
+    signal: Option<&str>,
+    expression: Option<&str>,
+    r#use: &str,
+    credit_name: Option<String>,
+    credit_url: Option<String>,
+    dry_run: bool,
+    sidecar: bool,
+    iim: bool,
+    allow_breaking_c2pa: bool,
+    keep_existing: bool,
+) -> PyResult<WriteResult> {
+    let opts = WriteOptions {
+        dry_run,
+        allow_breaking_c2pa,
+        sidecar_only: sidecar,
+        add_iim: iim,
+        keep_existing,
+        defer_dir_sync: false,
+    };
+    run(py, || {
+        let request = request(signal, expression, r#use, credit_name, credit_url)?;
+        ccsig::apply_path(&path, &request, &opts)
+            .map(WriteResult::from)
+            .map_err(|e| Failure::from(e).in_file(&path))
+    })
+}
+
+/// Writes a CC signal (or an expression) into an image held in memory and
+/// returns the new bytes (the same object when it already says exactly that).
+#[pyfunction]
+#[pyo3(signature = (data, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false))]
+#[allow(clippy::too_many_arguments)]
+fn apply_bytes<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyBytes>,
+    signal: Option<&str>,
+    expression: Option<&str>,
+    r#use: &str,
+    credit_name: Option<String>,
+    credit_url: Option<String>,
+    iim: bool,
+    allow_breaking_c2pa: bool,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let opts = WriteOptions {
+        allow_breaking_c2pa,
+        add_iim: iim,
+        ..WriteOptions::default()
+    };
+    let bytes = data.as_bytes();
+    let new = run(py, || {
+        let request = request(signal, expression, r#use, credit_name, credit_url)?;
+        Ok(ccsig::apply_bytes(bytes, &request, &opts)?.0)
+    })?;
+    Ok(match new {
+        Some(new) => PyBytes::new(py, &new),
+        None => data.clone(),
+    })
+}
+
+/// Removes what ccsig wrote from the image at `path` and its sidecars.
+#[pyfunction]
+#[pyo3(signature = (path, *, dry_run = false, sidecar = false))]
+fn remove(py: Python<'_>, path: PathBuf, dry_run: bool, sidecar: bool) -> PyResult<WriteResult> {
+    let opts = WriteOptions {
+        dry_run,
+        sidecar_only: sidecar,
+        ..WriteOptions::default()
+    };
+    run(py, || {
+        ccsig::remove_path(&path, &opts)
+            .map(WriteResult::from)
+            .map_err(|e| Failure::from(e).in_file(&path))
+    })
+}
+
+/// Removes what ccsig wrote from an image held in memory; returns the new
+/// bytes (the same object when there was nothing to remove).
+#[pyfunction]
+fn remove_bytes<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>) -> PyResult<Bound<'py, PyBytes>> {
+    let bytes = data.as_bytes();
+    let new = run(py, || {
+        Ok(ccsig::remove_bytes(bytes, &WriteOptions::default())?.0)
+    })?;
+    Ok(match new {
+        Some(new) => PyBytes::new(py, &new),
+        None => data.clone(),
+    })
+}
+
+/// Audits one image (path or bytes): every finding, optionally against an
+/// expected expression. An unreadable file gives one `unreadable` finding.
+#[pyfunction]
+#[pyo3(signature = (file, *, expect = None))]
+fn check(py: Python<'_>, file: &Bound<'_, PyAny>, expect: Option<&str>) -> PyResult<Vec<Finding>> {
+    let input = Input::from_py(file)?;
+    let findings = run(py, || {
+        let expect = match expect {
+            None => None,
+            Some(raw) => {
+                let statement = signal::parse(raw);
+                if !statement.parsed {
+                    return Err(Failure::Expression(format!(
+                        "expect={raw:?} does not parse: {}",
+                        statement.parse_error.unwrap_or_default()
+                    )));
+                }
+                Some(statement)
+            }
+        };
+        Ok(match &input {
+            Input::Path(path) => ccsig::check_path(path, expect.as_ref()),
+            _ => match input.read_signals() {
+                Ok(signals) => audit::check(&signals, expect.as_ref()),
+                Err(e) => vec![audit::unreadable(&e.to_string())],
+            },
+        })
+    })?;
+    Ok(findings.into_iter().map(Finding::from).collect())
+}
+
+/// Panics inside the library's guard, so tests can see that a Rust panic
+/// reaches Python as `ccsig.InternalError` and never as a crash.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    run(py, || -> Result<(), Failure> {
+        panic!("deliberate panic for the tests")
+    })
+}
+
+#[pymodule]
+fn _ccsig(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Signals>()?;
+    m.add_class::<UseDecisionPy>()?;
+    m.add_class::<Finding>()?;
+    m.add_class::<WriteResult>()?;
+    m.add_class::<tree::DecisionIterator>()?;
+    m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(decide, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::decide_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::decide_listed, m)?)?;
+    m.add_function(wrap_pyfunction!(apply, m)?)?;
+    m.add_function(wrap_pyfunction!(apply_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(remove, m)?)?;
+    m.add_function(wrap_pyfunction!(remove_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
