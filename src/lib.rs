@@ -2,10 +2,16 @@
 //! preferences) in the XMP metadata of JPEG, PNG and WebP files, without
 //! re-encoding them.
 //!
-//! Data flows one way: path or bytes -> [`container`] (blocks) ->
-//! [`mapping`] (metadata fields) -> [`signal`] (statements and decisions) ->
-//! [`audit`] (findings) -> [`report`]. The command-line tool is a thin layer
-//! over this library; pipelines use it directly:
+//! Data flows one way: path or bytes -> container (metadata blocks of
+//! JPEG, PNG and WebP) -> mapping (metadata fields) -> [`signal`]
+//! (statements and decisions) -> [`audit`] (findings) and [`decide()`]
+//! (per-use decisions) -> [`report`]. Container walkers and the metadata
+//! mapping are internal; the public API is reading ([`read_path`],
+//! [`read_bytes`], [`read_tree`], [`shard`]), deciding ([`decide()`]),
+//! writing ([`apply_path`], [`apply_bytes`], [`remove_path`],
+//! [`remove_bytes`], [`manifest`] for catalogs) and auditing
+//! ([`audit::check`]). The command-line tool is a thin layer over this
+//! library; pipelines use it directly:
 //!
 //! ```no_run
 //! let signals = ccsig::read_path("photo.jpg".as_ref()).unwrap();
@@ -22,21 +28,33 @@
 
 pub mod audit;
 pub mod batch;
-pub mod container;
-pub mod decide;
+mod decide;
 pub mod inspect;
 pub mod manifest;
-pub mod mapping;
 pub mod report;
 pub mod shard;
-pub mod sidecar;
 pub mod signal;
 pub mod tagging;
 pub mod tree;
 
+/// ccsig's internals (container walkers, the metadata mapping, sidecars),
+/// reachable only so that ccsig's own integration tests and fuzz targets
+/// can exercise them. Not part of the public API: anything here may change
+/// in any release.
+#[doc(hidden)]
+#[path = "."]
+pub mod internals {
+    pub mod container;
+    pub mod mapping;
+    pub mod sidecar;
+}
+use internals::{container, mapping, sidecar};
+
 use std::path::Path;
 
 pub use audit::{Finding, FindingKind};
+pub use container::{ContainerError, Format};
+pub use mapping::MappingError;
 pub use decide::{
     decide, decide_unreadable, Commitments, Element, UnknownElement, UnknownPolicy, UseDecision,
     Verdict,

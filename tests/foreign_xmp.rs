@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use ccsig::mapping::{extended, xmp};
+use ccsig::internals::mapping::{extended, xmp};
 use common::*;
 use serde_json::Value;
 
@@ -594,9 +594,9 @@ fn with_extension(
     );
     let path = with_xmp(dir, "jpeg/plain.jpg", name, &main);
     let bytes = read(&path);
-    let layout = ccsig::container::scan(&mut std::io::Cursor::new(&bytes)).unwrap();
+    let layout = ccsig::internals::container::scan(&mut std::io::Cursor::new(&bytes)).unwrap();
     let at = layout
-        .blocks_of(ccsig::container::BlockKind::Xmp)
+        .blocks_of(ccsig::internals::container::BlockKind::Xmp)
         .next()
         .unwrap()
         .range

@@ -8,14 +8,14 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use ccsig::mapping::{iim, irb};
+use ccsig::internals::mapping::{iim, irb};
 use common::{ccsig_on, run_tool, sample, scratch, stdout, tool};
 
 fn irb_of(path: &Path) -> Option<Vec<u8>> {
     let bytes = fs::read(path).unwrap();
-    let layout = ccsig::container::scan(&mut std::io::Cursor::new(&bytes)).unwrap();
+    let layout = ccsig::internals::container::scan(&mut std::io::Cursor::new(&bytes)).unwrap();
     let irb = layout
-        .blocks_of(ccsig::container::BlockKind::PhotoshopIrb)
+        .blocks_of(ccsig::internals::container::BlockKind::PhotoshopIrb)
         .find_map(|b| b.payload.clone());
     irb
 }

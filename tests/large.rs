@@ -27,7 +27,7 @@ fn a_512_mib_jpeg_is_tagged_and_read_in_bounded_memory() {
     // The head of a real JPEG up to and including its SOS header, then
     // 512 MiB of entropy-coded bytes (zeros: valid, no 0xFF), then EOI.
     let sample = fs::read(common::sample("jpeg/exif.jpg")).unwrap();
-    let layout = ccsig::container::scan(&mut std::io::Cursor::new(&sample)).unwrap();
+    let layout = ccsig::internals::container::scan(&mut std::io::Cursor::new(&sample)).unwrap();
     let sos = layout.blocks.last().unwrap().range.start as usize;
     let sos_len = u16::from_be_bytes([sample[sos + 2], sample[sos + 3]]) as usize;
     let head = &sample[..sos + 2 + sos_len];

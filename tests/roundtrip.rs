@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use ccsig::mapping::{rdf, xmp};
+use ccsig::internals::mapping::{rdf, xmp};
 use ccsig::signal::{Decision, SignalCode};
 use ccsig::tagging::{Change, WriteOptions};
 use ccsig::{apply_bytes, apply_path, read_path, remove_path, ApplyRequest};

@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ccsig::mapping::xmp::{self, XmpFields};
+use ccsig::internals::mapping::xmp::{self, XmpFields};
 use ccsig::signal::Vocabulary;
 use ccsig::{ApplyRequest, RequestError, RequestOptions};
 use common::*;
@@ -511,7 +511,7 @@ fn raw_profiles(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             flate2::read::ZlibDecoder::new(&data[nul + 2..])
                 .read_to_end(&mut text)
                 .unwrap();
-            let (_, bytes) = ccsig::mapping::iptc::decode_raw_profile(&text).unwrap();
+            let (_, bytes) = ccsig::internals::mapping::iptc::decode_raw_profile(&text).unwrap();
             Some((keyword, bytes))
         })
         .collect()
@@ -521,13 +521,13 @@ fn raw_profiles(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 /// of an IRB) as raw bytes, with 2:40's value apart.
 fn datasets(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<String>) {
     let iim = if bytes.starts_with(b"8BIM") {
-        ccsig::mapping::irb::iptc(bytes).unwrap().unwrap().to_vec()
+        ccsig::internals::mapping::irb::iptc(bytes).unwrap().unwrap().to_vec()
     } else {
         bytes.to_vec()
     };
     let mut others = Vec::new();
     let mut special = None;
-    for d in ccsig::mapping::iim::parse(&iim).unwrap() {
+    for d in ccsig::internals::mapping::iim::parse(&iim).unwrap() {
         if (d.record, d.number) == (2, 40) {
             special = Some(String::from_utf8_lossy(&iim[d.value]).into_owned());
         } else {
@@ -644,7 +644,7 @@ fn app13(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn jpeg_iim_segment_another_tool_wrote_is_restored_by_remove() {
-    use ccsig::container::{self, BlockKind, Edit};
+    use ccsig::internals::container::{self, BlockKind, Edit};
     let theirs = "Do not crop. Content-Usage: train-ai=y";
     let bytes = fs::read(sample("jpeg/iim.jpg")).unwrap();
     let mut src = std::io::Cursor::new(&bytes);
@@ -655,7 +655,7 @@ fn jpeg_iim_segment_another_tool_wrote_is_restored_by_remove() {
         .unwrap();
     let edit = Edit {
         photoshop_irb: Some(
-            ccsig::mapping::iptc::irb_with_special_instructions(Some(&irb), theirs).unwrap(),
+            ccsig::internals::mapping::iptc::irb_with_special_instructions(Some(&irb), theirs).unwrap(),
         ),
         ..Edit::default()
     };

@@ -51,10 +51,10 @@ pub fn with_xmp(dir: &Path, rel: &str, name: &str, body: &str) -> PathBuf {
 pub fn with_packet(dir: &Path, rel: &str, name: &str, packet: Vec<u8>) -> PathBuf {
     let bytes = std::fs::read(sample(rel)).unwrap();
     let mut src = std::io::Cursor::new(&bytes);
-    let layout = ccsig::container::scan(&mut src).unwrap();
+    let layout = ccsig::internals::container::scan(&mut src).unwrap();
     let mut out = Vec::new();
-    let edit = ccsig::container::XmpEdit::Replace(packet);
-    ccsig::container::rewrite(&mut src, &layout, &edit.into(), &mut out).unwrap();
+    let edit = ccsig::internals::container::XmpEdit::Replace(packet);
+    ccsig::internals::container::rewrite(&mut src, &layout, &edit.into(), &mut out).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, out).unwrap();
     path
