@@ -54,12 +54,12 @@ use std::path::Path;
 
 pub use audit::{Finding, FindingKind};
 pub use container::{ContainerError, Format};
-pub use mapping::MappingError;
 pub use decide::{
     decide, decide_unreadable, Commitments, Element, UnknownElement, UnknownPolicy, UseDecision,
     Verdict,
 };
 pub use inspect::{FileSignals, ReadError};
+pub use mapping::MappingError;
 pub use signal::SignalCode;
 pub use tagging::{
     apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, RequestError, RequestOptions,

@@ -521,7 +521,10 @@ fn raw_profiles(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 /// of an IRB) as raw bytes, with 2:40's value apart.
 fn datasets(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<String>) {
     let iim = if bytes.starts_with(b"8BIM") {
-        ccsig::internals::mapping::irb::iptc(bytes).unwrap().unwrap().to_vec()
+        ccsig::internals::mapping::irb::iptc(bytes)
+            .unwrap()
+            .unwrap()
+            .to_vec()
     } else {
         bytes.to_vec()
     };
@@ -655,7 +658,8 @@ fn jpeg_iim_segment_another_tool_wrote_is_restored_by_remove() {
         .unwrap();
     let edit = Edit {
         photoshop_irb: Some(
-            ccsig::internals::mapping::iptc::irb_with_special_instructions(Some(&irb), theirs).unwrap(),
+            ccsig::internals::mapping::iptc::irb_with_special_instructions(Some(&irb), theirs)
+                .unwrap(),
         ),
         ..Edit::default()
     };
