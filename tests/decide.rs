@@ -250,6 +250,23 @@ fn bad_use_labels_and_elements_are_usage_errors() {
 }
 
 #[test]
+fn draft_08_makes_ai_use_a_use() {
+    let legacy = sample("tagged/legacy-label.png").display().to_string();
+    let o = ccsig(&[
+        "decide",
+        "--use",
+        "ai-use",
+        "--vocabulary",
+        "draft-08",
+        &legacy,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = lines(&stdout(&o));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["decision"], "disallowed", "{}", stdout(&o));
+}
+
+#[test]
 fn files_from_a_file_and_from_stdin() {
     let d = cases();
     let list = d.path().join("list.txt");

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use ccsig::signal::vocabulary;
+use ccsig::signal::Vocabulary;
 use ccsig::{Commitments, TreeItem, TreeSink, UnknownPolicy, UseDecision};
 
 use super::walking::{Account, WalkArgs};
@@ -36,6 +36,10 @@ pub struct DecideArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
+    /// The AIPREF vocabulary draft --use and the files are read against:
+    /// draft-07 or draft-08.
+    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
+    vocabulary: Vocabulary,
     #[command(flatten)]
     walk: WalkArgs,
 }
@@ -52,13 +56,14 @@ enum OnlyArg {
     Allowed,
 }
 
-/// The use label must be one of the current vocabulary's.
-pub fn check_use_label(label: &str) -> Result<(), String> {
-    match vocabulary::lookup(label) {
-        Some(info) if info.current => Ok(()),
+/// The use label must be one of the chosen vocabulary's own labels.
+pub fn check_use_label(label: &str, vocabulary: Vocabulary) -> Result<(), String> {
+    match vocabulary.lookup(label) {
+        Some(info) if vocabulary.defines(info) => Ok(()),
         _ => Err(format!(
-            "--use {label:?} is not a current usage label (expected one of: {})",
-            vocabulary::current_labels().collect::<Vec<_>>().join(", ")
+            "--use {label:?} is not a usage label of {} (expected one of: {})",
+            vocabulary.name(),
+            vocabulary.labels().collect::<Vec<_>>().join(", ")
         )),
     }
 }
@@ -139,7 +144,7 @@ impl<W: Write> TreeSink for Decider<W> {
 }
 
 pub fn decide(args: DecideArgs) -> io::Result<i32> {
-    if let Err(message) = check_use_label(&args.use_label) {
+    if let Err(message) = check_use_label(&args.use_label, args.vocabulary) {
         eprintln!("ccsig: {message}");
         return Ok(EXIT_ERROR);
     }
@@ -153,7 +158,8 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     let roots = args.walk.roots(&args.paths)?;
     let list_error = roots.error_slot();
     let batch = super::commands::batch_options_with_jobs(args.jobs);
-    let options = args.walk.tree_options(&batch);
+    let mut options = args.walk.tree_options(&batch);
+    options.vocabulary = args.vocabulary;
     let mut decider = Decider {
         out: BufWriter::new(io::stdout().lock()),
         use_label: args.use_label.clone(),
@@ -197,11 +203,14 @@ mod tests {
 
     #[test]
     fn only_current_labels_are_uses() {
-        assert!(check_use_label("train-ai").is_ok());
-        assert!(check_use_label("search").is_ok());
-        let e = check_use_label("ai-use").unwrap_err();
+        assert!(check_use_label("train-ai", Vocabulary::Draft07).is_ok());
+        assert!(check_use_label("search", Vocabulary::Draft07).is_ok());
+        let e = check_use_label("ai-use", Vocabulary::Draft07).unwrap_err();
         assert!(e.contains("train-ai"), "{e}");
-        assert!(check_use_label("Train-AI").is_err());
-        assert!(check_use_label("").is_err());
+        assert!(check_use_label("Train-AI", Vocabulary::Draft07).is_err());
+        assert!(check_use_label("", Vocabulary::Draft07).is_err());
+        // draft-08's AI Use category is a use there, not in draft-07.
+        assert!(check_use_label("ai-use", Vocabulary::Draft08).is_ok());
+        assert!(check_use_label("train-ai", Vocabulary::Draft08).is_ok());
     }
 }
