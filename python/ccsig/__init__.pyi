@@ -125,7 +125,9 @@ class WriteResult:
     """What :func:`apply` or :func:`remove` did to one file."""
 
     @property
-    def change(self) -> Literal["written", "would_write", "unchanged"]: ...
+    def change(
+        self,
+    ) -> Literal["written", "would_write", "removed", "would_remove", "kept", "unchanged"]: ...
     @property
     def notes(self) -> list[tuple[str, str]]:
         """``(severity, message)`` pairs, e.g. where the credit came from."""

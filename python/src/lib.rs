@@ -354,7 +354,8 @@ impl From<audit::Finding> for Finding {
 /// What `apply` or `remove` did to one file.
 #[pyclass(frozen, get_all, module = "ccsig")]
 struct WriteResult {
-    /// `written`, `would_write` (dry run) or `unchanged`.
+    /// `written`, `would_write` (dry run), `removed`, `would_remove` (remove),
+    /// `kept` (`keep_existing` and the file states a preference) or `unchanged`.
     change: String,
     /// (severity, message) pairs, e.g. where the credit name came from.
     notes: Vec<(String, String)>,
@@ -561,7 +562,7 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
 /// Writes `<use>=n;exceptions=<signal>` (or `expression`, exactly as
 /// given) into the image at `path`, atomically, and into its XMP sidecars,
 /// like `ccsig apply`. Give `signal` or `expression`. Returns a
-/// `WriteResult` (`change`: written, would_write, unchanged; `notes`).
+/// `WriteResult` (`change`: written, would_write, kept, unchanged; `notes`).
 ///
 /// Raises `InvalidArgument`, `InvalidExpression`, `UnreadableImage`,
 /// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);

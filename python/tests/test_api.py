@@ -270,7 +270,8 @@ def test_apply_dry_run_and_remove(tmp_path: Path):
     r = ccsig.apply(target, expression="train-ai=n", dry_run=True)
     assert r.change == "would_write"
     assert target.read_bytes() == before
-    assert ccsig.remove(target).change == "written"
+    assert ccsig.remove(target, dry_run=True).change == "would_remove"
+    assert ccsig.remove(target).change == "removed"
     assert ccsig.read(target).expression is None
     assert ccsig.remove(target).change == "unchanged"
 
