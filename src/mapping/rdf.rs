@@ -9,7 +9,7 @@
 //! exactly as it was: formatting, comments, namespaces, unknown properties,
 //! qualifiers, padding.
 //!
-//! Forms read (the ones Adobe's parser, ExifTool and exiv2 read): simple
+//! Forms read (what XMP allows and other writers produce): simple
 //! values as elements, attributes, `rdf:resource`, or `rdf:value` inside
 //! `rdf:parseType="Resource"` or a nested `rdf:Description` (qualified
 //! values); arrays (`rdf:Alt`, `rdf:Bag`, `rdf:Seq`) whose items may be
