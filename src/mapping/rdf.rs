@@ -9,7 +9,7 @@
 //! exactly as it was: formatting, comments, namespaces, unknown properties,
 //! qualifiers, padding.
 //!
-//! Forms read (the ones Adobe's parser, ExifTool and exiv2 read): simple
+//! Forms read (what XMP allows and other writers produce): simple
 //! values as elements, attributes, `rdf:resource`, or `rdf:value` inside
 //! `rdf:parseType="Resource"` or a nested `rdf:Description` (qualified
 //! values); arrays (`rdf:Alt`, `rdf:Bag`, `rdf:Seq`) whose items may be
@@ -295,7 +295,14 @@ fn simple_of(text: &str, node: &Node) -> Option<Simple> {
         });
     }
     let elements: Vec<Node> = node.children().filter(|c| c.is_element()).collect();
-    let holder = if node.attribute((NS_RDF, "parseType")) == Some("Resource") {
+    // Attributes that are properties (`rdf:value`, qualifiers) make the
+    // element a resource in its shorthand form.
+    let property_attributes = node.attributes().any(|a| {
+        a.namespace().is_some_and(|ns| ns != NS_XML)
+            && !(a.namespace() == Some(NS_RDF) && a.name() != "value")
+    });
+    let holder = if node.attribute((NS_RDF, "parseType")) == Some("Resource") || property_attributes
+    {
         *node
     } else {
         match elements.as_slice() {

@@ -928,6 +928,38 @@ mod tests {
     }
 
     #[test]
+    fn a_value_with_qualifiers_as_attributes_is_read_and_replaced_in_place() {
+        let packet = wrap(
+            r#">
+  <plus:DataMining rdf:value="http://ns.useplus.org/ldf/vocab/DMI-ALLOWED" foo:source="agency"/>
+ </rdf:Description>"#,
+        );
+        let f = read_fields(packet.as_bytes()).unwrap();
+        assert_eq!(
+            f.data_mining.as_deref(),
+            Some("http://ns.useplus.org/ldf/vocab/DMI-ALLOWED")
+        );
+        let out = apply(Some(packet.as_bytes()), &tag()).unwrap();
+        assert!(out.contains(
+            "<plus:DataMining rdf:value=\"http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT\" foo:source=\"agency\"/>"
+        ), "{out}");
+        // A struct without rdf:value is not a text ccsig can extend.
+        let structure = wrap(
+            r#">
+  <plus:OtherConstraints foo:source="agency"/>
+ </rdf:Description>"#,
+        );
+        assert!(read_fields(structure.as_bytes())
+            .unwrap()
+            .other_constraints
+            .is_empty());
+        assert!(matches!(
+            apply(Some(structure.as_bytes()), &tag()),
+            Err(MappingError::XmpForm(_))
+        ));
+    }
+
+    #[test]
     fn an_unreadable_item_is_never_doubled_by_a_new_default() {
         let packet = wrap(
             r#">
@@ -1067,6 +1099,50 @@ Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Al
         assert_eq!(f.attribution_url, None);
         assert!(holds_tag(&f, &dora));
         assert!(!holds_tag(&f, &tag()));
+    }
+
+    #[test]
+    fn mangled_forms_are_errors_or_edits_never_panics() {
+        let forms = [
+            RICH.to_string(),
+            wrap(" plus:OtherConstraints='One&#xD;&#xA;two.'/>"),
+            wrap(
+                r#">
+  <plus:OtherConstraints><rdf:Bag><rdf:li xml:lang="X-Default" rdf:parseType="Resource"><rdf:value>A</rdf:value></rdf:li><rdf:li/></rdf:Bag></plus:OtherConstraints>
+  <plus:DataMining><rdf:Description rdf:value="x"/></plus:DataMining>
+ </rdf:Description>"#,
+            ),
+            format!(
+                "<x:xmpmeta xmlns:x='adobe:ns:meta/'><RDF xmlns='{}'/></x:xmpmeta>",
+                rdf::NS_RDF
+            ),
+        ];
+        for form in &forms {
+            let bytes = form.as_bytes();
+            for cut in 0..bytes.len() {
+                for mangled in [
+                    bytes[..cut].to_vec(),
+                    [&bytes[..cut], b"<", &bytes[cut + 1..]].concat(),
+                    [&bytes[..cut], b"/>", &bytes[cut..]].concat(),
+                ] {
+                    let _ = read_fields(&mangled);
+                    if let Ok(out) = apply(Some(&mangled), &tag()) {
+                        // What parsed before parses after, holding the tag.
+                        let back = read_fields(out.as_bytes());
+                        assert!(
+                            back.as_ref().is_ok_and(|f| holds_tag(f, &tag())),
+                            "{back:?}\n{}\n->\n{out}",
+                            String::from_utf8_lossy(&mangled)
+                        );
+                        if let Ok(Removal::Packet(p)) = remove(out.as_bytes()) {
+                            let f = read_fields(p.as_bytes()).unwrap();
+                            assert!(!f.has_ccsig(), "{p}");
+                        }
+                    }
+                    let _ = remove(&mangled);
+                }
+            }
+        }
     }
 
     #[test]
