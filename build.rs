@@ -14,6 +14,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("exiftool", "-ver"),
     ("exiv2", "--version"),
     ("webpmux", "-version"),
+    ("setfacl", "--version"),
 ];
 
 fn main() {

@@ -236,6 +236,22 @@ pub struct WriteOptions {
     /// Files are fsynced before their rename either way: old or new after a
     /// crash is guaranteed; only the durability of the rename waits.
     pub defer_dir_sync: bool,
+    /// Rewrite files that have other hard links: the rewritten name gets
+    /// the new content, the other names keep the old. Without it such a
+    /// file is refused.
+    pub break_hardlinks: bool,
+    /// Give rewritten files (images and sidecars) their original
+    /// modification and access times.
+    pub preserve_mtime: bool,
+}
+
+impl WriteOptions {
+    fn keep(&self) -> atomic::Keep {
+        atomic::Keep {
+            times: self.preserve_mtime,
+            break_hardlinks: self.break_hardlinks,
+        }
+    }
 }
 
 /// What happened to a file.
@@ -789,8 +805,9 @@ fn write_image(
     seen: &Fingerprint,
     layout: &Layout,
     plan: &Plan,
+    keep: atomic::Keep,
 ) -> Result<PathBuf, FileError> {
-    let result = atomic::replace(path, file, seen, |temp| -> Result<(), FileError> {
+    let result = atomic::replace_keeping(path, file, seen, keep, |temp| -> Result<(), FileError> {
         let mut source = file;
         container::rewrite(&mut source, layout, &plan.edit, temp)?;
         temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
@@ -802,6 +819,7 @@ fn write_image(
     match result {
         Ok(dir) => Ok(dir),
         Err(AtomicError::Produce(e)) => Err(e),
+        Err(AtomicError::Unsafe(e)) => Err(FileError::Refused(e.to_string())),
         Err(e) => Err(FileError::Write(e.to_string())),
     }
 }
@@ -819,9 +837,10 @@ fn update_sidecar(
     path: &Path,
     image_permissions: &std::fs::Permissions,
     op: SidecarOp,
-    dry_run: bool,
+    opts: &WriteOptions,
     dirs: &mut Vec<PathBuf>,
 ) -> Result<Option<Note>, FileError> {
+    let dry_run = opts.dry_run;
     let name = crate::sidecar::display_name(path);
     let fail = |e: &dyn std::fmt::Display| FileError::Refused(format!("sidecar {name}: {e}"));
     let existing = match File::open(path) {
@@ -879,8 +898,13 @@ fn update_sidecar(
     let write_err = |e: &dyn std::fmt::Display| FileError::Write(format!("sidecar {name}: {e}"));
     match (existing, new) {
         (Some((file, seen, _)), Some(new)) => dirs.push(
-            atomic::replace(path, &file, &seen, |temp| temp.write_all(new.as_bytes()))
-                .map_err(|e| write_err(&e))?,
+            atomic::replace_keeping(path, &file, &seen, opts.keep(), |temp| {
+                temp.write_all(new.as_bytes())
+            })
+            .map_err(|e| match e {
+                AtomicError::Unsafe(e) => FileError::Refused(format!("sidecar {name}: {e}")),
+                e => write_err(&e),
+            })?,
         ),
         (Some(_), None) => {
             std::fs::remove_file(path).map_err(|e| write_err(&e))?;
@@ -1128,7 +1152,12 @@ fn carry_out(
 ) -> Result<Outcome, FileError> {
     let mut changed = plan.is_some();
     let mut dirs = Vec::new();
-    let image_permissions = image.file.metadata().map_err(ReadError::Io)?.permissions();
+    let image_meta = image.file.metadata().map_err(ReadError::Io)?;
+    if plan.is_some() && opts.dry_run {
+        // What the write itself would refuse, a dry run reports.
+        atomic::check_replaceable(&image.path, &image_meta, opts.keep())
+            .map_err(|e| FileError::Refused(e.to_string()))?;
+    }
     if let (Some(plan), false) = (&plan, opts.dry_run) {
         dirs.push(write_image(
             &image.path,
@@ -1136,12 +1165,12 @@ fn carry_out(
             &image.seen,
             &image.layout,
             plan,
+            opts.keep(),
         )?);
     }
+    let image_permissions = image_meta.permissions();
     for sidecar in sidecars {
-        if let Some(note) =
-            update_sidecar(sidecar, &image_permissions, op, opts.dry_run, &mut dirs)?
-        {
+        if let Some(note) = update_sidecar(sidecar, &image_permissions, op, opts, &mut dirs)? {
             changed = true;
             notes.push(note);
         }

@@ -591,6 +591,7 @@ fn apply(
         add_iim: iim,
         keep_existing,
         defer_dir_sync: false,
+        ..WriteOptions::default()
     };
     run(py, || {
         let request = request(signal, expression, r#use, credit_name, credit_url)?;

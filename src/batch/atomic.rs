@@ -31,6 +31,69 @@ pub enum AtomicError<E: std::error::Error + 'static> {
     Produce(#[source] E),
     #[error("the file changed while ccsig was working on it; left as it was")]
     ChangedMeanwhile,
+    #[error(transparent)]
+    Unsafe(#[from] Unsafe),
+}
+
+/// Why rewriting a file would do something its owner did not ask for;
+/// nothing is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsafe {
+    /// Renaming a new file over one name of a hard-linked file leaves the
+    /// other names on the old content.
+    #[error("has {0} hard links; rewriting would split them; --break-hardlinks to proceed")]
+    HardLinks(u64),
+    /// Like `sed -i`, ccsig does not override a file's permissions.
+    #[error(
+        "is read-only (mode {0:o}); ccsig does not override permissions: make it writable first"
+    )]
+    ReadOnly(u32),
+    #[error("is not writable by this user; ccsig does not override permissions")]
+    NotWritable,
+}
+
+/// What a replacement keeps of the original beyond its permissions, owner
+/// and extended attributes (always kept), and what it lets through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Keep {
+    /// Give the new file the original's modification and access times.
+    pub times: bool,
+    /// Replace a file that has other hard links (they keep the old content).
+    pub break_hardlinks: bool,
+}
+
+/// Refuses to replace a file whose replacement would split its hard links
+/// (unless `keep.break_hardlinks`) or which this user may not write: no
+/// write permission bit at all (refused even for root, who the kernel
+/// would let through), or none for this user.
+pub fn check_replaceable(path: &Path, meta: &fs::Metadata, keep: Keep) -> Result<(), Unsafe> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 && !keep.break_hardlinks {
+            return Err(Unsafe::HardLinks(meta.nlink()));
+        }
+        if meta.mode() & 0o222 == 0 {
+            return Err(Unsafe::ReadOnly(meta.mode() & 0o7777));
+        }
+        let access = rustix::fs::accessat(
+            rustix::fs::CWD,
+            path,
+            rustix::fs::Access::WRITE_OK,
+            rustix::fs::AtFlags::EACCESS,
+        );
+        if access.is_err() {
+            return Err(Unsafe::NotWritable);
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, keep);
+        if meta.permissions().readonly() {
+            return Err(Unsafe::ReadOnly(0o444));
+        }
+    }
+    Ok(())
 }
 
 /// What identifies the version of a file we read, to detect a concurrent
@@ -70,10 +133,27 @@ where
     E: std::error::Error + 'static,
     F: FnOnce(&mut File) -> Result<(), E>,
 {
+    replace_keeping(path, original, seen, Keep::default(), produce)
+}
+
+/// [`replace`], after [`check_replaceable`], keeping what `keep` asks for
+/// too.
+pub fn replace_keeping<E, F>(
+    path: &Path,
+    original: &File,
+    seen: &Fingerprint,
+    keep: Keep,
+    produce: F,
+) -> Result<std::path::PathBuf, AtomicError<E>>
+where
+    E: std::error::Error + 'static,
+    F: FnOnce(&mut File) -> Result<(), E>,
+{
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    check_replaceable(path, &original.metadata()?, keep)?;
     let mut temp = temp_in(dir)?;
     produce(temp.as_file_mut()).map_err(AtomicError::Produce)?;
     let meta = original.metadata()?;
@@ -81,6 +161,15 @@ where
     let file = temp.as_file_mut();
     file.seek(SeekFrom::Start(0))?;
     keep_owner(file, &meta);
+    // After the owner and mode: an ACL is kept whole, mask included.
+    copy_xattrs(original, file)?;
+    if keep.times {
+        file.set_times(
+            fs::FileTimes::new()
+                .set_accessed(meta.accessed()?)
+                .set_modified(meta.modified()?),
+        )?;
+    }
     file.sync_all()?;
     if Fingerprint::of(original)? != *seen || !same_file(path, original)? {
         return Err(AtomicError::ChangedMeanwhile);
@@ -198,6 +287,43 @@ fn keep_owner(file: &File, meta: &fs::Metadata) {
 
 #[cfg(not(unix))]
 fn keep_owner(_: &File, _: &fs::Metadata) {}
+
+/// Copies every extended attribute the original has (user.*, ACLs as
+/// system.posix_acl_*, security labels) to the new file. A file system
+/// without extended attributes has none to copy. One that cannot be set,
+/// unless the new file already has it as it was, stops the replacement:
+/// an ACL silently lost is a permission changed.
+#[cfg(unix)]
+fn copy_xattrs(original: &File, new: &File) -> io::Result<()> {
+    use xattr::FileExt;
+    let names = match original.list_xattr() {
+        Ok(names) => names,
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOTSUP.raw_os_error()) => {
+            return Ok(())
+        }
+        Err(e) => return Err(e),
+    };
+    for name in names {
+        let Some(value) = original.get_xattr(&name)? else {
+            continue;
+        };
+        if let Err(e) = new.set_xattr(&name, &value) {
+            if new.get_xattr(&name).ok().flatten().as_ref() != Some(&value) {
+                let shown = name.to_string_lossy();
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("cannot keep extended attribute {shown}: {e}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn copy_xattrs(_: &File, _: &File) -> io::Result<()> {
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

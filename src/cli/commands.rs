@@ -460,6 +460,8 @@ pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
         add_iim: args.iim,
         keep_existing: args.keep_existing,
         defer_dir_sync: true,
+        break_hardlinks: args.files.break_hardlinks,
+        preserve_mtime: args.files.preserve_mtime,
     }
 }
 
@@ -512,6 +514,8 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         add_iim: false,
         keep_existing: false,
         defer_dir_sync: true,
+        break_hardlinks: args.files.break_hardlinks,
+        preserve_mtime: args.files.preserve_mtime,
     };
     let verb = if args.dry_run {
         "would be removed from"

@@ -140,9 +140,22 @@ struct ApplyArgs {
     )]
     manifest: Option<PathBuf>,
     #[command(flatten)]
+    files: FileArgs,
+    #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
     walk: walking::WalkArgs,
+}
+
+/// How `apply` and `remove` treat the files they rewrite (docs/reliability.md).
+#[derive(Debug, Args)]
+struct FileArgs {
+    /// Rewrite files that have other hard links (those keep the old content).
+    #[arg(long)]
+    break_hardlinks: bool,
+    /// Keep each rewritten file's modification and access times.
+    #[arg(long)]
+    preserve_mtime: bool,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +219,8 @@ struct RemoveArgs {
     /// Clean the XMP sidecars only and leave the image untouched.
     #[arg(long)]
     sidecar: bool,
+    #[command(flatten)]
+    files: FileArgs,
     #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
