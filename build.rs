@@ -4,8 +4,9 @@
 //! anything. With `CCSIG_REQUIRE_TOOLS` set (CI) every tool counts as
 //! present, so a missing one fails its tests.
 //!
-//! Only probes when ccsig itself is being built (not as a dependency of a
-//! pipeline), and never affects the library's code.
+//! Only probes when ccsig is built from its own checkout (not from the
+//! registry as a dependency of a pipeline), and never affects the
+//! library's code.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -21,7 +22,12 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=PATH");
     println!("cargo:rerun-if-env-changed=CCSIG_REQUIRE_TOOLS");
-    let probe = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some();
+    // Cargo sets CARGO_PRIMARY_PACKAGE for rustc, not for build scripts, so
+    // tell a checkout from a registry or git dependency by where it lives.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let probe = !["/registry/src/", "/git/checkouts/", "/vendor/"]
+        .iter()
+        .any(|dir| manifest_dir.contains(dir));
     let required = std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some();
     for (name, version_flag) in TOOLS {
         let env_name = name.to_uppercase();
