@@ -336,6 +336,15 @@ struct Tally {
     temps_left: usize,
     kills_leaving_temps: usize,
     temps_cleaned: usize,
+    /// Stale temporaries a later (killed) round removed before any
+    /// completion run did.
+    temps_removed_by_rounds: usize,
+    /// Rounds that began with stale temporaries from an earlier kill.
+    rounds_with_stale_temps: usize,
+    /// Rounds that replaced a file yet left an older stale temporary: the
+    /// cleaning runs on the first thread to write into the folder while
+    /// the others go on (docs/reliability.md, "Kill -9").
+    replaced_before_cleaned: usize,
     check_runs: usize,
     completion_runs: usize,
 }
@@ -375,6 +384,8 @@ fn run(cfg: Config) {
 
     let mut tally = Tally::default();
     let mut since_completion = 0;
+    // Temporaries a kill left and no run has removed yet.
+    let mut stale: BTreeSet<String> = BTreeSet::new();
     for round in 0..cfg.rounds {
         let (signal, code) = SIGNALS[(round + 1) % SIGNALS.len()];
         let delay = Duration::from_micros(rng.below(spread_us + 1));
@@ -407,7 +418,14 @@ fn run(cfg: Config) {
         tally.rounds += 1;
         tally.files_old += old;
         tally.files_new += new;
-        tally.temps_left += temps.len();
+        tally.temps_left += temps.difference(&stale).count();
+        if !stale.is_empty() {
+            tally.rounds_with_stale_temps += 1;
+            tally.temps_removed_by_rounds += stale.difference(&temps).count();
+            if new > 0 && stale.intersection(&temps).next().is_some() {
+                tally.replaced_before_cleaned += 1;
+            }
+        }
         if killed {
             tally.killed_running += 1;
             if new == 0 {
@@ -426,7 +444,11 @@ fn run(cfg: Config) {
 
         since_completion += 1;
         let last = round + 1 == cfg.rounds;
-        if !temps.is_empty() || since_completion >= cfg.complete_every || last {
+        // Half the kills that leave temporaries are followed by another
+        // killed round (which meets them stale), half by check and a run to
+        // completion.
+        let defer = !temps.is_empty() && rng.below(2) == 0;
+        if (!temps.is_empty() && !defer) || since_completion >= cfg.complete_every || last {
             if !temps.is_empty() {
                 assert_check_reports(dir.path(), &temps, &ctx);
                 tally.check_runs += 1;
@@ -435,6 +457,9 @@ fn run(cfg: Config) {
             tally.temps_cleaned += temps.len();
             tally.completion_runs += 1;
             since_completion = 0;
+            stale.clear();
+        } else {
+            stale = temps;
         }
     }
 
@@ -442,8 +467,10 @@ fn run(cfg: Config) {
         "kill -9 harness (seed {seed}): {} rounds in {:.1?}; {} kills landed while ccsig ran \
          ({} mid-batch with files both old and new, {} before any file was replaced), \
          {} runs finished before the kill; after the kills {} files were found old and {} new; \
-         {} temporaries left by {} kills, all reported by check ({} check runs) and removed \
-         by {} completion runs ({} cleaned)",
+         {} temporaries left by {} kills; {} rounds began with stale temporaries and removed \
+         {} of them ({} of these rounds replaced a file before removing them all); \
+         every temporary reported by check ({} check runs) and {} removed \
+         by {} completion runs",
         tally.rounds,
         started.elapsed(),
         tally.killed_running,
@@ -454,9 +481,12 @@ fn run(cfg: Config) {
         tally.files_new,
         tally.temps_left,
         tally.kills_leaving_temps,
+        tally.rounds_with_stale_temps,
+        tally.temps_removed_by_rounds,
+        tally.replaced_before_cleaned,
         tally.check_runs,
-        tally.completion_runs,
         tally.temps_cleaned,
+        tally.completion_runs,
     );
     assert!(
         tally.killed_mid_batch > 0 || cfg.rounds < 10,
