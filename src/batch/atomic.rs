@@ -233,11 +233,12 @@ pub fn is_stale_temp(path: &Path) -> bool {
 fn clean_once(dir: &Path) {
     static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
     let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let first = CLEANED
-        .lock()
-        .map(|mut set| set.get_or_insert_with(HashSet::new).insert(key))
-        .unwrap_or(false);
-    if first {
+    // The lock is held while the first thread cleans, so that no other
+    // thread writes into the folder before its stale temporaries are gone.
+    let Ok(mut cleaned) = CLEANED.lock() else {
+        return;
+    };
+    if cleaned.get_or_insert_with(HashSet::new).insert(key) {
         // Best effort: a folder we cannot clean is no reason not to write.
         let _ = clean_stale_temps(dir);
     }
