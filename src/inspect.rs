@@ -18,7 +18,11 @@ pub enum Place {
     /// `ccsig:expression`, ccsig's own field.
     CcsigExpression,
     /// `plus:OtherConstraints`, one language alternative.
-    OtherConstraints { lang: String },
+    OtherConstraints {
+        /// The alternative's `xml:lang` (`x-default`, `en`, ...); empty
+        /// when it has none.
+        lang: String,
+    },
     /// `plus:DataMining`, read through the reverse mapping.
     DataMining,
     /// W3C TDMRep `tdm:reservation`.
@@ -48,6 +52,7 @@ impl Place {
 /// One signal-bearing field and the statement it makes.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// Which field it is.
     pub place: Place,
     /// The sidecar file the field is in; `None` for the image itself.
     pub sidecar: Option<String>,
@@ -55,55 +60,98 @@ pub struct Source {
     pub stored: String,
     /// The expression the field stands for (for DataMining, the derived one).
     pub expression: String,
+    /// What the expression says, category by category (a field that does
+    /// not parse says nothing, and `statement.parsed` is false).
     pub statement: Statement,
 }
 
 /// Who is to be credited, and which field said so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The first credit source that names someone wins, and its URL only is
+/// given (see [`credit_sources`] for the order); every part is `None` when
+/// no field names anyone.
 pub struct Credit {
+    /// Who to credit.
     pub name: Option<String>,
+    /// The field the name came from, e.g. `XMP dc:creator`.
     pub name_from: Option<String>,
+    /// Where to link the credit; only ever given by the same field as the
+    /// name.
     pub url: Option<String>,
 }
 
 /// A field that says where its terms are rather than stating them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deferring {
+    /// The field's name, with the sidecar it is in, if any.
     pub field: String,
+    /// The value as stored in the file.
     pub stored: String,
+    /// Why it makes no statement of its own, for people.
     pub note: String,
 }
 
 /// A field that exists but could not be read as a signal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unparsable {
+    /// The field's name, with the sidecar it is in, if any.
     pub field: String,
+    /// The value as stored in the file.
     pub stored: String,
+    /// Why it could not be read, for people.
     pub reason: String,
 }
 
 /// Everything ccsig reads from one file.
+///
+/// ```
+/// let signals = ccsig::read_path("sample-images/tagged/ccsig-cr-op.jpg".as_ref()).unwrap();
+/// assert_eq!(signals.format, ccsig::Format::Jpeg);
+/// assert_eq!(
+///     signals.decisions["train-ai"],
+///     ccsig::signal::Decision::AllowedIf(vec![ccsig::SignalCode::CrOp]),
+/// );
+/// for source in &signals.sources {
+///     println!("{}: {}", source.field(), source.stored);
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileSignals {
+    /// The container format, recognised by its bytes (not the file name).
     pub format: Format,
+    /// Width and height in pixels, when the container states them without
+    /// decoding the image (PNG IHDR, WebP headers, JPEG SOFn); `None`
+    /// otherwise.
     pub dimensions: Option<(u32, u32)>,
     /// The XMP fields as stored; `None` when the file has no XMP packet.
     pub xmp: Option<xmp::XmpFields>,
     /// The XMP packet exists but does not parse.
     pub xmp_error: Option<String>,
+    /// EXIF Artist, a fallback for the credit; `None` without EXIF or
+    /// without the tag.
     pub exif_artist: Option<String>,
     /// IPTC-IIM (JPEG APP13, or PNG raw profile), when the file has it.
     pub iim: Option<iptc::IimFields>,
     /// The IIM exists but could not be read.
     pub iim_error: Option<String>,
+    /// Every field that states a signal (of the image and its sidecars),
+    /// in the order read.
     pub sources: Vec<Source>,
     /// Fields about AI use that make no statement of their own (e.g.
     /// `DMI-PROHIBITED-SEECONSTRAINT` next to an expression it defers to).
     pub deferring: Vec<Deferring>,
+    /// Fields about AI use whose value cannot be read as a signal (e.g. an
+    /// unknown `plus:DataMining` value); `check` reports them.
     pub unparsable: Vec<Unparsable>,
     /// Combined decision per current category label (most restrictive wins).
     pub decisions: BTreeMap<String, Decision>,
+    /// Who to credit, from the most authoritative field that names
+    /// someone.
     pub credit: Credit,
+    /// The file carries C2PA Content Credentials, which a metadata write
+    /// would invalidate (`apply` refuses such a file unless told to allow
+    /// breaking the credentials).
     pub has_c2pa: bool,
     /// XMP sidecars read next to the image, in the order found.
     pub sidecars: Vec<SidecarFields>,
@@ -114,17 +162,22 @@ pub struct FileSignals {
 /// The XMP fields of one sidecar file.
 #[derive(Debug, Clone)]
 pub struct SidecarFields {
+    /// Where the sidecar is.
     pub path: std::path::PathBuf,
     /// The name shown in findings (the file name).
     pub name: String,
+    /// Its fields, or why it could not be read or parsed.
     pub fields: Result<xmp::XmpFields, String>,
 }
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The bytes are not a JPEG, PNG or WebP ccsig can read (unsupported,
+    /// truncated, malformed).
     #[error(transparent)]
     Container(#[from] container::ContainerError),
+    /// The file could not be opened or read.
     #[error("cannot open: {0}")]
     Io(#[from] std::io::Error),
     /// A member of a tar shard could not be taken, or the shard is damaged.
@@ -530,7 +583,9 @@ fn read_iim(layout: &Layout) -> Result<Option<iptc::IimFields>, crate::mapping::
 /// (never a URL from another place).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreditSource {
+    /// The name the place gives; `None` for a place that gives a URL only.
     pub name: Option<String>,
+    /// The URL given with the name; `None` when the place has none.
     pub url: Option<String>,
     /// The field(s), e.g. `XMP ccsig:creditName`.
     pub from: String,

@@ -89,12 +89,21 @@ pub fn is_tar_header(head: &[u8]) -> bool {
 /// Why a shard, or one of its members, could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ShardError {
+    /// The shard could not be opened or read (or does not decompress).
     #[error("cannot read shard: {0}")]
     Io(#[from] io::Error),
+    /// The archive ends, or is damaged, partway through; the message says
+    /// where.
     #[error("shard is truncated: {0}")]
     Truncated(String),
+    /// An image member is too large to hold in memory to read.
     #[error("member of {size} bytes is larger than the {limit}-byte limit for an image read from a shard")]
-    MemberTooLarge { size: u64, limit: u64 },
+    MemberTooLarge {
+        /// The member's size in bytes.
+        size: u64,
+        /// The limit in bytes ([`MAX_MEMBER_BYTES`]).
+        limit: u64,
+    },
 }
 
 impl ShardError {
@@ -114,6 +123,7 @@ impl ShardError {
 pub struct Member {
     /// The member's name inside the archive, e.g. `000001.jpg`.
     pub name: String,
+    /// The image, or why the member was not read as one.
     pub content: MemberContent,
 }
 
@@ -257,6 +267,34 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Opens a shard file for one sequential pass, decompressing if needed.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use ccsig::shard::{self, compression_from_name, MemberContent};
+///
+/// // A gzip-compressed shard holding one PNG.
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("shard-00000.tar.gz");
+/// let gz = flate2::write::GzEncoder::new(
+///     std::fs::File::create(&path).unwrap(),
+///     flate2::Compression::default(),
+/// );
+/// let mut builder = tar::Builder::new(gz);
+/// builder.append_path_with_name("sample-images/tagged/ccsig-cr.png", "000001.png").unwrap();
+/// builder.into_inner().unwrap().finish().unwrap();
+///
+/// let compression = compression_from_name(&path).unwrap();
+/// let mut decisions = vec![];
+/// shard::read_members(shard::open(&path, compression).unwrap(), |_| None, |member| {
+///     if let MemberContent::Image(bytes) = member.content {
+///         let signals = ccsig::read_bytes(&bytes).unwrap();
+///         decisions.push(signals.decisions["train-ai"].clone());
+///     }
+///     ControlFlow::Continue(())
+/// })
+/// .unwrap();
+/// assert_eq!(decisions.len(), 1);
+/// ```
 pub fn open(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
     let file = io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path)?);
     Ok(match compression {

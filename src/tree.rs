@@ -168,12 +168,18 @@ pub enum TreeItem {
     Read {
         /// `dir/a.jpg`, or `shard-00000.tar:000001.jpg` for a shard member.
         path: String,
+        /// The signals, or why the file or member could not be read.
         signals: Result<FileSignals, ReadError>,
         /// MD5 of the image data, with [`TreeOptions::image_digests`].
         image_digest: Option<Result<[u8; 16], ReadError>>,
     },
     /// An input passed over.
-    Skipped { path: String, reason: SkipReason },
+    Skipped {
+        /// `dir/notes.txt`, or `shard.tar:000001.json`.
+        path: String,
+        /// Why it was passed over.
+        reason: SkipReason,
+    },
 }
 
 impl TreeItem {
@@ -188,8 +194,10 @@ impl TreeItem {
 /// Why a tree could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum TreeError {
+    /// The thread pool could not be started.
     #[error("cannot start worker threads: {0}")]
     Pool(#[from] rayon::ThreadPoolBuildError),
+    /// A [`TreeOptions::exclude`] pattern is not a valid glob.
     #[error("bad exclude glob: {0}")]
     Exclude(#[from] globset::Error),
 }
@@ -214,6 +222,26 @@ impl<F: FnMut(TreeItem)> TreeSink for F {
 /// Reads every image under `roots` (files, folders, tar shards) in
 /// parallel and hands each item to `sink` on the caller's thread, in walk
 /// order. Returns whether reading was cancelled.
+///
+/// ```
+/// use ccsig::{read_tree, TreeItem, TreeOptions};
+///
+/// // Which files hold the same picture (image data), whatever their metadata?
+/// let options = TreeOptions { image_digests: true, ..Default::default() };
+/// let mut digests = std::collections::HashMap::<[u8; 16], Vec<String>>::new();
+/// let mut unreadable = vec![];
+/// read_tree(&["sample-images/jpeg".into(), "sample-images/bad".into()], &options, |item| {
+///     if let TreeItem::Read { path, signals, image_digest } = item {
+///         match (signals, image_digest) {
+///             (Ok(_), Some(Ok(digest))) => digests.entry(digest).or_default().push(path),
+///             _ => unreadable.push(path),
+///         }
+///     }
+/// })
+/// .unwrap();
+/// assert!(digests.values().flatten().any(|p| p == "sample-images/jpeg/plain.jpg"));
+/// assert!(unreadable.contains(&"sample-images/bad/truncated.jpg".to_string()));
+/// ```
 pub fn read_tree(
     roots: &[PathBuf],
     options: &TreeOptions,
@@ -224,6 +252,30 @@ pub fn read_tree(
 
 /// [`read_tree`] with roots taken lazily (e.g. from a list still being
 /// written) and any [`TreeSink`].
+///
+/// ```
+/// use ccsig::{read_tree_from, TreeItem, TreeOptions, TreeSink};
+///
+/// /// Prints one line per image, flushing between bursts.
+/// struct Lines<W: std::io::Write>(W);
+/// impl<W: std::io::Write> TreeSink for Lines<W> {
+///     fn item(&mut self, item: TreeItem) {
+///         if let TreeItem::Read { path, signals: Ok(s), .. } = item {
+///             let said = s.combined_expression().unwrap_or_default();
+///             writeln!(self.0, "{path}\t{said}").unwrap();
+///         }
+///     }
+///     fn flush_point(&mut self) {
+///         self.0.flush().unwrap();
+///     }
+/// }
+///
+/// let roots = ["sample-images/tagged/ccsig-cr.png", "sample-images/webp"].map(Into::into);
+/// let mut sink = Lines(Vec::new());
+/// read_tree_from(roots, &TreeOptions::default(), &mut sink).unwrap();
+/// let out = String::from_utf8(sink.0).unwrap();
+/// assert!(out.starts_with("sample-images/tagged/ccsig-cr.png\ttrain-ai=n;exceptions=cc-cr\n"));
+/// ```
 pub fn read_tree_from<S: TreeSink + ?Sized>(
     roots: impl IntoIterator<Item = PathBuf>,
     options: &TreeOptions,

@@ -20,15 +20,22 @@ use tempfile::NamedTempFile;
 
 /// Prefix of ccsig's temporary files; the walker skips them.
 pub const TEMP_PREFIX: &str = ".ccsig-";
+/// Suffix of ccsig's temporary files (between it and [`TEMP_PREFIX`], a
+/// random part).
 pub const TEMP_SUFFIX: &str = ".tmp";
 
 /// Why a replacement did not happen. The original is untouched in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum AtomicError<E: std::error::Error + 'static> {
+    /// The temporary file could not be created, written, synced or renamed
+    /// (a read-only folder, a full disk).
     #[error("cannot write next to the original: {0}")]
     Io(#[from] io::Error),
+    /// `produce` failed (its own error, e.g. a failed validation).
     #[error("{0}")]
     Produce(#[source] E),
+    /// Another writer changed or replaced the file since it was read, so
+    /// writing ours would lose theirs.
     #[error("the file changed while ccsig was working on it; left as it was")]
     ChangedMeanwhile,
 }
@@ -42,6 +49,8 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    /// The fingerprint of an open file, now: its length and modification
+    /// time.
     pub fn of(file: &File) -> io::Result<Fingerprint> {
         let m = file.metadata()?;
         Ok(Fingerprint {
@@ -60,6 +69,28 @@ impl Fingerprint {
 /// after any crash. Returns the directory, which the caller must
 /// [`sync_dir`] to make the rename itself durable: a batch syncs each
 /// directory once, not once per file.
+///
+/// ```
+/// use std::io::Write;
+/// use ccsig::batch::atomic::{replace, sync_dir, AtomicError, Fingerprint};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("notes.txt");
+/// std::fs::write(&path, "old").unwrap();
+/// let original = std::fs::File::open(&path).unwrap();
+/// let seen = Fingerprint::of(&original).unwrap();
+///
+/// let synced = replace(&path, &original, &seen, |temp| temp.write_all(b"new"));
+/// sync_dir(&synced.unwrap()).unwrap();
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+///
+/// // A failing `produce` leaves the file as it was.
+/// let original = std::fs::File::open(&path).unwrap();
+/// let seen = Fingerprint::of(&original).unwrap();
+/// let failed = replace(&path, &original, &seen, |_| Err(std::io::Error::other("no")));
+/// assert!(matches!(failed, Err(AtomicError::Produce(_))));
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+/// ```
 pub fn replace<E, F>(
     path: &Path,
     original: &File,

@@ -81,14 +81,39 @@ pub(crate) const CHUNK: usize = 512;
 /// Why a batch stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The thread pool could not be started.
     #[error("cannot start worker threads: {0}")]
     Pool(#[from] rayon::ThreadPoolBuildError),
+    /// An exclude pattern is not a valid glob.
     #[error("bad --exclude glob: {0}")]
     Exclude(#[from] globset::Error),
 }
 
 /// Runs `job` on every entry of the walk, in parallel, and hands each result
 /// to `sink` in walk order. Returns whether the batch was cancelled.
+///
+/// ```
+/// use ccsig::batch::{run, walk::Entry, BatchOptions};
+/// let mut formats = Vec::new();
+/// let cancelled = run(
+///     &["sample-images/tagged".into()],
+///     &BatchOptions::default(),
+///     |entry| match entry {
+///         Entry::File { path, .. } => ccsig::read_path(path).ok().map(|s| s.format),
+///         _ => None,
+///     },
+///     |entry, format| {
+///         if let (Entry::File { path, .. }, Some(format)) = (entry, format) {
+///             formats.push((path, format));
+///         }
+///     },
+/// )
+/// .unwrap();
+/// assert!(!cancelled);
+/// // Walk order: sorted by name, whatever thread finished first.
+/// assert!(formats.windows(2).all(|w| w[0].0 < w[1].0));
+/// assert!(formats.iter().any(|(_, f)| *f == ccsig::Format::WebP));
+/// ```
 pub fn run<T, J, S>(
     roots: &[PathBuf],
     options: &BatchOptions,

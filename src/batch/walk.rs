@@ -18,19 +18,27 @@ use crate::tree::SkipReason;
 /// that could not be read.
 #[derive(Debug)]
 pub enum Entry {
+    /// A file to process (not yet known to be an image).
     File {
+        /// The file, as given or joined onto the folder it was found in.
         path: PathBuf,
         /// Named on the command line (rather than found in a folder): such
         /// a file is reported even when it is not an image.
         explicit: bool,
     },
+    /// A path that could not be read: a root that does not exist, a folder
+    /// that cannot be listed.
     Error {
+        /// The path that could not be read.
         path: PathBuf,
+        /// Why, for people.
         message: String,
     },
     /// Passed over by the walk (hidden, excluded, a link not followed).
     Skipped {
+        /// The path passed over.
         path: PathBuf,
+        /// Why it was passed over.
         reason: SkipReason,
     },
 }
@@ -64,6 +72,13 @@ impl WalkOptions {
 /// any other non-image file in a folder is passed over.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "webp"];
 
+/// Whether the file name ends in one of [`IMAGE_EXTENSIONS`] (any case).
+///
+/// ```
+/// use ccsig::batch::walk::has_image_extension;
+/// assert!(has_image_extension("a/Photo.JPG".as_ref()));
+/// assert!(!has_image_extension("a/photo.jpg.xmp".as_ref()));
+/// ```
 pub fn has_image_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -91,6 +106,14 @@ pub fn is_excluded(globs: &GlobSet, path: &Path) -> bool {
 
 /// Walks `roots` lazily with the default options (hidden files passed
 /// over, links not followed, nothing excluded).
+///
+/// ```
+/// use ccsig::batch::walk::{walk, Entry};
+/// let roots = ["sample-images/png".into(), "no/such/file.jpg".into()];
+/// let entries: Vec<Entry> = walk(&roots).collect();
+/// assert!(entries.iter().any(|e| matches!(e, Entry::File { path, .. } if path.ends_with("plain.png"))));
+/// assert!(matches!(entries.last(), Some(Entry::Error { .. })));
+/// ```
 pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
     Walk::new(
         roots.iter().cloned(),

@@ -17,6 +17,9 @@ fn strings(fields: &[&str]) -> Vec<String> {
     fields.iter().map(|s| s.to_string()).collect()
 }
 
+/// Writes `read`'s row for one file (after the header row when `header`):
+/// one column per current category, then the expressions, credit, C2PA
+/// and the number of findings.
 pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<()> {
     let labels: Vec<String> = crate::signal::vocabulary::current_labels()
         .map(String::from)
@@ -69,6 +72,8 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
     row(out, &f)
 }
 
+/// Writes `check`'s row for one finding (after the header row when
+/// `header`); `fields` are joined with `; `.
 pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Result<()> {
     if header {
         row(
@@ -93,6 +98,8 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Re
     )
 }
 
+/// Writes the row of `apply` or `remove` for one file (after the header
+/// row when `header`); notes are joined with `; `.
 pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, header: bool) -> io::Result<()> {
     if header {
         row(

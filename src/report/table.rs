@@ -22,6 +22,8 @@ fn severity_label(s: Severity, color: bool) -> String {
     }
 }
 
+/// Writes one finding as a compiler-style line: `path: severity[kind]:
+/// message`; `color` adds ANSI colours.
 pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Result<()> {
     writeln!(
         out,
@@ -33,6 +35,9 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Res
     )
 }
 
+/// Writes what `read` found in one file: the path and format, then an
+/// indented line per decision, source, credit, rights statement and
+/// finding, and a blank line.
 pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()> {
     let format = r.format.map(|f| f.to_uppercase()).unwrap_or_default();
     writeln!(out, "{}  {}", paint(&r.path, "1", color), format)?;
@@ -93,6 +98,8 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
     writeln!(out)
 }
 
+/// Writes what `apply` or `remove` did to one file, then its notes
+/// indented.
 pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, color: bool) -> io::Result<()> {
     let status = match r.status.as_str() {
         "written" => paint("written", "32", color),
