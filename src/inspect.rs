@@ -33,6 +33,13 @@ pub enum Place {
 
 impl Place {
     /// The field's name as people and ExifTool know it.
+    ///
+    /// ```
+    /// use ccsig::inspect::Place;
+    /// assert_eq!(Place::DataMining.field(), "XMP plus:DataMining");
+    /// let german = Place::OtherConstraints { lang: "de".into() };
+    /// assert_eq!(german.field(), "XMP plus:OtherConstraints[de]");
+    /// ```
     pub fn field(&self) -> String {
         match self {
             Place::CcsigExpression => "XMP ccsig:expression".into(),
@@ -189,6 +196,13 @@ impl ReadError {
     /// A stable name for the kind of error: `io` when the file could not be
     /// opened or read, else the container's or shard's kind (see
     /// [`container::ContainerError::kind`], [`crate::shard::ShardError::kind`]).
+    ///
+    /// ```
+    /// let truncated = ccsig::read_path("sample-images/bad/truncated.png".as_ref()).unwrap_err();
+    /// assert_eq!(truncated.kind(), "truncated");
+    /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
+    /// assert_eq!(missing.kind(), "io");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             ReadError::Io(_) => "io",
@@ -200,6 +214,13 @@ impl ReadError {
     /// Whether the bytes are at fault (not an image ccsig reads, truncated,
     /// malformed), rather than the system (the file could not be opened or
     /// read).
+    ///
+    /// ```
+    /// let gif = ccsig::read_path("sample-images/bad/unsupported.gif".as_ref()).unwrap_err();
+    /// assert!(gif.is_bad_input());
+    /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
+    /// assert!(!missing.is_bad_input());
+    /// ```
     pub fn is_bad_input(&self) -> bool {
         !matches!(
             self,
@@ -210,12 +231,28 @@ impl ReadError {
     }
 }
 
-/// Reads the signals of a file held in any seekable reader.
+/// Reads the signals of a file held in any seekable reader. The layout
+/// (ccsig's map of the file's blocks) can be handed to [`from_layout`]
+/// again; most callers only keep the signals.
+///
+/// ```
+/// let file = std::fs::File::open("sample-images/tagged/datamining-only.jpg").unwrap();
+/// let (_layout, signals) = ccsig::inspect::read(&mut std::io::BufReader::new(file)).unwrap();
+/// assert_eq!(signals.sources[0].field(), "XMP plus:DataMining");
+/// ```
 pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
     read_in(reader, Vocabulary::default())
 }
 
 /// [`read`], with the statements read against a chosen vocabulary.
+///
+/// ```
+/// use ccsig::signal::Vocabulary;
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr.png").unwrap();
+/// let mut reader = std::io::Cursor::new(bytes);
+/// let (_, signals) = ccsig::inspect::read_in(&mut reader, Vocabulary::Draft08).unwrap();
+/// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
+/// ```
 pub fn read_in<R: Read + Seek>(
     reader: &mut R,
     vocabulary: Vocabulary,
@@ -225,17 +262,41 @@ pub fn read_in<R: Read + Seek>(
     Ok((layout, signals))
 }
 
-/// Reads the signals of a file held in memory.
+/// Reads the signals of a file held in memory (the same as
+/// [`crate::read_bytes`]).
+///
+/// ```
+/// let bytes = std::fs::read("sample-images/jpeg/exif.jpg").unwrap();
+/// let signals = ccsig::inspect::read_bytes(&bytes).unwrap();
+/// assert_eq!(signals.dimensions, Some((160, 120)));
+/// assert_eq!(signals.credit.name.as_deref(), Some("Ada Example"));
+/// assert_eq!(signals.credit.name_from.as_deref(), Some("EXIF Artist"));
+/// ```
 pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
     read(&mut std::io::Cursor::new(bytes)).map(|(_, s)| s)
 }
 
 /// Interprets the metadata blocks of a scanned file.
+///
+/// ```
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let (layout, first) = ccsig::inspect::read(&mut std::io::Cursor::new(bytes)).unwrap();
+/// let again = ccsig::inspect::from_layout(&layout);
+/// assert_eq!(again.decisions, first.decisions);
+/// ```
 pub fn from_layout(layout: &Layout) -> FileSignals {
     from_layout_in(layout, Vocabulary::default())
 }
 
 /// [`from_layout`], with the statements read against a chosen vocabulary.
+///
+/// ```
+/// use ccsig::signal::Vocabulary;
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let (layout, _) = ccsig::inspect::read(&mut std::io::Cursor::new(bytes)).unwrap();
+/// let signals = ccsig::inspect::from_layout_in(&layout, Vocabulary::Draft08);
+/// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
+/// ```
 pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
     let (mut xmp_fields, xmp_error) = match layout.xmp().map(xmp::read_fields) {
         None => (None, None),
@@ -293,6 +354,15 @@ pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
 
 impl Source {
     /// The field's name, with the sidecar it is in, if any.
+    ///
+    /// ```
+    /// let mut signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// let packet = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+    ///     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+    ///     xmlns:tdm="http://www.w3.org/ns/tdmrep/" tdm:reservation="1"/></rdf:RDF></x:xmpmeta>"#;
+    /// signals.add_sidecar("plain.xmp".into(), packet.as_bytes());
+    /// assert_eq!(signals.sources[0].field(), "sidecar plain.xmp: XMP tdm:reservation");
+    /// ```
     pub fn field(&self) -> String {
         in_sidecar(self.sidecar.as_deref(), self.place.field())
     }
@@ -454,6 +524,24 @@ fn tdmrep(
 impl FileSignals {
     /// Adds what an XMP sidecar says: its fields become sources of their
     /// own, named with the sidecar, and the decisions are combined again.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// // The image allows AI training; its sidecar reserves TDM rights.
+    /// let mut signals = ccsig::read_bytes(&{
+    ///     let plain = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+    ///     let request = ccsig::ApplyRequest::from_expression("train-ai=y").unwrap();
+    ///     ccsig::apply_bytes(&plain, &request, &Default::default()).unwrap().0.unwrap()
+    /// })
+    /// .unwrap();
+    /// assert_eq!(signals.decisions["train-ai"], Decision::Allowed);
+    /// let packet = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+    ///     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+    ///     xmlns:tdm="http://www.w3.org/ns/tdmrep/" tdm:reservation="1"/></rdf:RDF></x:xmpmeta>"#;
+    /// signals.add_sidecar("photo.xmp".into(), packet.as_bytes());
+    /// assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    /// assert_eq!(signals.sidecars[0].name, "photo.xmp");
+    /// ```
     pub fn add_sidecar(&mut self, path: std::path::PathBuf, packet: &[u8]) {
         let name = crate::sidecar::display_name(&path);
         let fields = xmp::read_fields(packet).map_err(|e| e.to_string());
@@ -509,6 +597,12 @@ impl FileSignals {
     }
 
     /// Records a sidecar that exists but could not be read.
+    ///
+    /// ```
+    /// let mut signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// signals.add_sidecar_error("plain.xmp".into(), "permission denied".into());
+    /// assert_eq!(signals.sidecars[0].fields, Err("permission denied".to_string()));
+    /// ```
     pub fn add_sidecar_error(&mut self, path: std::path::PathBuf, reason: String) {
         let name = crate::sidecar::display_name(&path);
         self.sidecars.push(SidecarFields {
@@ -594,6 +688,15 @@ pub struct CreditSource {
 /// Every credit source of a file, most authoritative first: the credit
 /// ccsig wrote (image, then each sidecar), ccREL attribution, `dc:creator`,
 /// EXIF Artist, IIM By-line. docs/mapping.md ("Credit") is the contract.
+///
+/// ```
+/// let signals = ccsig::read_path("sample-images/jpeg/xmp-rich.jpg".as_ref()).unwrap();
+/// let froms: Vec<String> = ccsig::inspect::credit_sources(&signals)
+///     .into_iter()
+///     .map(|source| source.from)
+///     .collect();
+/// assert_eq!(froms, ["XMP dc:creator", "EXIF Artist"]);
+/// ```
 pub fn credit_sources(signals: &FileSignals) -> Vec<CreditSource> {
     let sidecar_fields = signals
         .sidecars

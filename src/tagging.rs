@@ -157,12 +157,27 @@ impl ApplyRequest {
     /// `<use>=n;exceptions=<signal>`: AI use `use` is disallowed unless the
     /// terms of `signal` are met. `use` must be a label of the default
     /// vocabulary.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError, SignalCode};
+    /// let request = ApplyRequest::from_signal(SignalCode::CrDc, "search").unwrap();
+    /// assert_eq!(request.expression, "search=n;exceptions=cc-cr-dc");
+    /// assert_eq!(request.signal, Some(SignalCode::CrDc));
+    /// let refused = ApplyRequest::from_signal(SignalCode::Cr, "train-genai");
+    /// assert!(matches!(refused, Err(RequestError::NotCurrentLabel(..))));
+    /// ```
     pub fn from_signal(signal: SignalCode, use_label: &str) -> Result<Self, RequestError> {
         Self::from_signal_in(signal, use_label, Vocabulary::default())
     }
 
     /// [`ApplyRequest::from_signal`] with `use` checked against a chosen
     /// draft of the vocabulary.
+    ///
+    /// ```
+    /// use ccsig::{signal::Vocabulary, ApplyRequest, SignalCode};
+    /// assert!(ApplyRequest::from_signal_in(SignalCode::Cr, "ai-use", Vocabulary::Draft08).is_ok());
+    /// assert!(ApplyRequest::from_signal_in(SignalCode::Cr, "ai-use", Vocabulary::Draft07).is_err());
+    /// ```
     pub fn from_signal_in(
         signal: SignalCode,
         use_label: &str,
@@ -188,6 +203,14 @@ impl ApplyRequest {
 
     /// An expression `check` would report nothing about (against the
     /// default vocabulary), written exactly as given.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError, SignalCode};
+    /// let request = ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr, search=y").unwrap();
+    /// assert_eq!(request.signal, Some(SignalCode::Cr));
+    /// let refused = ApplyRequest::from_expression("train-genai=n");
+    /// assert!(matches!(refused, Err(RequestError::Flagged(_))));
+    /// ```
     pub fn from_expression(raw: &str) -> Result<Self, RequestError> {
         Self::from_expression_with(raw, RequestOptions::default())
     }
@@ -195,6 +218,15 @@ impl ApplyRequest {
     /// An expression checked by the same rule as `check --expect`
     /// ([`signal::validate_for_writing_in`]); with `force`, any expression
     /// that states something, written exactly as given.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestOptions};
+    /// let forced = RequestOptions { force: true, ..Default::default() };
+    /// let request = ApplyRequest::from_expression_with("train-genai=n", forced).unwrap();
+    /// assert_eq!(request.expression, "train-genai=n");
+    /// // Even with force, an expression must state something.
+    /// assert!(ApplyRequest::from_expression_with("  ", forced).is_err());
+    /// ```
     pub fn from_expression_with(raw: &str, opts: RequestOptions) -> Result<Self, RequestError> {
         let expression = raw.trim().to_string();
         refuse_controls("expression", &expression)?;
@@ -223,6 +255,14 @@ impl ApplyRequest {
     }
 
     /// Sets the credit without checking it (see [`ApplyRequest::credited`]).
+    ///
+    /// ```
+    /// use ccsig::ApplyRequest;
+    /// let request = ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr")
+    ///     .unwrap()
+    ///     .with_credit(Some("  ".into()), None);
+    /// assert!(request.validate().is_err()); // checked later, before any write
+    /// ```
     pub fn with_credit(mut self, name: Option<String>, url: Option<String>) -> Self {
         self.credit_name = name;
         self.credit_url = url;
@@ -232,6 +272,15 @@ impl ApplyRequest {
     /// Sets the credit, refusing a blank name, a URL that is not absolute
     /// http(s), and control characters; surrounding blanks are dropped
     /// (readers drop them too).
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError};
+    /// let request = ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr").unwrap();
+    /// let credited = request.clone().credited(Some(" Ada Example "), None).unwrap();
+    /// assert_eq!(credited.credit_name.as_deref(), Some("Ada Example"));
+    /// let refused = request.credited(None, Some("example.org/ada"));
+    /// assert!(matches!(refused, Err(RequestError::BadCreditUrl { .. })));
+    /// ```
     pub fn credited(self, name: Option<&str>, url: Option<&str>) -> Result<Self, RequestError> {
         let request = self.with_credit(
             name.map(|n| n.trim().to_string()),
@@ -244,6 +293,14 @@ impl ApplyRequest {
     /// Checks what every file would be refused for alike: control
     /// characters in any value, a blank credit name, a credit URL that is
     /// not absolute http(s), an empty expression.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError};
+    /// let mut request = ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// assert!(request.validate().is_ok());
+    /// request.expression.push('\n');
+    /// assert!(matches!(request.validate(), Err(RequestError::ControlCharacter { .. })));
+    /// ```
     pub fn validate(&self) -> Result<(), RequestError> {
         refuse_controls("expression", &self.expression)?;
         if self.expression.trim().is_empty() {
@@ -301,6 +358,12 @@ pub enum Change {
 
 impl Change {
     /// The name in reports (the same as its serde form).
+    ///
+    /// ```
+    /// use ccsig::tagging::Change;
+    /// assert_eq!(Change::WouldRemove.as_str(), "would_remove");
+    /// assert_eq!(serde_json::to_string(&Change::Kept).unwrap(), "\"kept\"");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Written => "written",
@@ -373,6 +436,13 @@ impl FileError {
     /// be read to be updated), `refused` (e.g. C2PA-signed), `request`
     /// (the request itself is unfit to write), `validation` (the new file
     /// failed its checks) or `write`.
+    ///
+    /// ```
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let truncated = std::fs::read("sample-images/bad/truncated.jpg").unwrap();
+    /// let error = ccsig::apply_bytes(&truncated, &request, &Default::default()).unwrap_err();
+    /// assert_eq!(error.kind(), "truncated");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             FileError::Read(e) => e.kind(),
@@ -387,6 +457,15 @@ impl FileError {
 
     /// Whether the problem is the file's content (rather than the system:
     /// permissions, full disk, I/O), which decides the exit code.
+    ///
+    /// ```
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let options = ccsig::WriteOptions::default();
+    /// let damaged = ccsig::apply_path("sample-images/bad/garbage.png".as_ref(), &request, &options);
+    /// assert!(damaged.unwrap_err().is_bad_input());
+    /// let missing = ccsig::apply_path("no/such/photo.jpg".as_ref(), &request, &options);
+    /// assert!(!missing.unwrap_err().is_bad_input());
+    /// ```
     pub fn is_bad_input(&self) -> bool {
         !matches!(
             self,

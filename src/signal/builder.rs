@@ -39,6 +39,26 @@ fn closest_hint(closest: &Option<&'static str>) -> String {
 }
 
 /// Collects preferences for current labels, then serializes them with sfv.
+///
+/// ```
+/// use ccsig::signal::{Decision, Statement, StatementBuilder};
+/// use ccsig::SignalCode;
+///
+/// let text = StatementBuilder::new()
+///     .disallow_unless("train-ai", SignalCode::CrOp)
+///     .allow("search")
+///     .to_expression()
+///     .unwrap();
+/// assert_eq!(text, "train-ai=n;exceptions=cc-cr-op, search=y");
+///
+/// let statement = Statement::builder().disallow("train-ai").build().unwrap();
+/// assert_eq!(statement.preference("train-ai"), Decision::Disallowed);
+///
+/// // Legacy labels, repeats and empty statements are refused.
+/// assert!(StatementBuilder::new().disallow("train-genai").to_expression().is_err());
+/// assert!(StatementBuilder::new().allow("search").allow("search").to_expression().is_err());
+/// assert!(StatementBuilder::new().to_expression().is_err());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct StatementBuilder {
     entries: Vec<(String, Preference, Option<SignalCode>)>,
@@ -128,6 +148,14 @@ impl Statement {
     ///
     /// # Errors
     /// `use_label` is not a current label.
+    ///
+    /// ```
+    /// use ccsig::signal::Statement;
+    /// use ccsig::SignalCode;
+    /// let statement = Statement::from_signal("train-ai", SignalCode::Cr).unwrap();
+    /// assert_eq!(statement.expression, "train-ai=n;exceptions=cc-cr");
+    /// assert!(Statement::from_signal("ai-training", SignalCode::Cr).is_err());
+    /// ```
     pub fn from_signal(use_label: &str, signal: SignalCode) -> Result<Statement, BuildError> {
         StatementBuilder::new()
             .disallow_unless(use_label, signal)
