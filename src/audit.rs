@@ -124,6 +124,13 @@ impl Finding {
     }
 
     /// Whether this finding is something to fix (exit code 1).
+    ///
+    /// ```
+    /// let signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// let findings = ccsig::audit::check(&signals, None);
+    /// assert_eq!(findings[0].kind, ccsig::FindingKind::Missing);
+    /// assert!(findings[0].needs_fixing());
+    /// ```
     pub fn needs_fixing(&self) -> bool {
         self.severity != Severity::Info
     }
@@ -413,6 +420,25 @@ pub struct CopyTracker {
 impl CopyTracker {
     /// Records a file; returns a conflict when an earlier copy says
     /// something else.
+    ///
+    /// ```
+    /// use ccsig::audit::CopyTracker;
+    ///
+    /// // The same picture twice: once tagged, once not.
+    /// let plain = "sample-images/jpeg/plain.jpg";
+    /// let bytes = std::fs::read(plain).unwrap();
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let tagged = ccsig::apply_bytes(&bytes, &request, &Default::default()).unwrap().0.unwrap();
+    /// let digest = ccsig::image_digest_path(plain.as_ref()).unwrap();
+    ///
+    /// let mut copies = CopyTracker::default();
+    /// let first = ccsig::read_bytes(&bytes).unwrap();
+    /// assert!(copies.observe(plain, &first, Some(digest)).is_none());
+    /// let second = ccsig::read_bytes(&tagged).unwrap();
+    /// let conflict = copies.observe("copy.jpg", &second, Some(digest)).unwrap();
+    /// assert_eq!(conflict.kind, ccsig::FindingKind::Conflict);
+    /// assert_eq!(conflict.fields, ["image data MD5"]);
+    /// ```
     pub fn observe(
         &mut self,
         path: &str,

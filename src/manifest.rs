@@ -447,6 +447,17 @@ pub struct Named(HashSet<PathBuf>);
 
 impl Manifest {
     /// The files the rows name, by identity (the same file under any path).
+    ///
+    /// ```
+    /// let csv = "path,signal,use,credit_name,credit_url\n\
+    ///            sample-images/jpeg/plain.jpg,cc-cr,train-ai,,\n";
+    /// let m = ccsig::manifest::parse(csv.as_bytes(), "".as_ref(),
+    ///                                ccsig::manifest::Files::MustExist).unwrap();
+    /// let named = m.named();
+    /// // The same file under another path is still named.
+    /// let other_path = std::path::Path::new("sample-images/jpeg/../jpeg/plain.jpg");
+    /// assert!(named.unlisted(other_path).unwrap().is_none());
+    /// ```
     pub fn named(&self) -> Named {
         Named(self.rows.iter().map(|r| identity(&r.path)).collect())
     }

@@ -109,6 +109,32 @@ pub enum ShardError {
 impl ShardError {
     /// A stable name for the kind of error: `io`, `shard_truncated` or
     /// `member_too_large`.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// // A shard cut short in its first member.
+    /// let jpeg = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+    /// let mut builder = tar::Builder::new(Vec::new());
+    /// let mut header = tar::Header::new_gnu();
+    /// header.set_size(jpeg.len() as u64);
+    /// header.set_cksum();
+    /// builder.append_data(&mut header, "000001.jpg", &jpeg[..]).unwrap();
+    /// let archive = builder.into_inner().unwrap();
+    /// let cut = &archive[..1024];
+    ///
+    /// let mut contents = vec![];
+    /// let error = ccsig::shard::read_members(cut, |_| None, |member| {
+    ///     contents.push(member.content);
+    ///     ControlFlow::Continue(())
+    /// })
+    /// .unwrap_err();
+    /// assert_eq!(error.kind(), "shard_truncated");
+    /// // The member cut short is still handed over, as unreadable.
+    /// match &contents[..] {
+    ///     [ccsig::shard::MemberContent::Unreadable(e)] => assert_eq!(e.kind(), "truncated"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             ShardError::Io(_) => "io",
@@ -148,6 +174,31 @@ pub enum MemberContent {
 /// Directories are not reported; links are reported as skipped. An error
 /// that ends the pass (truncated or corrupt archive) is returned after the
 /// members before the damage have been handed over.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use ccsig::{shard, SkipReason};
+///
+/// let png = std::fs::read("sample-images/tagged/ccsig-cr.png").unwrap();
+/// let mut builder = tar::Builder::new(Vec::new());
+/// for name in ["000001.png", "000002.png", "000003.png"] {
+///     let mut header = tar::Header::new_gnu();
+///     header.set_size(png.len() as u64);
+///     header.set_cksum();
+///     builder.append_data(&mut header, name, &png[..]).unwrap();
+/// }
+/// let archive = builder.into_inner().unwrap();
+///
+/// // Pass over the second member unread, and stop after two.
+/// let mut seen = vec![];
+/// let skip = |name: &str| (name == "000002.png").then_some(SkipReason::Excluded);
+/// shard::read_members(&archive[..], skip, |member| {
+///     seen.push(member.name);
+///     if seen.len() == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// })
+/// .unwrap();
+/// assert_eq!(seen, ["000001.png", "000002.png"]);
+/// ```
 pub fn read_members<R: Read>(
     reader: R,
     mut skip: impl FnMut(&str) -> Option<SkipReason>,

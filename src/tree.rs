@@ -100,6 +100,11 @@ impl fmt::Debug for TreeOptions {
 
 impl TreeOptions {
     /// The walk part of these options.
+    ///
+    /// ```
+    /// let options = ccsig::TreeOptions { hidden: true, ..Default::default() };
+    /// assert!(options.walk_options().hidden);
+    /// ```
     pub fn walk_options(&self) -> WalkOptions {
         WalkOptions {
             hidden: self.hidden,
@@ -131,6 +136,13 @@ pub enum SkipReason {
 impl SkipReason {
     /// A short stable name for counting: `not-an-image`, `unsupported`,
     /// `symlink`, `hidden`, `excluded`, `ccsig-temporary`.
+    ///
+    /// ```
+    /// use ccsig::SkipReason;
+    /// let gif = SkipReason::Unsupported("GIF".into());
+    /// assert_eq!(gif.kind(), "unsupported");
+    /// assert_eq!(gif.to_string(), "unsupported format (GIF)");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             SkipReason::NotAnImage => "not-an-image",
@@ -184,6 +196,15 @@ pub enum TreeItem {
 
 impl TreeItem {
     /// The path the item is reported under.
+    ///
+    /// ```
+    /// let mut paths = vec![];
+    /// ccsig::read_tree(&["sample-images/webp".into()], &Default::default(), |item: ccsig::TreeItem| {
+    ///     paths.push(item.path().to_string())
+    /// })
+    /// .unwrap();
+    /// assert_eq!(paths[0], "sample-images/webp/alpha.webp");
+    /// ```
     pub fn path(&self) -> &str {
         match self {
             TreeItem::Read { path, .. } | TreeItem::Skipped { path, .. } => path,
@@ -443,6 +464,22 @@ pub enum Triage {
 /// folder is passed over (as an unsupported format when its bytes say it
 /// is some other image), a tar archive is a shard, anything else (a damaged
 /// image, a file named explicitly) is an error to report.
+///
+/// ```
+/// use ccsig::tree::{triage, Triage};
+/// use ccsig::SkipReason;
+///
+/// let gif = std::path::Path::new("sample-images/bad/unsupported.gif");
+/// let error = ccsig::read_path(gif).unwrap_err();
+/// // Found in a folder: passed over, with its format named.
+/// assert_eq!(triage(gif, false, &error), Triage::Skip(SkipReason::Unsupported("GIF".into())));
+/// // Named by the user: they hear why it could not be read.
+/// assert_eq!(triage(gif, true, &error), Triage::Report);
+///
+/// let truncated = std::path::Path::new("sample-images/bad/truncated.jpg");
+/// let error = ccsig::read_path(truncated).unwrap_err();
+/// assert_eq!(triage(truncated, false, &error), Triage::Report);
+/// ```
 pub fn triage(path: &Path, explicit: bool, error: &ReadError) -> Triage {
     if !is_not_an_image(error) {
         return Triage::Report;

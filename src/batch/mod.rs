@@ -29,6 +29,10 @@ pub trait Progress: Sync {
 /// The most worker threads worth starting: beyond a few per core, threads
 /// only contend (1,000 threads made a read-only batch 30x slower), while
 /// I/O-bound reads still gain from a few more than one per core.
+///
+/// ```
+/// assert!(ccsig::batch::max_jobs() >= 8);
+/// ```
 pub fn max_jobs() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     (4 * cores).max(8)
@@ -136,6 +140,20 @@ where
 
 /// [`run`], walking `roots` (taken lazily, e.g. from a list being read)
 /// with `walk` options. Entries the walk passes over reach `sink` too.
+///
+/// ```
+/// use ccsig::batch::{run_walk, BatchOptions, Entry, WalkOptions};
+/// let walk = WalkOptions { exclude: vec!["*.webp".into()], ..Default::default() };
+/// let mut excluded = 0;
+/// run_walk(["sample-images/tagged".into()], &walk, &BatchOptions::default(), |_| (), |entry, ()| {
+///     if let Entry::Skipped { reason, .. } = entry {
+///         assert_eq!(reason.kind(), "excluded");
+///         excluded += 1;
+///     }
+/// })
+/// .unwrap();
+/// assert_eq!(excluded, 2); // ccsig-ec.webp, malformed.webp
+/// ```
 pub fn run_walk<T, J, S>(
     roots: impl IntoIterator<Item = PathBuf>,
     walk: &WalkOptions,

@@ -58,6 +58,17 @@ pub struct WalkOptions {
 
 impl WalkOptions {
     /// The exclude globs, compiled (`*` also crosses `/`).
+    ///
+    /// ```
+    /// use ccsig::batch::walk::{is_excluded, WalkOptions};
+    /// let options = WalkOptions { exclude: vec!["cache".into(), "*.raw".into()], ..Default::default() };
+    /// let globs = options.exclude_set().unwrap();
+    /// assert!(is_excluded(&globs, "photos/cache".as_ref()));
+    /// assert!(is_excluded(&globs, "photos/2024/a.raw".as_ref()));
+    /// assert!(!is_excluded(&globs, "photos/a.jpg".as_ref()));
+    /// let bad = WalkOptions { exclude: vec!["[".into()], ..Default::default() };
+    /// assert!(bad.exclude_set().is_err());
+    /// ```
     pub fn exclude_set(&self) -> Result<GlobSet, globset::Error> {
         let mut set = GlobSetBuilder::new();
         for pattern in &self.exclude {
@@ -87,6 +98,13 @@ pub fn has_image_extension(path: &Path) -> bool {
 
 /// An XMP sidecar (`photo.jpg.xmp`, `photo.xmp`): part of its image, never
 /// an input of its own.
+///
+/// ```
+/// use ccsig::batch::walk::is_sidecar;
+/// assert!(is_sidecar("photo.jpg.xmp".as_ref()));
+/// assert!(is_sidecar("photo.XMP".as_ref()));
+/// assert!(!is_sidecar("photo.jpg".as_ref()));
+/// ```
 pub fn is_sidecar(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -94,11 +112,25 @@ pub fn is_sidecar(path: &Path) -> bool {
 }
 
 /// Whether a file or folder name is hidden (starts with `.`).
+///
+/// ```
+/// use ccsig::batch::walk::is_hidden_name;
+/// assert!(is_hidden_name(".cache"));
+/// assert!(!is_hidden_name("..") && !is_hidden_name("photo.jpg"));
+/// ```
 pub fn is_hidden_name(name: &str) -> bool {
     name.starts_with('.') && name != "." && name != ".."
 }
 
 /// Whether `path` matches one of the exclude globs, by name or whole path.
+///
+/// ```
+/// use ccsig::batch::walk::{is_excluded, WalkOptions};
+/// let none = WalkOptions::default().exclude_set().unwrap();
+/// assert!(!is_excluded(&none, "anything".as_ref()));
+/// let tmp = WalkOptions { exclude: vec!["data/tmp/**".into()], ..Default::default() };
+/// assert!(is_excluded(&tmp.exclude_set().unwrap(), "data/tmp/x/a.jpg".as_ref()));
+/// ```
 pub fn is_excluded(globs: &GlobSet, path: &Path) -> bool {
     !globs.is_empty()
         && (globs.is_match(path) || path.file_name().is_some_and(|n| globs.is_match(n)))
@@ -123,6 +155,27 @@ pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
 }
 
 /// Walks `roots` lazily, in order: files as given, folders sorted by name.
+///
+/// ```
+/// use ccsig::batch::walk::{walk_with, Entry, WalkOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("b.jpg"), b"").unwrap();
+/// std::fs::write(dir.path().join("a.jpg"), b"").unwrap();
+/// std::fs::write(dir.path().join(".hidden.jpg"), b"").unwrap();
+///
+/// let files = |options: &WalkOptions| -> Vec<String> {
+///     walk_with([dir.path().to_path_buf()], options)
+///         .unwrap()
+///         .filter_map(|entry| match entry {
+///             Entry::File { path, .. } => Some(path.file_name()?.to_str()?.to_string()),
+///             _ => None,
+///         })
+///         .collect()
+/// };
+/// assert_eq!(files(&WalkOptions::default()), ["a.jpg", "b.jpg"]);
+/// let hidden = WalkOptions { hidden: true, ..Default::default() };
+/// assert_eq!(files(&hidden), [".hidden.jpg", "a.jpg", "b.jpg"]);
+/// ```
 pub fn walk_with<I: IntoIterator<Item = PathBuf>>(
     roots: I,
     options: &WalkOptions,

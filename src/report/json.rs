@@ -40,6 +40,12 @@ pub fn array_item<W: Write, T: Serialize>(out: &mut W, record: &T, first: bool) 
 
 /// Closes the array [`array_item`] opened; `empty` when no item was
 /// written, so the output is still a (empty) JSON array.
+///
+/// ```
+/// let mut out = Vec::new();
+/// ccsig::report::json::close_array(&mut out, true).unwrap();
+/// assert!(serde_json::from_slice::<Vec<u8>>(&out).unwrap().is_empty());
+/// ```
 pub fn close_array<W: Write>(out: &mut W, empty: bool) -> io::Result<()> {
     out.write_all(if empty { b"[]\n" } else { b"\n]\n" })
 }

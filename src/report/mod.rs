@@ -397,6 +397,13 @@ pub struct Reporter<W: std::io::Write> {
 impl<W: std::io::Write> Reporter<W> {
     /// A reporter writing `format` to `out`; `color` adds ANSI colours to
     /// the table (other formats ignore it).
+    ///
+    /// ```
+    /// use ccsig::report::{Format, Reporter};
+    /// let mut out = Vec::new();
+    /// Reporter::new(Format::Json, &mut out, false).finish(None).unwrap();
+    /// assert_eq!(out, b"[]\n"); // no record: still a JSON array
+    /// ```
     pub fn new(format: Format, out: W, color: bool) -> Self {
         Reporter {
             format,
@@ -416,6 +423,20 @@ impl<W: std::io::Write> Reporter<W> {
     }
 
     /// `read`: one file's signals.
+    ///
+    /// ```
+    /// use ccsig::report::{FileRecord, Format, Reporter};
+    /// let mut out = Vec::new();
+    /// let mut reporter = Reporter::new(Format::Json, &mut out, false);
+    /// for path in ["sample-images/tagged/ccsig-cr.png", "sample-images/jpeg/plain.jpg"] {
+    ///     let signals = ccsig::read_path(path.as_ref()).unwrap();
+    ///     reporter.file(&FileRecord::ok(path.into(), &signals, vec![])).unwrap();
+    /// }
+    /// reporter.finish(None).unwrap();
+    /// let records: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    /// assert_eq!(records[0]["decisions"]["train-ai"]["signals"][0], "cc-cr");
+    /// assert_eq!(records[1]["decisions"]["train-ai"]["decision"], "unknown");
+    /// ```
     pub fn file(&mut self, record: &FileRecord) -> std::io::Result<()> {
         match self.format {
             Format::Table => table::file(&mut self.out, record, self.color)?,
@@ -429,6 +450,19 @@ impl<W: std::io::Write> Reporter<W> {
     }
 
     /// `check`: one file's findings (none for a clean file).
+    ///
+    /// ```
+    /// use ccsig::report::{Format, Reporter};
+    /// let path = "sample-images/jpeg/plain.jpg";
+    /// let findings = ccsig::check_path(path.as_ref(), None);
+    /// let mut out = Vec::new();
+    /// let mut reporter = Reporter::new(Format::Table, &mut out, false);
+    /// reporter.findings(path, &findings).unwrap();
+    /// reporter.finish(Some("1 file checked")).unwrap();
+    /// let text = String::from_utf8(out).unwrap();
+    /// assert!(text.starts_with("sample-images/jpeg/plain.jpg: "), "{text}");
+    /// assert!(text.contains("[missing]: ") && text.ends_with("1 file checked\n"), "{text}");
+    /// ```
     pub fn findings(&mut self, path: &str, findings: &[Finding]) -> std::io::Result<()> {
         for finding in findings {
             let record = FindingRecord {
@@ -449,6 +483,22 @@ impl<W: std::io::Write> Reporter<W> {
     }
 
     /// `apply` / `remove`: what happened to one file.
+    ///
+    /// ```
+    /// use ccsig::report::{ChangeRecord, Format, Reporter};
+    /// let bytes = std::fs::read("sample-images/png/plain.png").unwrap();
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let (_, outcome) = ccsig::apply_bytes(&bytes, &request, &Default::default()).unwrap();
+    /// let record = ChangeRecord::changed("plain.png".into(), outcome.change, outcome.notes);
+    ///
+    /// let mut out = Vec::new();
+    /// let mut reporter = Reporter::new(Format::Jsonl, &mut out, false);
+    /// reporter.change(&record).unwrap();
+    /// reporter.finish(None).unwrap();
+    /// let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    /// assert_eq!(line["status"], "written");
+    /// assert_eq!(line["schema"], ccsig::report::SCHEMA);
+    /// ```
     pub fn change(&mut self, record: &ChangeRecord) -> std::io::Result<()> {
         match self.format {
             Format::Table => table::change(&mut self.out, record, self.color)?,
@@ -462,6 +512,14 @@ impl<W: std::io::Write> Reporter<W> {
     }
 
     /// Closes the output: the JSON array's bracket, the table's summary.
+    /// Other formats ignore `summary`.
+    ///
+    /// ```
+    /// use ccsig::report::{Format, Reporter};
+    /// let mut out = Vec::new();
+    /// Reporter::new(Format::Csv, &mut out, false).finish(Some("ignored")).unwrap();
+    /// assert!(out.is_empty());
+    /// ```
     pub fn finish(&mut self, summary: Option<&str>) -> std::io::Result<()> {
         match self.format {
             Format::Json => json::close_array(&mut self.out, self.records == 0)?,
