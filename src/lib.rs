@@ -13,8 +13,8 @@
 //! ([`audit::check`]). The command-line tool is a thin layer over this
 //! library; pipelines use it directly:
 //!
-//! ```no_run
-//! let signals = ccsig::read_path("photo.jpg".as_ref()).unwrap();
+//! ```
+//! let signals = ccsig::read_path("sample-images/tagged/ccsig-cr-op.jpg".as_ref()).unwrap();
 //! match &signals.decisions["train-ai"] {
 //!     ccsig::signal::Decision::Allowed => println!("may train"),
 //!     ccsig::signal::Decision::AllowedIf(terms) => println!("may train under {terms:?}"),

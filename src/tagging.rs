@@ -314,6 +314,26 @@ impl ApplyRequest {
 }
 
 /// Options for every write.
+///
+/// ```
+/// use ccsig::{apply_path, ApplyRequest, WriteOptions};
+///
+/// // Into a sidecar: the image's bytes stay exactly as they were.
+/// let dir = tempfile::tempdir().unwrap();
+/// let photo = dir.path().join("photo.webp");
+/// std::fs::copy("sample-images/webp/lossless.webp", &photo).unwrap();
+/// let before = std::fs::read(&photo).unwrap();
+///
+/// let request = ApplyRequest::from_expression("train-ai=n").unwrap();
+/// let options = WriteOptions { sidecar_only: true, ..Default::default() };
+/// apply_path(&photo, &request, &options).unwrap();
+/// assert_eq!(std::fs::read(&photo).unwrap(), before);
+/// assert!(dir.path().join("photo.webp.xmp").is_file());
+///
+/// // Readers of the path see the sidecar's signal.
+/// let signals = ccsig::read_path(&photo).unwrap();
+/// assert_eq!(signals.decisions["train-ai"], ccsig::signal::Decision::Disallowed);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriteOptions {
     /// Decide and report, but write nothing.

@@ -48,6 +48,34 @@ use crate::inspect::{self, FileSignals, ReadError};
 use crate::shard::{self, Compression, Member, MemberContent, ShardError};
 
 /// How a tree is read.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use ccsig::{read_tree, TreeItem, TreeOptions};
+///
+/// let options = TreeOptions {
+///     jobs: 2,
+///     exclude: vec!["bad".into(), "*.webp".into()],
+///     ..Default::default()
+/// };
+/// let mut read = vec![];
+/// read_tree(&["sample-images".into()], &options, |item| {
+///     if let TreeItem::Read { path, .. } = item {
+///         read.push(path);
+///     }
+/// })
+/// .unwrap();
+/// assert!(!read.is_empty());
+/// assert!(read.iter().all(|p| !p.contains("/bad/") && !p.ends_with(".webp")));
+///
+/// // Set `cancel` (from a signal handler, another thread ...) to stop early.
+/// let cancel = Arc::new(AtomicBool::new(false));
+/// let options = TreeOptions { cancel: cancel.clone(), ..Default::default() };
+/// cancel.store(true, Ordering::SeqCst);
+/// let cancelled = read_tree(&["sample-images".into()], &options, |_| unreachable!()).unwrap();
+/// assert!(cancelled);
+/// ```
 #[derive(Clone)]
 pub struct TreeOptions {
     /// Worker threads; 0 means one per core.
