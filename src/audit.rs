@@ -51,6 +51,12 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// The stable name in reports, e.g. `unknown_exception` (see
+    /// `docs/schema.md`).
+    ///
+    /// ```
+    /// assert_eq!(ccsig::FindingKind::StaleDigest.name(), "stale_digest");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             FindingKind::Missing => "missing",
@@ -76,10 +82,14 @@ impl FindingKind {
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// What kind of problem it is.
     pub kind: FindingKind,
+    /// `error` and `warning` need fixing (exit code 1); `info` is for
+    /// information only.
     pub severity: Severity,
     /// The field(s) involved, e.g. `XMP plus:DataMining`.
     pub fields: Vec<String>,
+    /// What is wrong, for people; its wording may change.
     pub message: String,
     /// The value a comparison wanted (`manifest_mismatch` only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,12 +124,25 @@ impl Finding {
     }
 
     /// Whether this finding is something to fix (exit code 1).
+    ///
+    /// ```
+    /// let signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// let findings = ccsig::audit::check(&signals, None);
+    /// assert_eq!(findings[0].kind, ccsig::FindingKind::Missing);
+    /// assert!(findings[0].needs_fixing());
+    /// ```
     pub fn needs_fixing(&self) -> bool {
         self.severity != Severity::Info
     }
 }
 
 /// A finding for a file that could not be read at all.
+///
+/// ```
+/// let finding = ccsig::audit::unreadable("file is truncated");
+/// assert_eq!(finding.kind, ccsig::FindingKind::Unreadable);
+/// assert!(finding.needs_fixing());
+/// ```
 pub fn unreadable(reason: &str) -> Finding {
     Finding::new(
         FindingKind::Unreadable,
@@ -130,6 +153,11 @@ pub fn unreadable(reason: &str) -> Finding {
 }
 
 /// The finding for a temporary file that a killed ccsig left behind.
+///
+/// ```
+/// let finding = ccsig::audit::stale_temporary();
+/// assert_eq!(finding.kind.name(), "stale_temporary");
+/// ```
 pub fn stale_temporary() -> Finding {
     Finding::new(
         FindingKind::StaleTemporary,
@@ -142,6 +170,25 @@ pub fn stale_temporary() -> Finding {
 }
 
 /// Audits one file's signals, optionally against an expected statement.
+///
+/// A clean file yields no finding; with `expect`, every category the
+/// expected statement names must have the same decision in the file
+/// (`unexpected` otherwise).
+///
+/// ```
+/// use ccsig::audit::check;
+/// use ccsig::FindingKind;
+///
+/// let signals = ccsig::read_path("sample-images/tagged/conflict.jpg".as_ref()).unwrap();
+/// assert!(check(&signals, None).iter().any(|f| f.kind == FindingKind::Conflict));
+///
+/// let signals = ccsig::read_path("sample-images/tagged/ccsig-cr-op.jpg".as_ref()).unwrap();
+/// let wanted = ccsig::signal::parse("train-ai=n;exceptions=cc-cr-op");
+/// assert!(check(&signals, Some(&wanted)).iter().all(|f| !f.needs_fixing()));
+/// let other = ccsig::signal::parse("train-ai=y");
+/// let findings = check(&signals, Some(&other));
+/// assert!(findings.iter().any(|f| f.kind == FindingKind::Unexpected));
+/// ```
 pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(reason) = &signals.xmp_error {
@@ -373,6 +420,25 @@ pub struct CopyTracker {
 impl CopyTracker {
     /// Records a file; returns a conflict when an earlier copy says
     /// something else.
+    ///
+    /// ```
+    /// use ccsig::audit::CopyTracker;
+    ///
+    /// // The same picture twice: once tagged, once not.
+    /// let plain = "sample-images/jpeg/plain.jpg";
+    /// let bytes = std::fs::read(plain).unwrap();
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let tagged = ccsig::apply_bytes(&bytes, &request, &Default::default()).unwrap().0.unwrap();
+    /// let digest = ccsig::image_digest_path(plain.as_ref()).unwrap();
+    ///
+    /// let mut copies = CopyTracker::default();
+    /// let first = ccsig::read_bytes(&bytes).unwrap();
+    /// assert!(copies.observe(plain, &first, Some(digest)).is_none());
+    /// let second = ccsig::read_bytes(&tagged).unwrap();
+    /// let conflict = copies.observe("copy.jpg", &second, Some(digest)).unwrap();
+    /// assert_eq!(conflict.kind, ccsig::FindingKind::Conflict);
+    /// assert_eq!(conflict.fields, ["image data MD5"]);
+    /// ```
     pub fn observe(
         &mut self,
         path: &str,

@@ -120,6 +120,12 @@ pub struct Commitments(BTreeSet<Element>);
 
 impl Commitments {
     /// No commitment at all: only files that say `y` are usable.
+    ///
+    /// ```
+    /// let nothing = ccsig::Commitments::none();
+    /// assert!(!nothing.meets(ccsig::SignalCode::Cr));
+    /// assert_eq!(nothing.elements().count(), 0);
+    /// ```
     pub fn none() -> Self {
         Commitments::default()
     }
@@ -141,6 +147,13 @@ impl Commitments {
     }
 
     /// Whether these commitments give every element `signal` asks for.
+    ///
+    /// ```
+    /// use ccsig::{Commitments, Element, SignalCode};
+    /// let credit_only = Commitments::from([Element::Credit]);
+    /// assert!(credit_only.meets(SignalCode::Cr));
+    /// assert!(!credit_only.meets(SignalCode::CrEc));
+    /// ```
     pub fn meets(&self, signal: SignalCode) -> bool {
         Element::of_signal(signal)
             .iter()
@@ -148,6 +161,12 @@ impl Commitments {
     }
 
     /// The committed elements, in CC's order.
+    ///
+    /// ```
+    /// let c = ccsig::Commitments::parse("open,credit").unwrap();
+    /// let names: Vec<&str> = c.elements().map(|e| e.as_str()).collect();
+    /// assert_eq!(names, ["credit", "open"]);
+    /// ```
     pub fn elements(&self) -> impl Iterator<Item = Element> + '_ {
         self.0.iter().copied()
     }
@@ -182,6 +201,10 @@ pub enum Verdict {
 
 impl Verdict {
     /// `allowed`, `allowed-with-terms`, `disallowed` or `unknown`.
+    ///
+    /// ```
+    /// assert_eq!(ccsig::Verdict::AllowedWithTerms.as_str(), "allowed-with-terms");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Allowed => "allowed",

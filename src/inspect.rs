@@ -18,7 +18,11 @@ pub enum Place {
     /// `ccsig:expression`, ccsig's own field.
     CcsigExpression,
     /// `plus:OtherConstraints`, one language alternative.
-    OtherConstraints { lang: String },
+    OtherConstraints {
+        /// The alternative's `xml:lang` (`x-default`, `en`, ...); empty
+        /// when it has none.
+        lang: String,
+    },
     /// `plus:DataMining`, read through the reverse mapping.
     DataMining,
     /// W3C TDMRep `tdm:reservation`.
@@ -29,6 +33,13 @@ pub enum Place {
 
 impl Place {
     /// The field's name as people and ExifTool know it.
+    ///
+    /// ```
+    /// use ccsig::inspect::Place;
+    /// assert_eq!(Place::DataMining.field(), "XMP plus:DataMining");
+    /// let german = Place::OtherConstraints { lang: "de".into() };
+    /// assert_eq!(german.field(), "XMP plus:OtherConstraints[de]");
+    /// ```
     pub fn field(&self) -> String {
         match self {
             Place::CcsigExpression => "XMP ccsig:expression".into(),
@@ -48,6 +59,7 @@ impl Place {
 /// One signal-bearing field and the statement it makes.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// Which field it is.
     pub place: Place,
     /// The sidecar file the field is in; `None` for the image itself.
     pub sidecar: Option<String>,
@@ -55,55 +67,98 @@ pub struct Source {
     pub stored: String,
     /// The expression the field stands for (for DataMining, the derived one).
     pub expression: String,
+    /// What the expression says, category by category (a field that does
+    /// not parse says nothing, and `statement.parsed` is false).
     pub statement: Statement,
 }
 
 /// Who is to be credited, and which field said so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The first credit source that names someone wins, and its URL only is
+/// given (see [`credit_sources`] for the order); every part is `None` when
+/// no field names anyone.
 pub struct Credit {
+    /// Who to credit.
     pub name: Option<String>,
+    /// The field the name came from, e.g. `XMP dc:creator`.
     pub name_from: Option<String>,
+    /// Where to link the credit; only ever given by the same field as the
+    /// name.
     pub url: Option<String>,
 }
 
 /// A field that says where its terms are rather than stating them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deferring {
+    /// The field's name, with the sidecar it is in, if any.
     pub field: String,
+    /// The value as stored in the file.
     pub stored: String,
+    /// Why it makes no statement of its own, for people.
     pub note: String,
 }
 
 /// A field that exists but could not be read as a signal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unparsable {
+    /// The field's name, with the sidecar it is in, if any.
     pub field: String,
+    /// The value as stored in the file.
     pub stored: String,
+    /// Why it could not be read, for people.
     pub reason: String,
 }
 
 /// Everything ccsig reads from one file.
+///
+/// ```
+/// let signals = ccsig::read_path("sample-images/tagged/ccsig-cr-op.jpg".as_ref()).unwrap();
+/// assert_eq!(signals.format, ccsig::Format::Jpeg);
+/// assert_eq!(
+///     signals.decisions["train-ai"],
+///     ccsig::signal::Decision::AllowedIf(vec![ccsig::SignalCode::CrOp]),
+/// );
+/// for source in &signals.sources {
+///     println!("{}: {}", source.field(), source.stored);
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct FileSignals {
+    /// The container format, recognised by its bytes (not the file name).
     pub format: Format,
+    /// Width and height in pixels, when the container states them without
+    /// decoding the image (PNG IHDR, WebP headers, JPEG SOFn); `None`
+    /// otherwise.
     pub dimensions: Option<(u32, u32)>,
     /// The XMP fields as stored; `None` when the file has no XMP packet.
     pub xmp: Option<xmp::XmpFields>,
     /// The XMP packet exists but does not parse.
     pub xmp_error: Option<String>,
+    /// EXIF Artist, a fallback for the credit; `None` without EXIF or
+    /// without the tag.
     pub exif_artist: Option<String>,
     /// IPTC-IIM (JPEG APP13, or PNG raw profile), when the file has it.
     pub iim: Option<iptc::IimFields>,
     /// The IIM exists but could not be read.
     pub iim_error: Option<String>,
+    /// Every field that states a signal (of the image and its sidecars),
+    /// in the order read.
     pub sources: Vec<Source>,
     /// Fields about AI use that make no statement of their own (e.g.
     /// `DMI-PROHIBITED-SEECONSTRAINT` next to an expression it defers to).
     pub deferring: Vec<Deferring>,
+    /// Fields about AI use whose value cannot be read as a signal (e.g. an
+    /// unknown `plus:DataMining` value); `check` reports them.
     pub unparsable: Vec<Unparsable>,
     /// Combined decision per current category label (most restrictive wins).
     pub decisions: BTreeMap<String, Decision>,
+    /// Who to credit, from the most authoritative field that names
+    /// someone.
     pub credit: Credit,
+    /// The file carries C2PA Content Credentials, which a metadata write
+    /// would invalidate (`apply` refuses such a file unless told to allow
+    /// breaking the credentials).
     pub has_c2pa: bool,
     /// XMP sidecars read next to the image, in the order found.
     pub sidecars: Vec<SidecarFields>,
@@ -114,17 +169,22 @@ pub struct FileSignals {
 /// The XMP fields of one sidecar file.
 #[derive(Debug, Clone)]
 pub struct SidecarFields {
+    /// Where the sidecar is.
     pub path: std::path::PathBuf,
     /// The name shown in findings (the file name).
     pub name: String,
+    /// Its fields, or why it could not be read or parsed.
     pub fields: Result<xmp::XmpFields, String>,
 }
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The bytes are not a JPEG, PNG or WebP ccsig can read (unsupported,
+    /// truncated, malformed).
     #[error(transparent)]
     Container(#[from] container::ContainerError),
+    /// The file could not be opened or read.
     #[error("cannot open: {0}")]
     Io(#[from] std::io::Error),
     /// A member of a tar shard could not be taken, or the shard is damaged.
@@ -136,6 +196,13 @@ impl ReadError {
     /// A stable name for the kind of error: `io` when the file could not be
     /// opened or read, else the container's or shard's kind (see
     /// [`container::ContainerError::kind`], [`crate::shard::ShardError::kind`]).
+    ///
+    /// ```
+    /// let truncated = ccsig::read_path("sample-images/bad/truncated.png".as_ref()).unwrap_err();
+    /// assert_eq!(truncated.kind(), "truncated");
+    /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
+    /// assert_eq!(missing.kind(), "io");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             ReadError::Io(_) => "io",
@@ -147,6 +214,13 @@ impl ReadError {
     /// Whether the bytes are at fault (not an image ccsig reads, truncated,
     /// malformed), rather than the system (the file could not be opened or
     /// read).
+    ///
+    /// ```
+    /// let gif = ccsig::read_path("sample-images/bad/unsupported.gif".as_ref()).unwrap_err();
+    /// assert!(gif.is_bad_input());
+    /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
+    /// assert!(!missing.is_bad_input());
+    /// ```
     pub fn is_bad_input(&self) -> bool {
         !matches!(
             self,
@@ -157,12 +231,28 @@ impl ReadError {
     }
 }
 
-/// Reads the signals of a file held in any seekable reader.
+/// Reads the signals of a file held in any seekable reader. The layout
+/// (ccsig's map of the file's blocks) can be handed to [`from_layout`]
+/// again; most callers only keep the signals.
+///
+/// ```
+/// let file = std::fs::File::open("sample-images/tagged/datamining-only.jpg").unwrap();
+/// let (_layout, signals) = ccsig::inspect::read(&mut std::io::BufReader::new(file)).unwrap();
+/// assert_eq!(signals.sources[0].field(), "XMP plus:DataMining");
+/// ```
 pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
     read_in(reader, Vocabulary::default())
 }
 
 /// [`read`], with the statements read against a chosen vocabulary.
+///
+/// ```
+/// use ccsig::signal::Vocabulary;
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr.png").unwrap();
+/// let mut reader = std::io::Cursor::new(bytes);
+/// let (_, signals) = ccsig::inspect::read_in(&mut reader, Vocabulary::Draft08).unwrap();
+/// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
+/// ```
 pub fn read_in<R: Read + Seek>(
     reader: &mut R,
     vocabulary: Vocabulary,
@@ -172,17 +262,41 @@ pub fn read_in<R: Read + Seek>(
     Ok((layout, signals))
 }
 
-/// Reads the signals of a file held in memory.
+/// Reads the signals of a file held in memory (the same as
+/// [`crate::read_bytes`]).
+///
+/// ```
+/// let bytes = std::fs::read("sample-images/jpeg/exif.jpg").unwrap();
+/// let signals = ccsig::inspect::read_bytes(&bytes).unwrap();
+/// assert_eq!(signals.dimensions, Some((160, 120)));
+/// assert_eq!(signals.credit.name.as_deref(), Some("Ada Example"));
+/// assert_eq!(signals.credit.name_from.as_deref(), Some("EXIF Artist"));
+/// ```
 pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
     read(&mut std::io::Cursor::new(bytes)).map(|(_, s)| s)
 }
 
 /// Interprets the metadata blocks of a scanned file.
+///
+/// ```
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let (layout, first) = ccsig::inspect::read(&mut std::io::Cursor::new(bytes)).unwrap();
+/// let again = ccsig::inspect::from_layout(&layout);
+/// assert_eq!(again.decisions, first.decisions);
+/// ```
 pub fn from_layout(layout: &Layout) -> FileSignals {
     from_layout_in(layout, Vocabulary::default())
 }
 
 /// [`from_layout`], with the statements read against a chosen vocabulary.
+///
+/// ```
+/// use ccsig::signal::Vocabulary;
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let (layout, _) = ccsig::inspect::read(&mut std::io::Cursor::new(bytes)).unwrap();
+/// let signals = ccsig::inspect::from_layout_in(&layout, Vocabulary::Draft08);
+/// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
+/// ```
 pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
     let (mut xmp_fields, xmp_error) = match layout.xmp().map(xmp::read_fields) {
         None => (None, None),
@@ -240,6 +354,15 @@ pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
 
 impl Source {
     /// The field's name, with the sidecar it is in, if any.
+    ///
+    /// ```
+    /// let mut signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// let packet = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+    ///     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+    ///     xmlns:tdm="http://www.w3.org/ns/tdmrep/" tdm:reservation="1"/></rdf:RDF></x:xmpmeta>"#;
+    /// signals.add_sidecar("plain.xmp".into(), packet.as_bytes());
+    /// assert_eq!(signals.sources[0].field(), "sidecar plain.xmp: XMP tdm:reservation");
+    /// ```
     pub fn field(&self) -> String {
         in_sidecar(self.sidecar.as_deref(), self.place.field())
     }
@@ -401,6 +524,24 @@ fn tdmrep(
 impl FileSignals {
     /// Adds what an XMP sidecar says: its fields become sources of their
     /// own, named with the sidecar, and the decisions are combined again.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// // The image allows AI training; its sidecar reserves TDM rights.
+    /// let mut signals = ccsig::read_bytes(&{
+    ///     let plain = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+    ///     let request = ccsig::ApplyRequest::from_expression("train-ai=y").unwrap();
+    ///     ccsig::apply_bytes(&plain, &request, &Default::default()).unwrap().0.unwrap()
+    /// })
+    /// .unwrap();
+    /// assert_eq!(signals.decisions["train-ai"], Decision::Allowed);
+    /// let packet = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+    ///     xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+    ///     xmlns:tdm="http://www.w3.org/ns/tdmrep/" tdm:reservation="1"/></rdf:RDF></x:xmpmeta>"#;
+    /// signals.add_sidecar("photo.xmp".into(), packet.as_bytes());
+    /// assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    /// assert_eq!(signals.sidecars[0].name, "photo.xmp");
+    /// ```
     pub fn add_sidecar(&mut self, path: std::path::PathBuf, packet: &[u8]) {
         let name = crate::sidecar::display_name(&path);
         let fields = xmp::read_fields(packet).map_err(|e| e.to_string());
@@ -456,6 +597,12 @@ impl FileSignals {
     }
 
     /// Records a sidecar that exists but could not be read.
+    ///
+    /// ```
+    /// let mut signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// signals.add_sidecar_error("plain.xmp".into(), "permission denied".into());
+    /// assert_eq!(signals.sidecars[0].fields, Err("permission denied".to_string()));
+    /// ```
     pub fn add_sidecar_error(&mut self, path: std::path::PathBuf, reason: String) {
         let name = crate::sidecar::display_name(&path);
         self.sidecars.push(SidecarFields {
@@ -530,7 +677,9 @@ fn read_iim(layout: &Layout) -> Result<Option<iptc::IimFields>, crate::mapping::
 /// (never a URL from another place).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreditSource {
+    /// The name the place gives; `None` for a place that gives a URL only.
     pub name: Option<String>,
+    /// The URL given with the name; `None` when the place has none.
     pub url: Option<String>,
     /// The field(s), e.g. `XMP ccsig:creditName`.
     pub from: String,
@@ -539,6 +688,15 @@ pub struct CreditSource {
 /// Every credit source of a file, most authoritative first: the credit
 /// ccsig wrote (image, then each sidecar), ccREL attribution, `dc:creator`,
 /// EXIF Artist, IIM By-line. docs/mapping.md ("Credit") is the contract.
+///
+/// ```
+/// let signals = ccsig::read_path("sample-images/jpeg/xmp-rich.jpg".as_ref()).unwrap();
+/// let froms: Vec<String> = ccsig::inspect::credit_sources(&signals)
+///     .into_iter()
+///     .map(|source| source.from)
+///     .collect();
+/// assert_eq!(froms, ["XMP dc:creator", "EXIF Artist"]);
+/// ```
 pub fn credit_sources(signals: &FileSignals) -> Vec<CreditSource> {
     let sidecar_fields = signals
         .sidecars

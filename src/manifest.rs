@@ -90,7 +90,9 @@ pub enum ManifestError {
     /// The manifest file itself cannot be opened.
     #[error("{}: {source}", .path.display())]
     Open {
+        /// The manifest as it was named.
         path: PathBuf,
+        /// Why it could not be opened.
         source: std::io::Error,
     },
     /// Some rows (or the header) are bad; every one is listed.
@@ -107,45 +109,79 @@ pub enum ManifestError {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{line}: {problem}")]
 pub struct RowError {
+    /// The manifest line the problem is on (1 is the header).
     pub line: u64,
+    /// What is wrong there.
     pub problem: Problem,
 }
 
 /// What is wrong with a line of a manifest.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
+    /// The manifest has no header row.
     #[error("the manifest is empty: it needs a header row ({})", COLUMNS.join(","))]
     Empty,
+    /// The header lacks a required column.
     #[error("missing column {0:?} (the header needs path, credit_name, credit_url, and signal and use or expression)")]
     MissingColumn(&'static str),
+    /// The header names a column ccsig does not know (see [`COLUMNS`]).
     #[error("unknown column {0:?} (known: {known})", known = COLUMNS.join(", "))]
     UnknownColumn(String),
+    /// The header names a column twice.
     #[error("column {0:?} appears twice")]
     RepeatedColumn(String),
+    /// The row has more or fewer cells than the header has columns.
     #[error("has {found} cells but the header has {expected}")]
-    CellCount { found: u64, expected: u64 },
+    CellCount {
+        /// Cells in the row.
+        found: u64,
+        /// Columns in the header.
+        expected: u64,
+    },
+    /// The line cannot be read as CSV (e.g. it is not UTF-8).
     #[error("not valid CSV: {0}")]
     Csv(String),
+    /// The `path` cell is empty.
     #[error("the path is empty")]
     NoPath,
+    /// Neither the `signal` nor the `expression` cell is filled.
     #[error("neither a signal nor an expression")]
     NoSignal,
+    /// Both the `signal` and the `expression` cell are filled.
     #[error("both a signal and an expression: give one")]
     SignalAndExpression,
+    /// The `use` cell is filled but the `signal` cell is not.
     #[error("a use ({0:?}) without a signal: an expression names its own categories")]
     UseWithoutSignal(String),
+    /// The `signal` cell is not a CC signal code.
     #[error(transparent)]
     UnknownSignal(#[from] UnknownSignalCode),
+    /// The row's expression, use or credit is unfit to write.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// The file does not exist (only with [`Files::MustExist`]).
     #[error("{} does not exist", .0.display())]
     FileNotFound(PathBuf),
+    /// The path names a folder.
     #[error("{} is not a file", .0.display())]
     NotAFile(PathBuf),
+    /// Whether the file exists cannot be told (e.g. no permission to look
+    /// in its folder).
     #[error("{}: {reason}", .path.display())]
-    Unreachable { path: PathBuf, reason: String },
+    Unreachable {
+        /// The file as resolved.
+        path: PathBuf,
+        /// The system's reason.
+        reason: String,
+    },
+    /// The same file is on an earlier line with other values.
     #[error("{} is also on line {first_line} with different values", .path.display())]
-    ConflictingDuplicate { path: PathBuf, first_line: u64 },
+    ConflictingDuplicate {
+        /// The file as resolved.
+        path: PathBuf,
+        /// The line that named it first.
+        first_line: u64,
+    },
 }
 
 /// A row as the CSV has it; empty cells are `None`.
@@ -411,6 +447,17 @@ pub struct Named(HashSet<PathBuf>);
 
 impl Manifest {
     /// The files the rows name, by identity (the same file under any path).
+    ///
+    /// ```
+    /// let csv = "path,signal,use,credit_name,credit_url\n\
+    ///            sample-images/jpeg/plain.jpg,cc-cr,train-ai,,\n";
+    /// let m = ccsig::manifest::parse(csv.as_bytes(), "".as_ref(),
+    ///                                ccsig::manifest::Files::MustExist).unwrap();
+    /// let named = m.named();
+    /// // The same file under another path is still named.
+    /// let other_path = std::path::Path::new("sample-images/jpeg/../jpeg/plain.jpg");
+    /// assert!(named.unlisted(other_path).unwrap().is_none());
+    /// ```
     pub fn named(&self) -> Named {
         Named(self.rows.iter().map(|r| identity(&r.path)).collect())
     }

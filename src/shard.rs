@@ -89,17 +89,52 @@ pub fn is_tar_header(head: &[u8]) -> bool {
 /// Why a shard, or one of its members, could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ShardError {
+    /// The shard could not be opened or read (or does not decompress).
     #[error("cannot read shard: {0}")]
     Io(#[from] io::Error),
+    /// The archive ends, or is damaged, partway through; the message says
+    /// where.
     #[error("shard is truncated: {0}")]
     Truncated(String),
+    /// An image member is too large to hold in memory to read.
     #[error("member of {size} bytes is larger than the {limit}-byte limit for an image read from a shard")]
-    MemberTooLarge { size: u64, limit: u64 },
+    MemberTooLarge {
+        /// The member's size in bytes.
+        size: u64,
+        /// The limit in bytes ([`MAX_MEMBER_BYTES`]).
+        limit: u64,
+    },
 }
 
 impl ShardError {
     /// A stable name for the kind of error: `io`, `shard_truncated` or
     /// `member_too_large`.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// // A shard cut short in its first member.
+    /// let jpeg = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
+    /// let mut builder = tar::Builder::new(Vec::new());
+    /// let mut header = tar::Header::new_gnu();
+    /// header.set_size(jpeg.len() as u64);
+    /// header.set_cksum();
+    /// builder.append_data(&mut header, "000001.jpg", &jpeg[..]).unwrap();
+    /// let archive = builder.into_inner().unwrap();
+    /// let cut = &archive[..1024];
+    ///
+    /// let mut contents = vec![];
+    /// let error = ccsig::shard::read_members(cut, |_| None, |member| {
+    ///     contents.push(member.content);
+    ///     ControlFlow::Continue(())
+    /// })
+    /// .unwrap_err();
+    /// assert_eq!(error.kind(), "shard_truncated");
+    /// // The member cut short is still handed over, as unreadable.
+    /// match &contents[..] {
+    ///     [ccsig::shard::MemberContent::Unreadable(e)] => assert_eq!(e.kind(), "truncated"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             ShardError::Io(_) => "io",
@@ -114,6 +149,7 @@ impl ShardError {
 pub struct Member {
     /// The member's name inside the archive, e.g. `000001.jpg`.
     pub name: String,
+    /// The image, or why the member was not read as one.
     pub content: MemberContent,
 }
 
@@ -138,6 +174,31 @@ pub enum MemberContent {
 /// Directories are not reported; links are reported as skipped. An error
 /// that ends the pass (truncated or corrupt archive) is returned after the
 /// members before the damage have been handed over.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use ccsig::{shard, SkipReason};
+///
+/// let png = std::fs::read("sample-images/tagged/ccsig-cr.png").unwrap();
+/// let mut builder = tar::Builder::new(Vec::new());
+/// for name in ["000001.png", "000002.png", "000003.png"] {
+///     let mut header = tar::Header::new_gnu();
+///     header.set_size(png.len() as u64);
+///     header.set_cksum();
+///     builder.append_data(&mut header, name, &png[..]).unwrap();
+/// }
+/// let archive = builder.into_inner().unwrap();
+///
+/// // Pass over the second member unread, and stop after two.
+/// let mut seen = vec![];
+/// let skip = |name: &str| (name == "000002.png").then_some(SkipReason::Excluded);
+/// shard::read_members(&archive[..], skip, |member| {
+///     seen.push(member.name);
+///     if seen.len() == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+/// })
+/// .unwrap();
+/// assert_eq!(seen, ["000001.png", "000002.png"]);
+/// ```
 pub fn read_members<R: Read>(
     reader: R,
     mut skip: impl FnMut(&str) -> Option<SkipReason>,
@@ -257,6 +318,34 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Opens a shard file for one sequential pass, decompressing if needed.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use ccsig::shard::{self, compression_from_name, MemberContent};
+///
+/// // A gzip-compressed shard holding one PNG.
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("shard-00000.tar.gz");
+/// let gz = flate2::write::GzEncoder::new(
+///     std::fs::File::create(&path).unwrap(),
+///     flate2::Compression::default(),
+/// );
+/// let mut builder = tar::Builder::new(gz);
+/// builder.append_path_with_name("sample-images/tagged/ccsig-cr.png", "000001.png").unwrap();
+/// builder.into_inner().unwrap().finish().unwrap();
+///
+/// let compression = compression_from_name(&path).unwrap();
+/// let mut decisions = vec![];
+/// shard::read_members(shard::open(&path, compression).unwrap(), |_| None, |member| {
+///     if let MemberContent::Image(bytes) = member.content {
+///         let signals = ccsig::read_bytes(&bytes).unwrap();
+///         decisions.push(signals.decisions["train-ai"].clone());
+///     }
+///     ControlFlow::Continue(())
+/// })
+/// .unwrap();
+/// assert_eq!(decisions.len(), 1);
+/// ```
 pub fn open(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
     let file = io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path)?);
     Ok(match compression {

@@ -22,11 +22,30 @@ use crate::signal::{self, NotWritable, Severity, SignalCode, Vocabulary};
 /// and [`ApplyRequest::credited`] (which refuses unusable credit values), so
 /// every problem with the request is one usage error before any file is
 /// touched.
+///
+/// ```
+/// use ccsig::{ApplyRequest, SignalCode};
+/// let request = ApplyRequest::from_signal(SignalCode::CrOp, "train-ai")
+///     .unwrap()
+///     .credited(Some("Ada Lovelace"), Some("https://example.org/ada"))
+///     .unwrap();
+/// assert_eq!(request.expression, "train-ai=n;exceptions=cc-cr-op");
+/// assert!(ApplyRequest::from_signal(SignalCode::Cr, "no-such-use").is_err());
+/// assert!(request.clone().credited(Some("Ada"), Some("ftp://x")).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyRequest {
+    /// The expression written into `ccsig:expression` (and mapped onto the
+    /// other fields), e.g. `train-ai=n;exceptions=cc-cr`.
     pub expression: String,
+    /// The CC signal the expression grants, written into `ccsig:signal`;
+    /// `None` when the expression names no exception.
     pub signal: Option<SignalCode>,
+    /// Who to credit; `None` to take the name from the file's own credit
+    /// fields, when they have one (a note says which).
     pub credit_name: Option<String>,
+    /// Where to link the credit (absolute http(s)); `None` to keep the URL
+    /// the file already gives with the same credit, if any.
     pub credit_url: Option<String>,
 }
 
@@ -43,20 +62,43 @@ pub struct RequestOptions {
 /// Why a request cannot be written at all (a usage error, not a file error).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RequestError {
+    /// The use given with a signal (the label, then the current labels) is
+    /// not a category of the vocabulary.
     #[error("{0:?} is not a current usage category (current: {1})")]
     NotCurrentLabel(String, String),
+    /// The expression states nothing (it is empty).
     #[error("expression {expression:?} is not fit to write: {reason}")]
-    BadExpression { expression: String, reason: String },
+    BadExpression {
+        /// The expression as given.
+        expression: String,
+        /// Why it is refused, for people.
+        reason: String,
+    },
     /// `check` would report the expression (malformed, unknown label,
     /// legacy, ambiguous...); `--force` writes it anyway.
     #[error(transparent)]
     Flagged(#[from] NotWritable),
+    /// The credit name is given but blank.
     #[error("the credit name is empty")]
     BlankCreditName,
+    /// The credit URL is not an absolute http(s) URL with a host, or holds
+    /// a space.
     #[error("credit URL {url:?} {reason}")]
-    BadCreditUrl { url: String, reason: String },
+    BadCreditUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it, for people.
+        reason: String,
+    },
+    /// A value holds a control character, which no metadata field should
+    /// carry.
     #[error("the {what} {value:?} holds a control character or line break")]
-    ControlCharacter { what: &'static str, value: String },
+    ControlCharacter {
+        /// Which value: `expression`, `credit name` or `credit URL`.
+        what: &'static str,
+        /// The value as given.
+        value: String,
+    },
 }
 
 fn refuse_controls(what: &'static str, value: &str) -> Result<(), RequestError> {
@@ -115,12 +157,27 @@ impl ApplyRequest {
     /// `<use>=n;exceptions=<signal>`: AI use `use` is disallowed unless the
     /// terms of `signal` are met. `use` must be a label of the default
     /// vocabulary.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError, SignalCode};
+    /// let request = ApplyRequest::from_signal(SignalCode::CrDc, "search").unwrap();
+    /// assert_eq!(request.expression, "search=n;exceptions=cc-cr-dc");
+    /// assert_eq!(request.signal, Some(SignalCode::CrDc));
+    /// let refused = ApplyRequest::from_signal(SignalCode::Cr, "train-genai");
+    /// assert!(matches!(refused, Err(RequestError::NotCurrentLabel(..))));
+    /// ```
     pub fn from_signal(signal: SignalCode, use_label: &str) -> Result<Self, RequestError> {
         Self::from_signal_in(signal, use_label, Vocabulary::default())
     }
 
     /// [`ApplyRequest::from_signal`] with `use` checked against a chosen
     /// draft of the vocabulary.
+    ///
+    /// ```
+    /// use ccsig::{signal::Vocabulary, ApplyRequest, SignalCode};
+    /// assert!(ApplyRequest::from_signal_in(SignalCode::Cr, "ai-use", Vocabulary::Draft08).is_ok());
+    /// assert!(ApplyRequest::from_signal_in(SignalCode::Cr, "ai-use", Vocabulary::Draft07).is_err());
+    /// ```
     pub fn from_signal_in(
         signal: SignalCode,
         use_label: &str,
@@ -146,6 +203,14 @@ impl ApplyRequest {
 
     /// An expression `check` would report nothing about (against the
     /// default vocabulary), written exactly as given.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError, SignalCode};
+    /// let request = ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr, search=y").unwrap();
+    /// assert_eq!(request.signal, Some(SignalCode::Cr));
+    /// let refused = ApplyRequest::from_expression("train-genai=n");
+    /// assert!(matches!(refused, Err(RequestError::Flagged(_))));
+    /// ```
     pub fn from_expression(raw: &str) -> Result<Self, RequestError> {
         Self::from_expression_with(raw, RequestOptions::default())
     }
@@ -153,6 +218,15 @@ impl ApplyRequest {
     /// An expression checked by the same rule as `check --expect`
     /// ([`signal::validate_for_writing_in`]); with `force`, any expression
     /// that states something, written exactly as given.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestOptions};
+    /// let forced = RequestOptions { force: true, ..Default::default() };
+    /// let request = ApplyRequest::from_expression_with("train-genai=n", forced).unwrap();
+    /// assert_eq!(request.expression, "train-genai=n");
+    /// // Even with force, an expression must state something.
+    /// assert!(ApplyRequest::from_expression_with("  ", forced).is_err());
+    /// ```
     pub fn from_expression_with(raw: &str, opts: RequestOptions) -> Result<Self, RequestError> {
         let expression = raw.trim().to_string();
         refuse_controls("expression", &expression)?;
@@ -181,6 +255,14 @@ impl ApplyRequest {
     }
 
     /// Sets the credit without checking it (see [`ApplyRequest::credited`]).
+    ///
+    /// ```
+    /// use ccsig::ApplyRequest;
+    /// let request = ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr")
+    ///     .unwrap()
+    ///     .with_credit(Some("  ".into()), None);
+    /// assert!(request.validate().is_err()); // checked later, before any write
+    /// ```
     pub fn with_credit(mut self, name: Option<String>, url: Option<String>) -> Self {
         self.credit_name = name;
         self.credit_url = url;
@@ -190,6 +272,15 @@ impl ApplyRequest {
     /// Sets the credit, refusing a blank name, a URL that is not absolute
     /// http(s), and control characters; surrounding blanks are dropped
     /// (readers drop them too).
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError};
+    /// let request = ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr").unwrap();
+    /// let credited = request.clone().credited(Some(" Ada Example "), None).unwrap();
+    /// assert_eq!(credited.credit_name.as_deref(), Some("Ada Example"));
+    /// let refused = request.credited(None, Some("example.org/ada"));
+    /// assert!(matches!(refused, Err(RequestError::BadCreditUrl { .. })));
+    /// ```
     pub fn credited(self, name: Option<&str>, url: Option<&str>) -> Result<Self, RequestError> {
         let request = self.with_credit(
             name.map(|n| n.trim().to_string()),
@@ -202,6 +293,14 @@ impl ApplyRequest {
     /// Checks what every file would be refused for alike: control
     /// characters in any value, a blank credit name, a credit URL that is
     /// not absolute http(s), an empty expression.
+    ///
+    /// ```
+    /// use ccsig::{ApplyRequest, RequestError};
+    /// let mut request = ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// assert!(request.validate().is_ok());
+    /// request.expression.push('\n');
+    /// assert!(matches!(request.validate(), Err(RequestError::ControlCharacter { .. })));
+    /// ```
     pub fn validate(&self) -> Result<(), RequestError> {
         refuse_controls("expression", &self.expression)?;
         if self.expression.trim().is_empty() {
@@ -215,6 +314,26 @@ impl ApplyRequest {
 }
 
 /// Options for every write.
+///
+/// ```
+/// use ccsig::{apply_path, ApplyRequest, WriteOptions};
+///
+/// // Into a sidecar: the image's bytes stay exactly as they were.
+/// let dir = tempfile::tempdir().unwrap();
+/// let photo = dir.path().join("photo.webp");
+/// std::fs::copy("sample-images/webp/lossless.webp", &photo).unwrap();
+/// let before = std::fs::read(&photo).unwrap();
+///
+/// let request = ApplyRequest::from_expression("train-ai=n").unwrap();
+/// let options = WriteOptions { sidecar_only: true, ..Default::default() };
+/// apply_path(&photo, &request, &options).unwrap();
+/// assert_eq!(std::fs::read(&photo).unwrap(), before);
+/// assert!(dir.path().join("photo.webp.xmp").is_file());
+///
+/// // Readers of the path see the sidecar's signal.
+/// let signals = ccsig::read_path(&photo).unwrap();
+/// assert_eq!(signals.decisions["train-ai"], ccsig::signal::Decision::Disallowed);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriteOptions {
     /// Decide and report, but write nothing.
@@ -258,12 +377,16 @@ impl WriteOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
+    /// `apply` wrote the file.
     Written,
+    /// `apply --dry-run`: would write the file.
     WouldWrite,
     /// `remove` took ccsig's fields out.
     Removed,
     /// `remove --dry-run`: would take ccsig's fields out.
     WouldRemove,
+    /// Already as requested (or nothing to remove): the file was not
+    /// touched.
     Unchanged,
     /// Left alone: it already states a preference (`--keep-existing`).
     Kept,
@@ -271,6 +394,12 @@ pub enum Change {
 
 impl Change {
     /// The name in reports (the same as its serde form).
+    ///
+    /// ```
+    /// use ccsig::tagging::Change;
+    /// assert_eq!(Change::WouldRemove.as_str(), "would_remove");
+    /// assert_eq!(serde_json::to_string(&Change::Kept).unwrap(), "\"kept\"");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Written => "written",
@@ -286,13 +415,21 @@ impl Change {
 /// Something worth telling the user about one file's write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
+    /// `warning` for something the user may want to act on (a credit
+    /// signal with no name to credit, another party's field replaced or
+    /// left disagreeing), `info` otherwise.
     pub severity: Severity,
+    /// The note, for people; its wording may change.
     pub message: String,
 }
 
+/// What a write did to one file (and its sidecars).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
+    /// Written, unchanged, kept, ...
     pub change: Change,
+    /// What the user should know about this write (e.g. which field the
+    /// credit name came from); empty when the file was not changed.
     pub notes: Vec<Note>,
     /// With [`WriteOptions::defer_dir_sync`]: directories whose renames the
     /// caller must still make durable ([`crate::batch::atomic::sync_dir`]).
@@ -303,18 +440,28 @@ pub struct Outcome {
 /// Why a file was not written. The file is untouched in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
+    /// The file could not be read (opened, or recognised as an image).
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// The file's existing metadata cannot be read, so it cannot be updated
+    /// without losing some of it.
     #[error("{0}")]
     Metadata(#[from] MappingError),
+    /// ccsig will not write this file as asked (e.g. it carries C2PA
+    /// Content Credentials a write would break); the message says why.
     #[error("{0}")]
     Refused(String),
+    /// The request itself is unfit to write.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// The new file, read back, did not hold what was meant (image data,
+    /// other metadata or the signal differ).
     #[error("validation of the new file failed, original kept: {0}")]
     Validation(String),
+    /// The container could not be rewritten.
     #[error("{0}")]
     Container(#[from] ContainerError),
+    /// The new file could not be written or put in place.
     #[error("{0}")]
     Write(String),
 }
@@ -325,6 +472,13 @@ impl FileError {
     /// be read to be updated), `refused` (e.g. C2PA-signed), `request`
     /// (the request itself is unfit to write), `validation` (the new file
     /// failed its checks) or `write`.
+    ///
+    /// ```
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let truncated = std::fs::read("sample-images/bad/truncated.jpg").unwrap();
+    /// let error = ccsig::apply_bytes(&truncated, &request, &Default::default()).unwrap_err();
+    /// assert_eq!(error.kind(), "truncated");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             FileError::Read(e) => e.kind(),
@@ -339,6 +493,15 @@ impl FileError {
 
     /// Whether the problem is the file's content (rather than the system:
     /// permissions, full disk, I/O), which decides the exit code.
+    ///
+    /// ```
+    /// let request = ccsig::ApplyRequest::from_expression("train-ai=n").unwrap();
+    /// let options = ccsig::WriteOptions::default();
+    /// let damaged = ccsig::apply_path("sample-images/bad/garbage.png".as_ref(), &request, &options);
+    /// assert!(damaged.unwrap_err().is_bad_input());
+    /// let missing = ccsig::apply_path("no/such/photo.jpg".as_ref(), &request, &options);
+    /// assert!(!missing.unwrap_err().is_bad_input());
+    /// ```
     pub fn is_bad_input(&self) -> bool {
         !matches!(
             self,
@@ -1020,6 +1183,39 @@ fn execute_on_bytes(
 /// Writes the requested signal into the file at `path`, atomically, and
 /// into its XMP sidecars if it has any (with `sidecar_only`, into a
 /// sidecar only, created if needed, leaving the image untouched).
+///
+/// ```
+/// use ccsig::{apply_path, ApplyRequest, SignalCode, WriteOptions};
+/// use ccsig::tagging::Change;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let photo = dir.path().join("photo.jpg");
+/// std::fs::copy("sample-images/jpeg/xmp-rich.jpg", &photo).unwrap();
+///
+/// let request = ApplyRequest::from_signal(SignalCode::Cr, "train-ai")
+///     .unwrap()
+///     .credited(None, Some("https://example.org/ada"))
+///     .unwrap();
+/// let outcome = apply_path(&photo, &request, &WriteOptions::default()).unwrap();
+/// assert_eq!(outcome.change, Change::Written);
+/// // The file had no credit field of ccsig's: the name came from dc:creator.
+/// assert!(outcome.notes.iter().any(|n| n.message.contains("dc:creator")), "{:?}", outcome.notes);
+///
+/// let signals = ccsig::read_path(&photo).unwrap();
+/// assert_eq!(signals.combined_expression().as_deref(), Some("train-ai=n;exceptions=cc-cr"));
+/// assert_eq!(signals.credit.name.as_deref(), Some("Ada Example"));
+///
+/// // Asked again, the file already says it: nothing is written.
+/// let again = apply_path(&photo, &request, &WriteOptions::default()).unwrap();
+/// assert_eq!(again.change, Change::Unchanged);
+///
+/// // A dry run decides and reports, but leaves the file alone.
+/// let other = ApplyRequest::from_expression("train-ai=y").unwrap();
+/// let before = std::fs::read(&photo).unwrap();
+/// let dry = WriteOptions { dry_run: true, ..Default::default() };
+/// assert_eq!(apply_path(&photo, &other, &dry).unwrap().change, Change::WouldWrite);
+/// assert_eq!(std::fs::read(&photo).unwrap(), before);
+/// ```
 pub fn apply_path(
     path: &Path,
     request: &ApplyRequest,
@@ -1203,6 +1399,22 @@ fn unreadable_raw_profile_note(layout: &Layout, signals: &FileSignals) -> Option
 
 /// Removes what ccsig wrote from the file at `path` and its sidecars,
 /// atomically (with `sidecar_only`, from the sidecars only).
+///
+/// ```
+/// use ccsig::tagging::Change;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let photo = dir.path().join("photo.png");
+/// std::fs::copy("sample-images/tagged/ccsig-cr.png", &photo).unwrap();
+///
+/// let outcome = ccsig::remove_path(&photo, &Default::default()).unwrap();
+/// assert_eq!(outcome.change, Change::Removed);
+/// assert!(ccsig::read_path(&photo).unwrap().sources.is_empty());
+///
+/// // Nothing left to remove.
+/// let again = ccsig::remove_path(&photo, &Default::default()).unwrap();
+/// assert_eq!(again.change, Change::Unchanged);
+/// ```
 pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileError> {
     let image = open_image(path)?;
     let plan = if opts.sidecar_only {
@@ -1220,6 +1432,24 @@ pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileErro
 
 /// Writes the requested signal into an in-memory file. Returns the new
 /// bytes, or `None` when the file already carries exactly this signal.
+///
+/// ```
+/// use ccsig::{apply_bytes, ApplyRequest, SignalCode, WriteOptions};
+///
+/// let original = std::fs::read("sample-images/webp/lossy.webp").unwrap();
+/// let request = ApplyRequest::from_signal(SignalCode::CrOp, "train-ai").unwrap();
+/// let (new, _outcome) = apply_bytes(&original, &request, &WriteOptions::default()).unwrap();
+/// let new = new.expect("the file had no signal, so it changes");
+/// let signals = ccsig::read_bytes(&new).unwrap();
+/// assert_eq!(
+///     signals.decisions["train-ai"],
+///     ccsig::signal::Decision::AllowedIf(vec![SignalCode::CrOp]),
+/// );
+///
+/// // Already tagged: no new bytes.
+/// let (unchanged, _) = apply_bytes(&new, &request, &WriteOptions::default()).unwrap();
+/// assert!(unchanged.is_none());
+/// ```
 pub fn apply_bytes(
     bytes: &[u8],
     request: &ApplyRequest,
@@ -1235,7 +1465,16 @@ pub fn apply_bytes(
     })
 }
 
-/// Removes what ccsig wrote from an in-memory file.
+/// Removes what ccsig wrote from an in-memory file. Returns the new bytes,
+/// or `None` when there was nothing to remove.
+///
+/// ```
+/// let tagged = std::fs::read("sample-images/tagged/ccsig-ec.webp").unwrap();
+/// let (new, _) = ccsig::remove_bytes(&tagged, &Default::default()).unwrap();
+/// let new = new.expect("ccsig's fields were there to remove");
+/// assert!(ccsig::read_bytes(&new).unwrap().sources.is_empty());
+/// assert!(ccsig::remove_bytes(&new, &Default::default()).unwrap().0.is_none());
+/// ```
 pub fn remove_bytes(
     bytes: &[u8],
     opts: &WriteOptions,

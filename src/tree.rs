@@ -48,6 +48,34 @@ use crate::inspect::{self, FileSignals, ReadError};
 use crate::shard::{self, Compression, Member, MemberContent, ShardError};
 
 /// How a tree is read.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use ccsig::{read_tree, TreeItem, TreeOptions};
+///
+/// let options = TreeOptions {
+///     jobs: 2,
+///     exclude: vec!["bad".into(), "*.webp".into()],
+///     ..Default::default()
+/// };
+/// let mut read = vec![];
+/// read_tree(&["sample-images".into()], &options, |item| {
+///     if let TreeItem::Read { path, .. } = item {
+///         read.push(path);
+///     }
+/// })
+/// .unwrap();
+/// assert!(!read.is_empty());
+/// assert!(read.iter().all(|p| !p.contains("/bad/") && !p.ends_with(".webp")));
+///
+/// // Set `cancel` (from a signal handler, another thread ...) to stop early.
+/// let cancel = Arc::new(AtomicBool::new(false));
+/// let options = TreeOptions { cancel: cancel.clone(), ..Default::default() };
+/// cancel.store(true, Ordering::SeqCst);
+/// let cancelled = read_tree(&["sample-images".into()], &options, |_| unreachable!()).unwrap();
+/// assert!(cancelled);
+/// ```
 #[derive(Clone)]
 pub struct TreeOptions {
     /// Worker threads; 0 means one per core.
@@ -100,6 +128,11 @@ impl fmt::Debug for TreeOptions {
 
 impl TreeOptions {
     /// The walk part of these options.
+    ///
+    /// ```
+    /// let options = ccsig::TreeOptions { hidden: true, ..Default::default() };
+    /// assert!(options.walk_options().hidden);
+    /// ```
     pub fn walk_options(&self) -> WalkOptions {
         WalkOptions {
             hidden: self.hidden,
@@ -131,6 +164,13 @@ pub enum SkipReason {
 impl SkipReason {
     /// A short stable name for counting: `not-an-image`, `unsupported`,
     /// `symlink`, `hidden`, `excluded`, `ccsig-temporary`.
+    ///
+    /// ```
+    /// use ccsig::SkipReason;
+    /// let gif = SkipReason::Unsupported("GIF".into());
+    /// assert_eq!(gif.kind(), "unsupported");
+    /// assert_eq!(gif.to_string(), "unsupported format (GIF)");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             SkipReason::NotAnImage => "not-an-image",
@@ -168,16 +208,31 @@ pub enum TreeItem {
     Read {
         /// `dir/a.jpg`, or `shard-00000.tar:000001.jpg` for a shard member.
         path: String,
+        /// The signals, or why the file or member could not be read.
         signals: Result<FileSignals, ReadError>,
         /// MD5 of the image data, with [`TreeOptions::image_digests`].
         image_digest: Option<Result<[u8; 16], ReadError>>,
     },
     /// An input passed over.
-    Skipped { path: String, reason: SkipReason },
+    Skipped {
+        /// `dir/notes.txt`, or `shard.tar:000001.json`.
+        path: String,
+        /// Why it was passed over.
+        reason: SkipReason,
+    },
 }
 
 impl TreeItem {
     /// The path the item is reported under.
+    ///
+    /// ```
+    /// let mut paths = vec![];
+    /// ccsig::read_tree(&["sample-images/webp".into()], &Default::default(), |item: ccsig::TreeItem| {
+    ///     paths.push(item.path().to_string())
+    /// })
+    /// .unwrap();
+    /// assert_eq!(paths[0], "sample-images/webp/alpha.webp");
+    /// ```
     pub fn path(&self) -> &str {
         match self {
             TreeItem::Read { path, .. } | TreeItem::Skipped { path, .. } => path,
@@ -188,8 +243,10 @@ impl TreeItem {
 /// Why a tree could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum TreeError {
+    /// The thread pool could not be started.
     #[error("cannot start worker threads: {0}")]
     Pool(#[from] rayon::ThreadPoolBuildError),
+    /// A [`TreeOptions::exclude`] pattern is not a valid glob.
     #[error("bad exclude glob: {0}")]
     Exclude(#[from] globset::Error),
 }
@@ -214,6 +271,26 @@ impl<F: FnMut(TreeItem)> TreeSink for F {
 /// Reads every image under `roots` (files, folders, tar shards) in
 /// parallel and hands each item to `sink` on the caller's thread, in walk
 /// order. Returns whether reading was cancelled.
+///
+/// ```
+/// use ccsig::{read_tree, TreeItem, TreeOptions};
+///
+/// // Which files hold the same picture (image data), whatever their metadata?
+/// let options = TreeOptions { image_digests: true, ..Default::default() };
+/// let mut digests = std::collections::HashMap::<[u8; 16], Vec<String>>::new();
+/// let mut unreadable = vec![];
+/// read_tree(&["sample-images/jpeg".into(), "sample-images/bad".into()], &options, |item| {
+///     if let TreeItem::Read { path, signals, image_digest } = item {
+///         match (signals, image_digest) {
+///             (Ok(_), Some(Ok(digest))) => digests.entry(digest).or_default().push(path),
+///             _ => unreadable.push(path),
+///         }
+///     }
+/// })
+/// .unwrap();
+/// assert!(digests.values().flatten().any(|p| p == "sample-images/jpeg/plain.jpg"));
+/// assert!(unreadable.contains(&"sample-images/bad/truncated.jpg".to_string()));
+/// ```
 pub fn read_tree(
     roots: &[PathBuf],
     options: &TreeOptions,
@@ -224,6 +301,30 @@ pub fn read_tree(
 
 /// [`read_tree`] with roots taken lazily (e.g. from a list still being
 /// written) and any [`TreeSink`].
+///
+/// ```
+/// use ccsig::{read_tree_from, TreeItem, TreeOptions, TreeSink};
+///
+/// /// Prints one line per image, flushing between bursts.
+/// struct Lines<W: std::io::Write>(W);
+/// impl<W: std::io::Write> TreeSink for Lines<W> {
+///     fn item(&mut self, item: TreeItem) {
+///         if let TreeItem::Read { path, signals: Ok(s), .. } = item {
+///             let said = s.combined_expression().unwrap_or_default();
+///             writeln!(self.0, "{path}\t{said}").unwrap();
+///         }
+///     }
+///     fn flush_point(&mut self) {
+///         self.0.flush().unwrap();
+///     }
+/// }
+///
+/// let roots = ["sample-images/tagged/ccsig-cr.png", "sample-images/webp"].map(Into::into);
+/// let mut sink = Lines(Vec::new());
+/// read_tree_from(roots, &TreeOptions::default(), &mut sink).unwrap();
+/// let out = String::from_utf8(sink.0).unwrap();
+/// assert!(out.starts_with("sample-images/tagged/ccsig-cr.png\ttrain-ai=n;exceptions=cc-cr\n"));
+/// ```
 pub fn read_tree_from<S: TreeSink + ?Sized>(
     roots: impl IntoIterator<Item = PathBuf>,
     options: &TreeOptions,
@@ -391,6 +492,22 @@ pub enum Triage {
 /// folder is passed over (as an unsupported format when its bytes say it
 /// is some other image), a tar archive is a shard, anything else (a damaged
 /// image, a file named explicitly) is an error to report.
+///
+/// ```
+/// use ccsig::tree::{triage, Triage};
+/// use ccsig::SkipReason;
+///
+/// let gif = std::path::Path::new("sample-images/bad/unsupported.gif");
+/// let error = ccsig::read_path(gif).unwrap_err();
+/// // Found in a folder: passed over, with its format named.
+/// assert_eq!(triage(gif, false, &error), Triage::Skip(SkipReason::Unsupported("GIF".into())));
+/// // Named by the user: they hear why it could not be read.
+/// assert_eq!(triage(gif, true, &error), Triage::Report);
+///
+/// let truncated = std::path::Path::new("sample-images/bad/truncated.jpg");
+/// let error = ccsig::read_path(truncated).unwrap_err();
+/// assert_eq!(triage(truncated, false, &error), Triage::Report);
+/// ```
 pub fn triage(path: &Path, explicit: bool, error: &ReadError) -> Triage {
     if !is_not_an_image(error) {
         return Triage::Report;

@@ -20,15 +20,22 @@ use tempfile::NamedTempFile;
 
 /// Prefix of ccsig's temporary files; the walker skips them.
 pub const TEMP_PREFIX: &str = ".ccsig-";
+/// Suffix of ccsig's temporary files (between it and [`TEMP_PREFIX`], a
+/// random part).
 pub const TEMP_SUFFIX: &str = ".tmp";
 
 /// Why a replacement did not happen. The original is untouched in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum AtomicError<E: std::error::Error + 'static> {
+    /// The temporary file could not be created, written, synced or renamed
+    /// (a read-only folder, a full disk).
     #[error("cannot write next to the original: {0}")]
     Io(#[from] io::Error),
+    /// `produce` failed (its own error, e.g. a failed validation).
     #[error("{0}")]
     Produce(#[source] E),
+    /// Another writer changed or replaced the file since it was read, so
+    /// writing ours would lose theirs.
     #[error("the file changed while ccsig was working on it; left as it was")]
     ChangedMeanwhile,
     #[error(transparent)]
@@ -105,6 +112,15 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    /// The fingerprint of an open file, now: its length and modification
+    /// time.
+    ///
+    /// ```
+    /// use ccsig::batch::atomic::Fingerprint;
+    /// let file = std::fs::File::open("sample-images/jpeg/plain.jpg").unwrap();
+    /// let again = std::fs::File::open("sample-images/jpeg/plain.jpg").unwrap();
+    /// assert_eq!(Fingerprint::of(&file).unwrap(), Fingerprint::of(&again).unwrap());
+    /// ```
     pub fn of(file: &File) -> io::Result<Fingerprint> {
         let m = file.metadata()?;
         Ok(Fingerprint {
@@ -123,6 +139,28 @@ impl Fingerprint {
 /// after any crash. Returns the directory, which the caller must
 /// [`sync_dir`] to make the rename itself durable: a batch syncs each
 /// directory once, not once per file.
+///
+/// ```
+/// use std::io::Write;
+/// use ccsig::batch::atomic::{replace, sync_dir, AtomicError, Fingerprint};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("notes.txt");
+/// std::fs::write(&path, "old").unwrap();
+/// let original = std::fs::File::open(&path).unwrap();
+/// let seen = Fingerprint::of(&original).unwrap();
+///
+/// let synced = replace(&path, &original, &seen, |temp| temp.write_all(b"new"));
+/// sync_dir(&synced.unwrap()).unwrap();
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+///
+/// // A failing `produce` leaves the file as it was.
+/// let original = std::fs::File::open(&path).unwrap();
+/// let seen = Fingerprint::of(&original).unwrap();
+/// let failed = replace(&path, &original, &seen, |_| Err(std::io::Error::other("no")));
+/// assert!(matches!(failed, Err(AtomicError::Produce(_))));
+/// assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+/// ```
 pub fn replace<E, F>(
     path: &Path,
     original: &File,
@@ -179,6 +217,12 @@ where
 }
 
 /// Whether `path` is named like one of ccsig's temporary files.
+///
+/// ```
+/// use ccsig::batch::atomic::is_temp_name;
+/// assert!(is_temp_name("photos/.ccsig-x7Yq2.tmp".as_ref()));
+/// assert!(!is_temp_name("photos/.ccsig-notes.txt".as_ref()));
+/// ```
 pub fn is_temp_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -188,6 +232,17 @@ pub fn is_temp_name(path: &Path) -> bool {
 /// A new temporary file in `dir`, locked by this process until dropped or
 /// persisted. The first time this process writes into `dir`, stale
 /// temporaries left there by a killed ccsig are removed first.
+///
+/// ```
+/// use ccsig::batch::atomic::{is_stale_temp, is_temp_name, temp_in};
+/// let dir = tempfile::tempdir().unwrap();
+/// let temp = temp_in(dir.path()).unwrap();
+/// assert!(is_temp_name(temp.path()));
+/// assert!(!is_stale_temp(temp.path())); // this process holds it
+/// let path = temp.path().to_path_buf();
+/// drop(temp);
+/// assert!(!path.exists()); // removed when dropped
+/// ```
 pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
     clean_once(dir);
     loop {
@@ -206,6 +261,21 @@ pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
 
 /// Removes the temporaries in `dir` that no live process holds (left by a
 /// ccsig that was killed). Returns what was removed.
+///
+/// ```
+/// use ccsig::batch::atomic::{clean_stale_temps, temp_in};
+/// let dir = tempfile::tempdir().unwrap();
+/// // What a killed ccsig leaves behind: a temporary nobody holds.
+/// let stale = dir.path().join(".ccsig-killed.tmp");
+/// std::fs::write(&stale, b"half a file").unwrap();
+/// assert_eq!(clean_stale_temps(dir.path()).unwrap(), [stale.clone()]);
+/// assert!(!stale.exists());
+///
+/// // A temporary held by a live writer is left alone.
+/// let live = temp_in(dir.path()).unwrap();
+/// assert!(clean_stale_temps(dir.path()).unwrap().is_empty());
+/// assert!(live.path().exists());
+/// ```
 pub fn clean_stale_temps(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     for entry in fs::read_dir(dir)? {
@@ -223,6 +293,14 @@ pub fn clean_stale_temps(dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// A ccsig temporary that no live process holds. (The lock taken here is
 /// released when the file is closed, after the caller removed it.)
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let stale = dir.path().join(".ccsig-killed.tmp");
+/// std::fs::write(&stale, b"half a file").unwrap();
+/// assert!(ccsig::batch::atomic::is_stale_temp(&stale));
+/// assert!(!ccsig::batch::atomic::is_stale_temp(&dir.path().join("absent")));
+/// ```
 pub fn is_stale_temp(path: &Path) -> bool {
     let Ok(file) = File::open(path) else {
         return false;
@@ -256,6 +334,12 @@ fn still_linked(_: &File) -> io::Result<bool> {
 }
 
 /// Makes renames in `dir` durable (the directory entry reaches the disk).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("a"), b"a").unwrap();
+/// ccsig::batch::atomic::sync_dir(dir.path()).unwrap();
+/// ```
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }

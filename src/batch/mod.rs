@@ -29,6 +29,10 @@ pub trait Progress: Sync {
 /// The most worker threads worth starting: beyond a few per core, threads
 /// only contend (1,000 threads made a read-only batch 30x slower), while
 /// I/O-bound reads still gain from a few more than one per core.
+///
+/// ```
+/// assert!(ccsig::batch::max_jobs() >= 8);
+/// ```
 pub fn max_jobs() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     (4 * cores).max(8)
@@ -81,14 +85,39 @@ pub(crate) const CHUNK: usize = 512;
 /// Why a batch stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The thread pool could not be started.
     #[error("cannot start worker threads: {0}")]
     Pool(#[from] rayon::ThreadPoolBuildError),
+    /// An exclude pattern is not a valid glob.
     #[error("bad --exclude glob: {0}")]
     Exclude(#[from] globset::Error),
 }
 
 /// Runs `job` on every entry of the walk, in parallel, and hands each result
 /// to `sink` in walk order. Returns whether the batch was cancelled.
+///
+/// ```
+/// use ccsig::batch::{run, walk::Entry, BatchOptions};
+/// let mut formats = Vec::new();
+/// let cancelled = run(
+///     &["sample-images/tagged".into()],
+///     &BatchOptions::default(),
+///     |entry| match entry {
+///         Entry::File { path, .. } => ccsig::read_path(path).ok().map(|s| s.format),
+///         _ => None,
+///     },
+///     |entry, format| {
+///         if let (Entry::File { path, .. }, Some(format)) = (entry, format) {
+///             formats.push((path, format));
+///         }
+///     },
+/// )
+/// .unwrap();
+/// assert!(!cancelled);
+/// // Walk order: sorted by name, whatever thread finished first.
+/// assert!(formats.windows(2).all(|w| w[0].0 < w[1].0));
+/// assert!(formats.iter().any(|(_, f)| *f == ccsig::Format::WebP));
+/// ```
 pub fn run<T, J, S>(
     roots: &[PathBuf],
     options: &BatchOptions,
@@ -111,6 +140,20 @@ where
 
 /// [`run`], walking `roots` (taken lazily, e.g. from a list being read)
 /// with `walk` options. Entries the walk passes over reach `sink` too.
+///
+/// ```
+/// use ccsig::batch::{run_walk, BatchOptions, Entry, WalkOptions};
+/// let walk = WalkOptions { exclude: vec!["*.webp".into()], ..Default::default() };
+/// let mut excluded = 0;
+/// run_walk(["sample-images/tagged".into()], &walk, &BatchOptions::default(), |_| (), |entry, ()| {
+///     if let Entry::Skipped { reason, .. } = entry {
+///         assert_eq!(reason.kind(), "excluded");
+///         excluded += 1;
+///     }
+/// })
+/// .unwrap();
+/// assert_eq!(excluded, 2); // ccsig-ec.webp, malformed.webp
+/// ```
 pub fn run_walk<T, J, S>(
     roots: impl IntoIterator<Item = PathBuf>,
     walk: &WalkOptions,

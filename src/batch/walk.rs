@@ -18,19 +18,27 @@ use crate::tree::SkipReason;
 /// that could not be read.
 #[derive(Debug)]
 pub enum Entry {
+    /// A file to process (not yet known to be an image).
     File {
+        /// The file, as given or joined onto the folder it was found in.
         path: PathBuf,
         /// Named on the command line (rather than found in a folder): such
         /// a file is reported even when it is not an image.
         explicit: bool,
     },
+    /// A path that could not be read: a root that does not exist, a folder
+    /// that cannot be listed.
     Error {
+        /// The path that could not be read.
         path: PathBuf,
+        /// Why, for people.
         message: String,
     },
     /// Passed over by the walk (hidden, excluded, a link not followed).
     Skipped {
+        /// The path passed over.
         path: PathBuf,
+        /// Why it was passed over.
         reason: SkipReason,
     },
 }
@@ -50,6 +58,17 @@ pub struct WalkOptions {
 
 impl WalkOptions {
     /// The exclude globs, compiled (`*` also crosses `/`).
+    ///
+    /// ```
+    /// use ccsig::batch::walk::{is_excluded, WalkOptions};
+    /// let options = WalkOptions { exclude: vec!["cache".into(), "*.raw".into()], ..Default::default() };
+    /// let globs = options.exclude_set().unwrap();
+    /// assert!(is_excluded(&globs, "photos/cache".as_ref()));
+    /// assert!(is_excluded(&globs, "photos/2024/a.raw".as_ref()));
+    /// assert!(!is_excluded(&globs, "photos/a.jpg".as_ref()));
+    /// let bad = WalkOptions { exclude: vec!["[".into()], ..Default::default() };
+    /// assert!(bad.exclude_set().is_err());
+    /// ```
     pub fn exclude_set(&self) -> Result<GlobSet, globset::Error> {
         let mut set = GlobSetBuilder::new();
         for pattern in &self.exclude {
@@ -64,6 +83,13 @@ impl WalkOptions {
 /// any other non-image file in a folder is passed over.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "webp"];
 
+/// Whether the file name ends in one of [`IMAGE_EXTENSIONS`] (any case).
+///
+/// ```
+/// use ccsig::batch::walk::has_image_extension;
+/// assert!(has_image_extension("a/Photo.JPG".as_ref()));
+/// assert!(!has_image_extension("a/photo.jpg.xmp".as_ref()));
+/// ```
 pub fn has_image_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -72,6 +98,13 @@ pub fn has_image_extension(path: &Path) -> bool {
 
 /// An XMP sidecar (`photo.jpg.xmp`, `photo.xmp`): part of its image, never
 /// an input of its own.
+///
+/// ```
+/// use ccsig::batch::walk::is_sidecar;
+/// assert!(is_sidecar("photo.jpg.xmp".as_ref()));
+/// assert!(is_sidecar("photo.XMP".as_ref()));
+/// assert!(!is_sidecar("photo.jpg".as_ref()));
+/// ```
 pub fn is_sidecar(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -79,11 +112,25 @@ pub fn is_sidecar(path: &Path) -> bool {
 }
 
 /// Whether a file or folder name is hidden (starts with `.`).
+///
+/// ```
+/// use ccsig::batch::walk::is_hidden_name;
+/// assert!(is_hidden_name(".cache"));
+/// assert!(!is_hidden_name("..") && !is_hidden_name("photo.jpg"));
+/// ```
 pub fn is_hidden_name(name: &str) -> bool {
     name.starts_with('.') && name != "." && name != ".."
 }
 
 /// Whether `path` matches one of the exclude globs, by name or whole path.
+///
+/// ```
+/// use ccsig::batch::walk::{is_excluded, WalkOptions};
+/// let none = WalkOptions::default().exclude_set().unwrap();
+/// assert!(!is_excluded(&none, "anything".as_ref()));
+/// let tmp = WalkOptions { exclude: vec!["data/tmp/**".into()], ..Default::default() };
+/// assert!(is_excluded(&tmp.exclude_set().unwrap(), "data/tmp/x/a.jpg".as_ref()));
+/// ```
 pub fn is_excluded(globs: &GlobSet, path: &Path) -> bool {
     !globs.is_empty()
         && (globs.is_match(path) || path.file_name().is_some_and(|n| globs.is_match(n)))
@@ -91,6 +138,14 @@ pub fn is_excluded(globs: &GlobSet, path: &Path) -> bool {
 
 /// Walks `roots` lazily with the default options (hidden files passed
 /// over, links not followed, nothing excluded).
+///
+/// ```
+/// use ccsig::batch::walk::{walk, Entry};
+/// let roots = ["sample-images/png".into(), "no/such/file.jpg".into()];
+/// let entries: Vec<Entry> = walk(&roots).collect();
+/// assert!(entries.iter().any(|e| matches!(e, Entry::File { path, .. } if path.ends_with("plain.png"))));
+/// assert!(matches!(entries.last(), Some(Entry::Error { .. })));
+/// ```
 pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
     Walk::new(
         roots.iter().cloned(),
@@ -100,6 +155,27 @@ pub fn walk(roots: &[PathBuf]) -> impl Iterator<Item = Entry> + '_ {
 }
 
 /// Walks `roots` lazily, in order: files as given, folders sorted by name.
+///
+/// ```
+/// use ccsig::batch::walk::{walk_with, Entry, WalkOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::write(dir.path().join("b.jpg"), b"").unwrap();
+/// std::fs::write(dir.path().join("a.jpg"), b"").unwrap();
+/// std::fs::write(dir.path().join(".hidden.jpg"), b"").unwrap();
+///
+/// let files = |options: &WalkOptions| -> Vec<String> {
+///     walk_with([dir.path().to_path_buf()], options)
+///         .unwrap()
+///         .filter_map(|entry| match entry {
+///             Entry::File { path, .. } => Some(path.file_name()?.to_str()?.to_string()),
+///             _ => None,
+///         })
+///         .collect()
+/// };
+/// assert_eq!(files(&WalkOptions::default()), ["a.jpg", "b.jpg"]);
+/// let hidden = WalkOptions { hidden: true, ..Default::default() };
+/// assert_eq!(files(&hidden), [".hidden.jpg", "a.jpg", "b.jpg"]);
+/// ```
 pub fn walk_with<I: IntoIterator<Item = PathBuf>>(
     roots: I,
     options: &WalkOptions,

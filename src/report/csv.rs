@@ -17,6 +17,21 @@ fn strings(fields: &[&str]) -> Vec<String> {
     fields.iter().map(|s| s.to_string()).collect()
 }
 
+/// Writes `read`'s row for one file (after the header row when `header`):
+/// one column per current category, then the expressions, credit, C2PA
+/// and the number of findings.
+///
+/// ```
+/// use ccsig::report::{csv, FileRecord};
+/// let path = "sample-images/tagged/ccsig-cr-op.jpg";
+/// let signals = ccsig::read_path(path.as_ref()).unwrap();
+/// let mut out = Vec::new();
+/// csv::file(&mut out, &FileRecord::ok(path.into(), &signals, vec![]), true).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// let mut lines = text.lines();
+/// assert!(lines.next().unwrap().starts_with("schema,path,format,status,error,"));
+/// assert!(lines.next().unwrap().contains(",allowed_if cc-cr-op,"));
+/// ```
 pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<()> {
     let labels: Vec<String> = crate::signal::vocabulary::current_labels()
         .map(String::from)
@@ -69,6 +84,17 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
     row(out, &f)
 }
 
+/// Writes `check`'s row for one finding (after the header row when
+/// `header`); `fields` are joined with `; `.
+///
+/// ```
+/// use ccsig::report::{csv, FindingRecord, SCHEMA};
+/// let finding = ccsig::audit::unreadable("file is truncated");
+/// let record = FindingRecord { schema: SCHEMA, path: "a.jpg", finding: &finding };
+/// let mut out = Vec::new();
+/// csv::finding(&mut out, &record, false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), "ccsig/1,a.jpg,unreadable,error,,file is truncated,,\n");
+/// ```
 pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Result<()> {
     if header {
         row(
@@ -93,6 +119,18 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Re
     )
 }
 
+/// Writes the row of `apply` or `remove` for one file (after the header
+/// row when `header`); notes are joined with `; `.
+///
+/// ```
+/// use ccsig::report::{csv, ChangeRecord};
+/// let mut out = Vec::new();
+/// csv::change(&mut out, &ChangeRecord::failed("a.jpg".into(), "cannot open".into()), true).unwrap();
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     "schema,path,status,error,notes\nccsig/1,a.jpg,error,cannot open,\n",
+/// );
+/// ```
 pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, header: bool) -> io::Result<()> {
     if header {
         row(

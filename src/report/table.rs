@@ -22,6 +22,17 @@ fn severity_label(s: Severity, color: bool) -> String {
     }
 }
 
+/// Writes one finding as a compiler-style line: `path: severity[kind]:
+/// message`; `color` adds ANSI colours.
+///
+/// ```
+/// use ccsig::report::{table, FindingRecord, SCHEMA};
+/// let finding = ccsig::audit::unreadable("file is truncated");
+/// let record = FindingRecord { schema: SCHEMA, path: "a.jpg", finding: &finding };
+/// let mut out = Vec::new();
+/// table::finding(&mut out, &record, false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), "a.jpg: error[unreadable]: file is truncated\n");
+/// ```
 pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Result<()> {
     writeln!(
         out,
@@ -33,6 +44,20 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Res
     )
 }
 
+/// Writes what `read` found in one file: the path and format, then an
+/// indented line per decision, source, credit, rights statement and
+/// finding, and a blank line.
+///
+/// ```
+/// use ccsig::report::{table, FileRecord};
+/// let path = "sample-images/jpeg/exif.jpg";
+/// let signals = ccsig::read_path(path.as_ref()).unwrap();
+/// let mut out = Vec::new();
+/// table::file(&mut out, &FileRecord::ok(path.into(), &signals, vec![]), false).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.starts_with("sample-images/jpeg/exif.jpg  JPEG\n"), "{text}");
+/// assert!(text.contains("  credit     Ada Example (from EXIF Artist)\n"), "{text}");
+/// ```
 pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()> {
     let format = r.format.map(|f| f.to_uppercase()).unwrap_or_default();
     writeln!(out, "{}  {}", paint(&r.path, "1", color), format)?;
@@ -93,6 +118,16 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
     writeln!(out)
 }
 
+/// Writes what `apply` or `remove` did to one file, then its notes
+/// indented.
+///
+/// ```
+/// use ccsig::report::{table, ChangeRecord};
+/// use ccsig::tagging::Change;
+/// let mut out = Vec::new();
+/// table::change(&mut out, &ChangeRecord::changed("a.jpg".into(), Change::WouldWrite, vec![]), false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), "a.jpg: would write\n");
+/// ```
 pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, color: bool) -> io::Result<()> {
     let status = match r.status.as_str() {
         "written" => paint("written", "32", color),

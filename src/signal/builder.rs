@@ -39,6 +39,26 @@ fn closest_hint(closest: &Option<&'static str>) -> String {
 }
 
 /// Collects preferences for current labels, then serializes them with sfv.
+///
+/// ```
+/// use ccsig::signal::{Decision, Statement, StatementBuilder};
+/// use ccsig::SignalCode;
+///
+/// let text = StatementBuilder::new()
+///     .disallow_unless("train-ai", SignalCode::CrOp)
+///     .allow("search")
+///     .to_expression()
+///     .unwrap();
+/// assert_eq!(text, "train-ai=n;exceptions=cc-cr-op, search=y");
+///
+/// let statement = Statement::builder().disallow("train-ai").build().unwrap();
+/// assert_eq!(statement.preference("train-ai"), Decision::Disallowed);
+///
+/// // Legacy labels, repeats and empty statements are refused.
+/// assert!(StatementBuilder::new().disallow("train-genai").to_expression().is_err());
+/// assert!(StatementBuilder::new().allow("search").allow("search").to_expression().is_err());
+/// assert!(StatementBuilder::new().to_expression().is_err());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct StatementBuilder {
     entries: Vec<(String, Preference, Option<SignalCode>)>,
@@ -46,11 +66,20 @@ pub struct StatementBuilder {
 
 impl StatementBuilder {
     /// An empty builder.
+    ///
+    /// ```
+    /// assert!(ccsig::signal::StatementBuilder::new().build().is_err()); // states nothing
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// `label=y`.
+    ///
+    /// ```
+    /// let text = ccsig::signal::StatementBuilder::new().allow("search").to_expression();
+    /// assert_eq!(text.unwrap(), "search=y");
+    /// ```
     pub fn allow(mut self, label: &str) -> Self {
         self.entries
             .push((label.to_owned(), Preference::Allow, None));
@@ -58,6 +87,11 @@ impl StatementBuilder {
     }
 
     /// `label=n`.
+    ///
+    /// ```
+    /// let text = ccsig::signal::StatementBuilder::new().disallow("train-ai").to_expression();
+    /// assert_eq!(text.unwrap(), "train-ai=n");
+    /// ```
     pub fn disallow(mut self, label: &str) -> Self {
         self.entries
             .push((label.to_owned(), Preference::Disallow, None));
@@ -65,6 +99,12 @@ impl StatementBuilder {
     }
 
     /// `label=n;exceptions=<signal>`.
+    ///
+    /// ```
+    /// use ccsig::{signal::StatementBuilder, SignalCode};
+    /// let text = StatementBuilder::new().disallow_unless("train-ai", SignalCode::CrDc).to_expression();
+    /// assert_eq!(text.unwrap(), "train-ai=n;exceptions=cc-cr-dc");
+    /// ```
     pub fn disallow_unless(mut self, label: &str, signal: SignalCode) -> Self {
         self.entries
             .push((label.to_owned(), Preference::Disallow, Some(signal)));
@@ -75,6 +115,14 @@ impl StatementBuilder {
     ///
     /// # Errors
     /// A legacy or unknown label, a label given twice, or no preference.
+    ///
+    /// ```
+    /// use ccsig::signal::{BuildError, StatementBuilder};
+    /// let text = StatementBuilder::new().allow("search").disallow("train-ai").to_expression();
+    /// assert_eq!(text.unwrap(), "search=y, train-ai=n"); // in the order added
+    /// let unknown = StatementBuilder::new().allow("made-up").to_expression();
+    /// assert!(matches!(unknown, Err(BuildError::NotCurrentLabel { .. })));
+    /// ```
     pub fn to_expression(&self) -> Result<String, BuildError> {
         let mut ser = DictSerializer::new();
         for (i, (label, value, signal)) in self.entries.iter().enumerate() {
@@ -113,6 +161,13 @@ impl StatementBuilder {
     ///
     /// # Errors
     /// As [`StatementBuilder::to_expression`].
+    ///
+    /// ```
+    /// use ccsig::signal::{Decision, StatementBuilder};
+    /// let statement = StatementBuilder::new().allow("train-ai").build().unwrap();
+    /// assert_eq!(statement.preference("train-ai"), Decision::Allowed);
+    /// assert!(statement.is_writable());
+    /// ```
     pub fn build(&self) -> Result<Statement, BuildError> {
         self.to_expression().map(|text| parse(&text))
     }
@@ -120,6 +175,11 @@ impl StatementBuilder {
 
 impl Statement {
     /// A builder for a statement of several preferences.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::Statement::builder().allow("search").disallow("train-ai").build();
+    /// assert_eq!(statement.unwrap().members.len(), 2);
+    /// ```
     pub fn builder() -> StatementBuilder {
         StatementBuilder::new()
     }
@@ -128,6 +188,14 @@ impl Statement {
     ///
     /// # Errors
     /// `use_label` is not a current label.
+    ///
+    /// ```
+    /// use ccsig::signal::Statement;
+    /// use ccsig::SignalCode;
+    /// let statement = Statement::from_signal("train-ai", SignalCode::Cr).unwrap();
+    /// assert_eq!(statement.expression, "train-ai=n;exceptions=cc-cr");
+    /// assert!(Statement::from_signal("ai-training", SignalCode::Cr).is_err());
+    /// ```
     pub fn from_signal(use_label: &str, signal: SignalCode) -> Result<Statement, BuildError> {
         StatementBuilder::new()
             .disallow_unless(use_label, signal)

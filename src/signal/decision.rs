@@ -26,6 +26,13 @@ pub enum Decision {
 impl Decision {
     /// A "no" qualified by exceptions; normalises so that equal sets compare equal
     /// and an empty set is a plain `Disallowed`.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// use ccsig::SignalCode::{Cr, CrOp};
+    /// assert_eq!(Decision::disallowed_except(vec![CrOp, Cr, CrOp]), Decision::AllowedIf(vec![Cr, CrOp]));
+    /// assert_eq!(Decision::disallowed_except(vec![]), Decision::Disallowed);
+    /// ```
     pub fn disallowed_except(mut signals: Vec<SignalCode>) -> Decision {
         signals.sort_unstable();
         signals.dedup();
@@ -37,11 +44,23 @@ impl Decision {
     }
 
     /// The statement behind it said `n` (with or without exceptions).
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// assert!(Decision::AllowedIf(vec![ccsig::SignalCode::Cr]).is_disallow());
+    /// assert!(!Decision::Unknown.is_disallow());
+    /// ```
     pub fn is_disallow(&self) -> bool {
         matches!(self, Decision::Disallowed | Decision::AllowedIf(_))
     }
 
     /// The signals whose terms lift the "no"; empty unless `AllowedIf`.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// assert_eq!(Decision::AllowedIf(vec![ccsig::SignalCode::CrEc]).signals()[0].code(), "cc-cr-ec");
+    /// assert!(Decision::Disallowed.signals().is_empty());
+    /// ```
     pub fn signals(&self) -> &[SignalCode] {
         match self {
             Decision::AllowedIf(s) => s,
@@ -50,6 +69,13 @@ impl Decision {
     }
 
     /// `"allowed"`, `"disallowed"`, `"allowed_if"` or `"unknown"`.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// let d = Decision::AllowedIf(vec![ccsig::SignalCode::Cr]);
+    /// assert_eq!(d.as_str(), "allowed_if");
+    /// assert_eq!(d.to_string(), "allowed if cc-cr");
+    /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Decision::Allowed => "allowed",
@@ -61,6 +87,15 @@ impl Decision {
 
     /// Whether a user who meets the terms of `met` may proceed; `None` when
     /// nothing is known, because that policy belongs to the caller.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// use ccsig::SignalCode::{Cr, CrOp};
+    /// let d = Decision::AllowedIf(vec![CrOp]);
+    /// assert_eq!(d.permits(&[Cr, CrOp]), Some(true));
+    /// assert_eq!(d.permits(&[Cr]), Some(false));
+    /// assert_eq!(Decision::Unknown.permits(&[Cr]), None);
+    /// ```
     pub fn permits(&self, met: &[SignalCode]) -> Option<bool> {
         match self {
             Decision::Allowed => Some(true),
@@ -73,6 +108,15 @@ impl Decision {
     /// Most restrictive wins: any "no" makes the result a "no", whose
     /// exceptions are only those every "no" grants (so a "no" without
     /// exceptions beats one with); else any "yes" gives `Allowed`; else `Unknown`.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// use ccsig::SignalCode::{Cr, CrOp};
+    /// let some = [Decision::AllowedIf(vec![Cr, CrOp]), Decision::AllowedIf(vec![CrOp]), Decision::Allowed];
+    /// assert_eq!(Decision::combine_all(&some), Decision::AllowedIf(vec![CrOp]));
+    /// assert_eq!(Decision::combine_all(&[Decision::Allowed, Decision::Unknown]), Decision::Allowed);
+    /// assert_eq!(Decision::combine_all(&[]), Decision::Unknown);
+    /// ```
     pub fn combine_all<'a>(decisions: impl IntoIterator<Item = &'a Decision>) -> Decision {
         let mut common: Option<Vec<SignalCode>> = None;
         let mut any_allowed = false;
@@ -111,6 +155,13 @@ impl fmt::Display for Decision {
 
 /// Combines what several statements about one asset say about `label`
 /// (see [`Decision::combine_all`]).
+///
+/// ```
+/// use ccsig::signal::{combine, parse, Decision};
+/// let (a, b) = (parse("train-ai=y, search=y"), parse("train-ai=n"));
+/// assert_eq!(combine(&[&a, &b], "train-ai"), Decision::Disallowed);
+/// assert_eq!(combine(&[&a, &b], "search"), Decision::Allowed);
+/// ```
 pub fn combine(statements: &[&Statement], label: &str) -> Decision {
     let decisions: Vec<Decision> = statements.iter().map(|s| s.preference(label)).collect();
     Decision::combine_all(decisions.iter())
@@ -118,6 +169,12 @@ pub fn combine(statements: &[&Statement], label: &str) -> Decision {
 
 /// The different decisions the statements reach for `label`, in first-seen
 /// order, so a linter can say who says what.
+///
+/// ```
+/// use ccsig::signal::{distinct_decisions, parse, Decision};
+/// let (a, b, c) = (parse("train-ai=y"), parse("train-ai=n"), parse("train-ai=y"));
+/// assert_eq!(distinct_decisions(&[&a, &b, &c], "train-ai"), [Decision::Allowed, Decision::Disallowed]);
+/// ```
 pub fn distinct_decisions(statements: &[&Statement], label: &str) -> Vec<Decision> {
     let mut out: Vec<Decision> = Vec::new();
     for s in statements {
@@ -131,6 +188,13 @@ pub fn distinct_decisions(statements: &[&Statement], label: &str) -> Vec<Decisio
 
 /// The statements state different things about `label`. A statement that
 /// says nothing (`Unknown`) is silent, not in disagreement.
+///
+/// ```
+/// use ccsig::signal::{disagree, parse};
+/// let (a, b, silent) = (parse("train-ai=y"), parse("train-ai=n"), parse("search=n"));
+/// assert!(disagree(&[&a, &b], "train-ai"));
+/// assert!(!disagree(&[&a, &silent], "train-ai"));
+/// ```
 pub fn disagree(statements: &[&Statement], label: &str) -> bool {
     distinct_decisions(statements, label)
         .iter()

@@ -22,6 +22,12 @@ pub enum Severity {
 
 impl Severity {
     /// Lower-case name, as used in JSON output.
+    ///
+    /// ```
+    /// use ccsig::signal::Severity;
+    /// assert_eq!(Severity::Warning.as_str(), "warning");
+    /// assert!(Severity::Error > Severity::Warning);
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -125,6 +131,13 @@ impl Diagnostic {
     /// it looks like it says (nothing parses, an exception grants nothing).
     /// Warnings are readable but likely mistakes or read differently by
     /// other tools. Infos are things the vocabulary tells readers to ignore.
+    ///
+    /// ```
+    /// use ccsig::signal::{parse, Severity};
+    /// let statement = parse("train-ai=n;exceptions=cc-zz, made-up=y");
+    /// let severities: Vec<Severity> = statement.diagnostics().iter().map(|d| d.severity()).collect();
+    /// assert_eq!(severities, [Severity::Error, Severity::Info]);
+    /// ```
     pub fn severity(&self) -> Severity {
         match self {
             Diagnostic::ParseFailed { .. }
@@ -142,6 +155,11 @@ impl Diagnostic {
     }
 
     /// Stable snake_case name, for JSON and for filtering.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-genai=n");
+    /// assert_eq!(statement.diagnostics()[0].kind(), "legacy_label");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Diagnostic::ParseFailed { .. } => "parse_failed",
@@ -160,6 +178,12 @@ impl Diagnostic {
     }
 
     /// The label the finding is about; `None` for the whole expression.
+    ///
+    /// ```
+    /// use ccsig::signal::parse;
+    /// assert_eq!(parse("train-genai=n").diagnostics()[0].label(), Some("train-genai"));
+    /// assert_eq!(parse("").diagnostics()[0].label(), None);
+    /// ```
     pub fn label(&self) -> Option<&str> {
         match self {
             Diagnostic::ParseFailed { .. } | Diagnostic::EmptyExpression => None,

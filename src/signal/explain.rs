@@ -74,7 +74,18 @@ impl From<&Diagnostic> for DiagnosticExplanation {
     }
 }
 
-/// Explains a statement.
+/// Explains a statement: each member's meaning, every finding as a
+/// sentence, and a summary (what `ccsig explain --format json` prints).
+///
+/// ```
+/// use ccsig::signal::{explain, parse};
+/// let explanation = explain(&parse("train-ai=n;exceptions=cc-cr, train-genai=n"));
+/// assert_eq!(explanation.members.len(), 2);
+/// assert!(explanation.members[1].legacy);
+/// assert_eq!(explanation.diagnostics[0].kind, "legacy_label");
+/// let json = serde_json::to_value(&explanation).unwrap();
+/// assert_eq!(json["members"][0]["exceptions"][0], "cc-cr");
+/// ```
 pub fn explain(statement: &Statement) -> Explanation {
     Explanation {
         expression: statement.expression.clone(),
@@ -91,11 +102,21 @@ pub fn explain(statement: &Statement) -> Explanation {
 }
 
 /// Explains a statement as multi-line text for a terminal.
+///
+/// ```
+/// let text = ccsig::signal::explain_text(&ccsig::signal::parse("train-ai=n"));
+/// assert!(text.starts_with("Expression: train-ai=n\n"));
+/// ```
 pub fn explain_text(statement: &Statement) -> String {
     explain(statement).to_text()
 }
 
 /// One member as expression text, e.g. `train-ai=n;exceptions=cc-cr`.
+///
+/// ```
+/// let statement = ccsig::signal::parse("search=y, train-ai=n;exceptions=cc-cr");
+/// assert_eq!(ccsig::signal::explain::member_expression(&statement.members[1]), "train-ai=n;exceptions=cc-cr");
+/// ```
 pub fn member_expression(member: &Member) -> String {
     member.to_expression()
 }
@@ -103,6 +124,12 @@ pub fn member_expression(member: &Member) -> String {
 /// Plain sentences for what the statement decides about the current
 /// categories, e.g. "AI training is not allowed unless ... Search is allowed.";
 /// empty when it decides nothing about them. For human-readable mirrors.
+///
+/// ```
+/// use ccsig::signal::{explain::sentence, parse};
+/// assert_eq!(sentence(&parse("search=y")), "Search is allowed.");
+/// assert_eq!(sentence(&parse("made-up=y")), "");
+/// ```
 pub fn sentence(statement: &Statement) -> String {
     statement
         .vocabulary
@@ -285,6 +312,12 @@ fn summary(statement: &Statement) -> String {
 
 impl Explanation {
     /// Multi-line text for a terminal.
+    ///
+    /// ```
+    /// use ccsig::signal::{explain, parse};
+    /// let text = explain(&parse("train-ai=n;;")).to_text();
+    /// assert!(text.contains("Parsed:     no ("), "{text}");
+    /// ```
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "Expression: {}", self.expression);

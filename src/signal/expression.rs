@@ -37,6 +37,12 @@ pub enum Preference {
 
 impl Preference {
     /// `"y"`, `"n"` or `"unknown"`, as in the explain JSON.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-ai=n, search=maybe");
+    /// let values: Vec<&str> = statement.members.iter().map(|m| m.value.as_str()).collect();
+    /// assert_eq!(values, ["n", "unknown"]);
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Preference::Allow => "y",
@@ -87,6 +93,12 @@ pub struct Member {
 
 impl Member {
     /// This member's own decision, ignoring every other member.
+    ///
+    /// ```
+    /// use ccsig::signal::{parse, Decision, SignalCode};
+    /// let statement = parse("train-ai=n;exceptions=cc-cr");
+    /// assert_eq!(statement.members[0].decision(), Decision::AllowedIf(vec![SignalCode::Cr]));
+    /// ```
     pub fn decision(&self) -> Decision {
         match self.value {
             Preference::Allow => Decision::Allowed,
@@ -98,6 +110,11 @@ impl Member {
     /// This member alone as expression text (`train-ai=n;exceptions=cc-cr`),
     /// serialized by sfv; falls back to `label=raw_value` if its raw parts
     /// were edited into something sfv cannot read.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-ai=n;exceptions=cc-cr, search=y");
+    /// assert_eq!(statement.members[0].to_expression(), "train-ai=n;exceptions=cc-cr");
+    /// ```
     pub fn to_expression(&self) -> String {
         rebuild_entry(self)
             .and_then(|(key, entry)| {
@@ -110,6 +127,12 @@ impl Member {
 
     /// Vocabulary entry for the label as its vocabulary reads it, if any
     /// draft up to that one defines it.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-ai=n, made-up=y");
+    /// assert_eq!(statement.members[0].info().unwrap().use_name, "AI training");
+    /// assert!(statement.members[1].info().is_none());
+    /// ```
     pub fn info(&self) -> Option<&'static vocabulary::LabelInfo> {
         self.vocabulary.lookup(&self.label)
     }
@@ -136,12 +159,32 @@ pub struct Statement {
 /// Parses a content-usage expression against the default vocabulary. Never
 /// fails: an unparseable text is a statement whose every preference is
 /// unknown, with a `ParseFailed` diagnostic.
+///
+/// ```
+/// use ccsig::signal::{parse, Decision};
+/// let statement = parse("train-ai=n, search=y");
+/// assert!(statement.parsed);
+/// assert_eq!(statement.members.len(), 2);
+/// assert_eq!(statement.preference("search"), Decision::Allowed);
+///
+/// let broken = parse("train-ai=n;;");
+/// assert!(!broken.parsed && broken.parse_error.is_some());
+/// assert_eq!(broken.preference("train-ai"), Decision::Unknown);
+/// assert_eq!(broken.diagnostics()[0].kind(), "parse_failed");
+/// ```
 pub fn parse(text: &str) -> Statement {
     parse_in(text, Vocabulary::default())
 }
 
 /// [`parse`] against a chosen draft of the vocabulary: which labels are
 /// current, legacy or ambiguous depends on it.
+///
+/// ```
+/// use ccsig::signal::{parse_in, Vocabulary};
+/// let statement = parse_in("train-ai=n", Vocabulary::Draft08);
+/// assert_eq!(statement.vocabulary, Vocabulary::Draft08);
+/// assert!(statement.is_writable());
+/// ```
 pub fn parse_in(text: &str, vocabulary: Vocabulary) -> Statement {
     match Parser::new(text).parse_dictionary_with_visitor(CountingDictionary::default()) {
         Err(err) => {
@@ -360,6 +403,12 @@ fn serialize_value(entry: &ListEntry) -> String {
 
 impl Statement {
     /// Every finding: the statement's own first, then each member's in order.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-ai=n;exceptions=cc-zz, made-up=y");
+    /// let kinds: Vec<&str> = statement.diagnostics().iter().map(|d| d.kind()).collect();
+    /// assert_eq!(kinds, ["unknown_exception", "unknown_label"]);
+    /// ```
     pub fn diagnostics(&self) -> Vec<&Diagnostic> {
         self.statement_diagnostics
             .iter()
@@ -368,17 +417,35 @@ impl Statement {
     }
 
     /// The worst severity among the findings, if there are any.
+    ///
+    /// ```
+    /// use ccsig::signal::{parse, Severity};
+    /// assert_eq!(parse("train-ai=n").worst_severity(), None);
+    /// assert_eq!(parse("train-ai=n;exceptions=cc-zz, made-up=y").worst_severity(), Some(Severity::Error));
+    /// ```
     pub fn worst_severity(&self) -> Option<Severity> {
         self.diagnostics().iter().map(|d| d.severity()).max()
     }
 
     /// The member for a label (labels are case-sensitive).
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-ai=n;exceptions=cc-cr");
+    /// assert_eq!(statement.member("train-ai").unwrap().exceptions.len(), 1);
+    /// assert!(statement.member("Train-AI").is_none());
+    /// ```
     pub fn member(&self, label: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.label == label)
     }
 
     /// The statement's decision for one category, by the vocabulary's rules
     /// only: a legacy label says nothing about the current one.
+    ///
+    /// ```
+    /// use ccsig::signal::{parse, Decision};
+    /// assert_eq!(parse("train-ai=n").preference("train-ai"), Decision::Disallowed);
+    /// assert_eq!(parse("train-ai=n").preference("search"), Decision::Unknown);
+    /// ```
     pub fn preference(&self, label: &str) -> Decision {
         self.member(label)
             .map_or(Decision::Unknown, Member::decision)
@@ -388,6 +455,13 @@ impl Statement {
     /// unknown, falls back to legacy labels whose closest current label it is
     /// (most restrictive wins among them). For readers that choose to honour
     /// files tagged from older examples; the vocabulary itself does not.
+    ///
+    /// ```
+    /// use ccsig::signal::{parse, Decision};
+    /// let old = parse("train-genai=n");
+    /// assert_eq!(old.preference("train-ai"), Decision::Unknown);
+    /// assert_eq!(old.preference_with_legacy("train-ai"), Decision::Disallowed);
+    /// ```
     pub fn preference_with_legacy(&self, label: &str) -> Decision {
         let exact = self.preference(label);
         if exact != Decision::Unknown {
@@ -414,6 +488,13 @@ impl Statement {
     /// about the expression itself": ccsig never writes on its own what it
     /// would then flag. A user who means a legacy label says so with
     /// `--force`.
+    ///
+    /// ```
+    /// use ccsig::signal::parse;
+    /// assert!(parse("train-ai=n;exceptions=cc-cr").is_writable());
+    /// assert!(!parse("train-genai=n").is_writable()); // legacy label
+    /// assert!(!parse("").is_writable()); // says nothing
+    /// ```
     pub fn is_writable(&self) -> bool {
         self.parsed && self.diagnostics().is_empty()
     }
@@ -424,6 +505,12 @@ impl Statement {
     ///
     /// A member whose raw parts were edited into something sfv cannot read
     /// back is left out rather than written invalid.
+    ///
+    /// ```
+    /// let statement = ccsig::signal::parse("train-ai=n;exceptions=cc-cr,search=y,train-ai=y");
+    /// // A repeated label keeps its first position and its last value.
+    /// assert_eq!(statement.to_expression(), "train-ai=y, search=y");
+    /// ```
     pub fn to_expression(&self) -> String {
         let mut ser = DictSerializer::new();
         for member in &self.members {
@@ -463,6 +550,13 @@ fn rebuild_entry(member: &Member) -> Option<(sfv::Key, ListEntry)> {
 ///
 /// # Errors
 /// [`NotWritable`] when `check` would report anything about it.
+///
+/// ```
+/// use ccsig::signal::validate_for_writing;
+/// assert!(validate_for_writing("train-ai=n;exceptions=cc-cr-op").is_ok());
+/// let refused = validate_for_writing("train-ai=n;exceptions=cc-zz").unwrap_err();
+/// assert_eq!(refused.problems[0].kind(), "unknown_exception");
+/// ```
 pub fn validate_for_writing(text: &str) -> Result<Statement, NotWritable> {
     validate_for_writing_in(text, Vocabulary::default())
 }
@@ -473,6 +567,12 @@ pub fn validate_for_writing(text: &str) -> Result<Statement, NotWritable> {
 ///
 /// # Errors
 /// [`NotWritable`] with every finding when there is one.
+///
+/// ```
+/// use ccsig::signal::{validate_for_writing_in, Vocabulary};
+/// assert!(validate_for_writing_in("search=y", Vocabulary::Draft08).is_ok());
+/// assert!(validate_for_writing_in("", Vocabulary::Draft07).is_err());
+/// ```
 pub fn validate_for_writing_in(
     text: &str,
     vocabulary: Vocabulary,

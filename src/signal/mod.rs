@@ -6,6 +6,26 @@
 //! the vocabulary's processing rules are applied on top, and every
 //! deviation is reported as a typed [`Diagnostic`] rather than an error,
 //! because readers must still decide something for every file.
+//!
+//! ```
+//! use ccsig::signal::{self, Decision, Severity, SignalCode};
+//!
+//! let statement = signal::parse("train-ai=n;exceptions=cc-cr-ec, search=y");
+//! assert_eq!(statement.preference("train-ai"), Decision::AllowedIf(vec![SignalCode::CrEc]));
+//! assert_eq!(statement.preference("search"), Decision::Allowed);
+//! assert!(statement.is_writable());
+//!
+//! // A label from an earlier draft: read, flagged, and deciding nothing.
+//! let old = signal::parse("train-genai=n");
+//! assert_eq!(old.preference("train-ai"), Decision::Unknown);
+//! assert_eq!(old.worst_severity(), Some(Severity::Warning));
+//! println!("{}", signal::explain_text(&old));
+//!
+//! // Two fields of one file: the most restrictive wins.
+//! let other = signal::parse("train-ai=n");
+//! assert_eq!(signal::combine(&[&statement, &other], "train-ai"), Decision::Disallowed);
+//! assert!(signal::disagree(&[&statement, &other], "train-ai"));
+//! ```
 
 pub mod builder;
 pub mod decision;

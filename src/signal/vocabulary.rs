@@ -31,16 +31,30 @@ pub struct LabelInfo {
 
 impl LabelInfo {
     /// A label that some draft defined but the default vocabulary does not.
+    ///
+    /// ```
+    /// use ccsig::signal::lookup;
+    /// assert!(lookup("train-genai").unwrap().is_legacy());
+    /// assert!(!lookup("train-ai").unwrap().is_legacy());
+    /// ```
     pub fn is_legacy(&self) -> bool {
         !self.current
     }
 
     /// The last draft that defines this row's meaning of the label.
+    ///
+    /// ```
+    /// assert_eq!(ccsig::signal::lookup("train-genai").unwrap().last_draft(), 3);
+    /// ```
     pub fn last_draft(&self) -> u8 {
         self.drafts.iter().copied().max().unwrap_or(0)
     }
 
     /// The drafts as people cite them: "-02, -03".
+    ///
+    /// ```
+    /// assert_eq!(ccsig::signal::lookup("train-genai").unwrap().drafts_text(), "-02, -03");
+    /// ```
     pub fn drafts_text(&self) -> String {
         self.drafts
             .iter()
@@ -201,6 +215,10 @@ impl Vocabulary {
     pub const ALL: [Vocabulary; 2] = [Vocabulary::Draft07, Vocabulary::Draft08];
 
     /// The draft revision (7 for "-07").
+    ///
+    /// ```
+    /// assert_eq!(ccsig::signal::Vocabulary::default().draft(), 7);
+    /// ```
     pub fn draft(self) -> u8 {
         match self {
             Vocabulary::Draft07 => 7,
@@ -209,6 +227,13 @@ impl Vocabulary {
     }
 
     /// The name users type: `draft-07`.
+    ///
+    /// ```
+    /// use ccsig::signal::Vocabulary;
+    /// assert_eq!(Vocabulary::Draft08.name(), "draft-08");
+    /// assert_eq!("draft-08".parse::<Vocabulary>(), Ok(Vocabulary::Draft08));
+    /// assert!("draft-99".parse::<Vocabulary>().is_err());
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Vocabulary::Draft07 => "draft-07",
@@ -217,6 +242,11 @@ impl Vocabulary {
     }
 
     /// Whether the project checked this draft's label set in its text.
+    ///
+    /// ```
+    /// use ccsig::signal::Vocabulary;
+    /// assert!(Vocabulary::Draft07.text_confirmed());
+    /// ```
     pub fn text_confirmed(self) -> bool {
         match self {
             Vocabulary::Draft07 => true,
@@ -225,6 +255,12 @@ impl Vocabulary {
     }
 
     /// Whether this draft defines the row's meaning of its label.
+    ///
+    /// ```
+    /// use ccsig::signal::{lookup, Vocabulary};
+    /// let train_genai = lookup("train-genai").unwrap();
+    /// assert!(!Vocabulary::Draft07.defines(train_genai));
+    /// ```
     pub fn defines(self, info: &LabelInfo) -> bool {
         info.drafts.contains(&self.draft())
     }
@@ -232,6 +268,15 @@ impl Vocabulary {
     /// A label as this draft's reader understands it: the row this draft
     /// defines, else the latest earlier meaning (a legacy label). Meanings
     /// from later drafts are not this draft's business.
+    ///
+    /// ```
+    /// use ccsig::signal::Vocabulary;
+    /// // `ai-use` was a -02 label, and is a label again in -08.
+    /// assert!(Vocabulary::Draft07.lookup("ai-use").unwrap().is_legacy());
+    /// let ai_use = Vocabulary::Draft08.lookup("ai-use").unwrap();
+    /// assert!(Vocabulary::Draft08.defines(ai_use));
+    /// assert!(Vocabulary::Draft07.lookup("made-up").is_none());
+    /// ```
     pub fn lookup(self, label: &str) -> Option<&'static LabelInfo> {
         let rows = || LABELS.iter().filter(move |info| info.label == label);
         rows().find(|info| self.defines(info)).or_else(|| {
@@ -243,6 +288,13 @@ impl Vocabulary {
 
     /// A later draft's meaning of a label that is only legacy in this one:
     /// the same string, reused for something else.
+    ///
+    /// ```
+    /// use ccsig::signal::Vocabulary;
+    /// let later = Vocabulary::Draft07.later_meaning("ai-use").unwrap();
+    /// assert_eq!(later.drafts, [8]);
+    /// assert!(Vocabulary::Draft07.later_meaning("train-genai").is_none());
+    /// ```
     pub fn later_meaning(self, label: &str) -> Option<&'static LabelInfo> {
         let known = self.lookup(label)?;
         if self.defines(known) {
@@ -254,16 +306,33 @@ impl Vocabulary {
     }
 
     /// The entries of this draft's labels.
+    ///
+    /// ```
+    /// let infos: Vec<_> = ccsig::signal::Vocabulary::Draft07.label_infos().collect();
+    /// assert!(infos.iter().all(|info| info.drafts.contains(&7)));
+    /// ```
     pub fn label_infos(self) -> impl Iterator<Item = &'static LabelInfo> {
         LABELS.iter().filter(move |info| self.defines(info))
     }
 
     /// This draft's labels, the only ones ccsig writes on its own.
+    ///
+    /// ```
+    /// use ccsig::signal::Vocabulary;
+    /// assert!(Vocabulary::Draft08.labels().any(|l| l == "ai-use"));
+    /// assert!(!Vocabulary::Draft07.labels().any(|l| l == "ai-use"));
+    /// ```
     pub fn labels(self) -> impl Iterator<Item = &'static str> {
         self.label_infos().map(|info| info.label)
     }
 
     /// For a legacy label, the label of this draft closest to it.
+    ///
+    /// ```
+    /// use ccsig::signal::{lookup, Vocabulary};
+    /// let train_genai = lookup("train-genai").unwrap();
+    /// assert_eq!(Vocabulary::Draft07.closest(train_genai), Some("train-ai"));
+    /// ```
     pub fn closest(self, info: &LabelInfo) -> Option<&'static str> {
         info.closest_current
             .and_then(|c| self.lookup(c))
@@ -302,16 +371,31 @@ impl Serialize for Vocabulary {
 
 /// Looks a label up in the default vocabulary, case-sensitively as the
 /// vocabulary requires.
+///
+/// ```
+/// use ccsig::signal::lookup;
+/// assert_eq!(lookup("train-ai").unwrap().use_name, "AI training");
+/// assert!(lookup("Train-AI").is_none());
+/// ```
 pub fn lookup(label: &str) -> Option<&'static LabelInfo> {
     Vocabulary::default().lookup(label)
 }
 
 /// The labels of the current draft, the only ones ccsig writes on its own.
+///
+/// ```
+/// let labels: Vec<&str> = ccsig::signal::current_labels().collect();
+/// assert!(labels.contains(&"train-ai") && labels.contains(&"search"));
+/// ```
 pub fn current_labels() -> impl Iterator<Item = &'static str> {
     current_label_infos().map(|info| info.label)
 }
 
 /// The vocabulary entries of the current draft's labels.
+///
+/// ```
+/// assert!(ccsig::signal::current_label_infos().all(|info| !info.is_legacy()));
+/// ```
 pub fn current_label_infos() -> impl Iterator<Item = &'static LabelInfo> {
     LABELS.iter().filter(|info| info.current)
 }
@@ -339,6 +423,13 @@ impl SignalCode {
     ];
 
     /// The token written in expressions, e.g. `cc-cr-op`.
+    ///
+    /// ```
+    /// use ccsig::SignalCode;
+    /// assert_eq!(SignalCode::CrOp.code(), "cc-cr-op");
+    /// assert_eq!("cc-cr-op".parse::<SignalCode>(), Ok(SignalCode::CrOp));
+    /// assert!("CC-CR".parse::<SignalCode>().is_err()); // tokens are case-sensitive
+    /// ```
     pub fn code(self) -> &'static str {
         match self {
             SignalCode::Cr => "cc-cr",
@@ -349,6 +440,10 @@ impl SignalCode {
     }
 
     /// The signal's name as CC gives it.
+    ///
+    /// ```
+    /// assert_eq!(ccsig::SignalCode::CrEc.name(), "Credit + Ecosystem Contribution");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             SignalCode::Cr => "Credit",
@@ -359,6 +454,10 @@ impl SignalCode {
     }
 
     /// What the AI developer owes in return for the use.
+    ///
+    /// ```
+    /// assert!(ccsig::SignalCode::Cr.obligation().contains("credit"));
+    /// ```
     pub fn obligation(self) -> &'static str {
         match self {
             SignalCode::Cr => "the AI developer must give appropriate credit for the use.",
