@@ -1456,13 +1456,19 @@ pub fn apply_bytes(
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     request.validate()?;
-    execute_on_bytes(bytes, |l, s| {
+    let mut kept = false;
+    let (new, mut outcome) = execute_on_bytes(bytes, |l, s| {
         if opts.keep_existing && !stated_preferences(s).is_empty() {
+            kept = true;
             return Ok(None);
         }
         let (tag, _) = resolve_tag(s, request);
         plan_apply(l, s, &tag, opts)
-    })
+    })?;
+    if kept {
+        outcome.change = Change::Kept;
+    }
+    Ok((new, outcome))
 }
 
 /// Removes what ccsig wrote from an in-memory file. Returns the new bytes,
@@ -1474,10 +1480,16 @@ pub fn apply_bytes(
 /// let new = new.expect("ccsig's fields were there to remove");
 /// assert!(ccsig::read_bytes(&new).unwrap().sources.is_empty());
 /// assert!(ccsig::remove_bytes(&new, &Default::default()).unwrap().0.is_none());
+/// let (_, outcome) = ccsig::remove_bytes(&tagged, &Default::default()).unwrap();
+/// assert_eq!(outcome.change, ccsig::tagging::Change::Removed);
 /// ```
 pub fn remove_bytes(
     bytes: &[u8],
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
-    execute_on_bytes(bytes, |l, s| plan_remove(l, s, opts))
+    let (new, mut outcome) = execute_on_bytes(bytes, |l, s| plan_remove(l, s, opts))?;
+    if outcome.change == Change::Written {
+        outcome.change = Change::Removed;
+    }
+    Ok((new, outcome))
 }

@@ -38,6 +38,8 @@ pub enum AtomicError<E: std::error::Error + 'static> {
     /// writing ours would lose theirs.
     #[error("the file changed while ccsig was working on it; left as it was")]
     ChangedMeanwhile,
+    /// Replacing the file would do something its owner did not ask for
+    /// (split hard links, override permissions).
     #[error(transparent)]
     Unsafe(#[from] Unsafe),
 }
@@ -55,6 +57,7 @@ pub enum Unsafe {
         "is read-only (mode {0:o}); ccsig does not override permissions: make it writable first"
     )]
     ReadOnly(u32),
+    /// The file has write bits, but none that apply to this user.
     #[error("is not writable by this user; ccsig does not override permissions")]
     NotWritable,
 }
