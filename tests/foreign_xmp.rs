@@ -427,6 +427,10 @@ fn tools_read_the_result(path: &Path, default_text: Option<&str>) {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(ccsig_has_exiftool, ccsig_has_exiv2)),
+    ignore = "needs exiftool and exiv2 (bash .ci/run installs them)"
+)]
 fn self_closing_rdf_is_written_into() {
     let dir = tempfile::tempdir().unwrap();
     let packet = wrapped(&format!("<rdf:RDF xmlns:rdf=\"{RDF_NS}\"/>"), 0);
@@ -501,6 +505,10 @@ fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(ccsig_has_exiftool, ccsig_has_exiv2)),
+    ignore = "needs exiftool and exiv2 (bash .ci/run installs them)"
+)]
 fn utf16_packets_are_read_and_written_back_as_utf8() {
     let dir = tempfile::tempdir().unwrap();
     for big_endian in [true, false] {
@@ -541,6 +549,10 @@ fn utf16_packets_are_read_and_written_back_as_utf8() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(ccsig_has_exiftool, ccsig_has_exiv2)),
+    ignore = "needs exiftool and exiv2 (bash .ci/run installs them)"
+)]
 fn a_packet_near_64k_gives_up_padding_instead_of_being_refused() {
     let dir = tempfile::tempdir().unwrap();
     let bare = wrapped(&prefixed_rdf(), 0);
