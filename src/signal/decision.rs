@@ -85,26 +85,6 @@ impl Decision {
         }
     }
 
-    /// Whether a user who meets the terms of `met` may proceed; `None` when
-    /// nothing is known, because that policy belongs to the caller.
-    ///
-    /// ```
-    /// use ccsig::signal::Decision;
-    /// use ccsig::SignalCode::{Cr, CrOp};
-    /// let d = Decision::AllowedIf(vec![CrOp]);
-    /// assert_eq!(d.permits(&[Cr, CrOp]), Some(true));
-    /// assert_eq!(d.permits(&[Cr]), Some(false));
-    /// assert_eq!(Decision::Unknown.permits(&[Cr]), None);
-    /// ```
-    pub fn permits(&self, met: &[SignalCode]) -> Option<bool> {
-        match self {
-            Decision::Allowed => Some(true),
-            Decision::Disallowed => Some(false),
-            Decision::AllowedIf(s) => Some(s.iter().any(|c| met.contains(c))),
-            Decision::Unknown => None,
-        }
-    }
-
     /// Most restrictive wins: any "no" makes the result a "no", whose
     /// exceptions are only those every "no" grants (so a "no" without
     /// exceptions beats one with); else any "yes" gives `Allowed`; else `Unknown`.
@@ -318,10 +298,6 @@ mod tests {
         assert!(d.is_disallow());
         assert!(!Decision::Allowed.is_disallow());
         assert_eq!(d.to_string(), "allowed if cc-cr or cc-cr-op");
-        assert_eq!(d.permits(&[CrOp]), Some(true));
-        assert_eq!(d.permits(&[CrDc]), Some(false));
-        assert_eq!(Decision::Unknown.permits(&[Cr]), None);
-        assert_eq!(Decision::Disallowed.permits(&SignalCode::ALL), Some(false));
     }
 
     #[test]
