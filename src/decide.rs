@@ -31,7 +31,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::inspect::FileSignals;
-use crate::signal::{Decision, SignalCode};
+use crate::signal::{self, Decision, SignalCode, Statement};
 
 /// One thing a pipeline can give in return for using a work: the building
 /// blocks of the four CC signals.
@@ -276,14 +276,8 @@ pub fn decide(
     commitments: &Commitments,
     unknown: UnknownPolicy,
 ) -> UseDecision {
-    let decision = Decision::combine_all(
-        signals
-            .sources
-            .iter()
-            .map(|s| s.statement.preference(use_label))
-            .collect::<Vec<_>>()
-            .iter(),
-    );
+    let statements: Vec<&Statement> = signals.sources.iter().map(|s| &s.statement).collect();
+    let decision = signal::combine(&statements, use_label);
     let mut out = UseDecision {
         verdict: Verdict::Unknown,
         usable: false,

@@ -1101,11 +1101,14 @@ fn create_new(
     Ok(dir.to_path_buf())
 }
 
-fn outcome(changed: bool, dry_run: bool, notes: Vec<Note>) -> Outcome {
-    let (change, notes) = match (changed, dry_run) {
-        (false, _) => (Change::Unchanged, vec![]),
-        (true, true) => (Change::WouldWrite, notes),
-        (true, false) => (Change::Written, notes),
+/// What a write (or, with `removing`, a removal) did to a file.
+fn outcome(changed: bool, dry_run: bool, removing: bool, notes: Vec<Note>) -> Outcome {
+    let (change, notes) = match (changed, dry_run, removing) {
+        (false, _, _) => (Change::Unchanged, vec![]),
+        (true, true, false) => (Change::WouldWrite, notes),
+        (true, false, false) => (Change::Written, notes),
+        (true, true, true) => (Change::WouldRemove, notes),
+        (true, false, true) => (Change::Removed, notes),
     };
     Outcome {
         change,
@@ -1167,17 +1170,21 @@ fn open_image(path: &Path) -> Result<OpenImage, FileError> {
 
 fn execute_on_bytes(
     bytes: &[u8],
+    removing: bool,
     plan_for: impl FnOnce(&Layout, &FileSignals) -> Result<Option<Plan>, FileError>,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     let mut old = Cursor::new(bytes);
     let (layout, signals) = inspect::read(&mut old)?;
     let Some(plan) = plan_for(&layout, &signals)? else {
-        return Ok((None, outcome(false, false, vec![])));
+        return Ok((None, outcome(false, false, removing, vec![])));
     };
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));
     container::rewrite(&mut old, &layout, &plan.edit, &mut new)?;
     validate(&mut old, &layout, &mut new, &plan)?;
-    Ok((Some(new.into_inner()), outcome(true, false, vec![])))
+    Ok((
+        Some(new.into_inner()),
+        outcome(true, false, removing, vec![]),
+    ))
 }
 
 /// Writes the requested signal into the file at `path`, atomically, and
@@ -1371,15 +1378,8 @@ fn carry_out(
             notes.push(note);
         }
     }
-    let mut outcome = outcome(changed, opts.dry_run, notes);
-    if matches!(op, SidecarOp::Remove) {
-        outcome.change = match outcome.change {
-            Change::Written => Change::Removed,
-            Change::WouldWrite => Change::WouldRemove,
-            other => other,
-        };
-    }
-    finish(outcome, dirs, opts)
+    let removing = matches!(op, SidecarOp::Remove);
+    finish(outcome(changed, opts.dry_run, removing, notes), dirs, opts)
 }
 
 /// A PNG raw IPTC profile that cannot be read is left as it is, and so
@@ -1456,19 +1456,16 @@ pub fn apply_bytes(
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     request.validate()?;
-    let mut kept = false;
-    let (new, mut outcome) = execute_on_bytes(bytes, |l, s| {
-        if opts.keep_existing && !stated_preferences(s).is_empty() {
-            kept = true;
+    let mut left_alone = None;
+    let (new, outcome) = execute_on_bytes(bytes, false, |l, s| {
+        left_alone = keep_existing(s, opts);
+        if left_alone.is_some() {
             return Ok(None);
         }
         let (tag, _) = resolve_tag(s, request);
         plan_apply(l, s, &tag, opts)
     })?;
-    if kept {
-        outcome.change = Change::Kept;
-    }
-    Ok((new, outcome))
+    Ok((new, left_alone.unwrap_or(outcome)))
 }
 
 /// Removes what ccsig wrote from an in-memory file. Returns the new bytes,
@@ -1487,9 +1484,5 @@ pub fn remove_bytes(
     bytes: &[u8],
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
-    let (new, mut outcome) = execute_on_bytes(bytes, |l, s| plan_remove(l, s, opts))?;
-    if outcome.change == Change::Written {
-        outcome.change = Change::Removed;
-    }
-    Ok((new, outcome))
+    execute_on_bytes(bytes, true, |l, s| plan_remove(l, s, opts))
 }

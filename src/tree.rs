@@ -688,26 +688,22 @@ pub fn read_listed(
         shard_of(compression, &mut sink);
         return Ok(());
     }
-    let mut cursor = io::Cursor::new(bytes);
-    let error = match inspect::read_in(&mut cursor, options.vocabulary) {
-        Ok((layout, signals)) => {
-            let image_digest = options
-                .image_digests
-                .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io));
-            sink(TreeItem::Read {
-                path: name.to_string(),
-                signals: Ok(signals),
-                image_digest,
-            });
+    let item = item_from_bytes(
+        name.to_string(),
+        bytes,
+        options.image_digests,
+        options.vocabulary,
+    );
+    let error = match item {
+        TreeItem::Read {
+            signals: Err(e), ..
+        } if is_not_an_image(&e) => e,
+        item => {
+            sink(item);
             return Ok(());
         }
-        Err(e) => e,
     };
-    let triage = if is_not_an_image(&error) {
-        triage_head(path, false, &bytes[..bytes.len().min(512)])
-    } else {
-        Triage::Report
-    };
+    let triage = triage_head(path, false, &bytes[..bytes.len().min(512)]);
     match triage {
         Triage::Report => sink(TreeItem::Read {
             path: name.to_string(),
@@ -723,6 +719,29 @@ pub fn read_listed(
     Ok(())
 }
 
+/// An image held in memory, read as an item of the tree.
+fn item_from_bytes(
+    path: String,
+    bytes: &[u8],
+    image_digests: bool,
+    vocabulary: crate::signal::Vocabulary,
+) -> TreeItem {
+    let mut cursor = io::Cursor::new(bytes);
+    match inspect::read_in(&mut cursor, vocabulary) {
+        Ok((layout, signals)) => TreeItem::Read {
+            path,
+            signals: Ok(signals),
+            image_digest: image_digests
+                .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io)),
+        },
+        Err(e) => TreeItem::Read {
+            path,
+            signals: Err(e),
+            image_digest: None,
+        },
+    }
+}
+
 fn member_item(
     shard: &str,
     member: Member,
@@ -731,23 +750,7 @@ fn member_item(
 ) -> TreeItem {
     let path = format!("{shard}:{}", member.name);
     match member.content {
-        MemberContent::Image(bytes) => {
-            let mut cursor = io::Cursor::new(&bytes[..]);
-            match inspect::read_in(&mut cursor, vocabulary) {
-                Ok((layout, signals)) => TreeItem::Read {
-                    path,
-                    signals: Ok(signals),
-                    image_digest: image_digests.then(|| {
-                        container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io)
-                    }),
-                },
-                Err(e) => TreeItem::Read {
-                    path,
-                    signals: Err(e),
-                    image_digest: None,
-                },
-            }
-        }
+        MemberContent::Image(bytes) => item_from_bytes(path, &bytes, image_digests, vocabulary),
         MemberContent::Unreadable(e) => TreeItem::Read {
             path,
             signals: Err(e),

@@ -65,7 +65,7 @@ pub(super) fn batch_options_with_jobs(jobs: Option<usize>) -> BatchOptions {
 }
 
 /// Whether reading `--files-from` failed (said on stderr).
-fn list_failed(roots_error: &std::cell::Cell<Option<io::Error>>) -> bool {
+pub(super) fn list_failed(roots_error: &std::cell::Cell<Option<io::Error>>) -> bool {
     match roots_error.take() {
         Some(e) => {
             eprintln!("ccsig: --files-from: {e}");
@@ -112,6 +112,31 @@ enum Inspected {
     ),
 }
 
+/// The image-data digest by which `check --copies-by-content` recognises
+/// copies of a file that has no `xmpMM:DocumentID` (a file that has one is
+/// recognised by it, and `image_digest` is not even asked for); a digest
+/// that could not be computed is a finding.
+pub(super) fn copy_digest(
+    signals: &ccsig::FileSignals,
+    image_digest: impl FnOnce() -> Option<Result<[u8; 16], ReadError>>,
+    findings: &mut Vec<audit::Finding>,
+) -> Option<[u8; 16]> {
+    let has_id = signals
+        .xmp
+        .as_ref()
+        .is_some_and(|x| x.document_id.is_some());
+    if has_id {
+        return None;
+    }
+    match image_digest()? {
+        Ok(d) => Some(d),
+        Err(e) => {
+            findings.push(audit::unreadable(&e.to_string()));
+            None
+        }
+    }
+}
+
 fn inspect_item(item: TreeItem, expect: Option<&signal::Statement>) -> Inspected {
     match item {
         TreeItem::Skipped { path, reason } => Inspected::Skipped(path, reason),
@@ -122,18 +147,7 @@ fn inspect_item(item: TreeItem, expect: Option<&signal::Statement>) -> Inspected
         } => {
             let findings = audit::check(&signals, expect);
             let mut record = FileRecord::ok(path, &signals, findings);
-            let has_id = signals
-                .xmp
-                .as_ref()
-                .is_some_and(|x| x.document_id.is_some());
-            let digest = match image_digest {
-                Some(Ok(d)) if !has_id => Some(d),
-                Some(Err(e)) if !has_id => {
-                    record.findings.push(audit::unreadable(&e.to_string()));
-                    None
-                }
-                _ => None,
-            };
+            let digest = copy_digest(&signals, || image_digest, &mut record.findings);
             Inspected::Read(Box::new(record), Some(Box::new(signals)), digest, false)
         }
         TreeItem::Read {
@@ -299,7 +313,8 @@ fn signal_code(s: SignalArg) -> SignalCode {
 
 enum Written {
     Skipped(String, SkipReason),
-    Done(ChangeRecord, Option<bool>, Vec<std::path::PathBuf>),
+    /// The record, and the directories whose renames still need a sync.
+    Done(ChangeRecord, Vec<std::path::PathBuf>),
 }
 
 /// Shards are read in place and never written: their members would have
@@ -307,8 +322,7 @@ enum Written {
 const SHARD_REFUSAL: &str =
     "is a tar shard: ccsig reads shards but never writes into them (extract, apply, pack again)";
 
-/// Runs a write operation over the batch; `Some(true)` in a result marks
-/// a bad-input failure, `Some(false)` a system (I/O) failure.
+/// Runs a write operation over every file of the walk and reports each.
 fn write_batch(
     paths: &[std::path::PathBuf],
     walk: &WalkArgs,
@@ -345,7 +359,9 @@ pub(super) fn write_items<R: Sync>(
     let mut account = Account::new(verbose);
     let mut out = reporter(batch_args.format);
     let mut tally = Tally::default();
-    let (mut bad_input, mut io_errors) = (false, false);
+    // Failures beyond the files' own (those are counted in `tally.failed`):
+    // a path that could not be walked, the list, a directory sync.
+    let mut other_failures = false;
     let mut unsynced = std::collections::BTreeSet::new();
     let mut result = Ok(());
     let job = |(entry, what): &(Entry, R)| {
@@ -353,36 +369,22 @@ pub(super) fn write_items<R: Sync>(
             return None;
         };
         let shown = path.display().to_string();
-        let refused = |shown| {
-            Written::Done(
-                ChangeRecord::failed(shown, SHARD_REFUSAL.into()),
-                Some(true),
-                vec![],
-            )
-        };
+        let refused =
+            |shown| Written::Done(ChangeRecord::failed(shown, SHARD_REFUSAL.into()), vec![]);
         if ccsig::shard::compression_from_name(path).is_some() {
             return Some(refused(shown));
         }
         Some(match op(path, what) {
             Ok(outcome) => Written::Done(
                 ChangeRecord::changed(shown, outcome.change, outcome.notes),
-                None,
                 outcome.unsynced_dirs,
             ),
             Err(FileError::Read(e)) => match triage(path, *explicit, &e) {
                 Triage::Skip(reason) => Written::Skipped(shown, reason),
                 Triage::Shard(_) => refused(shown),
-                Triage::Report => Written::Done(
-                    ChangeRecord::failed(shown, e.to_string()),
-                    Some(FileError::Read(e).is_bad_input()),
-                    vec![],
-                ),
+                Triage::Report => Written::Done(ChangeRecord::failed(shown, e.to_string()), vec![]),
             },
-            Err(e) => Written::Done(
-                ChangeRecord::failed(shown, e.to_string()),
-                Some(e.is_bad_input()),
-                vec![],
-            ),
+            Err(e) => Written::Done(ChangeRecord::failed(shown, e.to_string()), vec![]),
         })
     };
     let cancelled =
@@ -392,24 +394,19 @@ pub(super) fn write_items<R: Sync>(
             job,
             |(entry, _), r| match (entry, r) {
                 (Entry::Error { path, message }, _) => {
-                    io_errors = true;
+                    other_failures = true;
                     walk_error(&path, &message);
                 }
                 (Entry::Skipped { path, reason }, _) => {
                     account.skipped(&path.display().to_string(), &reason)
                 }
                 (_, Some(Written::Skipped(path, reason))) => account.skipped(&path, &reason),
-                (_, Some(Written::Done(record, failure, dirs))) => {
+                (_, Some(Written::Done(record, dirs))) => {
                     unsynced.extend(dirs);
                     if result.is_err() {
                         return;
                     }
                     tally.files += 1;
-                    match failure {
-                        Some(true) => bad_input = true,
-                        Some(false) => io_errors = true,
-                        None => {}
-                    }
                     match record.status.as_str() {
                         "written" | "would_write" | "removed" | "would_remove" => {
                             tally.written += 1
@@ -424,12 +421,12 @@ pub(super) fn write_items<R: Sync>(
             },
         )
         .map_err(io::Error::other)?;
-    io_errors |= list_failed();
+    other_failures |= list_failed();
     // Renames become durable here, each directory once for the batch.
     for dir in &unsynced {
         if let Err(e) = ccsig::batch::atomic::sync_dir(dir) {
             eprintln!("ccsig: {}: {e}", dir.display());
-            io_errors = true;
+            other_failures = true;
         }
     }
     result?;
@@ -446,7 +443,7 @@ pub(super) fn write_items<R: Sync>(
     Ok(finish_code(
         cancelled,
         tally.files,
-        io_errors || bad_input,
+        other_failures || tally.failed > 0,
         false,
     ))
 }

@@ -182,13 +182,7 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
         "decided",
         decider.account.skipped_count() == 0 && args.only.is_none(),
     );
-    let list_failed = match list_error.take() {
-        Some(e) => {
-            eprintln!("ccsig: --files-from: {e}");
-            true
-        }
-        None => false,
-    };
+    let list_failed = super::commands::list_failed(&list_error);
     Ok(super::commands::finish_code(
         cancelled,
         decider.account.taken - decider.unopened,

@@ -107,21 +107,8 @@ fn inspect_row(row: &Row, copies_by_content: bool) -> FileChecked {
         Ok(signals) => {
             let mut findings = audit::check(&signals, None);
             findings.extend(manifest::compare(row, &signals));
-            let has_id = signals
-                .xmp
-                .as_ref()
-                .is_some_and(|x| x.document_id.is_some());
-            let digest = if copies_by_content && !has_id {
-                match ccsig::image_digest_path(&row.path) {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        findings.push(audit::unreadable(&e.to_string()));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
+            let image_digest = || copies_by_content.then(|| ccsig::image_digest_path(&row.path));
+            let digest = commands::copy_digest(&signals, image_digest, &mut findings);
             (shown, findings, Some(Box::new(signals)), digest)
         }
         Err(e) => (shown, vec![audit::unreadable(&e.to_string())], None, None),
