@@ -592,7 +592,6 @@ fn apply(
         sidecar_only: sidecar,
         add_iim: iim,
         keep_existing,
-        defer_dir_sync: false,
         break_hardlinks,
         preserve_mtime,
         ..WriteOptions::default()
