@@ -250,6 +250,30 @@ pub fn extension_conflicts(fields: &XmpFields, tag: &Tag) -> Vec<String> {
         .collect()
 }
 
+/// The items of `plus:OtherConstraints` other than the default one (other
+/// languages) whose expression says something else than `expression` about
+/// some AI use. ccsig writes only the default item and keeps the others
+/// byte for byte, so writing would leave the file stating two preferences:
+/// such a file is refused.
+pub fn translation_conflicts(fields: &XmpFields, expression: &str) -> Vec<String> {
+    let default = default_position(&fields.other_constraints);
+    let ours = signal::parse(expression);
+    let labels: Vec<&str> = signal::Vocabulary::default().labels().collect();
+    fields
+        .other_constraints
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != default)
+        .filter_map(|(_, (lang, text))| {
+            let theirs = signal::parse(&constraints::find_expression(text)?);
+            let differs = labels
+                .iter()
+                .any(|l| theirs.preference_with_legacy(l) != ours.preference_with_legacy(l));
+            differs.then(|| format!("plus:OtherConstraints[{lang}]"))
+        })
+        .collect()
+}
+
 /// ccsig's own properties that the Extended XMP holds (which `remove`
 /// cannot take out).
 pub fn ccsig_in_extension(fields: &XmpFields) -> Vec<String> {
