@@ -237,12 +237,18 @@ def apply(
     iim: bool = False,
     allow_breaking_c2pa: bool = False,
     keep_existing: bool = False,
+    break_hardlinks: bool = False,
+    preserve_mtime: bool = False,
 ) -> WriteResult:
     """Writes ``<use>=n;exceptions=<signal>`` (or ``expression``, exactly as
     given) into the image at ``path``, atomically, and into its XMP
     sidecars; like ``ccsig apply``. Give ``signal`` or ``expression``.
     ``keep_existing`` leaves a file that already states a preference alone
-    (``change`` is then ``kept``).
+    (``change`` is then ``kept``). A file with other hard links is refused
+    (:class:`WriteError`, kind ``refused``) unless ``break_hardlinks``, in
+    which case this name gets the new content and the other names keep
+    the old; ``preserve_mtime`` gives the rewritten file its original
+    modification and access times.
 
     Raises :class:`InvalidArgument` (unknown signal, ``use`` not a current
     label), :class:`InvalidExpression`, :class:`UnreadableImage`,
@@ -264,7 +270,14 @@ def apply_bytes(
     """:func:`apply` for an image held in memory: returns the new bytes
     (``data`` itself when it already says exactly that)."""
 
-def remove(path: StrPath, *, dry_run: bool = False, sidecar: bool = False) -> WriteResult:
+def remove(
+    path: StrPath,
+    *,
+    dry_run: bool = False,
+    sidecar: bool = False,
+    break_hardlinks: bool = False,
+    preserve_mtime: bool = False,
+) -> WriteResult:
     """Removes what ccsig wrote (and nothing else) from the image at
     ``path`` and its XMP sidecars, atomically."""
 

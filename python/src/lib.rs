@@ -568,7 +568,7 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
 /// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);
 /// the file is untouched whenever an exception is raised.
 #[pyfunction]
-#[pyo3(signature = (path, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false))]
+#[pyo3(signature = (path, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false))]
 #[allow(clippy::too_many_arguments)]
 fn apply(
     py: Python<'_>,
@@ -583,6 +583,8 @@ fn apply(
     iim: bool,
     allow_breaking_c2pa: bool,
     keep_existing: bool,
+    break_hardlinks: bool,
+    preserve_mtime: bool,
 ) -> PyResult<WriteResult> {
     let opts = WriteOptions {
         dry_run,
@@ -590,7 +592,8 @@ fn apply(
         sidecar_only: sidecar,
         add_iim: iim,
         keep_existing,
-        defer_dir_sync: false,
+        break_hardlinks,
+        preserve_mtime,
         ..WriteOptions::default()
     };
     run(py, || {
@@ -635,11 +638,20 @@ fn apply_bytes<'py>(
 
 /// Removes what ccsig wrote from the image at `path` and its sidecars.
 #[pyfunction]
-#[pyo3(signature = (path, *, dry_run = false, sidecar = false))]
-fn remove(py: Python<'_>, path: PathBuf, dry_run: bool, sidecar: bool) -> PyResult<WriteResult> {
+#[pyo3(signature = (path, *, dry_run = false, sidecar = false, break_hardlinks = false, preserve_mtime = false))]
+fn remove(
+    py: Python<'_>,
+    path: PathBuf,
+    dry_run: bool,
+    sidecar: bool,
+    break_hardlinks: bool,
+    preserve_mtime: bool,
+) -> PyResult<WriteResult> {
     let opts = WriteOptions {
         dry_run,
         sidecar_only: sidecar,
+        break_hardlinks,
+        preserve_mtime,
         ..WriteOptions::default()
     };
     run(py, || {

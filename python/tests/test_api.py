@@ -291,6 +291,33 @@ def test_apply_bytes_returns_new_bytes_or_the_same_object():
     assert ccsig.remove_bytes(removed) is removed
 
 
+def test_hard_links_are_refused_unless_broken_and_mtime_can_be_kept(tmp_path: Path):
+    import os
+
+    target = tmp_path / "photo.jpg"
+    other = tmp_path / "other-name.jpg"
+    shutil.copyfile(PLAIN_JPG, target)
+    os.link(target, other)
+    with pytest.raises(ccsig.WriteError) as e:
+        ccsig.apply(target, signal="cc-cr")
+    assert e.value.kind == "refused"
+    assert target.read_bytes() == PLAIN_JPG.read_bytes()
+
+    os.utime(target, (1_000_000_000, 1_000_000_000))
+    r = ccsig.apply(target, signal="cc-cr", break_hardlinks=True, preserve_mtime=True)
+    assert r.change == "written"
+    assert ccsig.read(target).expression == "train-ai=n;exceptions=cc-cr"
+    assert other.read_bytes() == PLAIN_JPG.read_bytes()  # the other name keeps the old
+    assert os.stat(target).st_mtime == 1_000_000_000
+    assert os.stat(target).st_ino != os.stat(other).st_ino
+
+    os.link(target, tmp_path / "third.jpg")
+    with pytest.raises(ccsig.WriteError):
+        ccsig.remove(target)
+    assert ccsig.remove(target, break_hardlinks=True, preserve_mtime=True).change == "removed"
+    assert os.stat(target).st_mtime == 1_000_000_000
+
+
 @pytest.mark.parametrize("expression", ["train-ai=", "train-ai=n;exceptions=cc-zz", "", "((("])
 def test_apply_bad_expression(expression: str):
     with pytest.raises(ccsig.InvalidExpression) as e:
