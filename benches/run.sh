@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # ccsig benchmark (issue 5). Usage:
 #
-#   benches/run.sh [--quick] [--out DIR] [--work DIR] [--only write,read,again,big,small]
+#   benches/run.sh [--quick] [--cold] [--out DIR] [--work DIR]
+#                  [--only write,read,again,big,small,floor,shard,threads]
 #
 # Builds ccsig (release), generates the image library under --work (default
 # /tmp/ccsig-bench/work, cached between runs), times ccsig, exiv2, ExifTool
-# and cp on fresh copies, and writes DIR/results.md and DIR/results.json
+# stegoeggo (when installed), cp and the read floor (benches/floor.rs) on
+# fresh copies, and writes DIR/results.md and DIR/results.json
 # (default DIR: /tmp/ccsig-bench). See docs/benchmarks.md.
 #
-# Environment: EXIFTOOL (default: exiftool on PATH), CCSIG (a prebuilt
+# Environment: EXIFTOOL (default: exiftool on PATH), STEGOEGGO (default:
+# stegoeggo on PATH or in ~/.cargo/bin), FLOOR (a prebuilt floor program),
+# CCSIG (a prebuilt
 # binary: skips the build; CCSIG_REV says what it was built from),
 # CARGO_TARGET_DIR (honoured by the build).
 set -euo pipefail
@@ -42,5 +46,21 @@ if [ -z "${CCSIG:-}" ]; then
 fi
 [ -x "$CCSIG" ] || { echo "benches/run.sh: no ccsig binary at $CCSIG" >&2; exit 2; }
 
+# The floor a read is measured against (benches/floor.rs); FLOOR=/path skips the build.
+if [ -z "${FLOOR:-}" ]; then
+    echo "[bench] building the floor program (cargo build --release --bench floor)" >&2
+    FLOOR=$(cd "$repo" && cargo build --release --quiet --bench floor --message-format=json \
+        | python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "floor" and m.get("executable"):
+        print(m["executable"])')
+fi
+[ -x "$FLOOR" ] || { echo "benches/run.sh: no floor program at $FLOOR" >&2; exit 2; }
+STEGOEGGO="${STEGOEGGO:-$(command -v stegoeggo || true)}"
+if [ -z "$STEGOEGGO" ] && [ -x "$HOME/.cargo/bin/stegoeggo" ]; then STEGOEGGO="$HOME/.cargo/bin/stegoeggo"; fi
+[ -n "$STEGOEGGO" ] || echo "[bench] stegoeggo not installed (cargo install --locked stegoeggo-cli): left out of the write jobs" >&2
+
 exec python3 "$here/bench.py" --ccsig "$CCSIG" --exiftool "$(command -v "$EXIFTOOL")" \
+    --floor "$FLOOR" --stegoeggo "$STEGOEGGO" \
     --ccsig-rev "$rev" --command "benches/run.sh $*" "$@"

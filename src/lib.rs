@@ -103,10 +103,24 @@ pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
 /// assert!(signals.decisions.contains_key("train-ai"));
 /// ```
 pub fn read_path_in(path: &Path, vocabulary: signal::Vocabulary) -> Result<FileSignals, ReadError> {
+    read_path_listed(path, vocabulary, None)
+}
+
+/// [`read_path_in`], finding the sidecars in `folder`, a listing of the
+/// image's folder, when there is one (batches list each folder once).
+pub(crate) fn read_path_listed(
+    path: &Path,
+    vocabulary: signal::Vocabulary,
+    folder: Option<&sidecar::FolderSidecars>,
+) -> Result<FileSignals, ReadError> {
     let file = std::fs::File::open(path)?;
     let (_, mut signals) =
         inspect::read_in(&mut container::PositionedFile::new(&file), vocabulary)?;
-    for sidecar_path in sidecar::existing(path) {
+    let sidecars = match folder {
+        Some(listing) => listing.existing(path),
+        None => sidecar::existing(path),
+    };
+    for sidecar_path in sidecars {
         match sidecar::read(&sidecar_path) {
             Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),
             Err(e) => signals.add_sidecar_error(sidecar_path, e.to_string()),

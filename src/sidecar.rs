@@ -4,6 +4,7 @@
 //! asked for a sidecar and none exists: `photo.xmp` would be shared by
 //! `photo.jpg` and `photo.png` in the same folder.
 
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,49 @@ pub fn existing(image: &Path) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// The sidecar-like names (`*.xmp` in any case) of one folder, from one
+/// listing of it. A batch that reads a whole folder asks this rather than
+/// probing four names per image: an image none of whose candidate names is
+/// listed has no sidecar, and costs no system call; an image that may have
+/// one goes through [`existing`], so both give the same sidecars.
+#[derive(Debug, Default)]
+pub struct FolderSidecars {
+    /// Lower-cased, so that a sidecar whose name differs from a candidate
+    /// only in case (on a case-insensitive file system, `existing` finds
+    /// it) is never missed.
+    names: HashSet<String>,
+}
+
+impl FolderSidecars {
+    /// Lists `folder` once.
+    pub fn list(folder: &Path) -> io::Result<Self> {
+        let mut names = HashSet::new();
+        for entry in std::fs::read_dir(folder)? {
+            let name = entry?.file_name();
+            let name = name.to_string_lossy().to_lowercase();
+            if name.ends_with(".xmp") {
+                names.insert(name);
+            }
+        }
+        Ok(FolderSidecars { names })
+    }
+
+    /// The sidecars of `image`, an image in the listed folder: what
+    /// [`existing`] gives, without a system call when the listing holds
+    /// none of its candidate names.
+    pub fn existing(&self, image: &Path) -> Vec<PathBuf> {
+        let listed = candidates(image).iter().any(|c| {
+            c.file_name()
+                .is_some_and(|n| self.names.contains(&n.to_string_lossy().to_lowercase()))
+        });
+        if listed {
+            existing(image)
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -94,5 +138,38 @@ mod tests {
         assert!(found[0].ends_with("photo.jpg.xmp"));
         assert!(found[1].ends_with("photo.xmp"));
         assert!(default_for(&image).ends_with("photo.jpg.xmp"));
+    }
+
+    #[test]
+    fn a_folder_listing_finds_what_probing_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            "a.jpg",
+            "a.xmp",
+            "b.png",
+            "b.png.XMP",
+            "c.webp",
+            "d.jpg",
+            "D.JPG.xmp",
+            "e.jpg",
+            "e.jpg.txt",
+            "f.jpg",
+            "f.xmp.jpg",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        // A folder named like a sidecar is not one.
+        std::fs::create_dir(dir.path().join("c.webp.xmp")).unwrap();
+        let listing = FolderSidecars::list(dir.path()).unwrap();
+        for name in names {
+            let image = dir.path().join(name);
+            assert_eq!(listing.existing(&image), existing(&image), "{name}");
+        }
+        assert_eq!(listing.existing(&dir.path().join("a.jpg")).len(), 1);
+        assert_eq!(listing.existing(&dir.path().join("b.png")).len(), 1);
+        assert!(listing.existing(&dir.path().join("c.webp")).is_empty());
+        assert!(listing.existing(&dir.path().join("e.jpg")).is_empty());
+        assert!(FolderSidecars::list(&dir.path().join("missing")).is_err());
     }
 }

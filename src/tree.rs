@@ -29,7 +29,7 @@
 //! assert!(skipped >= 3);
 //! ```
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::io::{self, Read};
 use std::ops::ControlFlow;
@@ -46,6 +46,7 @@ use crate::batch::{self, Entry, NoProgress, CHUNK};
 use crate::container::{self, ContainerError};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::shard::{self, Compression, Member, MemberContent, ShardError};
+use crate::sidecar::FolderSidecars;
 
 /// How a tree is read.
 ///
@@ -78,7 +79,7 @@ use crate::shard::{self, Compression, Member, MemberContent, ShardError};
 /// ```
 #[derive(Clone)]
 pub struct TreeOptions {
-    /// Worker threads; 0 means one per core.
+    /// Worker threads; 0 means [`crate::batch::read_jobs`].
     pub jobs: usize,
     /// Also read hidden files and folders (names starting with `.`), and
     /// hidden shard members (such as macOS `._*` files).
@@ -331,12 +332,16 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
     sink: &mut S,
 ) -> Result<bool, TreeError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
+        .num_threads(match options.jobs {
+            0 => crate::batch::read_jobs(),
+            n => n,
+        })
         .build()?;
     let shard_threads = pool.current_num_threads().max(1);
     let globs = options.walk_options().exclude_set()?;
     let bar = &*options.progress;
     let mut entries = walk::walk_with(roots, &options.walk_options())?;
+    let mut folders = FolderListings::default();
     let cancelled = loop {
         if options.cancel.load(Ordering::SeqCst) {
             break true;
@@ -346,6 +351,8 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
             break false;
         }
         bar.found(chunk.len() as u64);
+        folders.update(&chunk);
+        let folders = &folders;
         let outcomes: Vec<Option<Outcome>> = pool.install(|| {
             chunk
                 .into_par_iter()
@@ -353,7 +360,9 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
                     if options.cancel.load(Ordering::SeqCst) {
                         return None;
                     }
-                    let outcome = examine(entry, options.image_digests, options.vocabulary);
+                    let listing = folders.of(&entry);
+                    let outcome =
+                        examine(entry, listing, options.image_digests, options.vocabulary);
                     bar.done_one();
                     Some(outcome)
                 })
@@ -431,11 +440,55 @@ fn emit_chunk(
     })
 }
 
+/// The sidecar names of the folders a chunk's files were found in, each
+/// folder listed once (the walk goes folder by folder, so only the folders
+/// of the current chunk are kept). Files named on the command line are not
+/// looked up: their sidecars are probed by name, as for a single read.
+#[derive(Default)]
+struct FolderListings {
+    /// `None`: the folder could not be listed; its files probe by name.
+    folders: HashMap<PathBuf, Option<FolderSidecars>>,
+}
+
+impl FolderListings {
+    fn folder(entry: &Entry) -> Option<&Path> {
+        match entry {
+            Entry::File {
+                path,
+                explicit: false,
+            } => path.parent(),
+            _ => None,
+        }
+    }
+
+    /// Lists the folders of `chunk` not listed yet; forgets the others.
+    fn update(&mut self, chunk: &[Entry]) {
+        let wanted: HashSet<&Path> = chunk.iter().filter_map(Self::folder).collect();
+        self.folders
+            .retain(|folder, _| wanted.contains(folder.as_path()));
+        for folder in wanted {
+            if !self.folders.contains_key(folder) {
+                let listing = FolderSidecars::list(folder).ok();
+                self.folders.insert(folder.to_path_buf(), listing);
+            }
+        }
+    }
+
+    fn of(&self, entry: &Entry) -> Option<&FolderSidecars> {
+        self.folders.get(Self::folder(entry)?)?.as_ref()
+    }
+}
+
 /// Items a shard reader may run ahead of the consumer.
 const SHARD_QUEUE: usize = 64;
 
 /// Reads one walk entry: an image file, something passed over, or a shard.
-fn examine(entry: Entry, image_digests: bool, vocabulary: crate::signal::Vocabulary) -> Outcome {
+fn examine(
+    entry: Entry,
+    listing: Option<&FolderSidecars>,
+    image_digests: bool,
+    vocabulary: crate::signal::Vocabulary,
+) -> Outcome {
     let (path, explicit) = match entry {
         Entry::File { path, explicit } => (path, explicit),
         Entry::Skipped { path, reason } => {
@@ -456,7 +509,7 @@ fn examine(entry: Entry, image_digests: bool, vocabulary: crate::signal::Vocabul
         return Outcome::Shard(path, compression);
     }
     let shown = path.display().to_string();
-    match crate::read_path_in(&path, vocabulary) {
+    match crate::read_path_listed(&path, vocabulary, listing) {
         Ok(signals) => Outcome::Item(TreeItem::Read {
             path: shown,
             signals: Ok(signals),

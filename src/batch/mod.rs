@@ -40,6 +40,16 @@ pub fn max_jobs() -> usize {
     (4 * cores).max(8)
 }
 
+/// The worker threads a read-only batch (`read`, `check`, `decide`,
+/// [`crate::read_tree`]) starts when not told: one per core.
+///
+/// ```
+/// assert!(ccsig::batch::read_jobs() >= 1);
+/// ```
+pub fn read_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Progress that goes nowhere.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;

@@ -13,6 +13,9 @@
 pub mod in_place;
 pub mod jpeg;
 pub mod png;
+#[cfg(test)]
+mod testing;
+mod walk;
 pub mod webp;
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -47,6 +50,22 @@ impl Format {
             Format::Jpeg => "JPEG",
             Format::Png => "PNG",
             Format::WebP => "WebP",
+        }
+    }
+
+    /// What the format calls its blocks, for error messages.
+    pub(crate) fn block_noun(self) -> &'static str {
+        match self {
+            Format::Jpeg => "segment",
+            Format::Png | Format::WebP => "chunk",
+        }
+    }
+
+    /// A `Malformed` error about a file of this format.
+    pub(crate) fn malformed(self, detail: impl Into<String>) -> ContainerError {
+        ContainerError::Malformed {
+            format: self.name(),
+            detail: detail.into(),
         }
     }
 }
@@ -186,30 +205,40 @@ impl ContainerError {
             ContainerError::XmpTooLarge { .. } => "xmp_too_large",
         }
     }
-
-    pub(crate) fn malformed(format: Format, detail: impl Into<String>) -> Self {
-        ContainerError::Malformed {
-            format: format.name(),
-            detail: detail.into(),
-        }
-    }
 }
 
 /// Scans a file from its start: detects the format and lists its blocks,
 /// loading only metadata payloads and seeking past image data.
 pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
-    reader.seek(SeekFrom::Start(0))?;
+    let mut reader = walk::BlockReader::new(reader)?;
     let mut head = [0u8; 12];
-    let got = read_up_to(reader, &mut head)?;
+    let got = reader.read_up_to_at(0, &mut head)?;
     if got == 0 {
         return Err(ContainerError::Empty);
     }
     let format = Format::detect(&head[..got]).ok_or(ContainerError::UnknownFormat)?;
-    reader.seek(SeekFrom::Start(0))?;
+    scan_with(&mut reader.for_format(format), format)
+}
+
+/// Scans a file known (or required) to be of `format`.
+fn scan_as<R: Read + Seek>(reader: &mut R, format: Format) -> Result<Layout, ContainerError> {
+    scan_with(
+        &mut walk::BlockReader::new(reader)?.for_format(format),
+        format,
+    )
+}
+
+fn scan_with<R: Read + Seek>(
+    reader: &mut walk::BlockReader<R>,
+    format: Format,
+) -> Result<Layout, ContainerError> {
+    if reader.len() == 0 {
+        return Err(ContainerError::Empty);
+    }
     match format {
-        Format::Jpeg => jpeg::scan(reader),
-        Format::Png => png::scan(reader),
-        Format::WebP => webp::scan(reader),
+        Format::Jpeg => jpeg::scan_blocks(reader),
+        Format::Png => png::scan_blocks(reader),
+        Format::WebP => webp::scan_blocks(reader),
     }
 }
 
@@ -298,17 +327,7 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
     new_layout: &Layout,
     changed: &[BlockKind],
 ) -> Result<(), ContainerError> {
-    let foreign = |l: &Layout| -> Vec<Block> {
-        l.blocks
-            .iter()
-            .filter(|b| {
-                !matches!(b.kind, BlockKind::Xmp | BlockKind::Header) && !changed.contains(&b.kind)
-            })
-            .cloned()
-            .collect()
-    };
-    let (a, b) = (foreign(old_layout), foreign(new_layout));
-    let fail = |detail: String| ContainerError::malformed(new_layout.format, detail);
+    let fail = |detail: String| new_layout.format.malformed(detail);
     if old_layout.format != new_layout.format {
         return Err(fail("format changed during rewrite".into()));
     }
@@ -318,33 +337,68 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
             old_layout.dimensions, new_layout.dimensions
         )));
     }
-    if a.len() != b.len() {
-        return Err(fail(format!(
-            "rewrite has {} preserved blocks, original had {}",
-            b.len(),
-            a.len()
-        )));
-    }
-    // Same kinds and lengths in the same order, then the bytes, compared
-    // in runs of blocks that are adjacent in both files.
-    let mut runs: Vec<(Range<u64>, Range<u64>)> = Vec::new();
-    for (x, y) in a.iter().zip(&b) {
-        let (lx, ly) = (x.range.end - x.range.start, y.range.end - y.range.start);
-        if x.kind != y.kind || lx != ly {
+    let foreign = |l: &'_ Layout| {
+        l.blocks
+            .iter()
+            .filter(|b| {
+                !matches!(b.kind, BlockKind::Xmp | BlockKind::Header) && !changed.contains(&b.kind)
+            })
+            .map(|b| (b.kind, b.range.clone()))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (foreign(old_layout), foreign(new_layout));
+    // Both files, less the blocks that may change, must be the same bytes
+    // of the same kinds in the same order. A run of chunks may be split in
+    // one file and whole in the other (a packet between two IDATs dropped),
+    // so the two lists are walked in step by bytes, not by block. Pieces of
+    // one kind that are adjacent in both files are compared as one run:
+    // metadata in full, image data by sampling (`blocks_match`).
+    let mut runs: Vec<(BlockKind, Range<u64>, Range<u64>)> = Vec::new();
+    let (mut ia, mut ib) = (a.into_iter(), b.into_iter());
+    let (mut x, mut y) = (ia.next(), ib.next());
+    loop {
+        let ((kx, rx), (ky, ry)) = match (&mut x, &mut y) {
+            (None, None) => break,
+            (Some((_, rx)), None) => {
+                return Err(fail(format!(
+                    "rewrite lacks the original's bytes from offset {}",
+                    rx.start
+                )))
+            }
+            (None, Some((ky, ry))) => {
+                return Err(fail(format!(
+                    "{ky:?} block at offset {} is not in the original",
+                    ry.start
+                )))
+            }
+            (Some(x), Some(y)) => (x, y),
+        };
+        if kx != ky {
             return Err(fail(format!(
-                "{:?} block at offset {} differs from the original at offset {}",
-                y.kind, y.range.start, x.range.start
+                "{ky:?} block at offset {} differs from the original at offset {}",
+                ry.start, rx.start
             )));
         }
+        let n = (rx.end - rx.start).min(ry.end - ry.start);
+        let (pa, pb) = (rx.start..rx.start + n, ry.start..ry.start + n);
         match runs.last_mut() {
-            Some((ra, rb)) if ra.end == x.range.start && rb.end == y.range.start => {
-                ra.end = x.range.end;
-                rb.end = y.range.end;
+            Some((k, ra, rb)) if *k == *kx && ra.end == pa.start && rb.end == pb.start => {
+                ra.end = pa.end;
+                rb.end = pb.end;
             }
-            _ => runs.push((x.range.clone(), y.range.clone())),
+            _ if n == 0 => {}
+            _ => runs.push((*kx, pa, pb)),
+        }
+        rx.start += n;
+        ry.start += n;
+        if rx.is_empty() {
+            x = ia.next();
+        }
+        if ry.is_empty() {
+            y = ib.next();
         }
     }
-    for (ra, rb) in runs {
+    for (_, ra, rb) in runs {
         if !blocks_match(old, ra.clone(), new, rb.clone())? {
             return Err(fail(format!(
                 "bytes at offset {} differ from the original at offset {}",
@@ -579,14 +633,7 @@ mod tests {
 
     fn data(len: usize) -> Vec<u8> {
         let mut x = 0x2545_F491_4F6C_DD1Du64;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+        (0..len).map(|_| testing::xorshift(&mut x) as u8).collect()
     }
 
     #[test]

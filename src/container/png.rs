@@ -6,9 +6,12 @@
 //! every other chunk, IDAT included, whose CRCs it therefore does not check.
 //! Rewriting copies every chunk byte for byte except the XMP `iTXt`.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, Write};
 
-use super::{read_up_to, Block, BlockKind, ContainerError, Format, Layout, Splicer, XmpEdit};
+use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
+use super::{Block, BlockKind, ContainerError, Format, Layout, XmpEdit};
+
+const FORMAT: Format = Format::Png;
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 /// iTXt keyword of the XMP packet.
@@ -31,31 +34,15 @@ const MAX_INFLATED: u64 = 16 << 20;
 /// translated keyword (each NUL-terminated).
 const ITXT_HEADER_LEN: usize = XMP_KEYWORD.len() + 5;
 
-fn malformed(detail: impl Into<String>) -> ContainerError {
-    ContainerError::malformed(Format::Png, detail)
-}
-
-/// Reads exactly `buf.len()` bytes at `pos`; running out is `Truncated`.
-fn read_at<R: Read + Seek>(r: &mut R, pos: u64, buf: &mut [u8]) -> Result<(), ContainerError> {
-    r.seek(SeekFrom::Start(pos))?;
-    if read_up_to(r, buf)? != buf.len() {
-        return Err(ContainerError::Truncated(format!(
-            "PNG ends inside the chunk at offset {pos}"
-        )));
-    }
-    Ok(())
-}
-
 /// Reads the data of the chunk at `pos` (whose data length, already checked
 /// against the file, is `len`) and verifies its CRC.
 fn read_chunk_data<R: Read + Seek>(
-    r: &mut R,
+    r: &mut BlockReader<R>,
     pos: u64,
     len: u64,
 ) -> Result<Vec<u8>, ContainerError> {
     // Type, data and CRC; `len` <= 2^31 - 1 and fits in the file.
-    let mut buf = vec![0u8; len as usize + 8];
-    read_at(r, pos + 4, &mut buf)?;
+    let mut buf = r.read_vec(pos + 4, len as usize + 8)?;
     let crc_at = buf.len() - 4;
     let stored = u32::from_be_bytes([
         buf[crc_at],
@@ -65,7 +52,7 @@ fn read_chunk_data<R: Read + Seek>(
     ]);
     if crc32fast::hash(&buf[..crc_at]) != stored {
         let ty = String::from_utf8_lossy(&buf[..4]).into_owned();
-        return Err(malformed(format!("bad CRC in {ty} chunk at offset {pos}")));
+        return Err(FORMAT.malformed(format!("bad CRC in {ty} chunk at offset {pos}")));
     }
     buf.truncate(crc_at);
     buf.drain(..4);
@@ -77,7 +64,7 @@ fn inflate(data: &[u8], what: &str) -> Result<Vec<u8>, ContainerError> {
     flate2::read::ZlibDecoder::new(data)
         .take(MAX_INFLATED + 1)
         .read_to_end(&mut out)
-        .map_err(|e| malformed(format!("cannot inflate {what}: {e}")))?;
+        .map_err(|e| FORMAT.malformed(format!("cannot inflate {what}: {e}")))?;
     if out.len() as u64 > MAX_INFLATED {
         return Err(ContainerError::Unsupported(format!(
             "{what} inflates to more than {MAX_INFLATED} bytes"
@@ -95,15 +82,16 @@ fn split_nul(data: &[u8]) -> Option<(&[u8], &[u8])> {
 /// The text of a text chunk's data (keyword included), inflated if needed.
 fn text_of(ty: &[u8; 4], data: &[u8]) -> Result<Vec<u8>, ContainerError> {
     let what = String::from_utf8_lossy(ty).into_owned();
-    let (_, rest) = split_nul(data).ok_or_else(|| malformed(format!("{what} without keyword")))?;
+    let (_, rest) =
+        split_nul(data).ok_or_else(|| FORMAT.malformed(format!("{what} without keyword")))?;
     match ty {
         b"tEXt" => Ok(rest.to_vec()),
         b"zTXt" => match rest.split_first() {
             Some((0, compressed)) => inflate(compressed, "zTXt text"),
-            _ => Err(malformed("zTXt with unknown compression method")),
+            _ => Err(FORMAT.malformed("zTXt with unknown compression method")),
         },
         _ => {
-            let bad = || malformed("truncated iTXt header");
+            let bad = || FORMAT.malformed("truncated iTXt header");
             let (&flag, rest) = rest.split_first().ok_or_else(bad)?;
             let (&method, rest) = rest.split_first().ok_or_else(bad)?;
             let (_language, rest) = split_nul(rest).ok_or_else(bad)?;
@@ -111,7 +99,7 @@ fn text_of(ty: &[u8; 4], data: &[u8]) -> Result<Vec<u8>, ContainerError> {
             match (flag, method) {
                 (0, _) => Ok(text.to_vec()),
                 (1, 0) => inflate(text, "iTXt text"),
-                _ => Err(malformed(format!(
+                _ => Err(FORMAT.malformed(format!(
                     "iTXt with compression flag {flag}, method {method}"
                 ))),
             }
@@ -122,15 +110,18 @@ fn text_of(ty: &[u8; 4], data: &[u8]) -> Result<Vec<u8>, ContainerError> {
 /// Lists the chunks of a PNG file. See the module docs and
 /// [`super::scan`].
 pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
-    let len = r.seek(SeekFrom::End(0))?;
-    if len == 0 {
-        return Err(ContainerError::Empty);
-    }
+    super::scan_as(r, FORMAT)
+}
+
+/// [`scan`] through the shared block reader, over a file that is not empty.
+pub(crate) fn scan_blocks<R: Read + Seek>(
+    r: &mut BlockReader<R>,
+) -> Result<Layout, ContainerError> {
+    let len = r.len();
     let mut sig = [0u8; 8];
-    r.seek(SeekFrom::Start(0))?;
-    let got = read_up_to(r, &mut sig)?;
+    let got = r.read_up_to_at(0, &mut sig)?;
     if sig[..got] != SIGNATURE[..got] {
-        return Err(malformed("bad PNG signature"));
+        return Err(FORMAT.malformed("bad PNG signature"));
     }
     if got < SIGNATURE.len() {
         return Err(ContainerError::Truncated(
@@ -138,13 +129,11 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
         ));
     }
 
-    let mut blocks = vec![Block {
-        kind: BlockKind::Other,
-        range: 0..8,
-        payload: None,
-    }];
+    let mut blocks = LayoutBuilder::default();
+    blocks.push(BlockKind::Other, 0..8, None);
     let mut dimensions = None;
     let mut seen_xmp = false;
+    let mut first = true;
     let mut pos = 8u64;
     loop {
         if len - pos < 8 {
@@ -155,16 +144,14 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
             }));
         }
         let mut header = [0u8; 8];
-        read_at(r, pos, &mut header)?;
+        r.read_at(pos, &mut header)?;
         let data_len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as u64;
         let ty: [u8; 4] = [header[4], header[5], header[6], header[7]];
         if data_len > MAX_CHUNK_LEN {
-            return Err(malformed(format!(
-                "chunk at offset {pos} claims {data_len} bytes"
-            )));
+            return Err(FORMAT.malformed(format!("chunk at offset {pos} claims {data_len} bytes")));
         }
         if !ty.iter().all(u8::is_ascii_alphabetic) {
-            return Err(malformed(format!("invalid chunk type at offset {pos}")));
+            return Err(FORMAT.malformed(format!("invalid chunk type at offset {pos}")));
         }
         let end = pos + 12 + data_len;
         if end > len {
@@ -173,9 +160,8 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
                 String::from_utf8_lossy(&ty)
             )));
         }
-        let first = blocks.len() == 1;
         if first != (&ty == b"IHDR") {
-            return Err(malformed(if first {
+            return Err(FORMAT.malformed(if first {
                 "first chunk is not IHDR"
             } else {
                 "more than one IHDR chunk"
@@ -187,13 +173,13 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
         match &ty {
             b"IHDR" => {
                 if data_len != 13 {
-                    return Err(malformed("IHDR chunk is not 13 bytes long"));
+                    return Err(FORMAT.malformed("IHDR chunk is not 13 bytes long"));
                 }
                 let d = read_chunk_data(r, pos, data_len)?;
                 let width = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
                 let height = u32::from_be_bytes([d[4], d[5], d[6], d[7]]);
                 if width == 0 || height == 0 {
-                    return Err(malformed("IHDR with zero width or height"));
+                    return Err(FORMAT.malformed("IHDR with zero width or height"));
                 }
                 dimensions = Some((width, height));
             }
@@ -207,7 +193,7 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
             b"tEXt" | b"zTXt" | b"iTXt" => {
                 let mut probe = [0u8; KEYWORD_PROBE as usize];
                 let probe = &mut probe[..data_len.min(KEYWORD_PROBE) as usize];
-                read_at(r, pos + 8, probe)?;
+                r.read_at(pos + 8, probe)?;
                 // A text chunk without a valid keyword is not ours to
                 // judge: it stays an opaque Other block.
                 let keyword = split_nul(probe).map(|(k, _)| k);
@@ -228,11 +214,11 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
             }
             _ => {}
         }
-        blocks.push(Block {
-            kind,
-            range: pos..end,
-            payload,
-        });
+        match payload {
+            Some(_) => blocks.push(kind, pos..end, payload),
+            None => blocks.push_run(kind, pos..end, ty),
+        }
+        first = false;
         pos = end;
         if &ty == b"IEND" {
             break;
@@ -240,42 +226,20 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
     }
     if pos < len {
         // Bytes after IEND: not PNG, but kept byte for byte.
-        blocks.push(Block {
-            kind: BlockKind::Other,
-            range: pos..len,
-            payload: None,
-        });
+        blocks.push(BlockKind::Other, pos..len, None);
     }
-
-    Ok(Layout {
-        format: Format::Png,
-        blocks,
-        len,
-        dimensions,
-    })
+    Ok(blocks.finish(FORMAT, len, dimensions))
 }
 
-/// Checks that `layout` describes `src` as it is now: PNG, same length,
-/// blocks contiguous from 0 to the end.
-fn check_layout<R: Seek>(src: &mut R, layout: &Layout) -> Result<(), ContainerError> {
-    if layout.format != Format::Png {
-        return Err(malformed("layout is not a PNG layout"));
-    }
-    let len = src.seek(SeekFrom::End(0))?;
-    if len != layout.len {
-        return Err(malformed("file changed since it was scanned"));
-    }
-    let mut at = 0;
-    for b in &layout.blocks {
-        if b.range.start != at || b.range.end < b.range.start {
-            return Err(malformed("layout blocks are not contiguous"));
-        }
-        at = b.range.end;
-    }
-    if at != len || layout.blocks.is_empty() {
-        return Err(malformed("layout does not cover the file"));
-    }
-    Ok(())
+/// A complete chunk: length, type, data, CRC.
+fn chunk(ty: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut chunk = Vec::with_capacity(data.len() + 12);
+    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(ty);
+    chunk.extend_from_slice(data);
+    let crc = crc32fast::hash(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    chunk
 }
 
 /// Builds a complete uncompressed XMP iTXt chunk (length, type, data, CRC).
@@ -288,23 +252,21 @@ fn xmp_chunk(packet: &[u8]) -> Result<Vec<u8>, ContainerError> {
             limit,
         });
     }
-    let data_len = (ITXT_HEADER_LEN + packet.len()) as u32;
-    let mut chunk = Vec::with_capacity(12 + data_len as usize);
-    chunk.extend_from_slice(&data_len.to_be_bytes());
-    chunk.extend_from_slice(b"iTXt");
-    chunk.extend_from_slice(XMP_KEYWORD);
+    let mut data = Vec::with_capacity(ITXT_HEADER_LEN + packet.len());
+    data.extend_from_slice(XMP_KEYWORD);
     // NUL after keyword, compression flag 0, method 0, empty language tag,
     // empty translated keyword.
-    chunk.extend_from_slice(&[0, 0, 0, 0, 0]);
-    chunk.extend_from_slice(packet);
-    let crc = crc32fast::hash(&chunk[4..]);
-    chunk.extend_from_slice(&crc.to_be_bytes());
-    Ok(chunk)
+    data.extend_from_slice(&[0, 0, 0, 0, 0]);
+    data.extend_from_slice(packet);
+    Ok(chunk(b"iTXt", &data))
 }
 
 /// Index of the block before which a new XMP chunk goes when the file has
 /// none: the first IDAT, or IEND if there is no IDAT.
-fn insertion_index<R: Read + Seek>(src: &mut R, layout: &Layout) -> Result<usize, ContainerError> {
+fn insertion_index<R: Read + Seek>(
+    src: &mut BlockReader<R>,
+    layout: &Layout,
+) -> Result<usize, ContainerError> {
     if let Some(i) = layout
         .blocks
         .iter()
@@ -315,32 +277,31 @@ fn insertion_index<R: Read + Seek>(src: &mut R, layout: &Layout) -> Result<usize
     for (i, b) in layout.blocks.iter().enumerate().skip(1) {
         if b.range.end - b.range.start >= 12 {
             let mut ty = [0u8; 4];
-            read_at(src, b.range.start + 4, &mut ty)?;
+            src.read_at(b.range.start + 4, &mut ty)?;
             if &ty == b"IEND" {
                 return Ok(i);
             }
         }
     }
-    Err(malformed(
-        "no IDAT or IEND chunk to put the XMP chunk before",
-    ))
+    Err(FORMAT.malformed("no IDAT or IEND chunk to put the XMP chunk before"))
 }
 
 /// The chunk `block` (a text chunk) with its text replaced by `text`: same
 /// type, keyword and iTXt header, compressed if it was, new length and CRC.
 fn text_chunk_with<R: Read + Seek>(
-    src: &mut R,
-    block: &super::Block,
+    src: &mut BlockReader<R>,
+    block: &Block,
     text: &[u8],
 ) -> Result<Vec<u8>, ContainerError> {
     let mut ty = [0u8; 4];
-    read_at(src, block.range.start + 4, &mut ty)?;
+    src.read_at(block.range.start + 4, &mut ty)?;
     let old = read_chunk_data(
         src,
         block.range.start,
         block.range.end - block.range.start - 12,
     )?;
-    let (keyword, rest) = split_nul(&old).ok_or_else(|| malformed("text chunk without keyword"))?;
+    let (keyword, rest) =
+        split_nul(&old).ok_or_else(|| FORMAT.malformed("text chunk without keyword"))?;
     let deflate = |data: &[u8]| -> Result<Vec<u8>, ContainerError> {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         z.write_all(data)?;
@@ -355,7 +316,7 @@ fn text_chunk_with<R: Read + Seek>(
             data.extend(deflate(text)?);
         }
         _ => {
-            let bad = || malformed("truncated iTXt header");
+            let bad = || FORMAT.malformed("truncated iTXt header");
             let (&flag, after) = rest.split_first().ok_or_else(bad)?;
             let (_, after) = after.split_first().ok_or_else(bad)?;
             let (language, after) = split_nul(after).ok_or_else(bad)?;
@@ -373,15 +334,9 @@ fn text_chunk_with<R: Read + Seek>(
         }
     }
     if data.len() as u64 > MAX_CHUNK_LEN {
-        return Err(malformed("rewritten text chunk too large"));
+        return Err(FORMAT.malformed("rewritten text chunk too large"));
     }
-    let mut chunk = Vec::with_capacity(data.len() + 12);
-    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    chunk.extend_from_slice(&ty);
-    chunk.extend_from_slice(&data);
-    let crc = crc32fast::hash(&chunk[4..]);
-    chunk.extend_from_slice(&crc.to_be_bytes());
-    Ok(chunk)
+    Ok(chunk(&ty, &data))
 }
 
 /// Writes `src` to `dst` with its XMP `iTXt` chunk replaced, inserted or
@@ -394,8 +349,8 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     raw_profiles: &[(u64, Vec<u8>)],
     dst: &mut W,
 ) -> Result<(), ContainerError> {
-    check_layout(src, layout)?;
-    let mut out = Splicer::default();
+    let mut src = BlockReader::new(src)?.for_format(FORMAT);
+    check_layout(layout, FORMAT, src.len())?;
     let new_chunk = match edit {
         Some(XmpEdit::Replace(packet)) => Some(xmp_chunk(packet)?),
         Some(XmpEdit::Remove) | None => None,
@@ -404,42 +359,41 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         Some(_) => layout.blocks.iter().position(|b| b.kind == BlockKind::Xmp),
         None => None,
     };
-    let insert_before = match (&new_chunk, xmp_at) {
-        (Some(_), None) => Some(insertion_index(src, layout)?),
-        _ => None,
-    };
-    for (i, block) in layout.blocks.iter().enumerate() {
-        if Some(i) == insert_before {
-            if let Some(chunk) = &new_chunk {
-                out.write(chunk, src, dst)?;
-            }
-        }
-        if Some(i) == xmp_at {
-            if let Some(chunk) = &new_chunk {
-                out.write(chunk, src, dst)?;
-            }
-            continue;
-        }
-        let new_text = raw_profiles.iter().find(|(start, _)| {
-            block.kind == BlockKind::RawIptcProfile && *start == block.range.start
-        });
-        if let Some((_, text)) = new_text {
-            let chunk = text_chunk_with(src, block, text)?;
-            out.write(&chunk, src, dst)?;
-            continue;
-        }
-        out.copy(block.range.clone(), src, dst)?;
+    let mut edits = Vec::new();
+    match (new_chunk, xmp_at) {
+        (Some(chunk), Some(i)) => edits.push((i, BlockEdit::Replace(chunk))),
+        (None, Some(i)) => edits.push((i, BlockEdit::Drop)),
+        (Some(chunk), None) => edits.push((
+            insertion_index(&mut src, layout)?,
+            BlockEdit::InsertBefore(chunk),
+        )),
+        (None, None) => {}
     }
-    out.flush(src, dst)?;
-    dst.flush()?;
-    Ok(())
+    for (i, block) in layout.blocks.iter().enumerate() {
+        if block.kind != BlockKind::RawIptcProfile {
+            continue;
+        }
+        if let Some((_, text)) = raw_profiles.iter().find(|(at, _)| *at == block.range.start) {
+            let chunk = text_chunk_with(&mut src, block, text)?;
+            edits.push((i, BlockEdit::Replace(chunk)));
+        }
+    }
+    splice(src.inner(), layout, &edits, dst)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::container::testing::{
+        assert_covers, exercise, exercise_corruptions, kinds, noise, rewrite_bytes, xorshift,
+        Counting,
+    };
     use crate::container::verify_preserved;
     use std::io::Cursor;
+
+    fn scan_bytes(b: &[u8]) -> Result<Layout, ContainerError> {
+        scan(&mut Cursor::new(b))
+    }
 
     fn chunk(ty: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut v = (data.len() as u32).to_be_bytes().to_vec();
@@ -458,16 +412,7 @@ mod tests {
     }
 
     fn idat(len: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        let d: Vec<u8> = (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect();
-        chunk(b"IDAT", &d)
+        chunk(b"IDAT", &noise(len, seed))
     }
 
     fn iend() -> Vec<u8> {
@@ -512,21 +457,6 @@ mod tests {
             v.extend_from_slice(c);
         }
         v
-    }
-
-    fn kinds(l: &Layout) -> Vec<BlockKind> {
-        l.blocks.iter().map(|b| b.kind).collect()
-    }
-
-    fn scan_bytes(b: &[u8]) -> Result<Layout, ContainerError> {
-        scan(&mut Cursor::new(b))
-    }
-
-    fn rewrite_bytes(b: &[u8], edit: &XmpEdit) -> Result<Vec<u8>, ContainerError> {
-        let layout = scan_bytes(b)?;
-        let mut out = Vec::new();
-        rewrite(&mut Cursor::new(b), &layout, Some(edit), &[], &mut out)?;
-        Ok(out)
     }
 
     fn is_xmp_chunk(c: &img_parts::png::PngChunk) -> bool {
@@ -590,7 +520,6 @@ mod tests {
                 RawIptcProfile,
                 C2pa,
                 ImageData,
-                ImageData,
                 Other,
                 Other
             ]
@@ -613,12 +542,7 @@ mod tests {
             let loaded = matches!(b.kind, Xmp | Exif | RawIptcProfile);
             assert_eq!(b.payload.is_some(), loaded, "{:?}", b.kind);
         }
-        let mut at = 0;
-        for b in &l.blocks {
-            assert_eq!(b.range.start, at);
-            at = b.range.end;
-        }
-        assert_eq!(at, file.len() as u64);
+        assert_covers(&l, file.len());
     }
 
     #[test]
@@ -675,10 +599,7 @@ mod tests {
         let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<ins/>".to_vec())).unwrap();
         let l = check_preserved(&file, &out);
         use BlockKind::*;
-        assert_eq!(
-            kinds(&l),
-            [Other, Other, Other, Xmp, ImageData, ImageData, Other]
-        );
+        assert_eq!(kinds(&l), [Other, Other, Other, Xmp, ImageData, Other]);
         assert_eq!(packet_of_new(&out), b"<ins/>");
         assert_eq!(l.xmp(), Some(&b"<ins/>"[..]));
 
@@ -804,67 +725,69 @@ mod tests {
         ));
     }
 
-    struct Counting<R> {
-        inner: R,
-        read: u64,
-    }
-    impl<R: Read> Read for Counting<R> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.inner.read(buf)?;
-            self.read += n as u64;
-            Ok(n)
-        }
-    }
-    impl<R: Seek> Seek for Counting<R> {
-        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-            self.inner.seek(pos)
-        }
-    }
-
     #[test]
-    fn scan_does_not_read_image_data() {
+    fn scan_skips_large_chunks_and_reads_small_ones_in_windows() {
         let mut chunks = vec![ihdr(1000, 1000), itxt(XMP_KEYWORD, false, b"<x/>")];
-        chunks.push(idat(1 << 20, 5));
+        chunks.push(idat(4 << 20, 5));
         for i in 0..64 {
             chunks.push(idat(8 * 1024, i));
         }
         chunks.push(iend());
         let file = png(&chunks);
-        let mut r = Counting {
-            inner: Cursor::new(&file),
-            read: 0,
-        };
+        let mut r = Counting::new(Cursor::new(&file));
         let l = scan(&mut r).unwrap();
         assert_eq!(l.xmp(), Some(&b"<x/>"[..]));
-        assert_eq!(l.blocks_of(BlockKind::ImageData).count(), 65);
-        assert!(r.read < 64 * 1024, "read {} bytes", r.read);
+        // The 4 MiB chunk is passed over; the 64 headers after it, 8 KiB
+        // apart, are read through a few large windows, not 64 reads.
+        assert!(r.read < 1 << 20, "read {} bytes", r.read);
+        assert!(r.calls < 12, "{} reads", r.calls);
     }
 
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
-    /// Whatever scan accepts, rewrite must handle and its output must scan.
-    fn exercise(bytes: &[u8]) -> bool {
-        let Ok(layout) = scan_bytes(bytes) else {
-            return false;
-        };
-        for edit in [XmpEdit::Replace(b"<fuzz/>".to_vec()), XmpEdit::Remove] {
-            let mut out = Vec::new();
-            rewrite(&mut Cursor::new(bytes), &layout, Some(&edit), &[], &mut out).unwrap();
-            let ln = scan_bytes(&out).unwrap();
-            verify_preserved(
-                &mut Cursor::new(bytes),
-                &layout,
-                &mut Cursor::new(&out),
-                &ln,
-            )
-            .unwrap();
+    #[test]
+    fn adjacent_idats_fold_into_one_block() {
+        let mut chunks = vec![ihdr(100, 100), chunk(b"gAMA", &[0, 0, 0xB1, 0x8F])];
+        for i in 0..10_000 {
+            chunks.push(idat(3, i));
         }
-        true
+        chunks.push(text(b"Comment", b"between"));
+        chunks.push(idat(3, 1));
+        chunks.push(iend());
+        let file = png(&chunks);
+        let l = scan_bytes(&file).unwrap();
+        use BlockKind::*;
+        assert_eq!(
+            kinds(&l),
+            [Other, Other, Other, ImageData, Other, ImageData, Other]
+        );
+        let idats = &l.blocks[3];
+        assert_eq!(idats.range.end - idats.range.start, 10_000 * 15);
+        let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<x/>".to_vec())).unwrap();
+        let ln = check_preserved(&file, &out);
+        assert_eq!(ln.blocks.len(), l.blocks.len() + 1);
+    }
+
+    #[test]
+    fn a_packet_between_idats_is_removed_though_the_runs_merge() {
+        let file = png(&[
+            ihdr(4, 4),
+            idat(20, 1),
+            itxt(XMP_KEYWORD, false, b"<x/>"),
+            idat(20, 2),
+            iend(),
+        ]);
+        let out = rewrite_bytes(&file, &XmpEdit::Remove).unwrap();
+        let l = check_preserved(&file, &out);
+        use BlockKind::*;
+        assert_eq!(kinds(&l), [Other, Other, ImageData, Other]);
+        // A byte changed inside the merged run is still caught.
+        let mut bad = out.clone();
+        let n = bad.len();
+        bad[n - 20] ^= 1;
+        let lo = scan_bytes(&file).unwrap();
+        let lb = scan_bytes(&bad).unwrap();
+        assert!(
+            verify_preserved(&mut Cursor::new(&file), &lo, &mut Cursor::new(&bad), &lb).is_err()
+        );
     }
 
     #[test]
@@ -882,18 +805,7 @@ mod tests {
             assert!(!exercise(&file[..n]), "prefix of {n} bytes accepted");
         }
         assert!(exercise(&file));
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut accepted = 0;
-        for _ in 0..400 {
-            let mut f = file.clone();
-            let flips = 1 + xorshift(&mut state) % 4;
-            for _ in 0..flips {
-                let at = (xorshift(&mut state) % f.len() as u64) as usize;
-                f[at] = xorshift(&mut state) as u8;
-            }
-            accepted += exercise(&f) as usize;
-        }
-        assert!(accepted > 0);
+        assert!(exercise_corruptions(&file, 0x2545_F491_4F6C_DD1D, 400, file.len()) > 0);
         let mut state = 11u64;
         for len in [1usize, 8, 9, 33, 1000] {
             let garbage: Vec<u8> = (0..len).map(|_| xorshift(&mut state) as u8).collect();

@@ -8,9 +8,12 @@
 //! XMP flag of VP8X, and turns a simple file into an extended one (adding
 //! VP8X) when a packet is added to it.
 
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, Write};
 
-use super::{read_up_to, Block, BlockKind, ContainerError, Format, Layout, Splicer, XmpEdit};
+use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
+use super::{BlockKind, ContainerError, Format, Layout, XmpEdit};
+
+const FORMAT: Format = Format::WebP;
 
 /// VP8X flag bits (byte 0 of the chunk data): two reserved bits, then
 /// ICC, alpha, EXIF, XMP, animation and one reserved bit.
@@ -27,21 +30,6 @@ const CHUNK_HEADER_LEN: u64 = 8;
 /// Length of the VP8X chunk data: flags, 3 reserved bytes, canvas width - 1
 /// and height - 1 (24 bits each).
 const VP8X_DATA_LEN: u64 = 10;
-
-fn malformed(detail: impl Into<String>) -> ContainerError {
-    ContainerError::malformed(Format::WebP, detail)
-}
-
-/// Reads exactly `buf.len()` bytes at `pos`; running out is `Truncated`.
-fn read_at<R: Read + Seek>(r: &mut R, pos: u64, buf: &mut [u8]) -> Result<(), ContainerError> {
-    r.seek(SeekFrom::Start(pos))?;
-    if read_up_to(r, buf)? != buf.len() {
-        return Err(ContainerError::Truncated(format!(
-            "WebP ends inside the chunk at offset {pos}"
-        )));
-    }
-    Ok(())
-}
 
 fn u24_le(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], 0])
@@ -74,17 +62,20 @@ fn vp8l_header(d: &[u8]) -> Option<((u32, u32), bool)> {
 /// Lists the chunks of a WebP file. See the module docs and
 /// [`super::scan`].
 pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
-    let len = r.seek(SeekFrom::End(0))?;
-    if len == 0 {
-        return Err(ContainerError::Empty);
-    }
+    super::scan_as(r, FORMAT)
+}
+
+/// [`scan`] through the shared block reader, over a file that is not empty.
+pub(crate) fn scan_blocks<R: Read + Seek>(
+    r: &mut BlockReader<R>,
+) -> Result<Layout, ContainerError> {
+    let len = r.len();
     let mut head = [0u8; RIFF_HEADER_LEN as usize];
-    r.seek(SeekFrom::Start(0))?;
-    let got = read_up_to(r, &mut head)?;
+    let got = r.read_up_to_at(0, &mut head)?;
     let riff_ok = head[..got.min(4)] == b"RIFF"[..got.min(4)];
     let webp_ok = got <= 8 || head[8..got] == b"WEBP"[..got - 8];
     if !riff_ok || !webp_ok {
-        return Err(malformed("not a RIFF WEBP file"));
+        return Err(FORMAT.malformed("not a RIFF WEBP file"));
     }
     if got < head.len() {
         return Err(ContainerError::Truncated(
@@ -99,29 +90,27 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
         )));
     }
     if riff_end < RIFF_HEADER_LEN {
-        return Err(malformed(format!("RIFF size {riff_size} is too small")));
+        return Err(FORMAT.malformed(format!("RIFF size {riff_size} is too small")));
     }
 
     // The RIFF header describes the file as a whole (its size changes on
     // rewrite): a Header block, like VP8X.
-    let mut blocks = vec![Block {
-        kind: BlockKind::Header,
-        range: 0..RIFF_HEADER_LEN,
-        payload: None,
-    }];
+    let mut blocks = LayoutBuilder::default();
+    blocks.push(BlockKind::Header, 0..RIFF_HEADER_LEN, None);
     let mut dimensions = None;
     let mut has_vp8x = false;
     let mut seen_xmp = false;
     let mut seen_bitstream = false;
+    let mut first = true;
     let mut pos = RIFF_HEADER_LEN;
     while pos < riff_end {
         if riff_end - pos < CHUNK_HEADER_LEN {
-            return Err(malformed(format!(
+            return Err(FORMAT.malformed(format!(
                 "partial chunk header at offset {pos} at the end of the RIFF payload"
             )));
         }
         let mut header = [0u8; CHUNK_HEADER_LEN as usize];
-        read_at(r, pos, &mut header)?;
+        r.read_at(pos, &mut header)?;
         let fourcc = [header[0], header[1], header[2], header[3]];
         let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
         let data_at = pos + CHUNK_HEADER_LEN;
@@ -133,25 +122,24 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
                     "WebP ends inside the {name} chunk at offset {pos}"
                 ))
             } else {
-                malformed(format!(
+                FORMAT.malformed(format!(
                     "{name} chunk at offset {pos} runs past the RIFF payload"
                 ))
             });
         }
-        let first = blocks.len() == 1;
 
         let mut kind = BlockKind::Other;
         let mut payload = None;
         match &fourcc {
             b"VP8X" => {
                 if !first {
-                    return Err(malformed("VP8X is not the first chunk"));
+                    return Err(FORMAT.malformed("VP8X is not the first chunk"));
                 }
                 if size < VP8X_DATA_LEN {
-                    return Err(malformed("VP8X chunk is too short"));
+                    return Err(FORMAT.malformed("VP8X chunk is too short"));
                 }
                 let mut d = [0u8; VP8X_DATA_LEN as usize];
-                read_at(r, data_at, &mut d)?;
+                r.read_at(data_at, &mut d)?;
                 dimensions = Some((u24_le(&d[4..7]) + 1, u24_le(&d[7..10]) + 1));
                 has_vp8x = true;
                 kind = BlockKind::Header;
@@ -172,7 +160,7 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
                 if !has_vp8x && !seen_bitstream {
                     let mut d = [0u8; 10];
                     let n = size.min(10) as usize;
-                    read_at(r, data_at, &mut d[..n])?;
+                    r.read_at(data_at, &mut d[..n])?;
                     dimensions = if &fourcc == b"VP8 " {
                         vp8_dimensions(&d[..n])
                     } else {
@@ -186,58 +174,27 @@ pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
         }
         if matches!(kind, BlockKind::Exif | BlockKind::Xmp) {
             // `size` fits in the file: checked above.
-            let mut data = vec![0u8; size as usize];
-            read_at(r, data_at, &mut data)?;
-            payload = Some(data);
+            payload = Some(r.read_vec(data_at, size as usize)?);
         }
-        blocks.push(Block {
-            kind,
-            range: pos..end,
-            payload,
-        });
+        // The header and the bitstreams, which a rewrite reads by position
+        // (VP8X flags, a VP8L alpha bit), stand alone; runs of any other
+        // chunk (an animation's frames) fold into one block.
+        if payload.is_some() || matches!(&fourcc, b"VP8X" | b"VP8 " | b"VP8L") {
+            blocks.push(kind, pos..end, payload);
+        } else {
+            blocks.push_run(kind, pos..end, fourcc);
+        }
+        first = false;
         pos = end;
     }
-    if !blocks.iter().any(|b| b.kind == BlockKind::ImageData) {
-        return Err(malformed("no image data chunk"));
+    if !blocks.has(BlockKind::ImageData) {
+        return Err(FORMAT.malformed("no image data chunk"));
     }
     if riff_end < len {
         // Bytes after the RIFF payload: not WebP, but kept byte for byte.
-        blocks.push(Block {
-            kind: BlockKind::Other,
-            range: riff_end..len,
-            payload: None,
-        });
+        blocks.push(BlockKind::Other, riff_end..len, None);
     }
-
-    Ok(Layout {
-        format: Format::WebP,
-        blocks,
-        len,
-        dimensions,
-    })
-}
-
-/// Checks that `layout` describes `src` as it is now: WebP, same length,
-/// blocks contiguous from 0 to the end, starting with the RIFF header.
-fn check_layout<R: Seek>(src: &mut R, layout: &Layout) -> Result<(), ContainerError> {
-    if layout.format != Format::WebP {
-        return Err(malformed("layout is not a WebP layout"));
-    }
-    let len = src.seek(SeekFrom::End(0))?;
-    if len != layout.len {
-        return Err(malformed("file changed since it was scanned"));
-    }
-    let mut at = 0;
-    for b in &layout.blocks {
-        if b.range.start != at || b.range.end < b.range.start {
-            return Err(malformed("layout blocks are not contiguous"));
-        }
-        at = b.range.end;
-    }
-    if at != len || layout.blocks.first().map(|b| b.range.clone()) != Some(0..RIFF_HEADER_LEN) {
-        return Err(malformed("layout does not cover the file"));
-    }
-    Ok(())
+    Ok(blocks.finish(FORMAT, len, dimensions))
 }
 
 /// Builds a complete `XMP ` chunk, padded to even length.
@@ -265,14 +222,17 @@ fn xmp_chunk(packet: &[u8]) -> Result<Vec<u8>, ContainerError> {
 /// Builds the VP8X chunk that turns a simple file into an extended one:
 /// XMP flag set, ICC / EXIF / alpha / animation flags from the chunks
 /// present, canvas size from the bitstream.
-fn new_vp8x<R: Read + Seek>(src: &mut R, layout: &Layout) -> Result<Vec<u8>, ContainerError> {
+fn new_vp8x<R: Read + Seek>(
+    src: &mut BlockReader<R>,
+    layout: &Layout,
+) -> Result<Vec<u8>, ContainerError> {
     let (w, h) = layout.dimensions.ok_or_else(|| {
         ContainerError::Unsupported(
             "cannot add XMP to this simple WebP: its canvas size is unreadable".into(),
         )
     })?;
     if w == 0 || h == 0 || w > 1 << 24 || h > 1 << 24 {
-        return Err(malformed(format!("canvas size {w}x{h} does not fit VP8X")));
+        return Err(FORMAT.malformed(format!("canvas size {w}x{h} does not fit VP8X")));
     }
     let mut flags = FLAG_XMP;
     for b in &layout.blocks[1..] {
@@ -281,14 +241,14 @@ fn new_vp8x<R: Read + Seek>(src: &mut R, layout: &Layout) -> Result<Vec<u8>, Con
             BlockKind::Exif => flags |= FLAG_EXIF,
             BlockKind::ImageData if b.range.end - b.range.start >= CHUNK_HEADER_LEN => {
                 let mut fourcc = [0u8; 4];
-                read_at(src, b.range.start, &mut fourcc)?;
+                src.read_at(b.range.start, &mut fourcc)?;
                 match &fourcc {
                     b"ALPH" => flags |= FLAG_ALPHA,
                     b"ANIM" | b"ANMF" => flags |= FLAG_ANIMATION,
                     b"VP8L" => {
                         let mut d = [0u8; 5];
                         let n = (b.range.end - b.range.start - CHUNK_HEADER_LEN).min(5) as usize;
-                        read_at(src, b.range.start + CHUNK_HEADER_LEN, &mut d[..n])?;
+                        src.read_at(b.range.start + CHUNK_HEADER_LEN, &mut d[..n])?;
                         if matches!(vp8l_header(&d[..n]), Some((_, true))) {
                             flags |= FLAG_ALPHA;
                         }
@@ -318,10 +278,13 @@ pub fn rewrite<R: Read + Seek, W: Write>(
     edit: &XmpEdit,
     dst: &mut W,
 ) -> Result<(), ContainerError> {
-    check_layout(src, layout)?;
-    let mut out = Splicer::default();
+    let mut src = BlockReader::new(src)?.for_format(FORMAT);
+    check_layout(layout, FORMAT, src.len())?;
+    if layout.blocks[0].range != (0..RIFF_HEADER_LEN) {
+        return Err(FORMAT.malformed("layout does not cover the file"));
+    }
     let mut head = [0u8; RIFF_HEADER_LEN as usize];
-    read_at(src, 0, &mut head)?;
+    src.read_at(0, &mut head)?;
     let riff_end = 8 + u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
     // Chunks are blocks 1..chunks_end; the rest (if any) is trailing data.
     let chunks_end = layout
@@ -331,14 +294,14 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         .unwrap_or(layout.blocks.len())
         .max(1);
     if layout.blocks[chunks_end - 1].range.end != riff_end {
-        return Err(malformed("layout does not match the RIFF size"));
+        return Err(FORMAT.malformed("layout does not match the RIFF size"));
     }
     let chunks = &layout.blocks[1..chunks_end];
     let vp8x_at = chunks.iter().position(|b| b.kind == BlockKind::Header);
     if let Some(i) = vp8x_at {
         let b = &chunks[i];
         if b.range.end - b.range.start < CHUNK_HEADER_LEN + VP8X_DATA_LEN {
-            return Err(malformed("VP8X block is too short"));
+            return Err(FORMAT.malformed("VP8X block is too short"));
         }
     }
     let xmp_at = chunks.iter().position(|b| b.kind == BlockKind::Xmp);
@@ -348,7 +311,7 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         XmpEdit::Remove => None,
     };
     let added_vp8x = match (&new_xmp, vp8x_at) {
-        (Some(_), None) => Some(new_vp8x(src, layout)?),
+        (Some(_), None) => Some(new_vp8x(&mut src, layout)?),
         _ => None,
     };
     // Where a new chunk goes when there was none: after the (last) EXIF
@@ -376,53 +339,48 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         ))
     })?;
 
-    out.write(b"RIFF", src, dst)?;
-    out.write(&riff_size.to_le_bytes(), src, dst)?;
-    out.write(b"WEBP", src, dst)?;
-    if let Some(vp8x) = &added_vp8x {
-        out.write(vp8x, src, dst)?;
-    }
-    if let (Some(chunk), true) = (&new_xmp, chunks.is_empty()) {
-        out.write(chunk, src, dst)?;
-    }
-    for (i, b) in chunks.iter().enumerate() {
-        if Some(i) == vp8x_at {
-            // Header and flags, then the rest of the chunk as it was.
-            let mut d = [0u8; CHUNK_HEADER_LEN as usize + 1];
-            read_at(src, b.range.start, &mut d)?;
-            if new_xmp.is_some() {
-                d[8] |= FLAG_XMP;
-            } else {
-                d[8] &= !FLAG_XMP;
-            }
-            out.write(&d, src, dst)?;
-            out.copy(b.range.start + d.len() as u64..b.range.end, src, dst)?;
-        } else if Some(i) == xmp_at {
-            if let Some(chunk) = &new_xmp {
-                out.write(chunk, src, dst)?;
-            }
+    // Block i of the layout is chunk i - 1.
+    let mut header = b"RIFF".to_vec();
+    header.extend_from_slice(&riff_size.to_le_bytes());
+    header.extend_from_slice(b"WEBP");
+    header.extend(added_vp8x.unwrap_or_default());
+    let mut edits = vec![(0, BlockEdit::Replace(header))];
+    if let Some(i) = vp8x_at {
+        // Header and flags, then the rest of the chunk as it was.
+        let mut d = [0u8; CHUNK_HEADER_LEN as usize + 1];
+        src.read_at(chunks[i].range.start, &mut d)?;
+        if new_xmp.is_some() {
+            d[8] |= FLAG_XMP;
         } else {
-            out.copy(b.range.clone(), src, dst)?;
+            d[8] &= !FLAG_XMP;
         }
-        if Some(i) == insert_after {
-            if let Some(chunk) = &new_xmp {
-                out.write(chunk, src, dst)?;
-            }
-        }
+        edits.push((i + 1, BlockEdit::Overwrite(d.to_vec())));
     }
-    for b in &layout.blocks[chunks_end..] {
-        out.copy(b.range.clone(), src, dst)?;
+    match (new_xmp, xmp_at) {
+        (Some(chunk), Some(i)) => edits.push((i + 1, BlockEdit::Replace(chunk))),
+        (None, Some(i)) => edits.push((i + 1, BlockEdit::Drop)),
+        // With no chunk to follow, right after the header.
+        (Some(chunk), None) => edits.push((
+            insert_after.map_or(1, |i| i + 2),
+            BlockEdit::InsertBefore(chunk),
+        )),
+        (None, None) => {}
     }
-    out.flush(src, dst)?;
-    dst.flush()?;
-    Ok(())
+    splice(src.inner(), layout, &edits, dst)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::container::testing::{
+        exercise, exercise_corruptions, kinds, noise, rewrite_bytes, xorshift, Counting,
+    };
     use crate::container::verify_preserved;
     use std::io::Cursor;
+
+    fn scan_bytes(b: &[u8]) -> Result<Layout, ContainerError> {
+        scan(&mut Cursor::new(b))
+    }
 
     fn chunk(fourcc: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut v = fourcc.to_vec();
@@ -432,18 +390,6 @@ mod tests {
             v.push(0);
         }
         v
-    }
-
-    fn noise(len: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect()
     }
 
     /// A lossy bitstream: key-frame tag, start code, 14-bit sizes, noise.
@@ -493,21 +439,6 @@ mod tests {
             frame(22),
             frame(23),
         ])
-    }
-
-    fn kinds(l: &Layout) -> Vec<BlockKind> {
-        l.blocks.iter().map(|b| b.kind).collect()
-    }
-
-    fn scan_bytes(b: &[u8]) -> Result<Layout, ContainerError> {
-        scan(&mut Cursor::new(b))
-    }
-
-    fn rewrite_bytes(b: &[u8], edit: &XmpEdit) -> Result<Vec<u8>, ContainerError> {
-        let layout = scan_bytes(b)?;
-        let mut out = Vec::new();
-        rewrite(&mut Cursor::new(b), &layout, edit, &mut out)?;
-        Ok(out)
     }
 
     /// Chunks as img-parts sees them: (FourCC, data), VP8X and XMP left out.
@@ -718,10 +649,8 @@ mod tests {
         let out = rewrite_bytes(&file, &XmpEdit::Replace(b"<anim/>".to_vec())).unwrap();
         let l = check_preserved(&file, &out);
         use BlockKind::*;
-        assert_eq!(
-            kinds(&l),
-            [Header, Header, ImageData, ImageData, ImageData, ImageData, Xmp]
-        );
+        // ANIM, then the three frames as one run.
+        assert_eq!(kinds(&l), [Header, Header, ImageData, ImageData, Xmp]);
         assert_eq!(
             vp8x_of(&out),
             (FLAG_ANIMATION | FLAG_ALPHA | FLAG_XMP, 4, 4)
@@ -798,23 +727,6 @@ mod tests {
         }
     }
 
-    struct Counting<R> {
-        inner: R,
-        read: u64,
-    }
-    impl<R: Read> Read for Counting<R> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.inner.read(buf)?;
-            self.read += n as u64;
-            Ok(n)
-        }
-    }
-    impl<R: Seek> Seek for Counting<R> {
-        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-            self.inner.seek(pos)
-        }
-    }
-
     #[test]
     fn scan_does_not_read_image_data() {
         for file in [
@@ -826,48 +738,12 @@ mod tests {
                 chunk(b"XMP ", b"<x/>"),
             ]),
         ] {
-            let mut r = Counting {
-                inner: Cursor::new(&file),
-                read: 0,
-            };
+            let mut r = Counting::new(Cursor::new(&file));
             let l = scan(&mut r).unwrap();
             assert_eq!(l.xmp(), Some(&b"<x/>"[..]));
             assert_eq!(l.dimensions, Some((1000, 1000)));
             assert!(r.read < 64 * 1024, "read {} bytes", r.read);
         }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
-    }
-
-    /// Whatever scan accepts, rewrite must handle (or refuse cleanly) and
-    /// its output must scan.
-    fn exercise(bytes: &[u8]) -> bool {
-        let Ok(layout) = scan_bytes(bytes) else {
-            return false;
-        };
-        for edit in [XmpEdit::Replace(b"<fuzz/>".to_vec()), XmpEdit::Remove] {
-            let mut out = Vec::new();
-            match rewrite(&mut Cursor::new(bytes), &layout, &edit, &mut out) {
-                Ok(()) => {}
-                // A simple file whose canvas size is unreadable.
-                Err(ContainerError::Unsupported(_)) if layout.dimensions.is_none() => continue,
-                Err(e) => panic!("rewrite failed: {e}"),
-            }
-            let ln = scan_bytes(&out).unwrap();
-            verify_preserved(
-                &mut Cursor::new(bytes),
-                &layout,
-                &mut Cursor::new(&out),
-                &ln,
-            )
-            .unwrap();
-        }
-        true
     }
 
     #[test]
@@ -888,18 +764,7 @@ mod tests {
                 assert!(!exercise(&file[..n]), "prefix of {n} bytes accepted");
             }
             assert!(exercise(&file));
-            let mut state = 0xD1B5_4A32_D192_ED03u64;
-            let mut accepted = 0;
-            for _ in 0..300 {
-                let mut f = file.clone();
-                let flips = 1 + xorshift(&mut state) % 4;
-                for _ in 0..flips {
-                    let at = (xorshift(&mut state) % f.len() as u64) as usize;
-                    f[at] = xorshift(&mut state) as u8;
-                }
-                accepted += exercise(&f) as usize;
-            }
-            assert!(accepted > 0);
+            assert!(exercise_corruptions(&file, 0xD1B5_4A32_D192_ED03, 300, file.len()) > 0);
         }
         let mut state = 5u64;
         for len in [1usize, 11, 12, 13, 1000] {
