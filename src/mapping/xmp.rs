@@ -317,6 +317,24 @@ pub fn fit(packet: String, limit: usize) -> String {
     rdf::fit_padding(packet, limit)
 }
 
+/// Whether a packet is stored as UTF-16 (ccsig writes it back as UTF-8,
+/// so never in place).
+pub fn is_utf16(packet: &[u8]) -> bool {
+    rdf::is_utf16(packet)
+}
+
+/// Gives a packet ccsig writes its padding ([`rdf::PADDING`] bytes, unless
+/// it already has more), so that a later edit fits in place.
+pub fn padded(packet: String) -> String {
+    rdf::pad(packet, rdf::PADDING)
+}
+
+/// The packet with its padding resized to make it exactly `len` bytes
+/// long (to overwrite one of that length in place), if it can be.
+pub fn with_length(packet: &str, len: usize) -> Option<String> {
+    rdf::pad_to_len(packet, len)
+}
+
 /// The values ccsig's mirrors must hold for a tag (see docs/mapping.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mirrors {
