@@ -68,7 +68,8 @@ pub enum SignalArg {
 
 #[derive(Debug, Args)]
 struct Batch {
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core for apply and remove; four per
+    /// core, at least 8, for read and check, which wait on the disk).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Output format.
@@ -156,6 +157,12 @@ struct FileArgs {
     /// Keep each rewritten file's modification and access times.
     #[arg(long)]
     preserve_mtime: bool,
+    /// Always write a fresh copy of each file and rename it over the old
+    /// one. By default, when the new XMP packet fits in the old one's
+    /// padding, only the packet's bytes are overwritten, under an undo
+    /// journal that keeps the file old or new after a crash.
+    #[arg(long)]
+    no_in_place: bool,
 }
 
 #[derive(Debug, Args)]

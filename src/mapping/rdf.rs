@@ -405,6 +405,18 @@ fn with_leading_space(text: &str, span: Range<usize>) -> Range<usize> {
 
 /// Parses a packet into its top-level properties.
 pub fn parse(text: &str) -> Result<Packet, MappingError> {
+    parse_keeping(text, |_, _| true)
+}
+
+/// [`parse`], listing only the properties `keep(namespace, name)` wants
+/// (the others are checked as XML all the same, but not read): for
+/// readers that look up a few properties by name, which find the same
+/// first property of each name either way. Not for editing: the packet's
+/// descriptions list only the kept properties.
+pub fn parse_keeping(
+    text: &str,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Result<Packet, MappingError> {
     let doc = Document::parse_with_options(text, options())
         .map_err(|e| MappingError::XmpParse(e.to_string()))?;
     let rdf = doc
@@ -445,7 +457,7 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
         let mut members = Vec::new();
         for attr in desc.attributes() {
             let Some(ns) = attr.namespace() else { continue };
-            if ns == NS_RDF || ns == NS_XML {
+            if ns == NS_RDF || ns == NS_XML || !keep(ns, attr.name()) {
                 continue;
             }
             members.push(properties.len());
@@ -463,6 +475,9 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
             let Some(ns) = prop.tag_name().namespace() else {
                 continue;
             };
+            if !keep(ns, prop.tag_name().name()) {
+                continue;
+            }
             let (value, lang, slot, array) = value_of(text, &prop);
             members.push(properties.len());
             properties.push(Property {
@@ -760,6 +775,59 @@ pub fn fit_padding(text: String, limit: usize) -> String {
     let mut out = text;
     out.replace_range(trailer - cut..trailer, "");
     out
+}
+
+/// The padding ccsig gives every packet it writes into a file: 2 KB of
+/// white space before the trailer, as Adobe's writers leave, so that a
+/// later edit can be written over the old packet in place.
+pub const PADDING: usize = 2048;
+
+/// Where the padding is: the white space between the packet's content and
+/// its trailer (`<?xpacket end`), if it has one.
+fn padding_range(text: &str) -> Option<std::ops::Range<usize>> {
+    let trailer = text.rfind("<?xpacket end")?;
+    let start = text[..trailer]
+        .trim_end_matches([' ', '\t', '\r', '\n'])
+        .len();
+    Some(start..trailer)
+}
+
+/// `len` bytes of padding: a line break, then lines of 99 spaces.
+fn padding(len: usize) -> String {
+    (0..len)
+        .map(|i| if i % 100 == 0 { '\n' } else { ' ' })
+        .collect()
+}
+
+/// The packet with at least `min` bytes of padding (a packet without a
+/// trailer is returned as it is).
+pub fn pad(text: String, min: usize) -> String {
+    match padding_range(&text) {
+        Some(range) if range.len() < min => {
+            let mut out = text;
+            out.replace_range(range, &padding(min));
+            out
+        }
+        _ => text,
+    }
+}
+
+/// The packet with its padding resized so that it is exactly `len` bytes
+/// long, or `None` when it has no trailer, its content alone is longer, or
+/// the trailer does not allow in-place edits (`end="r"`).
+pub fn pad_to_len(text: &str, len: usize) -> Option<String> {
+    let range = padding_range(text)?;
+    let trailer = &text[range.end..];
+    if !(trailer.contains("end=\"w\"") || trailer.contains("end='w'")) {
+        return None;
+    }
+    let content = text.len() - range.len();
+    let fill = len.checked_sub(content)?;
+    let mut out = String::with_capacity(len);
+    out.push_str(&text[..range.start]);
+    out.push_str(&padding(fill));
+    out.push_str(trailer);
+    Some(out)
 }
 
 /// A new, empty packet in the usual wrapper, for files that have none.
