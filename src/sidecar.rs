@@ -77,6 +77,9 @@ impl FolderSidecars {
     /// [`existing`] gives, without a system call when the listing holds
     /// none of its candidate names.
     pub fn existing(&self, image: &Path) -> Vec<PathBuf> {
+        if self.names.is_empty() {
+            return Vec::new();
+        }
         let listed = candidates(image).iter().any(|c| {
             c.file_name()
                 .is_some_and(|n| self.names.contains(&n.to_string_lossy().to_lowercase()))

@@ -734,6 +734,16 @@ fn plan_apply(
                     held.join(", ")
                 )));
             }
+            let translations = fields
+                .as_ref()
+                .map(|f| xmp::translation_conflicts(f, &tag.expression));
+            if let Some(items) = translations.filter(|t| !t.is_empty()) {
+                return Err(FileError::Refused(format!(
+                    "{} states another preference; ccsig writes only the default item, \
+                     so the file would state two (change or remove that item first)",
+                    items.join(", ")
+                )));
+            }
             let packet = xmp::apply(layout.xmp(), tag)?;
             // A packet ccsig creates gets room for later edits in place;
             // another's keeps its own padding, so that `remove` gives

@@ -337,7 +337,10 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
             n => n,
         })
         .build()?;
-    let shard_threads = pool.current_num_threads().max(1);
+    // Shards are read end to end, each holding one member at a time: one
+    // per core keeps the disk busy without multiplying the memory held.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let shard_threads = pool.current_num_threads().min(cores).max(1);
     let globs = options.walk_options().exclude_set()?;
     let bar = &*options.progress;
     let mut entries = walk::walk_with(roots, &options.walk_options())?;

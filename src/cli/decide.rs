@@ -33,7 +33,8 @@ pub struct DecideArgs {
     /// Print only the paths of usable images, one per line (for xargs).
     #[arg(long, value_enum, value_name = "WHICH")]
     only: Option<OnlyArg>,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: four per core, at least 8: reading waits on
+    /// the disk).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// The AIPREF vocabulary draft --use and the files are read against:

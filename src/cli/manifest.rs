@@ -153,11 +153,13 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let mut copies = audit::CopyTracker::default();
     let mut walk_errors = false;
     let mut result = Ok(());
-    let cancelled = batch::run_items(
-        targets,
-        &commands::batch_options(&args.batch),
-        job,
-        |target, checked| match (target, checked) {
+    let mut options = commands::batch_options(&args.batch);
+    if args.batch.jobs.is_none() {
+        // Checking reads only: as many threads as the other read-only commands.
+        options.jobs = batch::read_jobs();
+    }
+    let cancelled = batch::run_items(targets, &options, job, |target, checked| {
+        match (target, checked) {
             (Target::Tree(Entry::Error { path, message }), _) => {
                 walk_errors = true;
                 commands::walk_error(&path, &message);
@@ -170,8 +172,8 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
                 result = out.findings(&shown, &findings);
             }
             _ => {}
-        },
-    )
+        }
+    })
     .map_err(io::Error::other)?;
     result?;
     out.finish(Some(&commands::check_summary(&tally)))?;

@@ -68,7 +68,8 @@ pub enum SignalArg {
 
 #[derive(Debug, Args)]
 struct Batch {
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core for apply and remove; four per
+    /// core, at least 8, for read and check, which wait on the disk).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Output format.

@@ -405,6 +405,18 @@ fn with_leading_space(text: &str, span: Range<usize>) -> Range<usize> {
 
 /// Parses a packet into its top-level properties.
 pub fn parse(text: &str) -> Result<Packet, MappingError> {
+    parse_keeping(text, |_, _| true)
+}
+
+/// [`parse`], listing only the properties `keep(namespace, name)` wants
+/// (the others are checked as XML all the same, but not read): for
+/// readers that look up a few properties by name, which find the same
+/// first property of each name either way. Not for editing: the packet's
+/// descriptions list only the kept properties.
+pub fn parse_keeping(
+    text: &str,
+    keep: impl Fn(&str, &str) -> bool,
+) -> Result<Packet, MappingError> {
     let doc = Document::parse_with_options(text, options())
         .map_err(|e| MappingError::XmpParse(e.to_string()))?;
     let rdf = doc
@@ -445,7 +457,7 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
         let mut members = Vec::new();
         for attr in desc.attributes() {
             let Some(ns) = attr.namespace() else { continue };
-            if ns == NS_RDF || ns == NS_XML {
+            if ns == NS_RDF || ns == NS_XML || !keep(ns, attr.name()) {
                 continue;
             }
             members.push(properties.len());
@@ -463,6 +475,9 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
             let Some(ns) = prop.tag_name().namespace() else {
                 continue;
             };
+            if !keep(ns, prop.tag_name().name()) {
+                continue;
+            }
             let (value, lang, slot, array) = value_of(text, &prop);
             members.push(properties.len());
             properties.push(Property {

@@ -172,10 +172,27 @@ fn stored(packet: &rdf::Packet, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Every property [`fields_of`] looks up. Reading a packet lists only
+/// these (a packet from Lightroom holds hundreds of others), which gives
+/// the same fields: `fields_of` never looks at the others.
+fn read_by_fields_of(ns: &str, name: &str) -> bool {
+    match ns {
+        NS_CCSIG => true,
+        NS_PLUS => matches!(name, "DataMining" | "OtherConstraints"),
+        NS_CC => matches!(name, "attributionName" | "attributionURL" | "license"),
+        NS_DC => name == "creator",
+        NS_TDM => matches!(name, "reservation" | "policy"),
+        NS_XMP_RIGHTS => matches!(name, "UsageTerms" | "WebStatement" | "Marked"),
+        NS_XMP_MM => name == "DocumentID",
+        NS_XMP_NOTE => name == "HasExtendedXMP",
+        _ => false,
+    }
+}
+
 /// Reads the fields ccsig cares about from one packet.
 pub fn read_fields(packet: &[u8]) -> Result<XmpFields, MappingError> {
     let text = rdf::packet_text(packet)?;
-    Ok(fields_of(&rdf::parse(&text)?))
+    Ok(fields_of(&rdf::parse_keeping(&text, read_by_fields_of)?))
 }
 
 /// The properties ccsig writes, by the names people know them by.
@@ -247,6 +264,30 @@ pub fn extension_conflicts(fields: &XmpFields, tag: &Tag) -> Vec<String> {
             _ => true,
         })
         .cloned()
+        .collect()
+}
+
+/// The items of `plus:OtherConstraints` other than the default one (other
+/// languages) whose expression says something else than `expression` about
+/// some AI use. ccsig writes only the default item and keeps the others
+/// byte for byte, so writing would leave the file stating two preferences:
+/// such a file is refused.
+pub fn translation_conflicts(fields: &XmpFields, expression: &str) -> Vec<String> {
+    let default = default_position(&fields.other_constraints);
+    let ours = signal::parse(expression);
+    let labels: Vec<&str> = signal::Vocabulary::default().labels().collect();
+    fields
+        .other_constraints
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != default)
+        .filter_map(|(_, (lang, text))| {
+            let theirs = signal::parse(&constraints::find_expression(text)?);
+            let differs = labels
+                .iter()
+                .any(|l| theirs.preference_with_legacy(l) != ours.preference_with_legacy(l));
+            differs.then(|| format!("plus:OtherConstraints[{lang}]"))
+        })
         .collect()
 }
 
@@ -720,6 +761,99 @@ mod tests {
  </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>"#;
+
+    /// Every property `fields_of` reads, in several forms (attribute,
+    /// element, array, `rdf:value`), some twice, beside properties it does
+    /// not read of the same namespaces.
+    const EVERY_FIELD: &str = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:ccsig="https://ns.ccsig.dev/xmp/1.0/" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"
+  xmlns:cc="http://creativecommons.org/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:tdm="http://www.w3.org/ns/tdmrep/"
+  xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
+  xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
+  ccsig:expression="train-ai=n;exceptions=cc-cr" ccsig:signal="cc-cr" tdm:reservation="1" xmpMM:DocumentID="doc-1"
+  xmpMM:InstanceID="inst" dc:format="image/jpeg" plus:ImageSupplierName="x" photoshop:Credit="Agency">
+ <ccsig:creditName>Ada</ccsig:creditName><ccsig:creditURL>https://example.org/ada</ccsig:creditURL>
+ <ccsig:mappingVersion>1</ccsig:mappingVersion><ccsig:replacedDataMining>old dm</ccsig:replacedDataMining>
+ <ccsig:replacedOtherConstraints> old oc </ccsig:replacedOtherConstraints>
+ <ccsig:replacedAttributionName>old an</ccsig:replacedAttributionName>
+ <ccsig:replacedAttributionURL>old au</ccsig:replacedAttributionURL>
+ <ccsig:replacedSpecialInstructions>old si</ccsig:replacedSpecialInstructions>
+ <plus:DataMining rdf:resource="http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT"/>
+ <plus:OtherConstraints><rdf:Alt><rdf:li xml:lang="x-default">Content-Usage: train-ai=n;exceptions=cc-cr</rdf:li><rdf:li xml:lang="de">anders</rdf:li></rdf:Alt></plus:OtherConstraints>
+ <cc:attributionName rdf:parseType="Resource"><rdf:value>Ada E.</rdf:value></cc:attributionName>
+ <cc:attributionURL>https://example.org/</cc:attributionURL><cc:license rdf:resource="https://creativecommons.org/licenses/by/4.0/"/>
+ <cc:morePermissions>m</cc:morePermissions>
+ <dc:creator><rdf:Seq><rdf:li>Ada Example</rdf:li></rdf:Seq></dc:creator><dc:title><rdf:Alt><rdf:li xml:lang="x-default">T</rdf:li></rdf:Alt></dc:title>
+ <tdm:policy>https://example.org/policy</tdm:policy>
+ <xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="en">Terms</rdf:li><rdf:li xml:lang="x-default">Default terms</rdf:li></rdf:Alt></xmpRights:UsageTerms>
+ <xmpRights:WebStatement>https://example.org/terms</xmpRights:WebStatement><xmpRights:Marked>True</xmpRights:Marked>
+ <xmpNote:HasExtendedXMP>0123456789ABCDEF0123456789ABCDEF</xmpNote:HasExtendedXMP>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:ccsig="https://ns.ccsig.dev/xmp/1.0/" xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"
+  ccsig:expression="train-ai=y" plus:DataMining="http://ns.useplus.org/ldf/vocab/DMI-ALLOWED"/>
+</rdf:RDF></x:xmpmeta>"#;
+
+    /// What `fields_of` makes of the whole packet, every property listed.
+    fn fields_of_every_property(packet: &[u8]) -> Result<XmpFields, MappingError> {
+        let text = rdf::packet_text(packet)?;
+        Ok(fields_of(&rdf::parse(&text)?))
+    }
+
+    #[test]
+    fn reading_lists_only_the_fields_and_reads_the_same() {
+        let every = read_fields(EVERY_FIELD.as_bytes()).unwrap();
+        assert_eq!(
+            every,
+            fields_of_every_property(EVERY_FIELD.as_bytes()).unwrap()
+        );
+        // Every field is filled, so none is left out of `read_by_fields_of`
+        // unnoticed.
+        let debug = format!("{every:?}");
+        assert!(!debug.contains("None"), "{debug}");
+        assert_eq!(
+            every.expression.as_deref(),
+            Some("train-ai=n;exceptions=cc-cr")
+        );
+        assert_eq!(every.other_constraints.len(), 2);
+        let mut packets: Vec<Vec<u8>> = vec![
+            RICH.as_bytes().to_vec(),
+            apply(Some(RICH.as_bytes()), &tag()).unwrap().into_bytes(),
+        ];
+        // Every packet of the sample images, and each with a tag applied.
+        let mut dirs = vec![std::path::PathBuf::from("sample-images")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let Ok(file) = std::fs::File::open(&path) else {
+                    continue;
+                };
+                let Ok(layout) =
+                    crate::container::scan(&mut crate::container::PositionedFile::new(&file))
+                else {
+                    continue;
+                };
+                if let Some(xmp) = layout.xmp() {
+                    if let Ok(tagged) = apply(Some(xmp), &tag()) {
+                        packets.push(tagged.into_bytes());
+                    }
+                    packets.push(xmp.to_vec());
+                }
+            }
+        }
+        assert!(packets.len() > 10, "{}", packets.len());
+        for bytes in &packets {
+            let shown = String::from_utf8_lossy(bytes);
+            match (read_fields(bytes), fields_of_every_property(bytes)) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{shown}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("{a:?} vs {b:?} for {shown}"),
+            }
+        }
+    }
 
     fn tag() -> Tag {
         Tag {

@@ -4,7 +4,8 @@
 //! AIPREF vocabulary's processing rules on top and records every deviation
 //! as a [`Diagnostic`] instead of failing.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 
 use serde::{Deserialize, Serialize};
@@ -186,6 +187,39 @@ pub fn parse(text: &str) -> Statement {
 /// assert!(statement.is_writable());
 /// ```
 pub fn parse_in(text: &str, vocabulary: Vocabulary) -> Statement {
+    // Reading one file parses its expression several times (the statement,
+    // its mirrors, the audit), and a batch meets the same few expressions
+    // over and over: the last few statements parsed on this thread are
+    // kept. Parsing is a function of (text, vocabulary) alone, so a kept
+    // statement is the one parsing would give.
+    thread_local! {
+        static RECENT: RefCell<VecDeque<Statement>> = const { RefCell::new(VecDeque::new()) };
+    }
+    const KEPT: usize = 4;
+    if text.len() > MEMO_LIMIT {
+        return parse_uncached(text, vocabulary);
+    }
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some(hit) = recent
+            .iter()
+            .find(|s| s.vocabulary == vocabulary && s.expression == text)
+        {
+            return hit.clone();
+        }
+        let statement = parse_uncached(text, vocabulary);
+        if recent.len() == KEPT {
+            recent.pop_back();
+        }
+        recent.push_front(statement.clone());
+        statement
+    })
+}
+
+/// Expressions longer than this are parsed every time rather than kept.
+const MEMO_LIMIT: usize = 1024;
+
+fn parse_uncached(text: &str, vocabulary: Vocabulary) -> Statement {
     match Parser::new(text).parse_dictionary_with_visitor(CountingDictionary::default()) {
         Err(err) => {
             let reason = err.to_string();
@@ -609,6 +643,34 @@ fn join_problems(problems: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_statements_are_what_parsing_gives() {
+        let texts = [
+            "train-ai=n;exceptions=cc-cr",
+            "train-ai=y",
+            "train-ai=n;;",
+            "ai-train=n",
+            "search=y, train-ai=n",
+            "train-ai=n;exceptions=cc-cr",
+            "",
+            "train-ai=y",
+        ];
+        // More texts than are kept, in both vocabularies, twice over: every
+        // answer, kept or not, equals a fresh parse of that text.
+        for _ in 0..2 {
+            for vocabulary in [Vocabulary::Draft07, Vocabulary::Draft08] {
+                for text in texts {
+                    let got = parse_in(text, vocabulary);
+                    assert_eq!(got, parse_uncached(text, vocabulary), "{text:?}");
+                    assert_eq!(got.vocabulary, vocabulary);
+                    assert_eq!(got.expression, text);
+                }
+            }
+        }
+        let long = format!("train-ai=n;exceptions=\"{}\"", "x".repeat(MEMO_LIMIT));
+        assert_eq!(parse(&long), parse_uncached(&long, Vocabulary::default()));
+    }
 
     fn kinds(s: &Statement) -> Vec<&'static str> {
         s.diagnostics().iter().map(|d| d.kind()).collect()
