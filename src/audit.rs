@@ -169,6 +169,37 @@ pub fn stale_temporary() -> Finding {
     )
 }
 
+/// The finding for the undo journal of an in-place write that a killed
+/// ccsig left behind (a `stale_temporary` too: the next write replays it).
+///
+/// `image` is the file the journal names (`None`: the journal is torn, and
+/// the image was never touched).
+///
+/// ```
+/// let finding = ccsig::audit::pending_journal(Some("photo.jpg".as_ref()));
+/// assert_eq!(finding.kind.name(), "stale_temporary");
+/// assert!(finding.message.contains("photo.jpg"));
+/// ```
+pub fn pending_journal(image: Option<&std::path::Path>) -> Finding {
+    let message = match image {
+        Some(image) => format!(
+            "undo journal of an in-place write that was stopped: {} may hold a half-written \
+             XMP packet until the next apply or remove in this folder puts its old bytes back \
+             from the journal and deletes it",
+            image.display()
+        ),
+        None => "undo journal torn while it was written (the image it was for was never \
+                 touched); the next apply or remove in this folder deletes it"
+            .to_string(),
+    };
+    Finding::new(
+        FindingKind::StaleTemporary,
+        Severity::Warning,
+        vec![],
+        message,
+    )
+}
+
 /// Audits one file's signals, optionally against an expected statement.
 ///
 /// A clean file yields no finding; with `expect`, every category the

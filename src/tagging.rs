@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::batch::atomic::{self, AtomicError, Fingerprint};
-use crate::container::{self, ContainerError, Edit, Layout, XmpEdit};
+#[cfg(unix)]
+use crate::batch::journal;
+use crate::container::{self, in_place, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::mapping::{iptc, xmp, MappingError, Tag};
 use crate::signal::{self, NotWritable, Severity, SignalCode, Vocabulary};
@@ -362,6 +364,11 @@ pub struct WriteOptions {
     /// Give rewritten files (images and sidecars) their original
     /// modification and access times.
     pub preserve_mtime: bool,
+    /// Always write a fresh copy of the image and rename it over the old
+    /// one, even when the new XMP packet fits in the old one's padding
+    /// (which is otherwise overwritten in place, under an undo journal:
+    /// docs/reliability.md, "In-place writes").
+    pub no_in_place: bool,
 }
 
 impl WriteOptions {
@@ -727,8 +734,26 @@ fn plan_apply(
                     held.join(", ")
                 )));
             }
+            let translations = fields
+                .as_ref()
+                .map(|f| xmp::translation_conflicts(f, &tag.expression));
+            if let Some(items) = translations.filter(|t| !t.is_empty()) {
+                return Err(FileError::Refused(format!(
+                    "{} states another preference; ccsig writes only the default item, \
+                     so the file would state two (change or remove that item first)",
+                    items.join(", ")
+                )));
+            }
+            let packet = xmp::apply(layout.xmp(), tag)?;
+            // A packet ccsig creates gets room for later edits in place;
+            // another's keeps its own padding, so that `remove` gives
+            // back exactly what it was.
+            let packet = match layout.xmp() {
+                None => xmp::padded(packet),
+                Some(_) => packet,
+            };
             Some(XmpEdit::Replace(
-                xmp::fit(xmp::apply(layout.xmp(), tag)?, xmp_limit(layout)).into_bytes(),
+                xmp::fit(packet, xmp_limit(layout)).into_bytes(),
             ))
         }
     };
@@ -987,6 +1012,257 @@ fn write_image(
     }
 }
 
+/// The folder a file is in (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The overwrite that writes the plan into the file in place, when it can
+/// be: a re-tag (the packet already holds ccsig's fields: a first tagging
+/// rewrites the file, so that `remove` can give back its exact bytes) that
+/// changes only the main XMP packet (no IIM, no PNG raw profile, no flag),
+/// stored uncompressed where a same-length packet can replace it, and the
+/// new packet fits the old one's length once its padding is resized.
+/// `None`: the whole file is rewritten.
+fn overwrite_for<R: Read + Seek>(
+    reader: &mut R,
+    layout: &Layout,
+    signals: &FileSignals,
+    plan: &Plan,
+    opts: &WriteOptions,
+) -> Result<Option<(in_place::PacketSite, in_place::Overwrite)>, FileError> {
+    let Some(XmpEdit::Replace(packet)) = &plan.edit.xmp else {
+        return Ok(None);
+    };
+    let only_xmp = plan.edit.photoshop_irb.is_none()
+        && plan.edit.png_raw_profiles.is_empty()
+        && plan.iim_2_40.is_none()
+        && plan.raw_profiles.is_empty();
+    let retag =
+        matches!(plan.goal, Goal::Holds(_)) && signals.xmp.as_ref().is_some_and(|f| f.has_ccsig());
+    if opts.no_in_place || !only_xmp || !retag {
+        return Ok(None);
+    }
+    let Some(old) = layout.xmp().filter(|p| !xmp::is_utf16(p)) else {
+        return Ok(None);
+    };
+    let (Ok(old_text), Ok(new_text)) = (std::str::from_utf8(old), std::str::from_utf8(packet))
+    else {
+        return Ok(None);
+    };
+    let Some(sized) = xmp::with_length(new_text, old.len()) else {
+        return Ok(None);
+    };
+    // The old packet must allow edits in place too (`end="w"`).
+    if xmp::with_length(old_text, old.len()).is_none() {
+        return Ok(None);
+    }
+    let Some(site) = in_place::locate(reader, layout)? else {
+        return Ok(None);
+    };
+    Ok(site.overwrite(sized.as_bytes()).map(|o| (site, o)))
+}
+
+/// [`overwrite_for`] a file on disk, which must also have no other hard
+/// link (that name would see the change: with `--break-hardlinks` the file
+/// is copied instead) and be writable.
+#[cfg(unix)]
+fn in_place_overwrite(
+    image: &OpenImage,
+    meta: &std::fs::Metadata,
+    plan: &Plan,
+    opts: &WriteOptions,
+) -> Result<Option<(in_place::PacketSite, in_place::Overwrite)>, FileError> {
+    use std::os::unix::fs::MetadataExt;
+    if meta.nlink() != 1 {
+        return Ok(None);
+    }
+    let mut reader = container::PositionedFile::new(&image.file);
+    let found = overwrite_for(&mut reader, &image.layout, &image.signals, plan, opts)?;
+    if found.is_some() {
+        atomic::check_replaceable(&image.path, meta, opts.keep())
+            .map_err(|e| FileError::Refused(e.to_string()))?;
+    }
+    Ok(found)
+}
+
+#[cfg(not(unix))]
+fn in_place_overwrite(
+    _: &OpenImage,
+    _: &std::fs::Metadata,
+    _: &Plan,
+    _: &WriteOptions,
+) -> Result<Option<(in_place::PacketSite, in_place::Overwrite)>, FileError> {
+    Ok(None)
+}
+
+/// The plan with the packet it writes resized as the overwrite has it, so
+/// that validation expects what is written.
+fn sized_plan(plan: &Plan, site: &in_place::PacketSite, overwrite: &in_place::Overwrite) -> Plan {
+    let len = (site.packet.end - site.packet.start) as usize;
+    Plan {
+        edit: Edit {
+            xmp: Some(XmpEdit::Replace(overwrite.bytes[..len].to_vec())),
+            photoshop_irb: None,
+            png_raw_profiles: Vec::new(),
+        },
+        goal: match &plan.goal {
+            Goal::Holds(tag) => Goal::Holds(tag.clone()),
+            Goal::NoCcsig => Goal::NoCcsig,
+        },
+        iim_2_40: None,
+        raw_profiles: Vec::new(),
+    }
+}
+
+/// Writes the new packet over the old one in the file itself, crash-safe:
+/// the result is validated before a byte is written (on a view of the file
+/// with the overwrite applied); under an exclusive lock on the file, with
+/// the file as it was read, the old bytes go into an undo journal that is
+/// made durable; then the overwrite, made durable, is checked by reading
+/// the file back (rolled back from the journal if it does not hold), and
+/// the journal is removed. A crash at any moment leaves the journal, whose
+/// replay by the next run restores the old bytes. Returns the folder whose
+/// entry (the journal's removal) is still to be synced.
+#[cfg(unix)]
+fn write_in_place(
+    image: &OpenImage,
+    plan: &Plan,
+    site: &in_place::PacketSite,
+    overwrite: &in_place::Overwrite,
+    opts: &WriteOptions,
+) -> Result<PathBuf, FileError> {
+    use std::os::unix::fs::{FileExt, MetadataExt};
+    let write_err = |e: &dyn std::fmt::Display| FileError::Write(e.to_string());
+    let changed = || FileError::Write(AtomicError::<std::io::Error>::ChangedMeanwhile.to_string());
+    let plan = sized_plan(plan, site, overwrite);
+    let mut old = container::PositionedFile::new(&image.file);
+    let mut new = in_place::Overlay::new(
+        container::PositionedFile::new(&image.file),
+        overwrite.offset,
+        &overwrite.bytes,
+    );
+    validate(&mut old, &image.layout, &mut new, &plan)?;
+
+    let target = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&image.path)
+        .map_err(|e| write_err(&e))?;
+    let (now, then) = (
+        target.metadata().map_err(|e| write_err(&e))?,
+        image.file.metadata().map_err(|e| write_err(&e))?,
+    );
+    if (now.dev(), now.ino()) != (then.dev(), then.ino()) {
+        return Err(changed());
+    }
+    // Another ccsig writing the same file in place holds this lock; the
+    // old bytes are compared under it, so neither loses the other's write.
+    // Held briefly (an overwrite takes milliseconds; a child process
+    // forked elsewhere in this program holds a copy until it execs), so
+    // it is waited for a while rather than forever.
+    if !lock_within(&target, std::time::Duration::from_secs(2)) {
+        return Err(changed());
+    }
+    let mut before = vec![0u8; overwrite.bytes.len()];
+    image
+        .file
+        .read_exact_at(&mut before, overwrite.offset)
+        .map_err(|e| write_err(&e))?;
+    let packet_len = (site.packet.end - site.packet.start) as usize;
+    let still_as_read = Fingerprint::of(&image.file).map_err(|e| write_err(&e))? == image.seen
+        && Some(&before[..packet_len]) == image.layout.xmp();
+    if !still_as_read {
+        return Err(changed());
+    }
+
+    let journal = journal::Journal::begin(
+        &image.path,
+        &target,
+        overwrite.offset,
+        &before,
+        &overwrite.bytes,
+    )
+    .map_err(|e| FileError::Write(format!("cannot write the undo journal: {e}")))?;
+    let written = overwrite_durably(&target, &then, overwrite, opts).and_then(|()| {
+        let mut old = in_place::Overlay::new(
+            container::PositionedFile::new(&image.file),
+            overwrite.offset,
+            &before,
+        );
+        let mut new = container::PositionedFile::new(&image.file);
+        validate(&mut old, &image.layout, &mut new, &plan)
+    });
+    match written {
+        Ok(()) => {
+            journal.finish().map_err(|e| write_err(&e))?;
+            Ok(parent_dir(&image.path).to_path_buf())
+        }
+        Err(e) => {
+            // Put the old bytes back now; if even that fails, the journal
+            // stays (unlocked when this process lets go of it) for the next
+            // run to replay.
+            if journal.roll_back(&target).is_ok() {
+                let _ = journal.finish();
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn write_in_place(
+    _: &OpenImage,
+    _: &Plan,
+    _: &in_place::PacketSite,
+    _: &in_place::Overwrite,
+    _: &WriteOptions,
+) -> Result<PathBuf, FileError> {
+    unreachable!("in-place writes are planned on Unix only")
+}
+
+/// Takes an exclusive lock on `file`, trying until `patience` runs out.
+#[cfg(unix)]
+fn lock_within(file: &File, patience: std::time::Duration) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if file.try_lock().is_ok() {
+            return true;
+        }
+        if start.elapsed() > patience {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// The overwrite itself, durable before it returns; with `preserve_mtime`
+/// the file gets its times back.
+#[cfg(unix)]
+fn overwrite_durably(
+    target: &File,
+    meta: &std::fs::Metadata,
+    overwrite: &in_place::Overwrite,
+    opts: &WriteOptions,
+) -> Result<(), FileError> {
+    use std::os::unix::fs::FileExt;
+    let write_err = |e: std::io::Error| FileError::Write(e.to_string());
+    target
+        .write_all_at(&overwrite.bytes, overwrite.offset)
+        .map_err(write_err)?;
+    if opts.preserve_mtime {
+        let times = std::fs::FileTimes::new()
+            .set_accessed(meta.accessed().map_err(write_err)?)
+            .set_modified(meta.modified().map_err(write_err)?);
+        target.set_times(times).map_err(write_err)?;
+        target.sync_all().map_err(write_err)
+    } else {
+        target.sync_data().map_err(write_err)
+    }
+}
+
 /// What to do to a sidecar.
 #[derive(Clone, Copy)]
 enum SidecarOp<'a> {
@@ -1147,7 +1423,10 @@ struct OpenImage {
 }
 
 /// Opens an image for writing: through symlinks, to the file they name.
-fn open_image(path: &Path) -> Result<OpenImage, FileError> {
+/// Unless nothing will be written, the folder is settled first: a stale
+/// undo journal there means the file may hold a half-written packet, which
+/// its replay restores before the file is read.
+fn open_image(path: &Path, opts: &WriteOptions) -> Result<OpenImage, FileError> {
     let is_link = std::fs::symlink_metadata(path)
         .map(|m| m.file_type().is_symlink())
         .map_err(ReadError::Io)?;
@@ -1156,6 +1435,9 @@ fn open_image(path: &Path) -> Result<OpenImage, FileError> {
     } else {
         path.to_path_buf()
     };
+    if !opts.dry_run {
+        atomic::clean_dir_once(parent_dir(&path));
+    }
     let file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
     let (layout, signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
@@ -1171,6 +1453,7 @@ fn open_image(path: &Path) -> Result<OpenImage, FileError> {
 fn execute_on_bytes(
     bytes: &[u8],
     removing: bool,
+    opts: &WriteOptions,
     plan_for: impl FnOnce(&Layout, &FileSignals) -> Result<Option<Plan>, FileError>,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     let mut old = Cursor::new(bytes);
@@ -1178,6 +1461,15 @@ fn execute_on_bytes(
     let Some(plan) = plan_for(&layout, &signals)? else {
         return Ok((None, outcome(false, false, removing, vec![])));
     };
+    // The same bytes as a write to a path: in place when it would be there.
+    if let Some((site, overwrite)) = overwrite_for(&mut old, &layout, &signals, &plan, opts)? {
+        let mut new = bytes.to_vec();
+        let range = overwrite.range();
+        new[range.start as usize..range.end as usize].copy_from_slice(&overwrite.bytes);
+        let plan = sized_plan(&plan, &site, &overwrite);
+        validate(&mut old, &layout, &mut Cursor::new(&new), &plan)?;
+        return Ok((Some(new), outcome(true, false, removing, vec![])));
+    }
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));
     container::rewrite(&mut old, &layout, &plan.edit, &mut new)?;
     validate(&mut old, &layout, &mut new, &plan)?;
@@ -1229,7 +1521,7 @@ pub fn apply_path(
     opts: &WriteOptions,
 ) -> Result<Outcome, FileError> {
     request.validate()?;
-    let mut image = open_image(path)?;
+    let mut image = open_image(path, opts)?;
     let mut sidecars = crate::sidecar::existing(&image.path);
     // What the sidecars say counts for credit and for what is replaced.
     for sidecar in &sidecars {
@@ -1362,14 +1654,27 @@ fn carry_out(
             .map_err(|e| FileError::Refused(e.to_string()))?;
     }
     if let (Some(plan), false) = (&plan, opts.dry_run) {
-        dirs.push(write_image(
-            &image.path,
-            &image.file,
-            &image.seen,
-            &image.layout,
-            plan,
-            opts.keep(),
-        )?);
+        match in_place_overwrite(image, &image_meta, plan, opts)? {
+            Some((site, overwrite)) => {
+                dirs.push(write_in_place(image, plan, &site, &overwrite, opts)?);
+                notes.push(Note {
+                    severity: Severity::Info,
+                    message: format!(
+                        "written in place: the new XMP packet took the old one's room \
+                         ({} bytes rewritten, the rest of the file untouched)",
+                        overwrite.bytes.len()
+                    ),
+                });
+            }
+            None => dirs.push(write_image(
+                &image.path,
+                &image.file,
+                &image.seen,
+                &image.layout,
+                plan,
+                opts.keep(),
+            )?),
+        }
     }
     let image_permissions = image_meta.permissions();
     for sidecar in sidecars {
@@ -1416,7 +1721,7 @@ fn unreadable_raw_profile_note(layout: &Layout, signals: &FileSignals) -> Option
 /// assert_eq!(again.change, Change::Unchanged);
 /// ```
 pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileError> {
-    let image = open_image(path)?;
+    let image = open_image(path, opts)?;
     let plan = if opts.sidecar_only {
         None
     } else {
@@ -1457,7 +1762,7 @@ pub fn apply_bytes(
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
     request.validate()?;
     let mut left_alone = None;
-    let (new, outcome) = execute_on_bytes(bytes, false, |l, s| {
+    let (new, outcome) = execute_on_bytes(bytes, false, opts, |l, s| {
         left_alone = keep_existing(s, opts);
         if left_alone.is_some() {
             return Ok(None);
@@ -1484,5 +1789,5 @@ pub fn remove_bytes(
     bytes: &[u8],
     opts: &WriteOptions,
 ) -> Result<(Option<Vec<u8>>, Outcome), FileError> {
-    execute_on_bytes(bytes, true, |l, s| plan_remove(l, s, opts))
+    execute_on_bytes(bytes, true, opts, |l, s| plan_remove(l, s, opts))
 }

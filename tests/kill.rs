@@ -9,6 +9,17 @@
 //! must report each as `stale_temporary`, and the next `apply` run to
 //! completion must remove them all and tag every file.
 //!
+//! After the first timed runs every file carries ccsig's packet, so the
+//! rounds are re-tags: those that touch only the packet are written in
+//! place (same inode) under an undo journal, the others (IIM kept in sync,
+//! a read-only `end="r"` packet) are rewritten whole. A kill may leave a
+//! journal and, while its file is being overwritten, a half-written packet:
+//! a file is then accepted as old, new or torn only if a journal names it,
+//! and it counts as old (its replay restores the old bytes). Rounds that go
+//! on to a completion run first replay the journals as the next run would
+//! (`ccsig::batch::journal::replay`) and check that every file is then
+//! exactly old or new.
+//!
 //! The delays come from a seeded generator: the seed is printed, and
 //! `CCSIG_KILL_SEED=<seed>` replays a run. `kill_9_long` (ignored; run by
 //! `benches/kill.sh`) does the same with bigger files and 120 rounds.
@@ -238,8 +249,32 @@ fn temporaries(dir: &Path) -> BTreeSet<String> {
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".ccsig-") && n.ends_with(".tmp"))
+        .filter(|n| n.starts_with(".ccsig-") && (n.ends_with(".tmp") || n.ends_with(".journal")))
         .collect()
+}
+
+/// The files that the (untorn) journals among `temps` name.
+fn journaled(dir: &Path, temps: &BTreeSet<String>) -> BTreeSet<PathBuf> {
+    temps
+        .iter()
+        .filter(|n| n.ends_with(".journal"))
+        .filter_map(|n| ccsig::batch::journal::target_of(&dir.join(n)).unwrap())
+        .collect()
+}
+
+/// Whether `bytes` is a complete, faithful result of tagging the original
+/// with `code` (no panic: a torn file is simply not new).
+fn is_new(path: &Path, bytes: &[u8], original: &[u8], code: SignalCode) -> bool {
+    let blocks = std::panic::catch_unwind(|| common::foreign_blocks(bytes));
+    blocks.is_ok_and(|b| b == common::foreign_blocks(original))
+        && ccsig::read_path(path)
+            .is_ok_and(|s| s.decisions.get("train-ai") == Some(&Decision::AllowedIf(vec![code])))
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).unwrap().ino()
 }
 
 /// Whether `bytes` (the file at `path`) is the complete result of tagging
@@ -260,6 +295,13 @@ fn assert_new(path: &Path, bytes: &[u8], original: &[u8], code: SignalCode, ctx:
         "{ctx}: {} does not carry the round's signal",
         path.display()
     );
+}
+
+fn inode_before(inodes: &[(PathBuf, u64)], path: &Path) -> u64 {
+    inodes
+        .iter()
+        .find(|(p, _)| p == path)
+        .map_or(0, |(_, i)| *i)
 }
 
 fn apply(signal: &str, dir: &Path) -> Command {
@@ -347,6 +389,16 @@ struct Tally {
     replaced_before_cleaned: usize,
     check_runs: usize,
     completion_runs: usize,
+    /// Files found new after a kill that kept their inode: re-tagged in
+    /// place.
+    new_in_place: usize,
+    /// Journals a kill left, and of these, ones whose file had the new
+    /// packet (wholly or in part) when the journal was replayed.
+    journals_left: usize,
+    journals_replayed: usize,
+    files_restored: usize,
+    /// Files found neither old nor new after a kill (a journal named each).
+    files_torn: usize,
 }
 
 fn run(cfg: Config) {
@@ -390,6 +442,10 @@ fn run(cfg: Config) {
         let (signal, code) = SIGNALS[(round + 1) % SIGNALS.len()];
         let delay = Duration::from_micros(rng.below(spread_us + 1));
         let ctx = format!("seed {seed}, round {round} ({signal}, kill after {delay:?})");
+        let inodes: Vec<(PathBuf, u64)> = originals
+            .iter()
+            .map(|(p, _)| (p.clone(), inode(p)))
+            .collect();
         let mut child = apply(signal, dir.path())
             .stderr(Stdio::null())
             .spawn()
@@ -403,18 +459,28 @@ fn run(cfg: Config) {
             assert_eq!(status.code(), Some(0), "{ctx}: apply failed on its own");
         }
 
+        let temps = temporaries(dir.path());
+        let pending = journaled(dir.path(), &temps);
+        tally.journals_left += temps
+            .iter()
+            .filter(|n| n.ends_with(".journal") && !stale.contains(*n))
+            .count();
         let (mut old, mut new) = (0, 0);
         for ((path, original), now) in originals.iter().zip(current.iter_mut()) {
             let bytes = fs::read(path).unwrap();
-            if bytes == *now {
+            if bytes == *now || pending.contains(path) {
+                // A journaled file is old once the journal is replayed.
+                if bytes != *now && !is_new(path, &bytes, original, code) {
+                    tally.files_torn += 1;
+                }
                 old += 1;
             } else {
                 assert_new(path, &bytes, original, code, &ctx);
+                tally.new_in_place += usize::from(inode(path) == inode_before(&inodes, path));
                 *now = bytes;
                 new += 1;
             }
         }
-        let temps = temporaries(dir.path());
         tally.rounds += 1;
         tally.files_old += old;
         tally.files_new += new;
@@ -453,6 +519,21 @@ fn run(cfg: Config) {
                 assert_check_reports(dir.path(), &temps, &ctx);
                 tally.check_runs += 1;
             }
+            // What the next run does first: replay the journals. Then
+            // every file is exactly old or new.
+            for name in temps.iter().filter(|n| n.ends_with(".journal")) {
+                use ccsig::batch::journal::{replay, Replay};
+                let replayed = replay(&dir.path().join(name)).unwrap();
+                assert_ne!(replayed, Replay::Busy, "{ctx}: {name} is held");
+                tally.journals_replayed += 1;
+                tally.files_restored += usize::from(replayed == Replay::Restored);
+            }
+            for ((path, original), now) in originals.iter().zip(&current) {
+                let bytes = fs::read(path).unwrap();
+                if bytes != *now {
+                    assert_new(path, &bytes, original, code, &format!("{ctx}, replayed"));
+                }
+            }
             complete(dir.path(), signal, code, &originals, &mut current, &ctx);
             tally.temps_cleaned += temps.len();
             tally.completion_runs += 1;
@@ -470,7 +551,9 @@ fn run(cfg: Config) {
          {} temporaries left by {} kills; {} rounds began with stale temporaries and removed \
          {} of them ({} of these rounds replaced a file before removing them all); \
          every temporary reported by check ({} check runs) and {} removed \
-         by {} completion runs",
+         by {} completion runs; {} files found new were written in place; {} journals left \
+         by kills, {} replayed before a completion run ({} files restored to old), {} files \
+         found torn (each named by a journal)",
         tally.rounds,
         started.elapsed(),
         tally.killed_running,
@@ -487,6 +570,16 @@ fn run(cfg: Config) {
         tally.check_runs,
         tally.temps_cleaned,
         tally.completion_runs,
+        tally.new_in_place,
+        tally.journals_left,
+        tally.journals_replayed,
+        tally.files_restored,
+        tally.files_torn,
+    );
+    assert!(
+        tally.new_in_place > 0 || cfg.rounds < 10,
+        "seed {seed}: no file was re-tagged in place in {} rounds",
+        cfg.rounds
     );
     assert!(
         tally.killed_mid_batch > 0 || cfg.rounds < 10,

@@ -219,17 +219,60 @@ where
     Ok(dir.to_path_buf())
 }
 
-/// Whether `path` is named like one of ccsig's temporary files.
+/// Whether `path` is named like one of ccsig's temporary files (an undo
+/// journal of an in-place write is one too).
 ///
 /// ```
 /// use ccsig::batch::atomic::is_temp_name;
 /// assert!(is_temp_name("photos/.ccsig-x7Yq2.tmp".as_ref()));
+/// assert!(is_temp_name("photos/.ccsig-x7Yq2.journal".as_ref()));
 /// assert!(!is_temp_name("photos/.ccsig-notes.txt".as_ref()));
 /// ```
 pub fn is_temp_name(path: &Path) -> bool {
-    path.file_name()
+    let named = path
+        .file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(TEMP_SUFFIX))
+        .is_some_and(|n| n.starts_with(TEMP_PREFIX) && n.ends_with(TEMP_SUFFIX));
+    named || is_journal(path)
+}
+
+/// Whether `path` is named like an undo journal of an in-place write.
+///
+/// ```
+/// use ccsig::batch::atomic::is_journal_name;
+/// assert!(is_journal_name("photos/.ccsig-x7Yq2.journal".as_ref()));
+/// assert!(!is_journal_name("photos/.ccsig-x7Yq2.tmp".as_ref()));
+/// ```
+pub fn is_journal_name(path: &Path) -> bool {
+    is_journal(path)
+}
+
+#[cfg(unix)]
+fn is_journal(path: &Path) -> bool {
+    super::journal::is_journal_name(path)
+}
+
+#[cfg(not(unix))]
+fn is_journal(_: &Path) -> bool {
+    false
+}
+
+/// A new file named `.ccsig-<random><suffix>` in `dir`, kept (not removed
+/// when dropped) and locked by this process until it is closed: what an
+/// undo journal is written into. Stale temporaries and journals in `dir`
+/// are dealt with first, as for [`temp_in`].
+pub fn locked_temp_in(dir: &Path, suffix: &str) -> io::Result<(File, PathBuf)> {
+    clean_once(dir);
+    loop {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(suffix)
+            .tempfile_in(dir)?;
+        temp.as_file().lock()?;
+        if still_linked(temp.as_file())? {
+            return temp.keep().map_err(|e| e.error);
+        }
+    }
 }
 
 /// A new temporary file in `dir`, locked by this process until dropped or
@@ -263,7 +306,8 @@ pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
 }
 
 /// Removes the temporaries in `dir` that no live process holds (left by a
-/// ccsig that was killed). Returns what was removed.
+/// ccsig that was killed), and replays the stale undo journals of in-place
+/// writes (their files get their old bytes back). Returns what was removed.
 ///
 /// ```
 /// use ccsig::batch::atomic::{clean_stale_temps, temp_in};
@@ -284,6 +328,14 @@ pub fn clean_stale_temps(dir: &Path) -> io::Result<Vec<PathBuf>> {
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if is_temp_name(&path) && is_stale_temp(&path) {
+            #[cfg(unix)]
+            if super::journal::is_journal_name(&path) {
+                match super::journal::replay(&path)? {
+                    super::journal::Replay::Busy => {}
+                    _ => removed.push(path),
+                }
+                continue;
+            }
             match fs::remove_file(&path) {
                 Ok(()) => removed.push(path),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -311,15 +363,33 @@ pub fn is_stale_temp(path: &Path) -> bool {
     file.metadata().is_ok_and(|m| m.is_file()) && file.try_lock().is_ok()
 }
 
+/// Once per process and folder, before the first write into `dir` (and
+/// before its files are even read for writing, as a stale undo journal
+/// means a file there may hold a half-written packet): removes stale
+/// temporaries and replays stale journals ([`clean_stale_temps`]). Other
+/// threads wait meanwhile.
+pub fn clean_dir_once(dir: &Path) {
+    clean_once(dir)
+}
+
 fn clean_once(dir: &Path) {
     static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
-    let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     // The lock is held while the first thread cleans, so that no other
     // thread writes into the folder before its stale temporaries are gone.
     let Ok(mut cleaned) = CLEANED.lock() else {
         return;
     };
-    if cleaned.get_or_insert_with(HashSet::new).insert(key) {
+    let cleaned = cleaned.get_or_insert_with(HashSet::new);
+    // The folder as named is looked up first: called before every file is
+    // read, this spares resolving its path each time.
+    if cleaned.contains(dir) {
+        return;
+    }
+    let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let first = !cleaned.contains(&key);
+    cleaned.insert(dir.to_path_buf());
+    cleaned.insert(key);
+    if first {
         // Best effort: a folder we cannot clean is no reason not to write.
         let _ = clean_stale_temps(dir);
     }

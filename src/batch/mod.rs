@@ -4,6 +4,8 @@
 //! new).
 
 pub mod atomic;
+#[cfg(unix)]
+pub mod journal;
 pub mod walk;
 
 use rayon::prelude::*;

@@ -243,7 +243,11 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
                 && ccsig::batch::atomic::is_stale_temp(Path::new(&path))
                 && result.is_ok()
             {
-                let findings = [audit::stale_temporary()];
+                let findings = [if ccsig::batch::atomic::is_journal_name(Path::new(&path)) {
+                    audit::pending_journal(journal_target(Path::new(&path)).as_deref())
+                } else {
+                    audit::stale_temporary()
+                }];
                 tally.count_findings(&findings);
                 result = out.findings(&path, &findings);
             }
@@ -448,6 +452,17 @@ pub(super) fn write_items<R: Sync>(
     ))
 }
 
+/// The image an undo journal names, if it can be read.
+#[cfg(unix)]
+fn journal_target(journal: &Path) -> Option<std::path::PathBuf> {
+    ccsig::batch::journal::target_of(journal).ok().flatten()
+}
+
+#[cfg(not(unix))]
+fn journal_target(_: &Path) -> Option<std::path::PathBuf> {
+    None
+}
+
 /// How `apply` writes, whatever names the files.
 pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
     WriteOptions {
@@ -459,6 +474,7 @@ pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
         defer_dir_sync: true,
         break_hardlinks: args.files.break_hardlinks,
         preserve_mtime: args.files.preserve_mtime,
+        no_in_place: args.files.no_in_place,
     }
 }
 
@@ -513,6 +529,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         defer_dir_sync: true,
         break_hardlinks: args.files.break_hardlinks,
         preserve_mtime: args.files.preserve_mtime,
+        no_in_place: args.files.no_in_place,
     };
     let verb = if args.dry_run {
         "would be removed from"

@@ -157,6 +157,12 @@ struct FileArgs {
     /// Keep each rewritten file's modification and access times.
     #[arg(long)]
     preserve_mtime: bool,
+    /// Always write a fresh copy of each file and rename it over the old
+    /// one. By default, when the new XMP packet fits in the old one's
+    /// padding, only the packet's bytes are overwritten, under an undo
+    /// journal that keeps the file old or new after a crash.
+    #[arg(long)]
+    no_in_place: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@
 //! bytes (`copy_file_range`) and keeps memory bounded whatever the file
 //! size.
 
+pub mod in_place;
 pub mod jpeg;
 pub mod png;
 #[cfg(test)]

@@ -777,6 +777,59 @@ pub fn fit_padding(text: String, limit: usize) -> String {
     out
 }
 
+/// The padding ccsig gives every packet it writes into a file: 2 KB of
+/// white space before the trailer, as Adobe's writers leave, so that a
+/// later edit can be written over the old packet in place.
+pub const PADDING: usize = 2048;
+
+/// Where the padding is: the white space between the packet's content and
+/// its trailer (`<?xpacket end`), if it has one.
+fn padding_range(text: &str) -> Option<std::ops::Range<usize>> {
+    let trailer = text.rfind("<?xpacket end")?;
+    let start = text[..trailer]
+        .trim_end_matches([' ', '\t', '\r', '\n'])
+        .len();
+    Some(start..trailer)
+}
+
+/// `len` bytes of padding: a line break, then lines of 99 spaces.
+fn padding(len: usize) -> String {
+    (0..len)
+        .map(|i| if i % 100 == 0 { '\n' } else { ' ' })
+        .collect()
+}
+
+/// The packet with at least `min` bytes of padding (a packet without a
+/// trailer is returned as it is).
+pub fn pad(text: String, min: usize) -> String {
+    match padding_range(&text) {
+        Some(range) if range.len() < min => {
+            let mut out = text;
+            out.replace_range(range, &padding(min));
+            out
+        }
+        _ => text,
+    }
+}
+
+/// The packet with its padding resized so that it is exactly `len` bytes
+/// long, or `None` when it has no trailer, its content alone is longer, or
+/// the trailer does not allow in-place edits (`end="r"`).
+pub fn pad_to_len(text: &str, len: usize) -> Option<String> {
+    let range = padding_range(text)?;
+    let trailer = &text[range.end..];
+    if !(trailer.contains("end=\"w\"") || trailer.contains("end='w'")) {
+        return None;
+    }
+    let content = text.len() - range.len();
+    let fill = len.checked_sub(content)?;
+    let mut out = String::with_capacity(len);
+    out.push_str(&text[..range.start]);
+    out.push_str(&padding(fill));
+    out.push_str(trailer);
+    Some(out)
+}
+
 /// A new, empty packet in the usual wrapper, for files that have none.
 pub fn empty_packet() -> String {
     format!(

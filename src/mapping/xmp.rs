@@ -267,6 +267,30 @@ pub fn extension_conflicts(fields: &XmpFields, tag: &Tag) -> Vec<String> {
         .collect()
 }
 
+/// The items of `plus:OtherConstraints` other than the default one (other
+/// languages) whose expression says something else than `expression` about
+/// some AI use. ccsig writes only the default item and keeps the others
+/// byte for byte, so writing would leave the file stating two preferences:
+/// such a file is refused.
+pub fn translation_conflicts(fields: &XmpFields, expression: &str) -> Vec<String> {
+    let default = default_position(&fields.other_constraints);
+    let ours = signal::parse(expression);
+    let labels: Vec<&str> = signal::Vocabulary::default().labels().collect();
+    fields
+        .other_constraints
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != default)
+        .filter_map(|(_, (lang, text))| {
+            let theirs = signal::parse(&constraints::find_expression(text)?);
+            let differs = labels
+                .iter()
+                .any(|l| theirs.preference_with_legacy(l) != ours.preference_with_legacy(l));
+            differs.then(|| format!("plus:OtherConstraints[{lang}]"))
+        })
+        .collect()
+}
+
 /// ccsig's own properties that the Extended XMP holds (which `remove`
 /// cannot take out).
 pub fn ccsig_in_extension(fields: &XmpFields) -> Vec<String> {
@@ -291,6 +315,24 @@ pub fn rewrite_note(packet: Option<&[u8]>) -> Option<&'static str> {
 /// not fit).
 pub fn fit(packet: String, limit: usize) -> String {
     rdf::fit_padding(packet, limit)
+}
+
+/// Whether a packet is stored as UTF-16 (ccsig writes it back as UTF-8,
+/// so never in place).
+pub fn is_utf16(packet: &[u8]) -> bool {
+    rdf::is_utf16(packet)
+}
+
+/// Gives a packet ccsig writes its padding ([`rdf::PADDING`] bytes, unless
+/// it already has more), so that a later edit fits in place.
+pub fn padded(packet: String) -> String {
+    rdf::pad(packet, rdf::PADDING)
+}
+
+/// The packet with its padding resized to make it exactly `len` bytes
+/// long (to overwrite one of that length in place), if it can be.
+pub fn with_length(packet: &str, len: usize) -> Option<String> {
+    rdf::pad_to_len(packet, len)
 }
 
 /// The values ccsig's mirrors must hold for a tag (see docs/mapping.md).

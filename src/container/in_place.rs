@@ -1,0 +1,345 @@
+//! Where the main XMP packet's bytes sit in a file, so that a new packet of
+//! exactly the same length can be written over them without rewriting the
+//! file (XMP's padding exists for this: updates in place), and a view of a
+//! file with such an overwrite applied, to validate it before any byte is
+//! written.
+//!
+//! This layer knows bytes: which range of the file the packet occupies,
+//! what else an overwrite must change (a PNG chunk's CRC), and whether the
+//! container lets the packet be overwritten on its own (stored
+//! uncompressed, nothing else in the file depending on it).
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+
+use super::{read_up_to, BlockKind, ContainerError, Format, Layout};
+
+/// JPEG: the main XMP APP1 segment's marker, length and namespace string.
+const JPEG_XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+/// PNG: the main XMP `iTXt` keyword.
+const PNG_XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp";
+/// WebP: the VP8X flag that says the file has an `XMP ` chunk.
+const WEBP_FLAG_XMP: u8 = 0x04;
+
+/// Where the main XMP packet of a file can be overwritten in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacketSite {
+    /// The packet's bytes in the file (exactly the block's payload).
+    pub packet: Range<u64>,
+    /// The whole block holding it (segment or chunk, headers included):
+    /// an overwrite never leaves it.
+    pub block: Range<u64>,
+    /// PNG: the chunk type and the data before the packet (the iTXt
+    /// header), over which, with the packet, the chunk's CRC is computed;
+    /// the CRC follows the packet.
+    png_crc_prefix: Option<Vec<u8>>,
+}
+
+/// What an in-place overwrite writes: `bytes` at `offset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overwrite {
+    /// Where the bytes go in the file.
+    pub offset: u64,
+    /// The new packet (followed, for PNG, by the chunk's new CRC).
+    pub bytes: Vec<u8>,
+}
+
+impl Overwrite {
+    /// The file range the overwrite covers.
+    pub fn range(&self) -> Range<u64> {
+        self.offset..self.offset + self.bytes.len() as u64
+    }
+}
+
+impl PacketSite {
+    /// The overwrite that puts `packet` in place of the old one, or `None`
+    /// when its length differs (an in-place write must not move a byte of
+    /// anything else).
+    pub fn overwrite(&self, packet: &[u8]) -> Option<Overwrite> {
+        if packet.len() as u64 != self.packet.end - self.packet.start {
+            return None;
+        }
+        let mut bytes = packet.to_vec();
+        if let Some(prefix) = &self.png_crc_prefix {
+            let mut crc = crc32fast::Hasher::new();
+            crc.update(prefix);
+            crc.update(packet);
+            bytes.extend_from_slice(&crc.finalize().to_be_bytes());
+        }
+        let overwrite = Overwrite {
+            offset: self.packet.start,
+            bytes,
+        };
+        let range = overwrite.range();
+        // The one invariant everything else rests on: the write stays
+        // inside the packet's own block.
+        assert!(
+            self.block.start <= range.start && range.end <= self.block.end,
+            "in-place overwrite {range:?} leaves its block {:?}",
+            self.block
+        );
+        Some(overwrite)
+    }
+}
+
+/// Finds where the main XMP packet of a file (described by `layout`, from a
+/// scan of the same bytes) may be overwritten in place: a JPEG's main XMP
+/// APP1, an uncompressed PNG `iTXt`, a WebP `XMP ` chunk whose VP8X already
+/// says the file has XMP. `None` when the file has no packet or stores it
+/// in a way only a rewrite can change (compressed, a flag to set). The
+/// bytes found are checked against the packet the scan read.
+pub fn locate<R: Read + Seek>(
+    reader: &mut R,
+    layout: &Layout,
+) -> Result<Option<PacketSite>, ContainerError> {
+    let Some(block) = layout.blocks_of(BlockKind::Xmp).next() else {
+        return Ok(None);
+    };
+    let Some(payload) = block.payload.as_deref() else {
+        return Ok(None);
+    };
+    let range = block.range.clone();
+    let len = range.end - range.start;
+    let site = match layout.format {
+        Format::Jpeg => {
+            let header_len = 4 + JPEG_XMP_HEADER.len() as u64;
+            let head = read_exactly(reader, range.start, header_len.min(len) as usize)?;
+            if !head[4..].starts_with(JPEG_XMP_HEADER) {
+                return Ok(None);
+            }
+            let start = range.start + header_len;
+            Some((start..range.end, None))
+        }
+        Format::Png => {
+            // length, type, keyword NUL, compression flag and method,
+            // language tag NUL, translated keyword NUL, text, CRC.
+            let probe_len = len.min(8 + 1024) as usize;
+            let head = read_exactly(reader, range.start, probe_len)?;
+            if &head[4..8] != b"iTXt" || !head[8..].starts_with(PNG_XMP_KEYWORD) {
+                return Ok(None);
+            }
+            let mut at = 8 + PNG_XMP_KEYWORD.len();
+            if head.get(at) != Some(&0) || head.get(at + 1) != Some(&0) {
+                return Ok(None); // compressed, or not a keyword end
+            }
+            at += 3;
+            for _ in 0..2 {
+                let Some(nul) = head[at.min(head.len())..].iter().position(|b| *b == 0) else {
+                    return Ok(None);
+                };
+                at += nul + 1;
+            }
+            let start = range.start + at as u64;
+            let end = range.end.checked_sub(4).filter(|end| *end >= start);
+            let Some(end) = end else { return Ok(None) };
+            Some((start..end, Some(head[4..at].to_vec())))
+        }
+        Format::WebP => {
+            let vp8x = layout.blocks_of(BlockKind::Header).next();
+            let flags = match vp8x {
+                Some(b) if b.range.end - b.range.start > 8 => {
+                    read_exactly(reader, b.range.start + 8, 1)?[0]
+                }
+                _ => 0,
+            };
+            if flags & WEBP_FLAG_XMP == 0 {
+                return Ok(None);
+            }
+            let start = range.start + 8;
+            let end = start + payload.len() as u64;
+            Some((start..end, None))
+        }
+    };
+    let Some((packet, png_crc_prefix)) = site else {
+        return Ok(None);
+    };
+    if packet.end > range.end || packet.end - packet.start != payload.len() as u64 {
+        return Ok(None);
+    }
+    let stored = read_exactly(reader, packet.start, payload.len())?;
+    if stored != payload {
+        return Ok(None);
+    }
+    Ok(Some(PacketSite {
+        packet,
+        block: range,
+        png_crc_prefix,
+    }))
+}
+
+fn read_exactly<R: Read + Seek>(reader: &mut R, at: u64, len: usize) -> io::Result<Vec<u8>> {
+    reader.seek(SeekFrom::Start(at))?;
+    let mut buf = vec![0u8; len];
+    if read_up_to(reader, &mut buf)? != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the file ended inside its XMP block",
+        ));
+    }
+    Ok(buf)
+}
+
+/// A file as it reads with an overwrite applied: `inner`'s bytes, except
+/// `bytes` at `offset`. Lets the new file be scanned and validated before
+/// anything is written.
+#[derive(Debug)]
+pub struct Overlay<'a, R> {
+    inner: R,
+    offset: u64,
+    bytes: &'a [u8],
+    pos: u64,
+}
+
+impl<'a, R: Read + Seek> Overlay<'a, R> {
+    /// `inner` read as if `bytes` had been written at `offset`.
+    pub fn new(inner: R, offset: u64, bytes: &'a [u8]) -> Self {
+        Overlay {
+            inner,
+            offset,
+            bytes,
+            pos: 0,
+        }
+    }
+}
+
+impl<R: Read + Seek> Read for Overlay<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let end = self.offset + self.bytes.len() as u64;
+        let n = if self.pos >= self.offset && self.pos < end {
+            let from = &self.bytes[(self.pos - self.offset) as usize..];
+            let n = from.len().min(buf.len());
+            buf[..n].copy_from_slice(&from[..n]);
+            n
+        } else {
+            // Up to the overlay's start, if it lies ahead.
+            let limit = if self.pos < self.offset {
+                ((self.offset - self.pos) as usize).min(buf.len())
+            } else {
+                buf.len()
+            };
+            self.inner.seek(SeekFrom::Start(self.pos))?;
+            self.inner.read(&mut buf[..limit])?
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for Overlay<'_, R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => {
+                let len = self.inner.seek(SeekFrom::End(0))?;
+                len.checked_add_signed(d)
+            }
+        };
+        self.pos = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::scan;
+    use std::io::Cursor;
+
+    fn sample(rel: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/sample-images/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn site_of(bytes: &[u8]) -> Option<PacketSite> {
+        let mut r = Cursor::new(bytes);
+        let layout = scan(&mut r).unwrap();
+        locate(&mut r, &layout).unwrap()
+    }
+
+    #[test]
+    fn the_site_holds_exactly_the_packet_the_scan_read() {
+        for rel in [
+            "tagged/ccsig-cr-op.jpg",
+            "tagged/ccsig-cr.png",
+            "tagged/ccsig-ec.webp",
+        ] {
+            let bytes = sample(rel);
+            let layout = scan(&mut Cursor::new(&bytes)).unwrap();
+            let site = site_of(&bytes).unwrap_or_else(|| panic!("{rel}: no site"));
+            let r = site.packet.start as usize..site.packet.end as usize;
+            assert_eq!(Some(&bytes[r]), layout.xmp(), "{rel}");
+        }
+    }
+
+    #[test]
+    fn an_overwrite_of_another_length_is_refused() {
+        let bytes = sample("tagged/ccsig-cr-op.jpg");
+        let site = site_of(&bytes).unwrap();
+        let len = (site.packet.end - site.packet.start) as usize;
+        assert!(site.overwrite(&vec![b' '; len + 1]).is_none());
+        assert!(site.overwrite(&vec![b' '; len - 1]).is_none());
+        let o = site.overwrite(&vec![b' '; len]).unwrap();
+        assert_eq!(o.range(), site.packet);
+    }
+
+    #[test]
+    fn a_png_overwrite_carries_the_chunk_crc() {
+        let bytes = sample("tagged/ccsig-cr.png");
+        let site = site_of(&bytes).unwrap();
+        let packet = &bytes[site.packet.start as usize..site.packet.end as usize];
+        // The same packet again: the CRC written is the one stored.
+        let o = site.overwrite(packet).unwrap();
+        assert_eq!(o.range().end, site.block.end);
+        assert_eq!(
+            &o.bytes[..],
+            &bytes[site.packet.start as usize..site.block.end as usize]
+        );
+    }
+
+    #[test]
+    fn a_compressed_png_packet_has_no_site() {
+        // Turn the stored packet into a compressed iTXt (flag 1).
+        use img_parts::png::{Png, PngChunk};
+        use std::io::Write;
+        let bytes = sample("tagged/ccsig-cr.png");
+        let mut png = Png::from_bytes(bytes.into()).unwrap();
+        for c in png.chunks_mut() {
+            if &c.kind() == b"iTXt" && c.contents().starts_with(PNG_XMP_KEYWORD) {
+                let text = c.contents()[PNG_XMP_KEYWORD.len() + 5..].to_vec();
+                let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Default::default());
+                z.write_all(&text).unwrap();
+                let mut data = PNG_XMP_KEYWORD.to_vec();
+                data.extend_from_slice(&[0, 1, 0, 0, 0]);
+                data.extend(z.finish().unwrap());
+                *c = PngChunk::new(*b"iTXt", data.into());
+            }
+        }
+        let compressed = png.encoder().bytes().to_vec();
+        assert!(scan(&mut Cursor::new(&compressed)).unwrap().xmp().is_some());
+        assert!(site_of(&compressed).is_none());
+    }
+
+    #[test]
+    fn the_overlay_reads_as_the_overwritten_file() {
+        let base: Vec<u8> = (0..100u8).collect();
+        let mut o = Overlay::new(Cursor::new(&base), 10, b"abc");
+        let mut all = Vec::new();
+        o.read_to_end(&mut all).unwrap();
+        let mut want = base.clone();
+        want[10..13].copy_from_slice(b"abc");
+        assert_eq!(all, want);
+        o.seek(SeekFrom::Start(11)).unwrap();
+        let mut two = [0u8; 4];
+        o.read_exact(&mut two).unwrap();
+        assert_eq!(&two, &[b'b', b'c', 13, 14]);
+    }
+}
