@@ -204,14 +204,11 @@ fn truncations() -> Vec<Case> {
     let mut cases = vec![];
     for rel in rels {
         let bytes = sample_bytes(rel);
-        let layout = container::scan(&mut Cursor::new(&bytes)).unwrap();
         let mut cuts = BTreeSet::new();
-        for block in &layout.blocks {
-            for edge in [block.range.start, block.range.end] {
-                for cut in [edge.saturating_sub(1), edge, edge + 1] {
-                    if (cut as usize) < bytes.len() {
-                        cuts.insert(cut as usize);
-                    }
+        for edge in block_boundaries(&bytes) {
+            for cut in [edge.saturating_sub(1), edge, edge + 1] {
+                if cut < bytes.len() {
+                    cuts.insert(cut);
                 }
             }
         }
@@ -227,6 +224,42 @@ fn truncations() -> Vec<Case> {
         }
     }
     cases
+}
+
+/// Where every segment or chunk of a file starts and ends: as img-parts
+/// (an independent parser) splits the file, and as ccsig's walker does.
+fn block_boundaries(bytes: &[u8]) -> BTreeSet<usize> {
+    let mut edges = BTreeSet::from([0, bytes.len()]);
+    let shared = img_parts::Bytes::copy_from_slice(bytes);
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        let jpeg = img_parts::jpeg::Jpeg::from_bytes(shared).unwrap();
+        let mut at = 2;
+        edges.insert(at);
+        for segment in jpeg.segments() {
+            edges.insert(at + segment.len()); // SOS: its header, before the scan
+            at += segment.len_with_entropy();
+            edges.insert(at);
+        }
+        edges.insert(bytes.len() - 2); // EOI
+    } else if bytes.starts_with(b"\x89PNG") {
+        let mut at = 8;
+        for chunk in img_parts::png::Png::from_bytes(shared).unwrap().chunks() {
+            edges.insert(at);
+            at += chunk.len();
+        }
+    } else {
+        let mut at = 12;
+        for chunk in img_parts::webp::WebP::from_bytes(shared).unwrap().chunks() {
+            edges.insert(at);
+            at += chunk.len() as usize;
+        }
+    }
+    let layout = container::scan(&mut Cursor::new(bytes)).unwrap();
+    for block in &layout.blocks {
+        edges.insert(block.range.start as usize);
+        edges.insert(block.range.end as usize);
+    }
+    edges
 }
 
 fn near_4_gib() -> Vec<Case> {
