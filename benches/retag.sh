@@ -13,6 +13,10 @@
 # tagged once, the same re-tag with --no-in-place (a full rewrite). Wall
 # times are medians of RUNS (default 5); one more run of each under
 # `strace -f` counts the bytes written (write, pwrite64, copy_file_range).
+# RETAG_KINDS picks another set (default "jpeg:100 png:20 webp:100"; e.g.
+# "jpeg:100 webp:100" leaves out ExifTool's PNGs, whose packets have no
+# padding and say end='r', so they are rewritten whole on every re-tag);
+# RETAG_WORK is where the copies go (default /tmp/ccsig-retag).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +32,7 @@ pristine="$work/pristine"
 if [ ! -f "$pristine/.done" ]; then
     rm -rf "$pristine"
     mkdir -p "$pristine"
-    for spec in jpeg:100 png:20 webp:100; do
+    for spec in ${RETAG_KINDS:-jpeg:100 png:20 webp:100}; do
         kind="${spec%%:*}"
         n="${spec##*:}"
         mkdir "$pristine/$kind"

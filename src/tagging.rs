@@ -1139,13 +1139,12 @@ fn write_in_place(
     let write_err = |e: &dyn std::fmt::Display| FileError::Write(e.to_string());
     let changed = || FileError::Write(AtomicError::<std::io::Error>::ChangedMeanwhile.to_string());
     let plan = sized_plan(plan, site, overwrite);
-    let mut old = container::PositionedFile::new(&image.file);
     let mut new = in_place::Overlay::new(
         container::PositionedFile::new(&image.file),
         overwrite.offset,
         &overwrite.bytes,
     );
-    validate(&mut old, &image.layout, &mut new, &plan)?;
+    validate_in_place(&image.layout, &mut new, &plan)?;
 
     let target = std::fs::OpenOptions::new()
         .write(true)
@@ -1187,13 +1186,21 @@ fn write_in_place(
     )
     .map_err(|e| FileError::Write(format!("cannot write the undo journal: {e}")))?;
     let written = overwrite_durably(&target, &then, overwrite, opts).and_then(|()| {
-        let mut old = in_place::Overlay::new(
-            container::PositionedFile::new(&image.file),
-            overwrite.offset,
-            &before,
-        );
-        let mut new = container::PositionedFile::new(&image.file);
-        validate(&mut old, &image.layout, &mut new, &plan)
+        let mut back = vec![0u8; overwrite.bytes.len()];
+        image
+            .file
+            .read_exact_at(&mut back, overwrite.offset)
+            .map_err(|e| write_err(&e))?;
+        if back != overwrite.bytes {
+            return Err(FileError::Validation(
+                "the overwritten bytes do not read back".into(),
+            ));
+        }
+        validate_in_place(
+            &image.layout,
+            &mut container::PositionedFile::new(&image.file),
+            &plan,
+        )
     });
     match written {
         Ok(()) => {
@@ -1221,6 +1228,48 @@ fn write_in_place(
     _: &WriteOptions,
 ) -> Result<PathBuf, FileError> {
     unreachable!("in-place writes are planned on Unix only")
+}
+
+/// Validates a file overwritten in place (or a view of it with the
+/// overwrite applied): it scans, every block is where it was with the same
+/// kind and length, every loaded payload but the packet's is unchanged,
+/// and the packet reads back as intended. The blocks' other bytes need no
+/// comparison: they are the very same bytes of the same file, and the
+/// overwrite is asserted to stay inside the packet's block.
+fn validate_in_place<R: Read + Seek>(
+    old_layout: &Layout,
+    new: &mut R,
+    plan: &Plan,
+) -> Result<(), FileError> {
+    let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
+    let new_layout = container::scan(new).map_err(|e| invalid(&e))?;
+    let same_blocks = old_layout.blocks.len() == new_layout.blocks.len()
+        && old_layout.len == new_layout.len
+        && old_layout.dimensions == new_layout.dimensions
+        && old_layout
+            .blocks
+            .iter()
+            .zip(&new_layout.blocks)
+            .all(|(a, b)| {
+                a.kind == b.kind
+                    && a.range == b.range
+                    && (a.kind == container::BlockKind::Xmp || a.payload == b.payload)
+            });
+    if !same_blocks {
+        return Err(invalid(&"a block moved or changed beside the XMP packet"));
+    }
+    let fields = match new_layout.xmp() {
+        Some(p) => Some(xmp::read_fields(p).map_err(|e| invalid(&e))?),
+        None => None,
+    };
+    let ok = match &plan.goal {
+        Goal::Holds(tag) => fields.as_ref().is_some_and(|f| xmp::holds_tag(f, tag)),
+        Goal::NoCcsig => fields.as_ref().is_none_or(|f| !f.has_ccsig()),
+    };
+    if !ok {
+        return Err(invalid(&"the signal does not read back as written"));
+    }
+    Ok(())
 }
 
 /// Takes an exclusive lock on `file`, trying until `patience` runs out.
@@ -1467,7 +1516,7 @@ fn execute_on_bytes(
         let range = overwrite.range();
         new[range.start as usize..range.end as usize].copy_from_slice(&overwrite.bytes);
         let plan = sized_plan(&plan, &site, &overwrite);
-        validate(&mut old, &layout, &mut Cursor::new(&new), &plan)?;
+        validate_in_place(&layout, &mut Cursor::new(&new), &plan)?;
         return Ok((Some(new), outcome(true, false, removing, vec![])));
     }
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));

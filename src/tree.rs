@@ -79,7 +79,7 @@ use crate::sidecar::FolderSidecars;
 /// ```
 #[derive(Clone)]
 pub struct TreeOptions {
-    /// Worker threads; 0 means [`crate::batch::read_jobs`].
+    /// Worker threads; 0 means [`crate::batch::default_jobs`].
     pub jobs: usize,
     /// Also read hidden files and folders (names starting with `.`), and
     /// hidden shard members (such as macOS `._*` files).
@@ -333,7 +333,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
 ) -> Result<bool, TreeError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(match options.jobs {
-            0 => crate::batch::read_jobs(),
+            0 => crate::batch::default_jobs(),
             n => n,
         })
         .build()?;

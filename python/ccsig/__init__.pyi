@@ -187,8 +187,8 @@ def decide_tree(
 ) -> DecisionIterator:
     """Decides every image under ``roots`` (files, folders walked
     recursively, WebDataset tar shards ``.tar``/``.tar.gz``/``.tgz`` read
-    member by member in place), reading on ``jobs`` threads in Rust (0: one
-    per core) while the GIL is free, and yields each decision as soon as it
+    member by member in place), reading on ``jobs`` threads in Rust (0: four
+    per core, at least 8, as ``ccsig decide``) while the GIL is free, and yields each decision as soon as it
     is made, in walk order (the order ``ccsig decide`` prints).
 
     ``Decision.path`` names the file, or ``shard.tar:member`` for a shard

@@ -330,9 +330,12 @@ pub fn clean_stale_temps(dir: &Path) -> io::Result<Vec<PathBuf>> {
         if is_temp_name(&path) && is_stale_temp(&path) {
             #[cfg(unix)]
             if super::journal::is_journal_name(&path) {
-                match super::journal::replay(&path)? {
-                    super::journal::Replay::Busy => {}
-                    _ => removed.push(path),
+                // One journal that cannot be replayed (its image made
+                // read-only meanwhile, say) stays for a later run; it
+                // stops neither the others nor the write.
+                match super::journal::replay(&path) {
+                    Ok(super::journal::Replay::Busy) | Err(_) => {}
+                    Ok(_) => removed.push(path),
                 }
                 continue;
             }

@@ -153,11 +153,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let mut copies = audit::CopyTracker::default();
     let mut walk_errors = false;
     let mut result = Ok(());
-    let mut options = commands::batch_options(&args.batch);
-    if args.batch.jobs.is_none() {
-        // Checking reads only: as many threads as the other read-only commands.
-        options.jobs = batch::read_jobs();
-    }
+    let options = commands::batch_options(&args.batch);
     let cancelled = batch::run_items(targets, &options, job, |target, checked| {
         match (target, checked) {
             (Target::Tree(Entry::Error { path, message }), _) => {

@@ -68,8 +68,8 @@ pub enum SignalArg {
 
 #[derive(Debug, Args)]
 struct Batch {
-    /// Worker threads (default: one per core for apply and remove; four per
-    /// core, at least 8, for read and check, which wait on the disk).
+    /// Worker threads (default: four per core, at least 8: reads and the
+    /// fsync that ends each write wait on the disk more than they compute).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
     /// Output format.

@@ -135,13 +135,17 @@ pub fn locate<R: Read + Seek>(
             Some((start..end, Some(head[4..at].to_vec())))
         }
         Format::WebP => {
-            let vp8x = layout.blocks_of(BlockKind::Header).next();
-            let flags = match vp8x {
-                Some(b) if b.range.end - b.range.start > 8 => {
-                    read_exactly(reader, b.range.start + 8, 1)?[0]
+            // The RIFF header is a Header block too: the flags are the
+            // first byte of the VP8X chunk's data.
+            let mut flags = 0;
+            for header in layout.blocks_of(BlockKind::Header) {
+                if header.range.end - header.range.start > 8 {
+                    let head = read_exactly(reader, header.range.start, 9)?;
+                    if &head[..4] == b"VP8X" {
+                        flags = head[8];
+                    }
                 }
-                _ => 0,
-            };
+            }
             if flags & WEBP_FLAG_XMP == 0 {
                 return Ok(None);
             }
@@ -227,20 +231,8 @@ impl<R: Read + Seek> Read for Overlay<'_, R> {
 
 impl<R: Read + Seek> Seek for Overlay<'_, R> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => {
-                let len = self.inner.seek(SeekFrom::End(0))?;
-                len.checked_add_signed(d)
-            }
-        };
-        self.pos = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the file",
-            )
-        })?;
+        let inner = &mut self.inner;
+        self.pos = super::seek_target(self.pos, to, || inner.seek(SeekFrom::End(0)))?;
         Ok(self.pos)
     }
 }
@@ -278,6 +270,18 @@ mod tests {
             let r = site.packet.start as usize..site.packet.end as usize;
             assert_eq!(Some(&bytes[r]), layout.xmp(), "{rel}");
         }
+    }
+
+    #[test]
+    fn a_webp_whose_header_does_not_announce_its_packet_has_no_site() {
+        let mut bytes = sample("tagged/ccsig-ec.webp");
+        let vp8x = bytes.windows(4).position(|w| w == b"VP8X").unwrap();
+        assert_ne!(bytes[vp8x + 8] & WEBP_FLAG_XMP, 0);
+        bytes[vp8x + 8] &= !WEBP_FLAG_XMP;
+        // The packet is still read (readers may ignore the flag), but a
+        // write must set the flag, which only a rewrite does.
+        assert!(scan(&mut Cursor::new(&bytes)).unwrap().xmp().is_some());
+        assert!(site_of(&bytes).is_none());
     }
 
     #[test]

@@ -483,19 +483,29 @@ impl Read for PositionedFile<'_> {
 
 impl Seek for PositionedFile<'_> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-            SeekFrom::End(d) => self.file.metadata()?.len().checked_add_signed(d),
-        };
-        self.pos = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the file",
-            )
-        })?;
+        self.pos = seek_target(self.pos, to, || Ok(self.file.metadata()?.len()))?;
         Ok(self.pos)
     }
+}
+
+/// Where a seek from `pos` lands, for readers that keep their own position
+/// (`len` is asked only for a seek from the end).
+pub(crate) fn seek_target(
+    pos: u64,
+    to: SeekFrom,
+    len: impl FnOnce() -> io::Result<u64>,
+) -> io::Result<u64> {
+    let target = match to {
+        SeekFrom::Start(p) => Some(p),
+        SeekFrom::Current(d) => pos.checked_add_signed(d),
+        SeekFrom::End(d) => len()?.checked_add_signed(d),
+    };
+    target.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "seek before the start of the file",
+        )
+    })
 }
 
 /// MD5 of a file's image data (every image-data block, in order): the same
