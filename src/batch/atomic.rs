@@ -262,17 +262,7 @@ fn is_journal(_: &Path) -> bool {
 /// undo journal is written into. Stale temporaries and journals in `dir`
 /// are dealt with first, as for [`temp_in`].
 pub fn locked_temp_in(dir: &Path, suffix: &str) -> io::Result<(File, PathBuf)> {
-    clean_once(dir);
-    loop {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(suffix)
-            .tempfile_in(dir)?;
-        temp.as_file().lock()?;
-        if still_linked(temp.as_file())? {
-            return temp.keep().map_err(|e| e.error);
-        }
-    }
+    locked_new_in(dir, suffix)?.keep().map_err(|e| e.error)
 }
 
 /// A new temporary file in `dir`, locked by this process until dropped or
@@ -290,11 +280,17 @@ pub fn locked_temp_in(dir: &Path, suffix: &str) -> io::Result<(File, PathBuf)> {
 /// assert!(!path.exists()); // removed when dropped
 /// ```
 pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
+    locked_new_in(dir, TEMP_SUFFIX)
+}
+
+/// A new `.ccsig-<random><suffix>` file in `dir`, locked by this process,
+/// after the first-write cleaning of `dir`.
+fn locked_new_in(dir: &Path, suffix: &str) -> io::Result<NamedTempFile> {
     clean_once(dir);
     loop {
         let temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
-            .suffix(TEMP_SUFFIX)
+            .suffix(suffix)
             .tempfile_in(dir)?;
         // Blocking: another ccsig may hold it for an instant while deciding
         // whether it is stale; if it removed it meanwhile, start again.
