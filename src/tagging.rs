@@ -521,6 +521,7 @@ impl FileError {
 }
 
 /// What a rewrite must achieve, checked on the new file before it is used.
+#[derive(Clone)]
 enum Goal {
     Holds(Tag),
     NoCcsig,
@@ -932,9 +933,13 @@ fn validate<A: Read + Seek, B: Read + Seek>(
         iptc::verify_rewrite(irb_payload(old_layout), new_irb, expected.as_deref())
             .map_err(|e| invalid(&e))?;
     }
-    let goal = &plan.goal;
+    reaches_goal(&new_layout, &plan.goal)
+}
+
+/// Whether the new file's XMP reads as the plan intended.
+fn reaches_goal(new_layout: &Layout, goal: &Goal) -> Result<(), FileError> {
     let fields = match new_layout.xmp() {
-        Some(p) => Some(xmp::read_fields(p).map_err(|e| invalid(&e))?),
+        Some(p) => Some(xmp::read_fields(p).map_err(|e| FileError::Validation(e.to_string()))?),
         None => None,
     };
     let ok = match goal {
@@ -1104,15 +1109,8 @@ fn in_place_overwrite(
 fn sized_plan(plan: &Plan, site: &in_place::PacketSite, overwrite: &in_place::Overwrite) -> Plan {
     let len = (site.packet.end - site.packet.start) as usize;
     Plan {
-        edit: Edit {
-            xmp: Some(XmpEdit::Replace(overwrite.bytes[..len].to_vec())),
-            photoshop_irb: None,
-            png_raw_profiles: Vec::new(),
-        },
-        goal: match &plan.goal {
-            Goal::Holds(tag) => Goal::Holds(tag.clone()),
-            Goal::NoCcsig => Goal::NoCcsig,
-        },
+        edit: XmpEdit::Replace(overwrite.bytes[..len].to_vec()).into(),
+        goal: plan.goal.clone(),
         iim_2_40: None,
         raw_profiles: Vec::new(),
     }
@@ -1258,18 +1256,7 @@ fn validate_in_place<R: Read + Seek>(
     if !same_blocks {
         return Err(invalid(&"a block moved or changed beside the XMP packet"));
     }
-    let fields = match new_layout.xmp() {
-        Some(p) => Some(xmp::read_fields(p).map_err(|e| invalid(&e))?),
-        None => None,
-    };
-    let ok = match &plan.goal {
-        Goal::Holds(tag) => fields.as_ref().is_some_and(|f| xmp::holds_tag(f, tag)),
-        Goal::NoCcsig => fields.as_ref().is_none_or(|f| !f.has_ccsig()),
-    };
-    if !ok {
-        return Err(invalid(&"the signal does not read back as written"));
-    }
-    Ok(())
+    reaches_goal(&new_layout, &plan.goal)
 }
 
 /// Takes an exclusive lock on `file`, trying until `patience` runs out.
