@@ -79,7 +79,8 @@ use crate::sidecar::FolderSidecars;
 /// ```
 #[derive(Clone)]
 pub struct TreeOptions {
-    /// Worker threads; 0 means [`crate::batch::default_jobs`].
+    /// Worker threads; 0 means [`crate::batch::default_jobs`], and more
+    /// than [`crate::batch::max_jobs`] are capped there.
     pub jobs: usize,
     /// Also read hidden files and folders (names starting with `.`), and
     /// hidden shard members (such as macOS `._*` files).
@@ -332,10 +333,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
     sink: &mut S,
 ) -> Result<bool, TreeError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(match options.jobs {
-            0 => crate::batch::default_jobs(),
-            n => n,
-        })
+        .num_threads(batch::worker_threads(options.jobs))
         .build()?;
     // Shards are read end to end, each holding one member at a time: one
     // per core keeps the disk busy without multiplying the memory held.

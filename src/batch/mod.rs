@@ -58,6 +58,16 @@ pub fn default_jobs() -> usize {
     max_jobs()
 }
 
+/// The threads a batch asked for `requested` workers starts: 0 means
+/// [`default_jobs`], and more than [`max_jobs`] only contend, so they are
+/// capped there.
+pub(crate) fn worker_threads(requested: usize) -> usize {
+    match requested {
+        0 => default_jobs(),
+        n => n.min(max_jobs()),
+    }
+}
+
 /// Progress that goes nowhere.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
@@ -71,7 +81,8 @@ impl Progress for NoProgress {
 /// How a batch runs.
 #[derive(Clone)]
 pub struct BatchOptions {
-    /// Worker threads; 0 means [`default_jobs`].
+    /// Worker threads; 0 means [`default_jobs`], and more than [`max_jobs`]
+    /// are capped there.
     pub jobs: usize,
     /// Told of every entry found and processed.
     pub progress: Arc<dyn Progress + Send>,
@@ -218,10 +229,7 @@ where
     S: FnMut(I, T),
 {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(match options.jobs {
-            0 => default_jobs(),
-            n => n.min(max_jobs()),
-        })
+        .num_threads(worker_threads(options.jobs))
         .build()?;
     let bar = &*options.progress;
     let mut entries = items;
@@ -267,4 +275,16 @@ where
     // Every file was processed: a Ctrl-C that came after the last one
     // interrupted nothing.
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requested_threads_default_and_are_capped() {
+        assert_eq!(worker_threads(0), default_jobs());
+        assert_eq!(worker_threads(3), 3);
+        assert_eq!(worker_threads(10_000), max_jobs());
+    }
 }
