@@ -387,16 +387,7 @@ mod tests {
     }
 
     fn collect(archive: &[u8]) -> (Vec<Member>, Result<(), ShardError>) {
-        let mut members = vec![];
-        let r = read_members(
-            archive,
-            |_| None,
-            |m| {
-                members.push(m);
-                ControlFlow::Continue(())
-            },
-        );
-        (members, r)
+        collect_reader(archive)
     }
 
     #[test]
