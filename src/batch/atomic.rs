@@ -286,7 +286,7 @@ pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
 /// A new `.ccsig-<random><suffix>` file in `dir`, locked by this process,
 /// after the first-write cleaning of `dir`.
 fn locked_new_in(dir: &Path, suffix: &str) -> io::Result<NamedTempFile> {
-    clean_once(dir);
+    clean_dir_once(dir);
     loop {
         let temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
@@ -368,10 +368,6 @@ pub fn is_stale_temp(path: &Path) -> bool {
 /// temporaries and replays stale journals ([`clean_stale_temps`]). Other
 /// threads wait meanwhile.
 pub fn clean_dir_once(dir: &Path) {
-    clean_once(dir)
-}
-
-fn clean_once(dir: &Path) {
     static CLEANED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
     // The lock is held while the first thread cleans, so that no other
     // thread writes into the folder before its stale temporaries are gone.
