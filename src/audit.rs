@@ -152,6 +152,34 @@ pub fn unreadable(reason: &str) -> Finding {
     )
 }
 
+/// The finding for a file a stopped ccsig left behind in a folder: a
+/// temporary ([`stale_temporary`]) or the undo journal of an in-place write
+/// ([`pending_journal`], naming the image it is for). `None` when `path` is
+/// not one, or a live ccsig still holds it.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let left = dir.path().join(".ccsig-x7Yq2.tmp");
+/// std::fs::write(&left, b"half a photo").unwrap();
+/// let finding = ccsig::audit::left_behind(&left).unwrap();
+/// assert_eq!(finding.kind.name(), "stale_temporary");
+/// assert!(ccsig::audit::left_behind(&dir.path().join("photo.jpg")).is_none());
+/// ```
+pub fn left_behind(path: &std::path::Path) -> Option<Finding> {
+    use crate::batch::atomic;
+    if !atomic::is_stale_temp(path) {
+        return None;
+    }
+    if !atomic::is_journal_name(path) {
+        return Some(stale_temporary());
+    }
+    #[cfg(unix)]
+    let image = crate::batch::journal::target_of(path).ok().flatten();
+    #[cfg(not(unix))]
+    let image: Option<std::path::PathBuf> = None;
+    Some(pending_journal(image.as_deref()))
+}
+
 /// The finding for a temporary file that a killed ccsig left behind.
 ///
 /// ```

@@ -239,15 +239,11 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         expect.as_ref(),
     ) {
         Inspected::Skipped(path, reason) => {
-            if matches!(reason, SkipReason::CcsigTemporary)
-                && ccsig::batch::atomic::is_stale_temp(Path::new(&path))
-                && result.is_ok()
-            {
-                let findings = [if ccsig::batch::atomic::is_journal_name(Path::new(&path)) {
-                    audit::pending_journal(journal_target(Path::new(&path)).as_deref())
-                } else {
-                    audit::stale_temporary()
-                }];
+            let left = (matches!(reason, SkipReason::CcsigTemporary) && result.is_ok())
+                .then(|| audit::left_behind(Path::new(&path)))
+                .flatten();
+            if let Some(finding) = left {
+                let findings = [finding];
                 tally.count_findings(&findings);
                 result = out.findings(&path, &findings);
             }
@@ -450,17 +446,6 @@ pub(super) fn write_items<R: Sync>(
         other_failures || tally.failed > 0,
         false,
     ))
-}
-
-/// The image an undo journal names, if it can be read.
-#[cfg(unix)]
-fn journal_target(journal: &Path) -> Option<std::path::PathBuf> {
-    ccsig::batch::journal::target_of(journal).ok().flatten()
-}
-
-#[cfg(not(unix))]
-fn journal_target(_: &Path) -> Option<std::path::PathBuf> {
-    None
 }
 
 /// How `apply` writes, whatever names the files.
