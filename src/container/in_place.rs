@@ -12,7 +12,7 @@
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 
-use super::{read_up_to, BlockKind, ContainerError, Format, Layout};
+use super::{BlockKind, ContainerError, Format, Layout};
 
 /// JPEG: the main XMP APP1 segment's marker, length and namespace string.
 const JPEG_XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
@@ -100,10 +100,11 @@ pub fn locate<R: Read + Seek>(
     };
     let range = block.range.clone();
     let len = range.end - range.start;
+    let mut blocks = super::walk::BlockReader::new(reader)?.for_format(layout.format);
     let site = match layout.format {
         Format::Jpeg => {
             let header_len = 4 + JPEG_XMP_HEADER.len() as u64;
-            let head = read_exactly(reader, range.start, header_len.min(len) as usize)?;
+            let head = blocks.read_vec(range.start, header_len.min(len) as usize)?;
             if !head[4..].starts_with(JPEG_XMP_HEADER) {
                 return Ok(None);
             }
@@ -114,7 +115,7 @@ pub fn locate<R: Read + Seek>(
             // length, type, keyword NUL, compression flag and method,
             // language tag NUL, translated keyword NUL, text, CRC.
             let probe_len = len.min(8 + 1024) as usize;
-            let head = read_exactly(reader, range.start, probe_len)?;
+            let head = blocks.read_vec(range.start, probe_len)?;
             if &head[4..8] != b"iTXt" || !head[8..].starts_with(PNG_XMP_KEYWORD) {
                 return Ok(None);
             }
@@ -140,7 +141,7 @@ pub fn locate<R: Read + Seek>(
             let mut flags = 0;
             for header in layout.blocks_of(BlockKind::Header) {
                 if header.range.end - header.range.start > 8 {
-                    let head = read_exactly(reader, header.range.start, 9)?;
+                    let head = blocks.read_vec(header.range.start, 9)?;
                     if &head[..4] == b"VP8X" {
                         flags = head[8];
                     }
@@ -160,7 +161,7 @@ pub fn locate<R: Read + Seek>(
     if packet.end > range.end || packet.end - packet.start != payload.len() as u64 {
         return Ok(None);
     }
-    let stored = read_exactly(reader, packet.start, payload.len())?;
+    let stored = blocks.read_vec(packet.start, payload.len())?;
     if stored != payload {
         return Ok(None);
     }
@@ -169,18 +170,6 @@ pub fn locate<R: Read + Seek>(
         block: range,
         png_crc_prefix,
     }))
-}
-
-fn read_exactly<R: Read + Seek>(reader: &mut R, at: u64, len: usize) -> io::Result<Vec<u8>> {
-    reader.seek(SeekFrom::Start(at))?;
-    let mut buf = vec![0u8; len];
-    if read_up_to(reader, &mut buf)? != len {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the file ended inside its XMP block",
-        ));
-    }
-    Ok(buf)
 }
 
 /// A file as it reads with an overwrite applied: `inner`'s bytes, except
