@@ -745,14 +745,10 @@ fn plan_apply(
                     items.join(", ")
                 )));
             }
-            let packet = xmp::apply(layout.xmp(), tag)?;
-            // A packet ccsig creates gets room for later edits in place;
-            // another's keeps its own padding, so that `remove` gives
-            // back exactly what it was.
-            let packet = match layout.xmp() {
-                None => xmp::padded(packet),
-                Some(_) => packet,
-            };
+            // The file is rewritten now: the packet gets room, so that a
+            // re-tag (an agency changing a contributor's terms) overwrites
+            // it in place instead of copying the file again.
+            let packet = xmp::apply_with_room(layout.xmp(), tag)?;
             Some(XmpEdit::Replace(
                 xmp::fit(packet, xmp_limit(layout)).into_bytes(),
             ))

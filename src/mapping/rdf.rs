@@ -799,16 +799,58 @@ fn padding(len: usize) -> String {
         .collect()
 }
 
-/// The packet with at least `min` bytes of padding (a packet without a
-/// trailer is returned as it is).
+/// The packet with at least `min` bytes of padding and a trailer that
+/// allows edits in place (`end="w"`), so that a later edit can be written
+/// into it; a packet without a trailer is returned as it is.
 pub fn pad(text: String, min: usize) -> String {
+    let Some(range) = padding_range(&text) else {
+        return text;
+    };
+    let trailer = &text[range.end..];
+    let read_only = !trailer_allows_edits(trailer);
+    if range.len() >= min && !read_only {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + min);
+    out.push_str(&text[..range.start]);
+    if range.len() >= min {
+        out.push_str(&text[range.clone()]);
+    } else {
+        out.push_str(&padding(min));
+    }
+    if read_only {
+        out.push_str(WRITABLE_TRAILER);
+    } else {
+        out.push_str(trailer);
+    }
+    out
+}
+
+/// The trailer ccsig writes.
+const WRITABLE_TRAILER: &str = "<?xpacket end=\"w\"?>";
+
+/// Whether a packet trailer (`<?xpacket end=...?>`) allows edits in place.
+fn trailer_allows_edits(trailer: &str) -> bool {
+    trailer.contains("end=\"w\"") || trailer.contains("end='w'")
+}
+
+/// The packet's padding and trailer, when [`pad`] would change them (less
+/// than `min` bytes of padding, or a read-only trailer).
+pub fn end_short_of_room(text: &str, min: usize) -> Option<&str> {
+    let range = padding_range(text)?;
+    (range.len() < min || !trailer_allows_edits(&text[range.end..])).then(|| &text[range.start..])
+}
+
+/// The packet with its padding and trailer replaced by `end` (what
+/// [`end_short_of_room`] returned before it was padded).
+pub fn with_end(text: String, end: &str) -> String {
     match padding_range(&text) {
-        Some(range) if range.len() < min => {
+        Some(range) => {
             let mut out = text;
-            out.replace_range(range, &padding(min));
+            out.replace_range(range.start.., end);
             out
         }
-        _ => text,
+        None => text,
     }
 }
 
@@ -818,7 +860,7 @@ pub fn pad(text: String, min: usize) -> String {
 pub fn pad_to_len(text: &str, len: usize) -> Option<String> {
     let range = padding_range(text)?;
     let trailer = &text[range.end..];
-    if !(trailer.contains("end=\"w\"") || trailer.contains("end='w'")) {
+    if !trailer_allows_edits(trailer) {
         return None;
     }
     let content = text.len() - range.len();

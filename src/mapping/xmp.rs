@@ -82,6 +82,10 @@ pub struct Replaced {
     pub attribution_url: Option<String>,
     /// IIM 2:40 Special Instructions (JPEG APP13, PNG raw profiles).
     pub special_instructions: Option<String>,
+    /// The padding and trailer (`<?xpacket end=...?>`) of another tool's
+    /// packet, recorded when ccsig gave the packet room for edits in place
+    /// (see [`apply_with_room`]).
+    pub packet_end: Option<String>,
 }
 
 impl Replaced {
@@ -159,6 +163,7 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
             attribution_name: stored(packet, "replacedAttributionName"),
             attribution_url: stored(packet, "replacedAttributionURL"),
             special_instructions: stored(packet, "replacedSpecialInstructions"),
+            packet_end: stored(packet, "replacedPacketEnd"),
         },
     }
 }
@@ -323,12 +328,6 @@ pub fn is_utf16(packet: &[u8]) -> bool {
     rdf::is_utf16(packet)
 }
 
-/// Gives a packet ccsig writes its padding ([`rdf::PADDING`] bytes, unless
-/// it already has more), so that a later edit fits in place.
-pub fn padded(packet: String) -> String {
-    rdf::pad(packet, rdf::PADDING)
-}
-
 /// The packet with its padding resized to make it exactly `len` bytes
 /// long (to overwrite one of that length in place), if it can be.
 pub fn with_length(packet: &str, len: usize) -> Option<String> {
@@ -453,6 +452,20 @@ fn constraints_apply(
 /// Merges a tag into a packet (or a new packet when there is none) and
 /// returns the new packet. Every other property is kept byte for byte.
 pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
+    merge(packet, tag, false)
+}
+
+/// [`apply`] for a packet inside an image, which ccsig gives room for
+/// later edits in place: at least [`rdf::PADDING`] bytes of padding and a
+/// trailer that allows them (`end="w"`), so that a re-tag can overwrite
+/// the packet instead of copying the file. When another tool's packet
+/// needed that, its own padding and trailer are recorded
+/// (`ccsig:replacedPacketEnd`) and [`remove`] puts them back.
+pub fn apply_with_room(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
+    merge(packet, tag, true)
+}
+
+fn merge(packet: Option<&[u8]>, tag: &Tag, room: bool) -> Result<String, MappingError> {
     let text = match packet {
         Some(p) => rdf::packet_text(p)?,
         None => rdf::empty_packet().into(),
@@ -462,6 +475,9 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
     let mirrors = mirrors_for(&tag.expression);
     let ours_before = fields.expression.as_deref().map(mirrors_for);
     let mut replaced = fields.replaced.clone();
+    if room && packet.is_some() && replaced.packet_end.is_none() {
+        replaced.packet_end = rdf::end_short_of_room(&text, rdf::PADDING).map(str::to_string);
+    }
     let mut edit = rdf::Edit::default();
     edit.cut.push(cut(NS_CCSIG, None));
     edit.add.push(ccsig("expression", &tag.expression));
@@ -552,7 +568,12 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
         replaced.special_instructions = Some(text.clone());
     }
     add_replaced(&mut edit, &replaced);
-    Ok(rdf::edit(&text, &parsed, &edit).text)
+    let merged = rdf::edit(&text, &parsed, &edit).text;
+    Ok(if room {
+        rdf::pad(merged, rdf::PADDING)
+    } else {
+        merged
+    })
 }
 
 fn add_replaced(edit: &mut rdf::Edit, replaced: &Replaced) {
@@ -565,6 +586,7 @@ fn add_replaced(edit: &mut rdf::Edit, replaced: &Replaced) {
             "replacedSpecialInstructions",
             &replaced.special_instructions,
         ),
+        ("replacedPacketEnd", &replaced.packet_end),
     ];
     for (name, value) in values {
         if let Some(v) = value {
@@ -731,7 +753,10 @@ pub fn remove(packet: &[u8]) -> Result<Removal, MappingError> {
     if edited.property_count == 0 {
         return Ok(Removal::Empty);
     }
-    Ok(Removal::Packet(edited.text))
+    Ok(Removal::Packet(match &replaced.packet_end {
+        Some(end) => rdf::with_end(edited.text, end),
+        None => edited.text,
+    }))
 }
 
 #[cfg(test)]
@@ -1191,6 +1216,7 @@ Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Al
                 attribution_name: Some("Zed Agency".into()),
                 attribution_url: Some("https://zed.example/".into()),
                 special_instructions: None,
+                packet_end: None,
             }
         );
         // Applying another signal keeps the first record: ccsig's own
@@ -1222,6 +1248,50 @@ Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Al
         // Their edit wins over the stored original; ccsig's line goes.
         assert_eq!(f.other_constraints_default(), Some("Ask the new agency."));
         assert!(!f.has_ccsig());
+    }
+
+    #[test]
+    fn a_read_only_packet_gets_room_and_remove_gives_back_its_end() {
+        // As ExifTool writes a PNG's packet: no padding, `end='r'`.
+        let original = format!(
+            "<?xpacket begin='\u{feff}' id='W5M0MpCehiHzreSzNTczkc9d'?>\n{FOREIGN}\n<?xpacket end='r'?>"
+        );
+        let out = apply_with_room(Some(original.as_bytes()), &tag()).unwrap();
+        assert!(out.ends_with("<?xpacket end=\"w\"?>"), "{out}");
+        assert!(
+            rdf::end_short_of_room(&out, rdf::PADDING).is_none(),
+            "{out}"
+        );
+        let applied = read_fields(out.as_bytes()).unwrap();
+        assert_eq!(
+            applied.replaced.packet_end.as_deref(),
+            Some("\n<?xpacket end='r'?>")
+        );
+        // A re-tag keeps the record and fits in the room.
+        let mut other = tag();
+        other.expression = "train-ai=n;exceptions=cc-cr".into();
+        let again = apply_with_room(Some(out.as_bytes()), &other).unwrap();
+        assert_eq!(
+            read_fields(again.as_bytes()).unwrap().replaced.packet_end,
+            applied.replaced.packet_end
+        );
+        assert!(with_length(&again, out.len()).is_some());
+        let Removal::Packet(back) = remove(again.as_bytes()).unwrap() else {
+            panic!("expected a packet");
+        };
+        // Byte for byte what removing the tag gives without the room.
+        let plain = apply(Some(original.as_bytes()), &other).unwrap();
+        assert_eq!(Removal::Packet(back), remove(plain.as_bytes()).unwrap());
+        // A packet that has room of its own is not recorded.
+        let made = apply_with_room(None, &tag()).unwrap();
+        let retagged = apply_with_room(Some(made.as_bytes()), &other).unwrap();
+        assert_eq!(
+            read_fields(retagged.as_bytes())
+                .unwrap()
+                .replaced
+                .packet_end,
+            None
+        );
     }
 
     #[test]
