@@ -154,7 +154,7 @@ pub fn unreadable(reason: &str) -> Finding {
 
 /// The finding for a file a stopped ccsig left behind in a folder: a
 /// temporary ([`stale_temporary`]) or the undo journal of an in-place write
-/// ([`pending_journal`], naming the image it is for). `None` when `path` is
+/// ([`pending_journal`], naming the images it is for). `None` when `path` is
 /// not one, or a live ccsig still holds it.
 ///
 /// ```
@@ -174,10 +174,10 @@ pub fn left_behind(path: &std::path::Path) -> Option<Finding> {
         return Some(stale_temporary());
     }
     #[cfg(unix)]
-    let image = crate::batch::journal::target_of(path).ok().flatten();
+    let images = crate::batch::journal::targets_of(path).unwrap_or_default();
     #[cfg(not(unix))]
-    let image: Option<std::path::PathBuf> = None;
-    Some(pending_journal(image.as_deref()))
+    let images: Vec<std::path::PathBuf> = Vec::new();
+    Some(pending_journal(&images))
 }
 
 /// The finding for a temporary file that a killed ccsig left behind.
@@ -200,25 +200,38 @@ pub fn stale_temporary() -> Finding {
 /// The finding for the undo journal of an in-place write that a killed
 /// ccsig left behind (a `stale_temporary` too: the next write replays it).
 ///
-/// `image` is the file the journal names (`None`: the journal is torn, and
-/// the image was never touched).
+/// `images` are the files the journal names (none: the journal is torn,
+/// and no image was touched).
 ///
 /// ```
-/// let finding = ccsig::audit::pending_journal(Some("photo.jpg".as_ref()));
+/// let finding = ccsig::audit::pending_journal(&["photo.jpg".into()]);
 /// assert_eq!(finding.kind.name(), "stale_temporary");
 /// assert!(finding.message.contains("photo.jpg"));
 /// ```
-pub fn pending_journal(image: Option<&std::path::Path>) -> Finding {
-    let message = match image {
-        Some(image) => format!(
+pub fn pending_journal(images: &[std::path::PathBuf]) -> Finding {
+    let names = || {
+        images
+            .iter()
+            .map(|i| i.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let message = match images.len() {
+        0 => "undo journal torn while it was written (the image it was for was never \
+              touched); the next apply or remove in this folder deletes it"
+            .to_string(),
+        1 => format!(
             "undo journal of an in-place write that was stopped: {} may hold a half-written \
              XMP packet until the next apply or remove in this folder puts its old bytes back \
              from the journal and deletes it",
-            image.display()
+            names()
         ),
-        None => "undo journal torn while it was written (the image it was for was never \
-                 touched); the next apply or remove in this folder deletes it"
-            .to_string(),
+        _ => format!(
+            "undo journal of in-place writes that were stopped: {} may hold a half-written \
+             XMP packet until the next apply or remove in this folder puts their old bytes \
+             back from the journal and deletes it",
+            names()
+        ),
     };
     Finding::new(
         FindingKind::StaleTemporary,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::batch::atomic::{self, AtomicError, Fingerprint};
 #[cfg(unix)]
-use crate::batch::journal;
+use crate::batch::commit;
 use crate::container::{self, in_place, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::mapping::{iptc, xmp, MappingError, Tag};
@@ -934,7 +934,12 @@ fn validate<A: Read + Seek, B: Read + Seek>(
 
 /// Whether the new file's XMP reads as the plan intended.
 fn reaches_goal(new_layout: &Layout, goal: &Goal) -> Result<(), FileError> {
-    let fields = match new_layout.xmp() {
+    packet_reaches_goal(new_layout.xmp(), goal)
+}
+
+/// [`reaches_goal`] for the main XMP packet alone.
+fn packet_reaches_goal(packet: Option<&[u8]>, goal: &Goal) -> Result<(), FileError> {
+    let fields = match packet {
         Some(p) => Some(xmp::read_fields(p).map_err(|e| FileError::Validation(e.to_string()))?),
         None => None,
     };
@@ -1100,25 +1105,14 @@ fn in_place_overwrite(
     Ok(None)
 }
 
-/// The plan with the packet it writes resized as the overwrite has it, so
-/// that validation expects what is written.
-fn sized_plan(plan: &Plan, site: &in_place::PacketSite, overwrite: &in_place::Overwrite) -> Plan {
-    let len = (site.packet.end - site.packet.start) as usize;
-    Plan {
-        edit: XmpEdit::Replace(overwrite.bytes[..len].to_vec()).into(),
-        goal: plan.goal.clone(),
-        iim_2_40: None,
-        raw_profiles: Vec::new(),
-    }
-}
-
 /// Writes the new packet over the old one in the file itself, crash-safe:
-/// the result is validated before a byte is written (on a view of the file
-/// with the overwrite applied); under an exclusive lock on the file, with
+/// the result is validated before a byte is written
+/// ([`validate_overwrite`]); under an exclusive lock on the file, with
 /// the file as it was read, the old bytes go into an undo journal that is
 /// made durable; then the overwrite, made durable, is checked by reading
-/// the file back (rolled back from the journal if it does not hold), and
-/// the journal is removed. A crash at any moment leaves the journal, whose
+/// the file back (rolled back if it does not hold), and the journal is
+/// removed. Journal and syncs are shared with the other in-place writes
+/// under way ([`commit`], a group commit). A crash at any moment leaves the journal, whose
 /// replay by the next run restores the old bytes. Returns the folder whose
 /// entry (the journal's removal) is still to be synced.
 #[cfg(unix)]
@@ -1132,13 +1126,7 @@ fn write_in_place(
     use std::os::unix::fs::{FileExt, MetadataExt};
     let write_err = |e: &dyn std::fmt::Display| FileError::Write(e.to_string());
     let changed = || FileError::Write(AtomicError::<std::io::Error>::ChangedMeanwhile.to_string());
-    let plan = sized_plan(plan, site, overwrite);
-    let mut new = in_place::Overlay::new(
-        container::PositionedFile::new(&image.file),
-        overwrite.offset,
-        &overwrite.bytes,
-    );
-    validate_in_place(&image.layout, &mut new, &plan)?;
+    validate_overwrite(site, overwrite, &plan.goal)?;
 
     let target = std::fs::OpenOptions::new()
         .write(true)
@@ -1171,43 +1159,43 @@ fn write_in_place(
         return Err(changed());
     }
 
-    let journal = journal::Journal::begin(
-        &image.path,
-        &target,
-        overwrite.offset,
-        &before,
-        &overwrite.bytes,
-    )
-    .map_err(|e| FileError::Write(format!("cannot write the undo journal: {e}")))?;
-    let written = overwrite_durably(&target, &then, overwrite, opts).and_then(|()| {
-        let mut back = vec![0u8; overwrite.bytes.len()];
-        image
-            .file
-            .read_exact_at(&mut back, overwrite.offset)
-            .map_err(|e| write_err(&e))?;
-        if back != overwrite.bytes {
-            return Err(FileError::Validation(
+    let times = match opts.preserve_mtime {
+        true => Some(
+            std::fs::FileTimes::new()
+                .set_accessed(then.accessed().map_err(|e| write_err(&e))?)
+                .set_modified(then.modified().map_err(|e| write_err(&e))?),
+        ),
+        false => None,
+    };
+    let committed = commit::commit(commit::Request {
+        path: image.path.clone(),
+        target: target.try_clone().map_err(|e| write_err(&e))?,
+        offset: overwrite.offset,
+        old: before,
+        new: overwrite.bytes.clone(),
+        times,
+    })
+    .map_err(|e| write_err(&e))?;
+    let mut back = vec![0u8; overwrite.bytes.len()];
+    let verified = image
+        .file
+        .read_exact_at(&mut back, overwrite.offset)
+        .map_err(|e| write_err(&e))
+        .and_then(|()| match back == overwrite.bytes {
+            true => Ok(()),
+            false => Err(FileError::Validation(
                 "the overwritten bytes do not read back".into(),
-            ));
-        }
-        validate_in_place(
-            &image.layout,
-            &mut container::PositionedFile::new(&image.file),
-            &plan,
-        )
-    });
-    match written {
+            )),
+        });
+    match verified {
         Ok(()) => {
-            journal.finish().map_err(|e| write_err(&e))?;
+            committed.release().map_err(|e| write_err(&e))?;
             Ok(parent_dir(&image.path).to_path_buf())
         }
         Err(e) => {
-            // Put the old bytes back now; if even that fails, the journal
-            // stays (unlocked when this process lets go of it) for the next
-            // run to replay.
-            if journal.roll_back(&target).is_ok() {
-                let _ = journal.finish();
-            }
+            // The old bytes go back now; if even that fails, the journal
+            // stays for the next run to replay.
+            let _ = committed.roll_back();
             Err(e)
         }
     }
@@ -1224,35 +1212,19 @@ fn write_in_place(
     unreachable!("in-place writes are planned on Unix only")
 }
 
-/// Validates a file overwritten in place (or a view of it with the
-/// overwrite applied): it scans, every block is where it was with the same
-/// kind and length, every loaded payload but the packet's is unchanged,
-/// and the packet reads back as intended. The blocks' other bytes need no
-/// comparison: they are the very same bytes of the same file, and the
-/// overwrite is asserted to stay inside the packet's block.
-fn validate_in_place<R: Read + Seek>(
-    old_layout: &Layout,
-    new: &mut R,
-    plan: &Plan,
+/// Validates an overwrite in place before it is written: the new packet
+/// reads back as intended. Nothing else needs checking: the site holds
+/// exactly the packet the scan read (and a PNG chunk's CRC matched it,
+/// [`in_place::locate`]), and the overwrite stays inside the packet's
+/// block, so every other byte of the file is one the scan already parsed,
+/// and a scan of the new file would see the same blocks.
+fn validate_overwrite(
+    site: &in_place::PacketSite,
+    overwrite: &in_place::Overwrite,
+    goal: &Goal,
 ) -> Result<(), FileError> {
-    let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
-    let new_layout = container::scan(new).map_err(|e| invalid(&e))?;
-    let same_blocks = old_layout.blocks.len() == new_layout.blocks.len()
-        && old_layout.len == new_layout.len
-        && old_layout.dimensions == new_layout.dimensions
-        && old_layout
-            .blocks
-            .iter()
-            .zip(&new_layout.blocks)
-            .all(|(a, b)| {
-                a.kind == b.kind
-                    && a.range == b.range
-                    && (a.kind == container::BlockKind::Xmp || a.payload == b.payload)
-            });
-    if !same_blocks {
-        return Err(invalid(&"a block moved or changed beside the XMP packet"));
-    }
-    reaches_goal(&new_layout, &plan.goal)
+    let len = (site.packet.end - site.packet.start) as usize;
+    packet_reaches_goal(overwrite.bytes.get(..len), goal)
 }
 
 /// Takes an exclusive lock on `file`, trying until `patience` runs out.
@@ -1267,31 +1239,6 @@ fn lock_within(file: &File, patience: std::time::Duration) -> bool {
             return false;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
-/// The overwrite itself, durable before it returns; with `preserve_mtime`
-/// the file gets its times back.
-#[cfg(unix)]
-fn overwrite_durably(
-    target: &File,
-    meta: &std::fs::Metadata,
-    overwrite: &in_place::Overwrite,
-    opts: &WriteOptions,
-) -> Result<(), FileError> {
-    use std::os::unix::fs::FileExt;
-    let write_err = |e: std::io::Error| FileError::Write(e.to_string());
-    target
-        .write_all_at(&overwrite.bytes, overwrite.offset)
-        .map_err(write_err)?;
-    if opts.preserve_mtime {
-        let times = std::fs::FileTimes::new()
-            .set_accessed(meta.accessed().map_err(write_err)?)
-            .set_modified(meta.modified().map_err(write_err)?);
-        target.set_times(times).map_err(write_err)?;
-        target.sync_all().map_err(write_err)
-    } else {
-        target.sync_data().map_err(write_err)
     }
 }
 
@@ -1498,8 +1445,7 @@ fn execute_on_bytes(
         let mut new = bytes.to_vec();
         let range = overwrite.range();
         new[range.start as usize..range.end as usize].copy_from_slice(&overwrite.bytes);
-        let plan = sized_plan(&plan, &site, &overwrite);
-        validate_in_place(&layout, &mut Cursor::new(&new), &plan)?;
+        validate_overwrite(&site, &overwrite, &plan.goal)?;
         return Ok((Some(new), outcome(true, false, removing, vec![])));
     }
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));

@@ -258,7 +258,7 @@ fn journaled(dir: &Path, temps: &BTreeSet<String>) -> BTreeSet<PathBuf> {
     temps
         .iter()
         .filter(|n| n.ends_with(".journal"))
-        .filter_map(|n| ccsig::batch::journal::target_of(&dir.join(n)).unwrap())
+        .flat_map(|n| ccsig::batch::journal::targets_of(&dir.join(n)).unwrap())
         .collect()
 }
 

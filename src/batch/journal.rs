@@ -10,13 +10,19 @@
 //! reports; it is locked (`flock`) by its writer while it lives, so a
 //! concurrent run never replays a live one.
 //!
-//! Layout (little-endian): magic `CCSIGJNL`, version (u32), the target's
-//! device and inode (u64 each), its length (u64), its modification time
-//! (flag byte, then seconds u64 and nanoseconds u32), the offset (u64), the
-//! target's file name, the old bytes, the new bytes (each a u32 length and
-//! the bytes), then the MD5 of everything before it. A journal whose digest
-//! does not match was torn while being written: the overwrite, which only
-//! starts once the journal is durable, never began.
+//! One journal may record the overwrites of several files of its folder
+//! (a group commit of the in-place writes under way): each is replayed on
+//! its own.
+//!
+//! Layout (little-endian): magic `CCSIGJNL`, version (u32), the number of
+//! records (u32), then per record: the target's device and inode (u64
+//! each), its length (u64), its modification time (flag byte, then seconds
+//! u64 and nanoseconds u32), the offset (u64), the target's file name, the
+//! old bytes, the new bytes (each a u32 length and the bytes); then the
+//! CRC-32 of everything before it. A journal whose checksum does not match
+//! was torn while being written: the overwrites, which only start once the
+//! journal is durable, never began. (Version 1, one record, no count and an
+//! MD5 instead of the CRC, is still read.)
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -34,7 +40,7 @@ use super::atomic::{self, TEMP_PREFIX};
 pub const JOURNAL_SUFFIX: &str = ".journal";
 
 const MAGIC: &[u8; 8] = b"CCSIGJNL";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Journals are small (a packet's old and new bytes); anything larger is
 /// not one of ours.
 const MAX_JOURNAL_LEN: u64 = 256 * 1024 * 1024;
@@ -54,7 +60,7 @@ pub fn is_journal_name(path: &Path) -> bool {
 
 /// What a journal records about one overwrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Record {
+pub(crate) struct Record {
     dev: u64,
     ino: u64,
     len: u64,
@@ -66,10 +72,32 @@ struct Record {
 }
 
 impl Record {
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(128 + self.old.len() + self.new.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
+    /// The record of `new` overwriting `old` at `offset` of `target` (the
+    /// file at `target_path`, open), as it is now.
+    pub(crate) fn of(
+        target_path: &Path,
+        target: &File,
+        offset: u64,
+        old: &[u8],
+        new: &[u8],
+    ) -> io::Result<Record> {
+        let name = target_path
+            .file_name()
+            .ok_or_else(|| io::Error::other("the file to overwrite has no name"))?;
+        let meta = target.metadata()?;
+        Ok(Record {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            offset,
+            name: name.to_os_string(),
+            old: old.to_vec(),
+            new: new.to_vec(),
+        })
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) {
         for n in [self.dev, self.ino, self.len] {
             out.extend_from_slice(&n.to_le_bytes());
         }
@@ -85,21 +113,9 @@ impl Record {
             out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
             out.extend_from_slice(bytes);
         }
-        let digest = Md5::digest(&out);
-        out.extend_from_slice(&digest);
-        out
     }
 
-    /// The record, or `None` for a journal that is torn (or not ours).
-    fn decode(bytes: &[u8]) -> Option<Record> {
-        let (body, digest) = bytes.split_at_checked(bytes.len().checked_sub(16)?)?;
-        if Md5::digest(body).as_slice() != digest {
-            return None;
-        }
-        let mut r = Reader(body);
-        if r.take(8)? != MAGIC || r.u32()? != VERSION {
-            return None;
-        }
+    fn decode_from(r: &mut Reader) -> Option<Record> {
         let (dev, ino, len) = (r.u64()?, r.u64()?, r.u64()?);
         let has_time = r.take(1)?[0] == 1;
         let (secs, nanos) = (r.u64()?, r.u32()?);
@@ -108,7 +124,7 @@ impl Record {
         let name = OsString::from_vec(r.sized()?.to_vec());
         let old = r.sized()?.to_vec();
         let new = r.sized()?.to_vec();
-        (r.0.is_empty() && old.len() == new.len()).then_some(Record {
+        (old.len() == new.len()).then_some(Record {
             dev,
             ino,
             len,
@@ -119,6 +135,49 @@ impl Record {
             new,
         })
     }
+}
+
+/// A journal's bytes: its records, then their digest.
+fn encode(records: &[Record]) -> Vec<u8> {
+    let size: usize = records.iter().map(|r| 64 + r.old.len() * 2).sum();
+    let mut out = Vec::with_capacity(32 + size);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+    for record in records {
+        record.encode_into(&mut out);
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// A journal's records, or `None` for a journal that is torn (or not ours).
+fn decode(bytes: &[u8]) -> Option<Vec<Record>> {
+    let version = u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?);
+    let body = match version {
+        1 => {
+            let (body, digest) = bytes.split_at_checked(bytes.len().checked_sub(16)?)?;
+            (Md5::digest(body).as_slice() == digest).then_some(body)?
+        }
+        _ => {
+            let (body, crc) = bytes.split_at_checked(bytes.len().checked_sub(4)?)?;
+            (crc32fast::hash(body).to_le_bytes() == crc).then_some(body)?
+        }
+    };
+    let mut r = Reader(body);
+    if r.take(8)? != MAGIC {
+        return None;
+    }
+    let count = match r.u32()? {
+        1 => 1,
+        VERSION => r.u32()?,
+        _ => return None,
+    };
+    let records = (0..count)
+        .map(|_| Record::decode_from(&mut r))
+        .collect::<Option<Vec<_>>>()?;
+    r.0.is_empty().then_some(records)
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -141,15 +200,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A live journal: durable on disk and locked by this process until it is
+/// A live journal: on disk and locked by this process until it is
 /// [finished](Journal::finish) (or, if this process dies, replayed by the
 /// next run).
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
+    /// Holds the lock that tells other runs this journal is live.
     file: File,
-    offset: u64,
-    old: Vec<u8>,
 }
 
 impl Journal {
@@ -163,37 +221,11 @@ impl Journal {
         old: &[u8],
         new: &[u8],
     ) -> io::Result<Journal> {
-        let dir = match target_path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = target_path
-            .file_name()
-            .ok_or_else(|| io::Error::other("the file to overwrite has no name"))?;
-        let meta = target.metadata()?;
-        let record = Record {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            offset,
-            name: name.to_os_string(),
-            old: old.to_vec(),
-            new: new.to_vec(),
-        };
-        let (file, path) = atomic::locked_temp_in(dir, JOURNAL_SUFFIX)?;
-        let journal = Journal {
-            path,
-            file,
-            offset,
-            old: old.to_vec(),
-        };
-        let written = journal
-            .file
-            .write_all_at(&record.encode(), 0)
-            .and_then(|()| journal.file.sync_all())
-            .and_then(|()| atomic::sync_dir(dir));
-        if let Err(e) = written {
+        let record = Record::of(target_path, target, offset, old, new)?;
+        let dir = folder_of(target_path);
+        let journal = Journal::write(dir, &[record])?;
+        let synced = journal.file.sync_all().and_then(|()| atomic::sync_dir(dir));
+        if let Err(e) = synced {
             // Nothing was overwritten yet: the journal is worthless.
             let _ = fs::remove_file(&journal.path);
             return Err(e);
@@ -201,16 +233,26 @@ impl Journal {
         Ok(journal)
     }
 
-    /// Puts the old bytes back (the overwrite failed or did not verify)
-    /// and makes them durable.
-    pub fn roll_back(&self, target: &File) -> io::Result<()> {
-        target.write_all_at(&self.old, self.offset)?;
-        target.sync_data()
+    /// Writes a journal of `records` (files in `dir`), not yet durable:
+    /// the caller makes it so before any overwrite starts.
+    pub(crate) fn write(dir: &Path, records: &[Record]) -> io::Result<Journal> {
+        let (file, path) = atomic::locked_temp_in(dir, JOURNAL_SUFFIX)?;
+        if let Err(e) = file.write_all_at(&encode(records), 0) {
+            let _ = fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(Journal { path, file })
     }
 
-    /// The overwrite is complete and durable: the journal goes. The caller
-    /// syncs the directory (a batch does it once per folder); until then a
-    /// crash may bring the journal back, and its replay the old bytes.
+    /// The journal file, open.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The overwrites are complete and durable: the journal goes. The
+    /// caller syncs the directory (a batch does it once per folder); until
+    /// then a crash may bring the journal back, and its replay the old
+    /// bytes.
     pub fn finish(self) -> io::Result<()> {
         fs::remove_file(&self.path)
     }
@@ -221,33 +263,42 @@ impl Journal {
     }
 }
 
-/// The file a journal is about (beside it), or `None` when the journal is
+/// The folder a file is in (`.` for a bare name).
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The files a journal is about (beside it); none when the journal is
 /// torn or not one of ccsig's. Reads the journal and nothing else.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
 /// let torn = dir.path().join(".ccsig-abc.journal");
 /// std::fs::write(&torn, b"CCSIGJNL").unwrap();
-/// assert_eq!(ccsig::batch::journal::target_of(&torn).unwrap(), None);
+/// assert!(ccsig::batch::journal::targets_of(&torn).unwrap().is_empty());
 /// ```
-pub fn target_of(path: &Path) -> io::Result<Option<PathBuf>> {
+pub fn targets_of(path: &Path) -> io::Result<Vec<PathBuf>> {
     let file = File::open(path)?;
     if file.metadata()?.len() > MAX_JOURNAL_LEN {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let mut bytes = Vec::new();
     (&file).read_to_end(&mut bytes)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    Ok(Record::decode(&bytes).map(|r| dir.join(r.name)))
+    let dir = folder_of(path);
+    Ok(decode(&bytes)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| dir.join(r.name))
+        .collect())
 }
 
 /// What replaying a stale journal did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Replay {
-    /// The file had (part of) the new bytes: the old ones are back.
+    /// A file had (part of) the new bytes: the old ones are back.
     Restored,
     /// The overwrite never started: the file was as recorded.
     Untouched,
@@ -264,10 +315,13 @@ pub enum Replay {
     Busy,
 }
 
-/// Replays a journal no live process holds: restores the old bytes if the
-/// file (same name, device, inode and length) holds the new bytes or a mix
-/// of old and new, makes them durable, gives the file back its
-/// modification time, and removes the journal (then syncs the folder).
+/// Replays a journal no live process holds: for each file it records,
+/// restores the old bytes if the file (same name, device, inode and
+/// length) holds the new bytes or a mix of old and new, makes them
+/// durable and gives the file back its modification time; then removes
+/// the journal (and syncs the folder). For a journal of several files the
+/// outcome is the first of `Busy`, `Restored`, `TargetChanged`,
+/// `TargetGone`, `Untouched` that one of them had.
 ///
 /// ```
 /// use ccsig::batch::journal::{replay, Replay};
@@ -287,22 +341,36 @@ pub fn replay(path: &Path) -> io::Result<Replay> {
     if file.try_lock().is_err() || file.metadata()?.nlink() == 0 {
         return Ok(Replay::Busy);
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     let meta = file.metadata()?;
     if meta.len() > MAX_JOURNAL_LEN {
         return Err(io::Error::other("not a ccsig journal: too large"));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     (&file).read_to_end(&mut bytes)?;
-    let outcome = match Record::decode(&bytes) {
+    let outcome = match decode(&bytes) {
         None => Replay::Torn,
-        Some(record) => match restore(dir, &record)? {
-            Some(outcome) => outcome,
-            None => return Ok(Replay::Busy),
-        },
+        Some(records) => {
+            let mut outcomes = Vec::with_capacity(records.len());
+            for record in &records {
+                outcomes.push(restore(dir, record)?.unwrap_or(Replay::Busy));
+            }
+            let rank = [
+                Replay::Busy,
+                Replay::Restored,
+                Replay::TargetChanged,
+                Replay::TargetGone,
+                Replay::Untouched,
+            ];
+            let first = rank.into_iter().find(|r| outcomes.contains(r));
+            match first {
+                // Restored files stay restored; the journal waits for the
+                // busy one.
+                Some(Replay::Busy) => return Ok(Replay::Busy),
+                Some(outcome) => outcome,
+                None => Replay::Untouched,
+            }
+        }
     };
     fs::remove_file(path)?;
     atomic::sync_dir(dir)?;
@@ -381,7 +449,7 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_torn_ones_are_refused() {
-        let record = Record {
+        let one = Record {
             dev: 1,
             ino: 2,
             len: 3,
@@ -391,21 +459,34 @@ mod tests {
             old: b"old".to_vec(),
             new: b"new".to_vec(),
         };
-        let bytes = record.encode();
-        assert_eq!(Record::decode(&bytes), Some(record));
+        let two = Record {
+            name: "b.webp".into(),
+            modified: None,
+            ..one.clone()
+        };
+        let records = vec![one, two];
+        let bytes = encode(&records);
+        assert_eq!(decode(&bytes), Some(records.clone()));
         for cut in [0, 1, 8, bytes.len() / 2, bytes.len() - 1] {
-            assert_eq!(Record::decode(&bytes[..cut]), None, "cut at {cut}");
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
         }
         let mut flipped = bytes.clone();
         flipped[40] ^= 1;
-        assert_eq!(Record::decode(&flipped), None);
+        assert_eq!(decode(&flipped), None);
+        // Version 1: one record, no count.
+        let mut v1 = MAGIC.to_vec();
+        v1.extend_from_slice(&1u32.to_le_bytes());
+        records[0].encode_into(&mut v1);
+        let digest = Md5::digest(&v1);
+        v1.extend_from_slice(&digest);
+        assert_eq!(decode(&v1), Some(records[..1].to_vec()));
     }
 
     #[test]
     fn a_crash_before_the_overwrite_replays_to_the_same_file() {
         let (dir, path) = setup();
         let journal = begin_and_die(&path, 4, b"WXYZ");
-        assert_eq!(target_of(&journal).unwrap(), Some(path.clone()));
+        assert_eq!(targets_of(&journal).unwrap(), std::slice::from_ref(&path));
         assert!(atomic::is_stale_temp(&journal));
         assert_eq!(replay(&journal).unwrap(), Replay::Untouched);
         assert_eq!(fs::read(&path).unwrap(), b"0123456789abcdef");

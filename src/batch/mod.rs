@@ -5,6 +5,8 @@
 
 pub mod atomic;
 #[cfg(unix)]
+pub(crate) mod commit;
+#[cfg(unix)]
 pub mod journal;
 pub mod walk;
 

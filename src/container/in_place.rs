@@ -1,15 +1,13 @@
 //! Where the main XMP packet's bytes sit in a file, so that a new packet of
 //! exactly the same length can be written over them without rewriting the
-//! file (XMP's padding exists for this: updates in place), and a view of a
-//! file with such an overwrite applied, to validate it before any byte is
-//! written.
+//! file (XMP's padding exists for this: updates in place).
 //!
 //! This layer knows bytes: which range of the file the packet occupies,
 //! what else an overwrite must change (a PNG chunk's CRC), and whether the
 //! container lets the packet be overwritten on its own (stored
 //! uncompressed, nothing else in the file depending on it).
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 use std::ops::Range;
 
 use super::{BlockKind, ContainerError, Format, Layout};
@@ -61,10 +59,7 @@ impl PacketSite {
         }
         let mut bytes = packet.to_vec();
         if let Some(prefix) = &self.png_crc_prefix {
-            let mut crc = crc32fast::Hasher::new();
-            crc.update(prefix);
-            crc.update(packet);
-            bytes.extend_from_slice(&crc.finalize().to_be_bytes());
+            bytes.extend_from_slice(&crc_of(prefix, packet));
         }
         let overwrite = Overwrite {
             offset: self.packet.start,
@@ -82,12 +77,22 @@ impl PacketSite {
     }
 }
 
+/// A PNG chunk's CRC over its type and data (`prefix`, then `packet`).
+fn crc_of(prefix: &[u8], packet: &[u8]) -> [u8; 4] {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(prefix);
+    crc.update(packet);
+    crc.finalize().to_be_bytes()
+}
+
 /// Finds where the main XMP packet of a file (described by `layout`, from a
 /// scan of the same bytes) may be overwritten in place: a JPEG's main XMP
 /// APP1, an uncompressed PNG `iTXt`, a WebP `XMP ` chunk whose VP8X already
 /// says the file has XMP. `None` when the file has no packet or stores it
 /// in a way only a rewrite can change (compressed, a flag to set). The
-/// bytes found are checked against the packet the scan read.
+/// bytes found are checked against the packet the scan read (and a PNG
+/// chunk's CRC against them): an overwrite of the site changes nothing a
+/// scan of the file would see but the packet.
 pub fn locate<R: Read + Seek>(
     reader: &mut R,
     layout: &Layout,
@@ -165,65 +170,20 @@ pub fn locate<R: Read + Seek>(
     if stored != payload {
         return Ok(None);
     }
+    // PNG: the chunk's stored CRC is that of the prefix found and the
+    // packet, so the CRC an overwrite computes over the same prefix is
+    // right too.
+    if let Some(prefix) = &png_crc_prefix {
+        let stored_crc = blocks.read_vec(packet.end, 4)?;
+        if stored_crc != crc_of(prefix, payload) {
+            return Ok(None);
+        }
+    }
     Ok(Some(PacketSite {
         packet,
         block: range,
         png_crc_prefix,
     }))
-}
-
-/// A file as it reads with an overwrite applied: `inner`'s bytes, except
-/// `bytes` at `offset`. Lets the new file be scanned and validated before
-/// anything is written.
-#[derive(Debug)]
-pub struct Overlay<'a, R> {
-    inner: R,
-    offset: u64,
-    bytes: &'a [u8],
-    pos: u64,
-}
-
-impl<'a, R: Read + Seek> Overlay<'a, R> {
-    /// `inner` read as if `bytes` had been written at `offset`.
-    pub fn new(inner: R, offset: u64, bytes: &'a [u8]) -> Self {
-        Overlay {
-            inner,
-            offset,
-            bytes,
-            pos: 0,
-        }
-    }
-}
-
-impl<R: Read + Seek> Read for Overlay<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let end = self.offset + self.bytes.len() as u64;
-        let n = if self.pos >= self.offset && self.pos < end {
-            let from = &self.bytes[(self.pos - self.offset) as usize..];
-            let n = from.len().min(buf.len());
-            buf[..n].copy_from_slice(&from[..n]);
-            n
-        } else {
-            // Up to the overlay's start, if it lies ahead.
-            let limit = if self.pos < self.offset {
-                ((self.offset - self.pos) as usize).min(buf.len())
-            } else {
-                buf.len()
-            };
-            self.inner.seek(SeekFrom::Start(self.pos))?;
-            self.inner.read(&mut buf[..limit])?
-        };
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: Read + Seek> Seek for Overlay<'_, R> {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let inner = &mut self.inner;
-        self.pos = super::seek_target(self.pos, to, || inner.seek(SeekFrom::End(0)))?;
-        Ok(self.pos)
-    }
 }
 
 #[cfg(test)]
@@ -319,20 +279,5 @@ mod tests {
         let compressed = png.encoder().bytes().to_vec();
         assert!(scan(&mut Cursor::new(&compressed)).unwrap().xmp().is_some());
         assert!(site_of(&compressed).is_none());
-    }
-
-    #[test]
-    fn the_overlay_reads_as_the_overwritten_file() {
-        let base: Vec<u8> = (0..100u8).collect();
-        let mut o = Overlay::new(Cursor::new(&base), 10, b"abc");
-        let mut all = Vec::new();
-        o.read_to_end(&mut all).unwrap();
-        let mut want = base.clone();
-        want[10..13].copy_from_slice(b"abc");
-        assert_eq!(all, want);
-        o.seek(SeekFrom::Start(11)).unwrap();
-        let mut two = [0u8; 4];
-        o.read_exact(&mut two).unwrap();
-        assert_eq!(&two, &[b'b', b'c', 13, 14]);
     }
 }

@@ -794,9 +794,16 @@ fn padding_range(text: &str) -> Option<std::ops::Range<usize>> {
 
 /// `len` bytes of padding: a line break, then lines of 99 spaces.
 fn padding(len: usize) -> String {
-    (0..len)
-        .map(|i| if i % 100 == 0 { '\n' } else { ' ' })
-        .collect()
+    const LINE: &str = concat!(
+        "\n",
+        "                                                  ",
+        "                                                 "
+    );
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        out.push_str(&LINE[..LINE.len().min(len - out.len())]);
+    }
+    out
 }
 
 /// The packet with at least `min` bytes of padding and a trailer that
@@ -883,4 +890,19 @@ pub fn empty_packet() -> String {
          <?xpacket end=\"w\"?>",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_is_a_line_break_then_lines_of_99_spaces() {
+        for len in [0, 1, 99, 100, 101, 250, 2048] {
+            let want: String = (0..len)
+                .map(|i| if i % 100 == 0 { '\n' } else { ' ' })
+                .collect();
+            assert_eq!(padding(len), want, "{len}");
+        }
+    }
 }

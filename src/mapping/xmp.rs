@@ -803,6 +803,7 @@ mod tests {
  <ccsig:replacedAttributionName>old an</ccsig:replacedAttributionName>
  <ccsig:replacedAttributionURL>old au</ccsig:replacedAttributionURL>
  <ccsig:replacedSpecialInstructions>old si</ccsig:replacedSpecialInstructions>
+ <ccsig:replacedPacketEnd>&lt;?xpacket end='r'?&gt;</ccsig:replacedPacketEnd>
  <plus:DataMining rdf:resource="http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-SEECONSTRAINT"/>
  <plus:OtherConstraints><rdf:Alt><rdf:li xml:lang="x-default">Content-Usage: train-ai=n;exceptions=cc-cr</rdf:li><rdf:li xml:lang="de">anders</rdf:li></rdf:Alt></plus:OtherConstraints>
  <cc:attributionName rdf:parseType="Resource"><rdf:value>Ada E.</rdf:value></cc:attributionName>
