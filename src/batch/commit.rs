@@ -94,32 +94,33 @@ impl SharedJournal {
     }
 }
 
-/// Most overwrites one round takes (bounds a journal's size and how long
-/// the first caller waits).
+/// Most requests one round takes (bounds a journal's size and how long the
+/// first caller waits).
 const MAX_ROUND: usize = 256;
 
-struct Queue {
-    waiting: Vec<Arc<Slot>>,
+/// A group commit: callers that arrive while a round runs wait, and go
+/// together in the next round, which one of them leads.
+struct Rounds<R, O> {
+    queue: Mutex<Queue<R, O>>,
+    done: Condvar,
+}
+
+struct Queue<R, O> {
+    waiting: Vec<Arc<Slot<R, O>>>,
     leading: bool,
 }
 
-static QUEUE: Mutex<Queue> = Mutex::new(Queue {
-    waiting: Vec::new(),
-    leading: false,
-});
-static ROUND_DONE: Condvar = Condvar::new();
+/// One caller's request, waiting for its round.
+struct Slot<R, O>(Mutex<SlotState<R, O>>);
 
-/// One caller's overwrite, waiting for its round.
-struct Slot(Mutex<SlotState>);
-
-enum SlotState {
-    Waiting(Request),
+enum SlotState<R, O> {
+    Waiting(R),
     Taken,
-    Done(io::Result<Committed>),
+    Done(O),
 }
 
-impl Slot {
-    fn take_request(&self) -> Option<Request> {
+impl<R, O> Slot<R, O> {
+    fn take_request(&self) -> Option<R> {
         let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *state, SlotState::Taken) {
             SlotState::Waiting(request) => Some(request),
@@ -130,11 +131,11 @@ impl Slot {
         }
     }
 
-    fn finish(&self, outcome: io::Result<Committed>) {
+    fn finish(&self, outcome: O) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = SlotState::Done(outcome);
     }
 
-    fn take_outcome(&self) -> Option<io::Result<Committed>> {
+    fn take_outcome(&self) -> Option<O> {
         let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *state, SlotState::Taken) {
             SlotState::Done(outcome) => Some(outcome),
@@ -146,47 +147,72 @@ impl Slot {
     }
 }
 
+impl<R, O> Rounds<R, O> {
+    const fn new() -> Self {
+        Rounds {
+            queue: Mutex::new(Queue {
+                waiting: Vec::new(),
+                leading: false,
+            }),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Runs `request` in a round with whatever others are waiting: `run`
+    /// takes a round's requests and gives each its outcome, in order.
+    fn join(&self, request: R, run: impl Fn(Vec<R>) -> Vec<O>) -> O {
+        let slot = Arc::new(Slot(Mutex::new(SlotState::Waiting(request))));
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        queue.waiting.push(Arc::clone(&slot));
+        loop {
+            if let Some(outcome) = slot.take_outcome() {
+                return outcome;
+            }
+            if !queue.leading {
+                queue.leading = true;
+                let take = queue.waiting.len().min(MAX_ROUND);
+                let round: Vec<Arc<Slot<R, O>>> = queue.waiting.drain(..take).collect();
+                drop(queue);
+                let requests = round.iter().filter_map(|s| s.take_request()).collect();
+                let outcomes = run(requests);
+                assert_eq!(outcomes.len(), round.len(), "one outcome per request");
+                for (slot, outcome) in round.iter().zip(outcomes) {
+                    slot.finish(outcome);
+                }
+                queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                queue.leading = false;
+                // Wakes this round's callers, and someone to lead the next.
+                self.done.notify_all();
+                continue;
+            }
+            queue = self
+                .done
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+static OVERWRITES: Rounds<Request, io::Result<Committed>> = Rounds::new();
+
 /// Commits one overwrite with whatever others are waiting: returns once
 /// its journal and then its new bytes are durable (or it failed, and the
 /// file holds its old bytes unless the error says otherwise).
 pub(crate) fn commit(request: Request) -> io::Result<Committed> {
-    let slot = Arc::new(Slot(Mutex::new(SlotState::Waiting(request))));
-    let mut queue = QUEUE.lock().unwrap_or_else(PoisonError::into_inner);
-    queue.waiting.push(Arc::clone(&slot));
-    loop {
-        if let Some(outcome) = slot.take_outcome() {
-            return outcome;
-        }
-        if !queue.leading {
-            queue.leading = true;
-            let take = queue.waiting.len().min(MAX_ROUND);
-            let round: Vec<Arc<Slot>> = queue.waiting.drain(..take).collect();
-            drop(queue);
-            run_round(&round);
-            queue = QUEUE.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.leading = false;
-            // Wakes this round's callers, and someone to lead the next.
-            ROUND_DONE.notify_all();
-            continue;
-        }
-        queue = ROUND_DONE
-            .wait(queue)
-            .unwrap_or_else(PoisonError::into_inner);
-    }
+    OVERWRITES.join(request, run_overwrites)
 }
 
-/// One round: journals, sync, overwrites, sync. Every slot ends `Done`.
-fn run_round(slots: &[Arc<Slot>]) {
-    let mut by_folder: BTreeMap<PathBuf, Vec<(Arc<Slot>, Request)>> = BTreeMap::new();
-    for slot in slots {
-        if let Some(request) = slot.take_request() {
-            let folder = folder_of(&request.path).to_path_buf();
-            by_folder
-                .entry(folder)
-                .or_default()
-                .push((Arc::clone(slot), request));
-        }
+/// One round of overwrites: journals, sync, overwrites, sync.
+fn run_overwrites(requests: Vec<Request>) -> Vec<io::Result<Committed>> {
+    let mut outcomes: Vec<Option<io::Result<Committed>>> = Vec::new();
+    outcomes.resize_with(requests.len(), || None);
+    let mut by_folder: BTreeMap<PathBuf, Vec<(usize, Request)>> = BTreeMap::new();
+    for (at, request) in requests.into_iter().enumerate() {
+        let folder = folder_of(&request.path).to_path_buf();
+        by_folder.entry(folder).or_default().push((at, request));
     }
+    let failed =
+        |e: &io::Error, what: &str| Some(Err(io::Error::new(e.kind(), format!("{what}: {e}"))));
 
     // The journals, durable before any overwrite starts.
     let mut journaled = Vec::new();
@@ -197,7 +223,11 @@ fn run_round(slots: &[Arc<Slot>]) {
             .collect();
         match records.and_then(|records| Journal::write(&folder, &records)) {
             Ok(journal) => journaled.push((folder, journal, members)),
-            Err(e) => fail_all(members, &e, "cannot write the undo journal"),
+            Err(e) => {
+                for (at, _) in members {
+                    outcomes[at] = failed(&e, "cannot write the undo journal");
+                }
+            }
         }
     }
     let synced = make_durable(
@@ -205,12 +235,13 @@ fn run_round(slots: &[Arc<Slot>]) {
         journaled.iter().map(|(folder, _, _)| folder.as_path()),
     );
     if let Err(e) = synced {
-        for (_, journal, members) in journaled {
+        for (_, journal, members) in journaled.drain(..) {
             // Nothing was overwritten yet: the journal is worthless.
             let _ = fs::remove_file(journal.path());
-            fail_all(members, &e, "cannot make the undo journal durable");
+            for (at, _) in members {
+                outcomes[at] = failed(&e, "cannot make the undo journal durable");
+            }
         }
-        return;
     }
 
     // The overwrites, then durable.
@@ -220,14 +251,14 @@ fn run_round(slots: &[Arc<Slot>]) {
             journal: Mutex::new(Some(journal)),
             keep: AtomicBool::new(false),
         });
-        for (slot, request) in members {
+        for (at, request) in members {
             match overwrite(&request) {
-                Ok(()) => written.push((slot, request, Arc::clone(&shared))),
+                Ok(()) => written.push((at, request, Arc::clone(&shared))),
                 Err(e) => {
                     if roll_back(&request).is_err() {
                         shared.keep.store(true, Ordering::SeqCst);
                     }
-                    slot.finish(Err(e));
+                    outcomes[at] = Some(Err(e));
                 }
             }
         }
@@ -238,23 +269,20 @@ fn run_round(slots: &[Arc<Slot>]) {
         written.iter().map(|(_, r, _)| &r.target),
         std::iter::empty(),
     );
-    for (slot, request, journal) in written {
+    for (at, request, journal) in written {
         let committed = Committed { journal, request };
-        match &synced {
-            Ok(()) => slot.finish(Ok(committed)),
+        outcomes[at] = match &synced {
+            Ok(()) => Some(Ok(committed)),
             Err(e) => {
-                let e = io::Error::new(e.kind(), format!("cannot make the overwrite durable: {e}"));
                 let _ = committed.roll_back();
-                slot.finish(Err(e));
+                failed(e, "cannot make the overwrite durable")
             }
-        }
+        };
     }
-}
-
-fn fail_all(members: Vec<(Arc<Slot>, Request)>, e: &io::Error, what: &str) {
-    for (slot, _) in members {
-        slot.finish(Err(io::Error::new(e.kind(), format!("{what}: {e}"))));
-    }
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(io::Error::other("not committed"))))
+        .collect()
 }
 
 fn overwrite(request: &Request) -> io::Result<()> {
@@ -301,4 +329,130 @@ fn make_durable<'a>(
         super::atomic::sync_dir(folder)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::journal::{is_journal_name, replay, Replay};
+    use std::sync::Barrier;
+
+    fn journals(dir: &Path) -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| is_journal_name(p))
+            .collect()
+    }
+
+    fn request(path: &Path, new: &[u8]) -> Request {
+        let target = fs::File::options()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
+        let mut old = vec![0u8; new.len()];
+        target.read_exact_at(&mut old, 2).unwrap();
+        Request {
+            path: path.to_path_buf(),
+            target,
+            offset: 2,
+            old,
+            new: new.to_vec(),
+            times: None,
+        }
+    }
+
+    #[test]
+    fn overwrites_that_arrive_together_are_committed_and_leave_no_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..8)
+            .map(|i| {
+                let p = dir.path().join(format!("{i}.jpg"));
+                fs::write(&p, b"0123456789").unwrap();
+                p
+            })
+            .collect();
+        let start = Barrier::new(paths.len());
+        std::thread::scope(|scope| {
+            for (i, path) in paths.iter().enumerate() {
+                let start = &start;
+                scope.spawn(move || {
+                    start.wait();
+                    let committed = commit(request(path, b"AB")).unwrap();
+                    // Until released, the journal is there for a crash.
+                    assert!(!journals(path.parent().unwrap()).is_empty());
+                    if i == 0 {
+                        committed.roll_back().unwrap();
+                    } else {
+                        committed.release().unwrap();
+                    }
+                });
+            }
+        });
+        for (i, path) in paths.iter().enumerate() {
+            let want: &[u8] = if i == 0 { b"0123456789" } else { b"01AB456789" };
+            assert_eq!(fs::read(path).unwrap(), want, "{i}");
+        }
+        assert!(journals(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_round_writes_one_journal_per_folder_naming_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for folder in ["a", "b"] {
+            fs::create_dir(dir.path().join(folder)).unwrap();
+            for i in 0..2 {
+                let p = dir.path().join(folder).join(format!("{i}.png"));
+                fs::write(&p, b"0123456789").unwrap();
+                paths.push(p);
+            }
+        }
+        let requests: Vec<Request> = paths.iter().map(|p| request(p, b"XYZ")).collect();
+        let committed: Vec<Committed> = run_overwrites(requests)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        for (folder, files) in ["a", "b"].iter().zip(paths.chunks(2)) {
+            let left = journals(&dir.path().join(folder));
+            assert_eq!(left.len(), 1, "{folder}");
+            assert_eq!(crate::batch::journal::targets_of(&left[0]).unwrap(), files);
+        }
+        for c in committed {
+            c.release().unwrap();
+        }
+        for (folder, path) in ["a", "b"].iter().zip(&paths) {
+            assert!(journals(&dir.path().join(folder)).is_empty());
+            assert_eq!(fs::read(path).unwrap(), b"01XYZ56789");
+        }
+    }
+
+    #[test]
+    fn a_journal_of_several_files_restores_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut records = Vec::new();
+        let paths: Vec<PathBuf> = (0..3)
+            .map(|i| {
+                let p = dir.path().join(format!("{i}.webp"));
+                fs::write(&p, b"0123456789").unwrap();
+                p
+            })
+            .collect();
+        for path in &paths {
+            let file = fs::File::open(path).unwrap();
+            records.push(Record::of(path, &file, 2, b"234", b"XYZ").unwrap());
+        }
+        let journal = Journal::write(dir.path(), &records).unwrap();
+        let at = journal.path().to_path_buf();
+        drop(journal); // the writer died: the lock goes with it
+        fs::write(&paths[0], b"01XYZ56789").unwrap(); // whole
+        fs::write(&paths[1], b"01XY456789").unwrap(); // torn
+                                                      // paths[2]: the overwrite never reached it.
+        assert_eq!(replay(&at).unwrap(), Replay::Restored);
+        for path in &paths {
+            assert_eq!(fs::read(path).unwrap(), b"0123456789");
+        }
+        assert!(journals(dir.path()).is_empty());
+    }
 }
