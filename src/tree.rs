@@ -804,7 +804,7 @@ fn member_item(
 ) -> TreeItem {
     let path = format!("{shard}:{}", member.name);
     match member.content {
-        MemberContent::Image(bytes) => item_from_bytes(path, &bytes, image_digests, vocabulary),
+        MemberContent::Image(bytes) => item_from_bytes(path, bytes, image_digests, vocabulary),
         MemberContent::Unreadable(e) => TreeItem::Read {
             path,
             signals: Err(e),
