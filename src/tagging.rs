@@ -1063,7 +1063,7 @@ fn overwrite_for<R: Read + Seek>(
         return Ok(None);
     };
     // The old packet must allow edits in place too (`end="w"`).
-    if xmp::with_length(old_text, old.len()).is_none() {
+    if !xmp::allows_edits_in_place(old_text) {
         return Ok(None);
     }
     let Some(site) = in_place::locate(reader, layout)? else {

@@ -836,6 +836,11 @@ pub fn pad(text: String, min: usize) -> String {
 /// The trailer ccsig writes.
 const WRITABLE_TRAILER: &str = "<?xpacket end=\"w\"?>";
 
+/// Whether a packet has a trailer that allows edits in place.
+pub fn allows_edits(text: &str) -> bool {
+    padding_range(text).is_some_and(|range| trailer_allows_edits(&text[range.end..]))
+}
+
 /// Whether a packet trailer (`<?xpacket end=...?>`) allows edits in place.
 fn trailer_allows_edits(trailer: &str) -> bool {
     trailer.contains("end=\"w\"") || trailer.contains("end='w'")

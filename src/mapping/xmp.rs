@@ -328,6 +328,11 @@ pub fn is_utf16(packet: &[u8]) -> bool {
     rdf::is_utf16(packet)
 }
 
+/// Whether a packet's trailer allows edits in place (`end="w"`).
+pub fn allows_edits_in_place(packet: &str) -> bool {
+    rdf::allows_edits(packet)
+}
+
 /// The packet with its padding resized to make it exactly `len` bytes
 /// long (to overwrite one of that length in place), if it can be.
 pub fn with_length(packet: &str, len: usize) -> Option<String> {
