@@ -106,44 +106,21 @@ struct Rounds<R, O> {
 }
 
 struct Queue<R, O> {
-    waiting: Vec<Arc<Slot<R, O>>>,
+    /// Each request with the slot its outcome goes into.
+    waiting: Vec<(R, Arc<Slot<O>>)>,
     leading: bool,
 }
 
-/// One caller's request, waiting for its round.
-struct Slot<R, O>(Mutex<SlotState<R, O>>);
+/// Where a caller's outcome goes when its round is done.
+struct Slot<O>(Mutex<Option<O>>);
 
-enum SlotState<R, O> {
-    Waiting(R),
-    Taken,
-    Done(O),
-}
-
-impl<R, O> Slot<R, O> {
-    fn take_request(&self) -> Option<R> {
-        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match std::mem::replace(&mut *state, SlotState::Taken) {
-            SlotState::Waiting(request) => Some(request),
-            other => {
-                *state = other;
-                None
-            }
-        }
-    }
-
+impl<O> Slot<O> {
     fn finish(&self, outcome: O) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = SlotState::Done(outcome);
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
     }
 
-    fn take_outcome(&self) -> Option<O> {
-        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match std::mem::replace(&mut *state, SlotState::Taken) {
-            SlotState::Done(outcome) => Some(outcome),
-            other => {
-                *state = other;
-                None
-            }
-        }
+    fn take(&self) -> Option<O> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }
 
@@ -161,22 +138,22 @@ impl<R, O> Rounds<R, O> {
     /// Runs `request` in a round with whatever others are waiting: `run`
     /// takes a round's requests and gives each its outcome, in order.
     fn join(&self, request: R, run: impl Fn(Vec<R>) -> Vec<O>) -> O {
-        let slot = Arc::new(Slot(Mutex::new(SlotState::Waiting(request))));
+        let slot = Arc::new(Slot(Mutex::new(None)));
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        queue.waiting.push(Arc::clone(&slot));
+        queue.waiting.push((request, Arc::clone(&slot)));
         loop {
-            if let Some(outcome) = slot.take_outcome() {
+            if let Some(outcome) = slot.take() {
                 return outcome;
             }
             if !queue.leading {
                 queue.leading = true;
                 let take = queue.waiting.len().min(MAX_ROUND);
-                let round: Vec<Arc<Slot<R, O>>> = queue.waiting.drain(..take).collect();
+                let (requests, slots): (Vec<R>, Vec<Arc<Slot<O>>>) =
+                    queue.waiting.drain(..take).unzip();
                 drop(queue);
-                let requests = round.iter().filter_map(|s| s.take_request()).collect();
                 let outcomes = run(requests);
-                assert_eq!(outcomes.len(), round.len(), "one outcome per request");
-                for (slot, outcome) in round.iter().zip(outcomes) {
+                assert_eq!(outcomes.len(), slots.len(), "one outcome per request");
+                for (slot, outcome) in slots.iter().zip(outcomes) {
                     slot.finish(outcome);
                 }
                 queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -334,16 +311,9 @@ fn make_durable<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::journal::{is_journal_name, replay, Replay};
+    use crate::batch::journal::tests::journals;
+    use crate::batch::journal::{replay, Replay};
     use std::sync::Barrier;
-
-    fn journals(dir: &Path) -> Vec<PathBuf> {
-        fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| is_journal_name(p))
-            .collect()
-    }
 
     fn request(path: &Path, new: &[u8]) -> Request {
         let target = fs::File::options()

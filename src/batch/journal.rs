@@ -414,7 +414,7 @@ fn restore(dir: &Path, record: &Record) -> io::Result<Option<Replay>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn setup() -> (tempfile::TempDir, PathBuf) {
@@ -424,7 +424,8 @@ mod tests {
         (dir, path)
     }
 
-    fn journals(dir: &Path) -> Vec<PathBuf> {
+    /// The undo journals in `dir`.
+    pub(crate) fn journals(dir: &Path) -> Vec<PathBuf> {
         fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
