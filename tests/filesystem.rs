@@ -297,6 +297,32 @@ fn a_read_only_folder_gives_a_clear_error_and_the_original_stays() {
 
 #[test]
 #[ignore = "needs root: run with --ignored as root"]
+fn a_re_tag_in_a_read_only_folder_is_refused_for_want_of_its_journal() {
+    let dir = scratch_dir();
+    let folder = dir.path().join("frozen");
+    fs::create_dir(&folder).unwrap();
+    let path = copy_in(&folder, "jpeg/exif.jpg", "a.jpg");
+    let tagged = ccsig(&["apply", "--signal", "cc-cr"], &[&path]);
+    assert!(tagged.status.success(), "{tagged:?}");
+    let before = fs::read(&path).unwrap();
+    let shown = folder.to_str().unwrap();
+    // The file itself stays writable: only its folder is immutable, so the
+    // overwrite could be done, but not crash-safely.
+    run("chattr", &["+i", shown]);
+    let _undo = Undo(vec![("chattr", vec!["-i".into(), shown.into()])]);
+    let out = ccsig(&["apply", "--signal", "cc-cr-op"], &[&path]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = all_output(&out);
+    assert!(
+        text.contains("cannot write the undo journal") && text.contains("a.jpg"),
+        "{text}"
+    );
+    assert_eq!(fs::read(&path).unwrap(), before);
+    assert!(temporaries(&folder).is_empty());
+}
+
+#[test]
+#[ignore = "needs root: run with --ignored as root"]
 fn a_full_disk_gives_a_clear_error_and_leaves_the_original_and_no_temporary() {
     let dir = scratch_dir();
     let mount = dir.path().join("small");
