@@ -197,3 +197,16 @@ pub fn check_path(path: &Path, expect: Option<&signal::Statement>) -> Vec<Findin
         Err(e) => vec![audit::unreadable(&e.to_string())],
     }
 }
+
+/// What the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    /// The bytes of a file of `sample-images/`.
+    pub(crate) fn sample(rel: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/sample-images/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+}

@@ -396,13 +396,7 @@ mod tests {
         builder.into_inner().unwrap()
     }
 
-    fn sample(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/sample-images/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_support::sample;
 
     /// A member as the tests keep it: the image copied out of the
     /// reader's buffer.

@@ -819,13 +819,7 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn sample(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/sample-images/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_support::sample;
 
     fn write_shard(path: &Path, members: &[(&str, Vec<u8>)]) {
         let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());

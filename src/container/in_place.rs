@@ -192,13 +192,7 @@ mod tests {
     use crate::container::scan;
     use std::io::Cursor;
 
-    fn sample(rel: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/sample-images/{rel}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
-    }
+    use crate::test_support::sample;
 
     fn site_of(bytes: &[u8]) -> Option<PacketSite> {
         let mut r = Cursor::new(bytes);
