@@ -272,11 +272,15 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
         ));
     }
     for u in &signals.unparsable {
+        let message = match u.stored.as_str() {
+            "" => format!("{}: {}", u.field, u.reason),
+            stored => format!("{} holds {stored:?}: {}", u.field, u.reason),
+        };
         findings.push(Finding::new(
             FindingKind::Malformed,
             Severity::Error,
             vec![u.field.clone()],
-            format!("{} holds {:?}: {}", u.field, u.stored, u.reason),
+            message,
         ));
     }
     if signals.sources.is_empty() && signals.unparsable.is_empty() && signals.xmp_error.is_none() {
@@ -590,6 +594,14 @@ fn describe(statement: &Statement, label: &str) -> String {
         .member(label)
         .map(signal::explain::member_expression)
         .unwrap_or_else(|| format!("no {label}"))
+}
+
+/// Whether two sources state preferences that `check` reports as a
+/// conflict.
+pub(crate) fn sources_conflict(a: &Source, b: &Source, vocabulary: signal::Vocabulary) -> bool {
+    let mut findings = Vec::new();
+    conflicts_between_sources(&[a.clone(), b.clone()], vocabulary, &mut findings);
+    !findings.is_empty()
 }
 
 fn conflicts_between_sources(

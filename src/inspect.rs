@@ -63,6 +63,11 @@ pub struct Source {
     pub place: Place,
     /// The sidecar file the field is in; `None` for the image itself.
     pub sidecar: Option<String>,
+    /// Which later XMP packet of the image the field is in (2 for the
+    /// second: the specifications allow one packet and readers take the
+    /// first, so what a later one states is easily missed); `None` for the
+    /// main packet, IIM and sidecars.
+    pub later_packet: Option<usize>,
     /// The value as stored in the file.
     pub stored: String,
     /// The expression the field stands for (for DataMining, the derived one).
@@ -309,11 +314,18 @@ pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
     let exif_artist = layout
         .blocks_of(BlockKind::Exif)
         .find_map(|b| b.payload.as_deref().and_then(exif::artist));
-    let (mut sources, deferring, mut unparsable) = xmp_fields
+    let (mut sources, mut deferring, mut unparsable) = xmp_fields
         .as_ref()
         .map(|f| sources_of(f, vocabulary))
         .unwrap_or_default();
     unparsable.extend(extension_problem);
+    read_later_packets(
+        layout,
+        vocabulary,
+        &mut sources,
+        &mut deferring,
+        &mut unparsable,
+    );
     let (iim, iim_error) = match read_iim(layout) {
         Ok(iim) => (iim, None),
         Err(e) => (None, Some(e.to_string())),
@@ -364,8 +376,17 @@ impl Source {
     /// assert_eq!(signals.sources[0].field(), "sidecar plain.xmp: XMP tdm:reservation");
     /// ```
     pub fn field(&self) -> String {
-        in_sidecar(self.sidecar.as_deref(), self.place.field())
+        let field = match self.later_packet {
+            Some(n) => in_later_packet(n, self.place.field()),
+            None => self.place.field(),
+        };
+        in_sidecar(self.sidecar.as_deref(), field)
     }
+}
+
+/// A field's name, prefixed with the later XMP packet it is in.
+fn in_later_packet(n: usize, field: String) -> String {
+    format!("XMP packet {n}: {field}")
 }
 
 /// A field's name, prefixed with the sidecar it is in, if any.
@@ -376,10 +397,16 @@ pub(crate) fn in_sidecar(sidecar: Option<&str>, field: String) -> String {
     }
 }
 
-fn source(place: Place, stored: &str, expression: &str, vocabulary: Vocabulary) -> Source {
+pub(crate) fn source(
+    place: Place,
+    stored: &str,
+    expression: &str,
+    vocabulary: Vocabulary,
+) -> Source {
     Source {
         place,
         sidecar: None,
+        later_packet: None,
         stored: stored.to_string(),
         expression: expression.to_string(),
         statement: signal::parse_in(expression, vocabulary),
@@ -436,6 +463,61 @@ fn sources_of(
         &mut unparsable,
     );
     (sources, deferring, unparsable)
+}
+
+/// What the later XMP packets of a file state, as sources of their own
+/// (named by packet), so that a preference stated only there is not
+/// missed and one that disagrees is a conflict. Packets past
+/// [`container::MAX_LATER_XMP`] are not loaded (the walkers fold them
+/// into one block): they are reported as not read.
+fn read_later_packets(
+    layout: &Layout,
+    vocabulary: Vocabulary,
+    sources: &mut Vec<Source>,
+    deferring: &mut Vec<Deferring>,
+    unparsable: &mut Vec<Unparsable>,
+) {
+    let mut unread = None;
+    for (i, block) in layout.blocks_of(BlockKind::LaterXmp).enumerate() {
+        let n = i + 2;
+        let Some(packet) = block.payload.as_deref() else {
+            unread = unread.or(Some(n));
+            continue;
+        };
+        match xmp::read_fields(packet) {
+            Ok(fields) => {
+                let (s, d, u) = sources_of(&fields, vocabulary);
+                sources.extend(s.into_iter().map(|mut s| {
+                    s.later_packet = Some(n);
+                    s
+                }));
+                deferring.extend(d.into_iter().map(|mut d| {
+                    d.field = in_later_packet(n, d.field);
+                    d
+                }));
+                unparsable.extend(u.into_iter().map(|mut u| {
+                    u.field = in_later_packet(n, u.field);
+                    u
+                }));
+            }
+            Err(e) => unparsable.push(Unparsable {
+                field: format!("XMP packet {n}"),
+                stored: String::new(),
+                reason: format!("a later XMP packet that cannot be read ({e})"),
+            }),
+        }
+    }
+    if let Some(first) = unread {
+        unparsable.push(Unparsable {
+            field: format!("XMP packets from {first} on"),
+            stored: String::new(),
+            reason: format!(
+                "not read: ccsig reads the first {} XMP packets of a file, and a file should \
+                 have one",
+                container::MAX_LATER_XMP + 1
+            ),
+        });
+    }
 }
 
 fn deferred(place: Place, stored: &str, note: &str) -> Deferring {

@@ -763,6 +763,7 @@ fn plan_apply(
         return Ok(None);
     }
     refuse_signed(signals, opts)?;
+    refuse_later_packet_conflicts(signals, tag)?;
     let (photoshop_irb, iim_2_40) = match iim_edit {
         Some((irb, text)) => (Some(irb), Some(Some(text))),
         None => (None, None),
@@ -777,6 +778,32 @@ fn plan_apply(
         iim_2_40,
         raw_profiles,
     }))
+}
+
+/// A later XMP packet that states another preference: ccsig writes only
+/// the main packet, so the file would state two, which `check` reports.
+fn refuse_later_packet_conflicts(signals: &FileSignals, tag: &Tag) -> Result<(), FileError> {
+    let written = inspect::source(
+        inspect::Place::CcsigExpression,
+        &tag.expression,
+        &tag.expression,
+        signals.vocabulary,
+    );
+    let disagreeing: Vec<String> = signals
+        .sources
+        .iter()
+        .filter(|s| s.later_packet.is_some())
+        .filter(|s| crate::audit::sources_conflict(s, &written, signals.vocabulary))
+        .map(|s| format!("{} ({:?})", s.field(), s.expression))
+        .collect();
+    if disagreeing.is_empty() {
+        return Ok(());
+    }
+    Err(FileError::Refused(format!(
+        "{} states another preference; ccsig writes only the first XMP packet, so the file \
+         would state two (remove the later packet first)",
+        disagreeing.join(", ")
+    )))
 }
 
 /// The largest main XMP packet the container holds (JPEG: one APP1).

@@ -528,7 +528,8 @@ fn many_blocks() -> Vec<Case> {
         case("png-100000-chunks.png", png_with(&texts), Expect::Reads),
         case("webp-100000-chunks.webp", webp_with(&junk), Expect::Reads),
         case(
-            // The first packet is the one read and replaced; the others are kept.
+            // The first packet is the one replaced; the next four are read
+            // and kept, the rest kept and reported as not read.
             "png-100000-xmp-chunks.png",
             png_with(&xmps),
             Expect::Reads,

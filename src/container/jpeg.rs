@@ -140,7 +140,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
     blocks.push(BlockKind::Other, 0..2, None);
     let mut dimensions = None;
     let mut seen_sof = false;
-    let mut seen_xmp = false;
+    let mut xmp_packets = super::XmpPackets::default();
     let mut pos = 2u64;
 
     loop {
@@ -228,12 +228,12 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
                 // Only the first main XMP APP1 is the main packet. The XMP
                 // specification allows exactly one; readers (ExifTool, the
                 // Adobe XMP Toolkit) take the first one they meet, so that is
-                // the one we must replace. Any later copy is kept as an
-                // opaque block: dropping it would lose data, and editing it
-                // too would mean guessing which one a reader prefers.
-                APP1 if probe.starts_with(XMP_PREFIX) && !seen_xmp => {
-                    seen_xmp = true;
-                    Some((BlockKind::Xmp, XMP_PREFIX.len(), true))
+                // the one we must replace. A later copy is read but kept as
+                // it is: dropping it would lose data, and editing it too
+                // would mean guessing which one a reader prefers.
+                APP1 if probe.starts_with(XMP_PREFIX) => {
+                    let (kind, load) = xmp_packets.next();
+                    Some((kind, XMP_PREFIX.len(), load))
                 }
                 APP1 if probe.starts_with(EXTENDED_XMP_PREFIX) => {
                     Some((BlockKind::ExtendedXmp, EXTENDED_XMP_PREFIX.len(), true))
@@ -636,7 +636,9 @@ mod tests {
         let l = scan_bytes(&file).unwrap();
         assert_eq!(l.blocks_of(BlockKind::Xmp).count(), 1);
         assert_eq!(l.xmp(), Some(&b"main"[..]));
-        assert_eq!(l.blocks[4].kind, BlockKind::Other); // the second copy
+        // The second copy is read, as a later packet.
+        assert_eq!(l.blocks[4].kind, BlockKind::LaterXmp);
+        assert_eq!(l.blocks[4].payload.as_deref(), Some(&b"second"[..]));
         let out = rewrite_bytes(&file, &XmpEdit::Remove).unwrap();
         let ln = scan_bytes(&out).unwrap();
         // The second packet is now the first one a reader meets, so it has

@@ -70,12 +70,40 @@ impl Format {
     }
 }
 
+/// How many later XMP packets of one file are read; any more are counted,
+/// not loaded (a file may hold thousands).
+pub const MAX_LATER_XMP: usize = 4;
+
+/// Tells the main XMP packet of a file from the later ones, as a walker
+/// meets them in file order.
+#[derive(Debug, Default)]
+pub(crate) struct XmpPackets {
+    seen: usize,
+}
+
+impl XmpPackets {
+    /// The kind of the next XMP packet met, and whether its payload is
+    /// loaded.
+    pub(crate) fn next(&mut self) -> (BlockKind, bool) {
+        self.seen += 1;
+        match self.seen {
+            1 => (BlockKind::Xmp, true),
+            n => (BlockKind::LaterXmp, n - 1 <= MAX_LATER_XMP),
+        }
+    }
+}
+
 /// What a block of a container holds, as far as ccsig cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockKind {
     /// The main XMP packet (JPEG APP1 `http://ns.adobe.com/xap/1.0/`, PNG
     /// `iTXt` `XML:com.adobe.xmp`, WebP `XMP `). Owned by ccsig on write.
     Xmp,
+    /// A later packet of the same kind. The specifications allow one and
+    /// readers take the first, but a later one may still state a
+    /// preference, so it is read (its payload loaded for the first
+    /// [`MAX_LATER_XMP`]); it is never rewritten.
+    LaterXmp,
     /// One JPEG Extended XMP APP1 segment. Never rewritten: ccsig edits only
     /// the main packet, so the GUID in `xmpNote:HasExtendedXMP` stays valid.
     ExtendedXmp,

@@ -132,7 +132,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
     let mut blocks = LayoutBuilder::default();
     blocks.push(BlockKind::Other, 0..8, None);
     let mut dimensions = None;
-    let mut seen_xmp = false;
+    let mut xmp_packets = super::XmpPackets::default();
     let mut first = true;
     let mut pos = 8u64;
     loop {
@@ -199,15 +199,15 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
                 let keyword = split_nul(probe).map(|(k, _)| k);
                 // The first XMP iTXt is the main packet. The PNG and XMP
                 // specifications allow only one; readers take the first,
-                // so that is the one to replace. Later copies are kept as
-                // opaque Other blocks rather than dropped.
-                if &ty == b"iTXt" && keyword == Some(XMP_KEYWORD) && !seen_xmp {
-                    seen_xmp = true;
-                    kind = BlockKind::Xmp;
+                // so that is the one to replace. Later copies are read but
+                // kept as they are rather than dropped.
+                let mut load = true;
+                if &ty == b"iTXt" && keyword == Some(XMP_KEYWORD) {
+                    (kind, load) = xmp_packets.next();
                 } else if keyword == Some(IPTC_KEYWORD) || keyword == Some(IRB_KEYWORD) {
                     kind = BlockKind::RawIptcProfile;
                 }
-                if kind != BlockKind::Other {
+                if kind != BlockKind::Other && load {
                     let data = read_chunk_data(r, pos, data_len)?;
                     payload = Some(text_of(&ty, &data)?);
                 }
@@ -568,13 +568,14 @@ mod tests {
                 Xmp,
                 RawIptcProfile,
                 RawIptcProfile,
-                Other,
+                LaterXmp,
                 Other,
                 ImageData,
                 Other
             ]
         );
         assert_eq!(l.xmp(), Some(&packet[..]));
+        assert_eq!(l.blocks[5].payload.as_deref(), Some(&b"second"[..]));
         let iptc: Vec<_> = l
             .blocks_of(RawIptcProfile)
             .map(|b| b.payload.clone().unwrap())

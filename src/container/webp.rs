@@ -99,7 +99,8 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
     blocks.push(BlockKind::Header, 0..RIFF_HEADER_LEN, None);
     let mut dimensions = None;
     let mut has_vp8x = false;
-    let mut seen_xmp = false;
+    let mut xmp_packets = super::XmpPackets::default();
+    let mut load_xmp = false;
     let mut seen_bitstream = false;
     let mut first = true;
     let mut pos = RIFF_HEADER_LEN;
@@ -148,11 +149,8 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
             b"EXIF" => kind = BlockKind::Exif,
             // The first `XMP ` chunk is the main packet. The container
             // specification allows one; readers take the first, so that is
-            // the one to replace. Later copies are kept as opaque blocks.
-            b"XMP " if !seen_xmp => {
-                seen_xmp = true;
-                kind = BlockKind::Xmp;
-            }
+            // the one to replace. Later copies are read but kept as they are.
+            b"XMP " => (kind, load_xmp) = xmp_packets.next(),
             b"C2PA" => kind = BlockKind::C2pa,
             b"VP8 " | b"VP8L" => {
                 kind = BlockKind::ImageData;
@@ -172,7 +170,8 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
             b"ALPH" | b"ANIM" | b"ANMF" => kind = BlockKind::ImageData,
             _ => {}
         }
-        if matches!(kind, BlockKind::Exif | BlockKind::Xmp) {
+        let loaded_xmp = matches!(kind, BlockKind::Xmp | BlockKind::LaterXmp) && load_xmp;
+        if kind == BlockKind::Exif || loaded_xmp {
             // `size` fits in the file: checked above.
             payload = Some(r.read_vec(data_at, size as usize)?);
         }
