@@ -946,7 +946,8 @@ fn validate<A: Read + Seek, B: Read + Seek>(
     if !plan.raw_profiles.is_empty() {
         changed.push(container::BlockKind::RawIptcProfile);
     }
-    container::verify_preserved_except(old, old_layout, new, &new_layout, &changed)
+    let main_removed = matches!(plan.edit.xmp, Some(XmpEdit::Remove));
+    container::verify_preserved_except(old, old_layout, new, &new_layout, &changed, main_removed)
         .map_err(|e| invalid(&e))?;
     if !plan.raw_profiles.is_empty() {
         verify_raw_profiles(old, old_layout, new, &new_layout, &plan.raw_profiles)?;

@@ -34,9 +34,22 @@ const PROHIBITED: &str =
 /// after its own (each [`common::packet`] of a body), stored as the format
 /// stores a packet; written by img-parts, not by ccsig.
 fn with_later_packets(dir: &Path, rel: &str, bodies: &[&str]) -> PathBuf {
-    let bytes = Bytes::from(fs::read(common::sample(rel)).unwrap());
+    let name = Path::new(rel).file_name().unwrap();
+    let path = dir.join(name);
+    fs::write(
+        &path,
+        add_packets(&fs::read(common::sample(rel)).unwrap(), bodies),
+    )
+    .unwrap();
+    path
+}
+
+/// `bytes` with more XMP packets after its own, written by img-parts.
+fn add_packets(bytes: &[u8], bodies: &[&str]) -> Vec<u8> {
+    let format = ccsig::Format::detect(bytes).unwrap();
+    let bytes = Bytes::copy_from_slice(bytes);
     let packets = bodies.iter().map(|b| common::packet(b).into_bytes());
-    let out = if rel.ends_with(".jpg") {
+    if format == ccsig::Format::Jpeg {
         let mut jpeg = Jpeg::from_bytes(bytes).unwrap();
         let sos = jpeg
             .segments()
@@ -49,7 +62,7 @@ fn with_later_packets(dir: &Path, rel: &str, bodies: &[&str]) -> PathBuf {
             jpeg.segments_mut().insert(sos + i, segment);
         }
         jpeg.encoder().bytes().to_vec()
-    } else if rel.ends_with(".png") {
+    } else if format == ccsig::Format::Png {
         let mut png = Png::from_bytes(bytes).unwrap();
         for packet in packets {
             let at = png.chunks().len() - 1; // before IEND
@@ -64,11 +77,7 @@ fn with_later_packets(dir: &Path, rel: &str, bodies: &[&str]) -> PathBuf {
             webp.chunks_mut().push(chunk);
         }
         webp.encoder().bytes().to_vec()
-    };
-    let name = Path::new(rel).file_name().unwrap();
-    let path = dir.join(name);
-    fs::write(&path, out).unwrap();
-    path
+    }
 }
 
 /// Every XMP packet of a file after the first, exact bytes, as img-parts
@@ -221,4 +230,34 @@ fn exiftool_reads_both_packets_that_ccsig_reports() {
         ["DMI-PROHIBITED-SEECONSTRAINT", "DMI-PROHIBITED"],
         "{out}"
     );
+}
+
+#[test]
+fn remove_leaves_a_later_packet_as_the_files_only_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for rel in ["jpeg/plain.jpg", "png/plain.png", "webp/lossy.webp"] {
+        // ccsig makes the main packet; another tool then adds one.
+        let path = dir.path().join(Path::new(rel).file_name().unwrap());
+        fs::copy(common::sample(rel), &path).unwrap();
+        let out = common::ccsig(&["apply", "--signal", "cc-cr", shown(&path)]);
+        assert!(out.status.success(), "{rel}: {}", common::stderr(&out));
+        let theirs = "<dc:creator><rdf:Seq><rdf:li>Zed</rdf:li></rdf:Seq></dc:creator>";
+        fs::write(&path, add_packets(&fs::read(&path).unwrap(), &[theirs])).unwrap();
+        let before = fs::read(&path).unwrap();
+
+        let out = common::ccsig(&["remove", shown(&path)]);
+        assert!(out.status.success(), "{rel}: {}", common::stderr(&out));
+        let after = fs::read(&path).unwrap();
+        // Their packet is now the first (and only) one, byte for byte.
+        assert_eq!(later_packets(&before).len(), 1, "{rel}");
+        assert!(later_packets(&after).is_empty(), "{rel}");
+        let theirs_now = common::xmp_packet(&after).unwrap();
+        assert_eq!(theirs_now, common::packet(theirs), "{rel}");
+        assert_eq!(
+            common::foreign_blocks(&after),
+            common::foreign_blocks(&before),
+            "{rel}"
+        );
+        assert!(ccsig::read_path(&path).unwrap().sources.is_empty(), "{rel}");
+    }
 }

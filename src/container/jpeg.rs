@@ -642,9 +642,12 @@ mod tests {
         let out = rewrite_bytes(&file, &XmpEdit::Remove).unwrap();
         let ln = scan_bytes(&out).unwrap();
         // The second packet is now the first one a reader meets, so it has
-        // become the main packet (and verify_preserved would count one
-        // preserved block fewer).
+        // become the main packet, kept byte for byte.
         assert_eq!(ln.xmp(), Some(&b"second"[..]));
+        let (mut a, mut b) = (Cursor::new(&file), Cursor::new(&out));
+        crate::container::verify_preserved_except(&mut a, &l, &mut b, &ln, &[], true).unwrap();
+        // Taken for a replacement, the promoted packet is a block missing.
+        assert!(verify_preserved(&mut a, &l, &mut b, &ln).is_err());
         assert!(ln.has(BlockKind::ExtendedXmp));
         assert_eq!(out.len(), file.len() - xmp(b"main").len());
 

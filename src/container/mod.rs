@@ -335,25 +335,29 @@ pub fn rewrite<R: Read + Seek, W: Write>(
 
 /// Checks that `new` (a rewrite of `old`) kept every block ccsig does not
 /// own byte for byte and in the same order: image data, EXIF, ICC, IRB,
-/// C2PA, Extended XMP and every other block. Only Xmp and Header blocks may
-/// differ; Header blocks are checked by the format (e.g. WebP canvas size).
+/// C2PA, Extended XMP, later XMP packets and every other block. Only the
+/// main Xmp block and Header blocks may differ; Header blocks are checked
+/// by the format (e.g. WebP canvas size).
 pub fn verify_preserved<A: Read + Seek, B: Read + Seek>(
     old: &mut A,
     old_layout: &Layout,
     new: &mut B,
     new_layout: &Layout,
 ) -> Result<(), ContainerError> {
-    verify_preserved_except(old, old_layout, new, new_layout, &[])
+    verify_preserved_except(old, old_layout, new, new_layout, &[], false)
 }
 
 /// [`verify_preserved`], with more kinds of block the rewrite may change
-/// (the caller checks those itself, e.g. the IRB resource by resource).
+/// (the caller checks those itself, e.g. the IRB resource by resource),
+/// and whether the rewrite removed the main packet (then the first later
+/// packet, if any, is the new file's main packet, and is compared).
 pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
     old: &mut A,
     old_layout: &Layout,
     new: &mut B,
     new_layout: &Layout,
     changed: &[BlockKind],
+    main_removed: bool,
 ) -> Result<(), ContainerError> {
     let fail = |detail: String| new_layout.format.malformed(detail);
     if old_layout.format != new_layout.format {
@@ -365,16 +369,26 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
             old_layout.dimensions, new_layout.dimensions
         )));
     }
-    let foreign = |l: &'_ Layout| {
+    // The main packet may be replaced or removed; every later packet stays,
+    // byte for byte and in order.
+    let foreign = |l: &'_ Layout, compare_main: bool| {
         l.blocks
             .iter()
-            .filter(|b| {
-                !matches!(b.kind, BlockKind::Xmp | BlockKind::Header) && !changed.contains(&b.kind)
+            .filter(|b| match b.kind {
+                BlockKind::Xmp => compare_main,
+                BlockKind::Header => false,
+                kind => !changed.contains(&kind),
             })
-            .map(|b| (b.kind, b.range.clone()))
+            .map(|b| match b.kind {
+                BlockKind::Xmp => (BlockKind::LaterXmp, b.range.clone()),
+                kind => (kind, b.range.clone()),
+            })
             .collect::<Vec<_>>()
     };
-    let (a, b) = (foreign(old_layout), foreign(new_layout));
+    let (a, b) = (
+        foreign(old_layout, false),
+        foreign(new_layout, main_removed),
+    );
     // Both files, less the blocks that may change, must be the same bytes
     // of the same kinds in the same order. A run of chunks may be split in
     // one file and whole in the other (a packet between two IDATs dropped),
