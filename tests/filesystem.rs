@@ -272,6 +272,29 @@ impl Drop for Undo {
     }
 }
 
+/// Makes `folder` immutable (`chattr +i`: root may write into a mode-0555
+/// folder, not into an immutable one) until the guard is dropped.
+fn freeze(folder: &Path) -> Undo {
+    let shown = folder.to_str().unwrap();
+    run("chattr", &["+i", shown]);
+    Undo(vec![("chattr", vec!["-i".into(), shown.into()])])
+}
+
+/// Runs `apply` with `signal` on `path` in a frozen folder and checks that
+/// it fails naming the file and `reason`, leaving the file and no
+/// temporary.
+fn refused_in_frozen_folder(path: &Path, signal: &str, reason: &str) {
+    let folder = path.parent().unwrap();
+    let before = fs::read(path).unwrap();
+    let _undo = freeze(folder);
+    let out = ccsig(&["apply", "--signal", signal], &[path]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = all_output(&out);
+    assert!(text.contains(reason) && text.contains("a.jpg"), "{text}");
+    assert_eq!(fs::read(path).unwrap(), before);
+    assert!(temporaries(folder).is_empty());
+}
+
 #[test]
 #[ignore = "needs root: run with --ignored as root"]
 fn a_read_only_folder_gives_a_clear_error_and_the_original_stays() {
@@ -279,20 +302,7 @@ fn a_read_only_folder_gives_a_clear_error_and_the_original_stays() {
     let folder = dir.path().join("frozen");
     fs::create_dir(&folder).unwrap();
     let path = copy_in(&folder, "jpeg/exif.jpg", "a.jpg");
-    let before = fs::read(&path).unwrap();
-    let shown = folder.to_str().unwrap();
-    // Root may write into a mode-0555 folder; not into an immutable one.
-    run("chattr", &["+i", shown]);
-    let _undo = Undo(vec![("chattr", vec!["-i".into(), shown.into()])]);
-    let out = ccsig(&["apply", "--signal", "cc-cr"], &[&path]);
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let text = all_output(&out);
-    assert!(
-        text.contains("cannot write next to the original") && text.contains("a.jpg"),
-        "{text}"
-    );
-    assert_eq!(fs::read(&path).unwrap(), before);
-    assert!(temporaries(&folder).is_empty());
+    refused_in_frozen_folder(&path, "cc-cr", "cannot write next to the original");
 }
 
 #[test]
@@ -304,21 +314,9 @@ fn a_re_tag_in_a_read_only_folder_is_refused_for_want_of_its_journal() {
     let path = copy_in(&folder, "jpeg/exif.jpg", "a.jpg");
     let tagged = ccsig(&["apply", "--signal", "cc-cr"], &[&path]);
     assert!(tagged.status.success(), "{tagged:?}");
-    let before = fs::read(&path).unwrap();
-    let shown = folder.to_str().unwrap();
     // The file itself stays writable: only its folder is immutable, so the
     // overwrite could be done, but not crash-safely.
-    run("chattr", &["+i", shown]);
-    let _undo = Undo(vec![("chattr", vec!["-i".into(), shown.into()])]);
-    let out = ccsig(&["apply", "--signal", "cc-cr-op"], &[&path]);
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let text = all_output(&out);
-    assert!(
-        text.contains("cannot write the undo journal") && text.contains("a.jpg"),
-        "{text}"
-    );
-    assert_eq!(fs::read(&path).unwrap(), before);
-    assert!(temporaries(&folder).is_empty());
+    refused_in_frozen_folder(&path, "cc-cr-op", "cannot write the undo journal");
 }
 
 #[test]
