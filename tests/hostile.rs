@@ -644,6 +644,27 @@ fn other_languages() -> Vec<Case> {
     ]
 }
 
+/// Later XMP packets (a second APP1 some tools add): one that states
+/// another preference makes `apply` refuse, one that agrees is kept.
+fn later_packets() -> Vec<Case> {
+    let dm = |uri: &str| packet_with(&format!("<plus:DataMining>{uri}</plus:DataMining>"));
+    let prohibited = dm("http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED");
+    let unspecified = dm("http://ns.useplus.org/ldf/vocab/DMI-UNSPECIFIED");
+    let main = packet_with("");
+    let seven: Vec<u8> = std::iter::once(&main)
+        .chain(std::iter::repeat_n(&unspecified, 6))
+        .flat_map(|p| xmp_app1(p))
+        .collect();
+    vec![
+        case(
+            "xmp-second-packet-states-another-preference.jpg",
+            jpeg_with(&[xmp_app1(&main), xmp_app1(&prohibited)].concat()),
+            Expect::Refused(&["writes only the first XMP packet"]),
+        ),
+        case("xmp-seven-packets.jpg", jpeg_with(&seven), Expect::Reads),
+    ]
+}
+
 fn corpus() -> Vec<Case> {
     let mut all = truncations();
     for group in [
@@ -657,6 +678,7 @@ fn corpus() -> Vec<Case> {
         extended_xmp(),
         iim_lengths(),
         other_languages(),
+        later_packets(),
         committed(),
     ] {
         all.extend(group);
