@@ -1047,13 +1047,6 @@ fn write_image(
 }
 
 /// The folder a file is in (`.` for a bare name).
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// The overwrite that writes the plan into the file in place, when it can
 /// be: a re-tag (the packet already holds ccsig's fields: a first tagging
 /// rewrites the file, so that `remove` can give back its exact bytes) that
@@ -1218,7 +1211,7 @@ fn write_in_place(
     match verified {
         Ok(()) => {
             committed.release().map_err(|e| write_err(&e))?;
-            Ok(parent_dir(&image.path).to_path_buf())
+            Ok(atomic::folder_of(&image.path).to_path_buf())
         }
         Err(e) => {
             // The old bytes go back now; if even that fails, the journal
@@ -1372,10 +1365,7 @@ fn create_new(
     bytes: &[u8],
     permissions: &std::fs::Permissions,
 ) -> std::io::Result<PathBuf> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = atomic::folder_of(path);
     let mut temp = atomic::temp_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().set_permissions(permissions.clone())?;
@@ -1443,7 +1433,7 @@ fn open_image(path: &Path, opts: &WriteOptions) -> Result<OpenImage, FileError> 
         path.to_path_buf()
     };
     if !opts.dry_run {
-        atomic::clean_dir_once(parent_dir(&path));
+        atomic::clean_dir_once(atomic::folder_of(&path));
     }
     let file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;

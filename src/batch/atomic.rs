@@ -190,10 +190,7 @@ where
     E: std::error::Error + 'static,
     F: FnOnce(&mut File) -> Result<(), E>,
 {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     check_replaceable(path, &original.metadata()?, keep)?;
     let mut temp = temp_in(dir)?;
     produce(temp.as_file_mut()).map_err(AtomicError::Produce)?;
@@ -217,6 +214,15 @@ where
     }
     temp.persist(path).map_err(|e| AtomicError::Io(e.error))?;
     Ok(dir.to_path_buf())
+}
+
+/// The folder a file is in (`.` for a bare name): where its temporaries
+/// and undo journals go, and whose entry a write must sync.
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// Whether `path` is named like one of ccsig's temporary files (an undo

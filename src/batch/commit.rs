@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use super::journal::{folder_of, Journal, Record};
+use super::atomic::folder_of;
+use super::journal::{Journal, Record};
 
 /// An overwrite to commit: `new` over `old` at `offset` of `target` (the
 /// file at `path`), which the caller has locked and checked still holds

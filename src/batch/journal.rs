@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use md5::{Digest, Md5};
 
-use super::atomic::{self, TEMP_PREFIX};
+use super::atomic::{self, folder_of, TEMP_PREFIX};
 
 /// Suffix of ccsig's undo journals (after [`TEMP_PREFIX`] and a random part).
 pub const JOURNAL_SUFFIX: &str = ".journal";
@@ -260,14 +260,6 @@ impl Journal {
     /// Where the journal is.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-/// The folder a file is in (`.` for a bare name).
-pub(crate) fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
     }
 }
 
