@@ -73,7 +73,7 @@ impl Committed {
 
 /// A folder's journal, shared by the overwrites of one round.
 struct SharedJournal {
-    journal: Mutex<Option<Journal>>,
+    journal: Journal,
     /// Set when an overwrite could not be rolled back: the journal must
     /// stay for the next run.
     keep: AtomicBool,
@@ -81,15 +81,8 @@ struct SharedJournal {
 
 impl SharedJournal {
     fn release(self: Arc<Self>) -> io::Result<()> {
-        let Some(last) = Arc::into_inner(self) else {
-            return Ok(());
-        };
-        let journal = last
-            .journal
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        match journal {
-            Some(journal) if !last.keep.load(Ordering::SeqCst) => journal.finish(),
+        match Arc::into_inner(self) {
+            Some(last) if !last.keep.load(Ordering::SeqCst) => last.journal.finish(),
             _ => Ok(()),
         }
     }
@@ -226,7 +219,7 @@ fn run_overwrites(requests: Vec<Request>) -> Vec<io::Result<Committed>> {
     let mut written = Vec::new();
     for (_, journal, members) in journaled {
         let shared = Arc::new(SharedJournal {
-            journal: Mutex::new(Some(journal)),
+            journal,
             keep: AtomicBool::new(false),
         });
         for (at, request) in members {

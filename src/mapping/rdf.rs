@@ -765,15 +765,12 @@ pub fn fit_padding(text: String, limit: usize) -> String {
     if text.len() <= limit {
         return text;
     }
-    let Some(trailer) = text.rfind("<?xpacket end") else {
+    let Some(padding) = padding_range(&text) else {
         return text;
     };
-    let padding_start = text[..trailer]
-        .trim_end_matches([' ', '\t', '\r', '\n'])
-        .len();
-    let cut = (text.len() - limit).min(trailer - padding_start);
+    let cut = (text.len() - limit).min(padding.len());
     let mut out = text;
-    out.replace_range(trailer - cut..trailer, "");
+    out.replace_range(padding.end - cut..padding.end, "");
     out
 }
 
@@ -813,11 +810,11 @@ pub fn pad(text: String, min: usize) -> String {
     let Some(range) = padding_range(&text) else {
         return text;
     };
-    let trailer = &text[range.end..];
-    let read_only = !trailer_allows_edits(trailer);
-    if range.len() >= min && !read_only {
+    if has_room(&text, &range, min) {
         return text;
     }
+    let trailer = &text[range.end..];
+    let read_only = !trailer_allows_edits(trailer);
     let mut out = String::with_capacity(text.len() + min);
     out.push_str(&text[..range.start]);
     if range.len() >= min {
@@ -850,7 +847,13 @@ fn trailer_allows_edits(trailer: &str) -> bool {
 /// than `min` bytes of padding, or a read-only trailer).
 pub fn end_short_of_room(text: &str, min: usize) -> Option<&str> {
     let range = padding_range(text)?;
-    (range.len() < min || !trailer_allows_edits(&text[range.end..])).then(|| &text[range.start..])
+    (!has_room(text, &range, min)).then(|| &text[range.start..])
+}
+
+/// Whether a packet's padding (`range`) is at least `min` bytes and its
+/// trailer allows edits in place.
+fn has_room(text: &str, range: &std::ops::Range<usize>, min: usize) -> bool {
+    range.len() >= min && trailer_allows_edits(&text[range.end..])
 }
 
 /// The packet with its padding and trailer replaced by `end` (what
