@@ -1,7 +1,8 @@
 //! Group commit of in-place overwrites. Each overwrite needs an undo
-//! journal that is durable before its first byte is written, and the
-//! overwrite itself must be durable before the journal goes: two syncs per
-//! file, each a disk cache flush, which is most of what a re-tag costs.
+//! journal that is durable (with its folder entry) before its first byte
+//! is written, and the overwrite itself must be durable before the journal
+//! goes: three syncs per file, each a disk cache flush, which was most of
+//! what a re-tag cost.
 //! Overwrites that arrive together (a batch's workers) share them: the
 //! first to arrive leads a round for everyone waiting, as databases commit
 //! their logs. A round writes one journal per folder, makes them durable
@@ -16,7 +17,7 @@
 //! folder and each file are synced one by one.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, FileTimes};
+use std::fs::{File, FileTimes};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -208,7 +209,7 @@ fn run_overwrites(requests: Vec<Request>) -> Vec<io::Result<Committed>> {
     if let Err(e) = synced {
         for (_, journal, members) in journaled.drain(..) {
             // Nothing was overwritten yet: the journal is worthless.
-            let _ = fs::remove_file(journal.path());
+            let _ = journal.finish();
             for (at, _) in members {
                 outcomes[at] = failed(&e, "cannot make the undo journal durable");
             }
@@ -307,6 +308,7 @@ mod tests {
     use super::*;
     use crate::batch::journal::tests::journals;
     use crate::batch::journal::{replay, Replay};
+    use std::fs;
     use std::sync::Barrier;
 
     fn request(path: &Path, new: &[u8]) -> Request {
