@@ -600,7 +600,7 @@ fn describe(statement: &Statement, label: &str) -> String {
 /// conflict.
 pub(crate) fn sources_conflict(a: &Source, b: &Source, vocabulary: signal::Vocabulary) -> bool {
     let mut findings = Vec::new();
-    conflicts_between_sources(&[a.clone(), b.clone()], vocabulary, &mut findings);
+    pair_conflicts(a, b, vocabulary, &mut findings);
     !findings.is_empty()
 }
 
@@ -611,25 +611,35 @@ fn conflicts_between_sources(
 ) {
     for (i, a) in sources.iter().enumerate() {
         for b in &sources[i + 1..] {
-            for label in vocabulary.labels() {
-                let (Some(sa), Some(sb)) =
-                    (stance(&a.statement, label), stance(&b.statement, label))
-                else {
-                    continue;
-                };
-                if sa != sb {
-                    findings.push(conflict(
-                        a,
-                        b,
-                        &describe(&a.statement, label),
-                        &describe(&b.statement, label),
-                    ));
-                }
-            }
-            narrower_legacy_conflicts(a, b, findings);
-            narrower_legacy_conflicts(b, a, findings);
+            pair_conflicts(a, b, vocabulary, findings);
         }
     }
+}
+
+/// The conflicts between two sources: another stance on a label, or a
+/// legacy `n` against a `y` for the label that contains it.
+fn pair_conflicts(
+    a: &Source,
+    b: &Source,
+    vocabulary: signal::Vocabulary,
+    findings: &mut Vec<Finding>,
+) {
+    for label in vocabulary.labels() {
+        let (Some(sa), Some(sb)) = (stance(&a.statement, label), stance(&b.statement, label))
+        else {
+            continue;
+        };
+        if sa != sb {
+            findings.push(conflict(
+                a,
+                b,
+                &describe(&a.statement, label),
+                &describe(&b.statement, label),
+            ));
+        }
+    }
+    narrower_legacy_conflicts(a, b, findings);
+    narrower_legacy_conflicts(b, a, findings);
 }
 
 /// A legacy `n` for a narrower category (e.g. `train-genai=n`, which
