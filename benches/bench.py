@@ -278,7 +278,7 @@ class Bench:
             self.data["notes"].append(f"{what} exited with status {r['rc']}")
 
     def signalled(self, d):
-        """How many files under d ccsig reads as train-ai allowed_if cc-cr."""
+        """How many files under d ccsig reads as train-ai allowed-with-terms cc-cr."""
         p = subprocess.run([self.ccsig, "read", "--format", "jsonl", d],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         good = total = 0
@@ -291,7 +291,7 @@ class Bench:
                 continue
             total += 1
             dec = (rec.get("decisions") or {}).get("train-ai") or {}
-            if dec.get("decision") == "allowed_if" and "cc-cr" in (dec.get("signals") or []):
+            if dec.get("decision") == "allowed-with-terms" and "cc-cr" in (dec.get("signals") or []):
                 good += 1
         return good, total
 
@@ -1015,7 +1015,7 @@ def report(data, args, mode, started):
         if "stegoeggo" in w["verified"]:
             g, n = w["verified"]["stegoeggo"]
             v += f"; stegoeggo wrote {g} of {n} files"
-        L.append(f"- write {kind}: files that ccsig reads back as `train-ai` allowed_if cc-cr "
+        L.append(f"- write {kind}: files that ccsig reads back as `train-ai` allowed-with-terms cc-cr "
                  f"after the last run of each tool: {v}.")
     if rd:
         g, n = rd["verified"]["ccsig-tagged"]

@@ -767,6 +767,16 @@ pub struct CreditSource {
     pub from: String,
 }
 
+/// The fields a credit name is looked for in, most authoritative first (in
+/// the image and in each XMP sidecar). docs/mapping.md ("Credit").
+pub const CREDIT_FIELDS: [&str; 5] = [
+    "XMP ccsig:creditName",
+    "XMP cc:attributionName",
+    "XMP dc:creator",
+    "EXIF Artist",
+    "IIM 2:80 By-line",
+];
+
 /// Every credit source of a file, most authoritative first: the credit
 /// ccsig wrote (image, then each sidecar), ccREL attribution, `dc:creator`,
 /// EXIF Artist, IIM By-line. docs/mapping.md ("Credit") is the contract.
@@ -805,10 +815,8 @@ fn credit_sources_of(
     let mut out = Vec::new();
     let ccsig_pair: CreditPair = |f| (&f.credit_name, &f.credit_url);
     let ccrel_pair: CreditPair = |f| (&f.attribution_name, &f.attribution_url);
-    let pairs = [
-        (ccsig_pair, "XMP ccsig:creditName"),
-        (ccrel_pair, "XMP cc:attributionName"),
-    ];
+    let [ccsig_field, ccrel_field, creator_field, artist_field, by_line_field] = CREDIT_FIELDS;
+    let pairs = [(ccsig_pair, ccsig_field), (ccrel_pair, ccrel_field)];
     for (pair, field) in pairs {
         for (sidecar, f) in xmp_sets {
             let (name, url) = pair(f);
@@ -826,14 +834,11 @@ fn credit_sources_of(
             out.push(CreditSource {
                 name: Some(creator.clone()),
                 url: None,
-                from: in_sidecar(*sidecar, "XMP dc:creator".into()),
+                from: in_sidecar(*sidecar, creator_field.into()),
             });
         }
     }
-    for (name, from) in [
-        (exif_artist, "EXIF Artist"),
-        (iim_by_line, "IIM 2:80 By-line"),
-    ] {
+    for (name, from) in [(exif_artist, artist_field), (iim_by_line, by_line_field)] {
         if let Some(name) = name {
             out.push(CreditSource {
                 name: Some(name.clone()),

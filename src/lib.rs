@@ -4,10 +4,10 @@
 //!
 //! Data flows one way: path or bytes -> container (metadata blocks of
 //! JPEG, PNG and WebP) -> mapping (metadata fields) -> [`signal`]
-//! (statements and decisions) -> [`audit`] (findings) and [`decide()`]
+//! (statements and decisions) -> [`audit`] (findings) and [`Pipeline`]
 //! (per-use decisions) -> [`report`]. Container walkers and the metadata
 //! mapping are internal; the public API is reading ([`read_path`],
-//! [`read_bytes`], [`read_tree`], [`shard`]), deciding ([`decide()`]),
+//! [`read_bytes`], [`read_tree`], [`shard`]), deciding ([`Pipeline`]),
 //! writing ([`apply_path`], [`apply_bytes`], [`remove_path`],
 //! [`remove_bytes`], [`manifest`] for catalogs) and auditing
 //! ([`audit::check`]). The command-line tool is a thin layer over this
@@ -23,7 +23,7 @@
 //! ```
 //!
 //! For a pipeline's question (may I use this file, giving what I give, and
-//! what do I owe?) see [`decide()`]; to read whole folders and WebDataset tar
+//! what do I owe?) see [`Pipeline`]; to read whole folders and WebDataset tar
 //! shards in parallel, [`read_tree`].
 
 #![warn(missing_docs)]
@@ -57,8 +57,8 @@ use std::path::Path;
 pub use audit::{Finding, FindingKind};
 pub use container::{ContainerError, Format};
 pub use decide::{
-    decide, decide_unreadable, Commitments, Element, UnknownElement, UnknownPolicy, UseDecision,
-    Verdict,
+    Commitments, Element, Obligation, Pipeline, State, UnknownPolicy, UnreadablePolicy,
+    UseDecision, Verdict,
 };
 pub use inspect::{FileSignals, ReadError};
 pub use mapping::MappingError;
@@ -167,6 +167,23 @@ pub fn image_digest_path(path: &Path) -> Result<[u8; 16], ReadError> {
 /// ```
 pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
     inspect::read_bytes(bytes)
+}
+
+/// [`read_bytes`], with the statements read against a chosen draft of the
+/// vocabulary.
+///
+/// ```
+/// use ccsig::signal::Vocabulary;
+/// let bytes = std::fs::read("sample-images/tagged/ccsig-cr.png").unwrap();
+/// let signals = ccsig::read_bytes_in(&bytes, Vocabulary::Draft08).unwrap();
+/// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
+/// ```
+pub fn read_bytes_in(
+    bytes: &[u8],
+    vocabulary: signal::Vocabulary,
+) -> Result<FileSignals, ReadError> {
+    let (_, signals) = inspect::read_in(&mut std::io::Cursor::new(bytes), vocabulary)?;
+    Ok(signals)
 }
 
 /// Reads and audits one file; an unreadable file yields one `unreadable`

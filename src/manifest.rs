@@ -35,7 +35,7 @@ use serde::Deserialize;
 
 use crate::audit::{Finding, FindingKind};
 use crate::inspect::FileSignals;
-use crate::signal::{self, Severity, SignalCode, UnknownSignalCode};
+use crate::signal::{self, InvalidValue, Severity, SignalCode, Use};
 use crate::tagging::{ApplyRequest, RequestError};
 
 /// The columns a manifest may have. `path`, `credit_name` and `credit_url`
@@ -153,9 +153,10 @@ pub enum Problem {
     /// The `use` cell is filled but the `signal` cell is not.
     #[error("a use ({0:?}) without a signal: an expression names its own categories")]
     UseWithoutSignal(String),
-    /// The `signal` cell is not a CC signal code.
+    /// The `signal` cell is not a CC signal code, or the `use` cell not a
+    /// usage label.
     #[error(transparent)]
-    UnknownSignal(#[from] UnknownSignalCode),
+    Invalid(#[from] InvalidValue),
     /// The row's expression, use or credit is unfit to write.
     #[error(transparent)]
     Request(#[from] RequestError),
@@ -212,7 +213,7 @@ struct Cells {
 /// let err = ccsig::manifest::read(&catalog, ccsig::manifest::Files::MustExist).unwrap_err();
 /// let text = err.to_string();
 /// assert!(text.contains("catalog.csv:2: "), "{text}");
-/// assert!(text.contains("catalog.csv:3: `cc-zz` is not a CC signal code"), "{text}");
+/// assert!(text.contains("catalog.csv:3: \"cc-zz\" is not a CC signal code"), "{text}");
 /// assert!(text.contains("catalog.csv:3: credit URL \"ftp://x\""), "{text}");
 /// ```
 pub fn read(path: &Path, files: Files) -> Result<Manifest, ManifestError> {
@@ -425,7 +426,8 @@ fn request_of(
         (Some(code), None) => {
             let code: SignalCode = code.parse()?;
             let use_label = use_label.as_deref().unwrap_or(DEFAULT_USE);
-            Ok(ApplyRequest::from_signal(code, use_label)?)
+            let use_ = Use::parse(use_label, signal::Vocabulary::default())?;
+            Ok(ApplyRequest::for_use(code, use_))
         }
         (None, Some(expression)) => match use_label {
             Some(label) => Err(Problem::UseWithoutSignal(label)),
@@ -511,8 +513,8 @@ impl Named {
 /// let findings = compare(&m.rows[0], &ccsig::read_path(path).unwrap());
 /// assert_eq!(findings.len(), 1);
 /// assert_eq!(findings[0].kind.name(), "manifest_mismatch");
-/// assert_eq!(findings[0].expected.as_deref(), Some("allowed_if cc-cr"));
-/// assert_eq!(findings[0].found.as_deref(), Some("allowed_if cc-cr-op"));
+/// assert_eq!(findings[0].expected.as_deref(), Some("allowed-with-terms cc-cr"));
+/// assert_eq!(findings[0].found.as_deref(), Some("allowed-with-terms cc-cr-op"));
 /// ```
 pub fn compare(row: &Row, signals: &FileSignals) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -584,7 +586,7 @@ fn mismatch(
 }
 
 /// A decision as the machine formats give it elsewhere (`read`'s CSV):
-/// `allowed`, `disallowed`, `unknown`, `allowed_if cc-cr|cc-cr-op`.
+/// `allowed`, `disallowed`, `unknown`, `allowed-with-terms cc-cr|cc-cr-op`.
 fn decision_value(decision: &signal::Decision) -> String {
     let codes: Vec<&str> = decision.signals().iter().map(|s| s.code()).collect();
     if codes.is_empty() {
@@ -696,11 +698,8 @@ mod tests {
         .unwrap_err();
         let lines: Vec<u64> = e.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-        assert!(matches!(e[0].problem, Problem::UnknownSignal(_)));
-        assert!(matches!(
-            e[1].problem,
-            Problem::Request(RequestError::NotCurrentLabel(..))
-        ));
+        assert!(matches!(e[0].problem, Problem::Invalid(_)));
+        assert!(matches!(e[1].problem, Problem::Invalid(_)));
         assert!(matches!(
             e[2].problem,
             Problem::Request(RequestError::BadExpression { .. } | RequestError::Flagged(_))

@@ -36,10 +36,10 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::rc::Rc;
 
-use crate::batch::walk::has_image_extension;
+use crate::batch::walk::{has_image_extension, unsupported_name, SkipReason};
+use crate::container::unsupported_format;
 use crate::container::{ContainerError, Format};
 use crate::inspect::ReadError;
-use crate::tree::{unsupported_format, SkipReason};
 
 /// The largest member held in memory to be read (1 GiB): a bigger image
 /// member is reported as an error rather than read.
@@ -278,7 +278,8 @@ fn take_member<'a>(
     let head = &head[..head_len];
     if Format::detect(head).is_none() {
         let named_image = has_image_extension(name.as_ref());
-        return Ok(if let Some(format) = unsupported_format(head) {
+        let other_format = unsupported_name(unsupported_format(head), name.as_ref());
+        return Ok(if let Some(format) = other_format {
             MemberContent::Skipped(SkipReason::Unsupported(format.to_string()))
         } else if named_image && head.is_empty() {
             MemberContent::Unreadable(ReadError::Container(ContainerError::Empty))

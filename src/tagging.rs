@@ -15,7 +15,7 @@ use crate::batch::commit;
 use crate::container::{self, in_place, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::mapping::{iptc, xmp, MappingError, Tag};
-use crate::signal::{self, NotWritable, Severity, SignalCode, Vocabulary};
+use crate::signal::{self, InvalidValue, NotWritable, Severity, SignalCode, Use, Vocabulary};
 
 /// What the user asks `apply` to write.
 ///
@@ -64,10 +64,9 @@ pub struct RequestOptions {
 /// Why a request cannot be written at all (a usage error, not a file error).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RequestError {
-    /// The use given with a signal (the label, then the current labels) is
-    /// not a category of the vocabulary.
-    #[error("{0:?} is not a current usage category (current: {1})")]
-    NotCurrentLabel(String, String),
+    /// The use given with a signal is not a category of the vocabulary.
+    #[error(transparent)]
+    Use(#[from] InvalidValue),
     /// The expression states nothing (it is empty).
     #[error("expression {expression:?} is not fit to write: {reason}")]
     BadExpression {
@@ -166,7 +165,7 @@ impl ApplyRequest {
     /// assert_eq!(request.expression, "search=n;exceptions=cc-cr-dc");
     /// assert_eq!(request.signal, Some(SignalCode::CrDc));
     /// let refused = ApplyRequest::from_signal(SignalCode::Cr, "train-genai");
-    /// assert!(matches!(refused, Err(RequestError::NotCurrentLabel(..))));
+    /// assert!(matches!(refused, Err(RequestError::Use(..))));
     /// ```
     pub fn from_signal(signal: SignalCode, use_label: &str) -> Result<Self, RequestError> {
         Self::from_signal_in(signal, use_label, Vocabulary::default())
@@ -185,22 +184,24 @@ impl ApplyRequest {
         use_label: &str,
         vocabulary: Vocabulary,
     ) -> Result<Self, RequestError> {
-        let info = vocabulary
-            .lookup(use_label)
-            .filter(|l| vocabulary.defines(l));
-        if info.is_none() {
-            let current: Vec<&str> = vocabulary.labels().collect();
-            return Err(RequestError::NotCurrentLabel(
-                use_label.to_string(),
-                current.join(", "),
-            ));
-        }
-        Ok(ApplyRequest {
-            expression: format!("{use_label}=n;exceptions={}", signal.code()),
+        Ok(Self::for_use(signal, Use::parse(use_label, vocabulary)?))
+    }
+
+    /// `<use>=n;exceptions=<signal>` for a use already checked.
+    ///
+    /// ```
+    /// use ccsig::{signal::Use, ApplyRequest, SignalCode};
+    /// let train: Use = "train-ai".parse().unwrap();
+    /// let request = ApplyRequest::for_use(SignalCode::CrOp, train);
+    /// assert_eq!(request.expression, "train-ai=n;exceptions=cc-cr-op");
+    /// ```
+    pub fn for_use(signal: SignalCode, use_: Use) -> Self {
+        ApplyRequest {
+            expression: format!("{}=n;exceptions={}", use_.label(), signal.code()),
             signal: Some(signal),
             credit_name: None,
             credit_url: None,
-        })
+        }
     }
 
     /// An expression `check` would report nothing about (against the

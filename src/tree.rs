@@ -8,25 +8,24 @@
 //! ([`TreeItem::Skipped`]).
 //!
 //! ```
-//! use ccsig::{read_tree, Commitments, TreeItem, TreeOptions, UnknownPolicy};
+//! use ccsig::{read_tree, Commitments, Pipeline, TreeItem, TreeOptions};
 //!
-//! let we_give = Commitments::parse("credit,open").unwrap();
+//! let pipeline = Pipeline::new("train-ai".parse().unwrap(), Commitments::parse("credit,open").unwrap());
 //! let mut usable = vec![];
 //! let mut skipped = 0;
-//! let cancelled = read_tree(&["sample-images".into()], &TreeOptions::default(), |item| match item {
-//!     TreeItem::Read { path, signals: Ok(signals), .. } => {
-//!         if ccsig::decide(&signals, "train-ai", &we_give, UnknownPolicy::Deny).usable {
-//!             usable.push(path);
-//!         }
+//! let cancelled = read_tree(&["sample-images".into()], &TreeOptions::default(), |item| {
+//!     match pipeline.decide_item(&item) {
+//!         // Every image: read, unreadable (its reason says why) or unsupported.
+//!         Some(d) if d.usable => usable.push(item.path().to_string()),
+//!         Some(_) => {}
+//!         None => skipped += 1, // README.md, generate.sh: not images
 //!     }
-//!     TreeItem::Read { signals: Err(_), .. } => {} // unreadable: its error says why
-//!     TreeItem::Skipped { .. } => skipped += 1,   // README.md, generate.sh, a GIF
 //! })
 //! .unwrap();
 //! assert!(!cancelled);
 //! assert!(usable.contains(&"sample-images/tagged/ccsig-cr-op.jpg".to_string()));
 //! assert!(!usable.contains(&"sample-images/jpeg/plain.jpg".to_string()));
-//! assert!(skipped >= 3);
+//! assert!(skipped >= 2);
 //! ```
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -41,8 +40,12 @@ use std::sync::Arc;
 use globset::GlobSet;
 use rayon::prelude::*;
 
-use crate::batch::walk::{self, has_image_extension, is_excluded, is_hidden_name, WalkOptions};
+pub use crate::batch::walk::SkipReason;
+use crate::batch::walk::{
+    self, has_image_extension, is_excluded, is_hidden_name, unsupported_name, WalkOptions,
+};
 use crate::batch::{self, Entry, NoProgress, CHUNK};
+pub use crate::container::unsupported_format;
 use crate::container::{self, ContainerError};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::shard::{self, Compression, Member, MemberContent, ShardError};
@@ -140,60 +143,6 @@ impl TreeOptions {
             hidden: self.hidden,
             follow_links: self.follow_links,
             exclude: self.exclude.clone(),
-        }
-    }
-}
-
-/// Why an input was passed over rather than read.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SkipReason {
-    /// Not an image (`.json`, `.txt`, a README ...).
-    NotAnImage,
-    /// An image in a format ccsig does not handle, recognised by its bytes
-    /// (`GIF`, `TIFF`, `HEIF`, `AVIF`, `BMP` ...).
-    Unsupported(String),
-    /// A symbolic link found in a folder, not followed.
-    Symlink,
-    /// A hidden file or folder (its name starts with `.`).
-    Hidden,
-    /// Matched an exclude glob.
-    Excluded,
-    /// A temporary file of ccsig's own (`.ccsig-*.tmp`): a write in
-    /// progress, or left by a ccsig that was killed (`check` reports those).
-    CcsigTemporary,
-}
-
-impl SkipReason {
-    /// A short stable name for counting: `not-an-image`, `unsupported`,
-    /// `symlink`, `hidden`, `excluded`, `ccsig-temporary`.
-    ///
-    /// ```
-    /// use ccsig::SkipReason;
-    /// let gif = SkipReason::Unsupported("GIF".into());
-    /// assert_eq!(gif.kind(), "unsupported");
-    /// assert_eq!(gif.to_string(), "unsupported format (GIF)");
-    /// ```
-    pub fn kind(&self) -> &'static str {
-        match self {
-            SkipReason::NotAnImage => "not-an-image",
-            SkipReason::Unsupported(_) => "unsupported",
-            SkipReason::Symlink => "symlink",
-            SkipReason::Hidden => "hidden",
-            SkipReason::Excluded => "excluded",
-            SkipReason::CcsigTemporary => "ccsig-temporary",
-        }
-    }
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SkipReason::NotAnImage => f.write_str("not an image"),
-            SkipReason::Unsupported(format) => write!(f, "unsupported format ({format})"),
-            SkipReason::Symlink => f.write_str("symlink not followed"),
-            SkipReason::Hidden => f.write_str("hidden"),
-            SkipReason::Excluded => f.write_str("excluded"),
-            SkipReason::CcsigTemporary => f.write_str("ccsig temporary file"),
         }
     }
 }
@@ -563,32 +512,40 @@ pub enum Triage {
 /// assert_eq!(triage(truncated, false, &error), Triage::Report);
 /// ```
 pub fn triage(path: &Path, explicit: bool, error: &ReadError) -> Triage {
-    if !is_not_an_image(error) {
-        return Triage::Report;
-    }
-    triage_head(path, explicit, &file_head(path).unwrap_or_default())
+    triage_error(path, explicit, error, || {
+        file_head(path).unwrap_or_default()
+    })
 }
 
-/// A read error that may mean "some other kind of file" rather than "a
-/// damaged image".
-fn is_not_an_image(error: &ReadError) -> bool {
-    matches!(
-        error,
-        ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty)
-    )
+/// [`triage`], with `head` giving the file's first bytes (up to 512) when
+/// they are needed.
+fn triage_error(
+    path: &Path,
+    explicit: bool,
+    error: &ReadError,
+    head: impl FnOnce() -> Vec<u8>,
+) -> Triage {
+    match error {
+        ReadError::Container(ContainerError::OtherFormat(format)) if !explicit => {
+            let named = unsupported_name(Some(format), path).unwrap_or(format);
+            Triage::Skip(SkipReason::Unsupported(named.into()))
+        }
+        ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty) => {
+            triage_head(path, explicit, &head())
+        }
+        _ => Triage::Report,
+    }
 }
 
 /// [`triage`] for a file whose first bytes (up to 512) are `head`, after
-/// it did not read as an image for want of a known format.
+/// it did not read as an image of any format ccsig recognises by its bytes.
 fn triage_head(path: &Path, explicit: bool, head: &[u8]) -> Triage {
     if shard::is_tar_header(head) {
         Triage::Shard(Compression::None)
-    } else if explicit {
+    } else if explicit || has_image_extension(path) {
         Triage::Report
-    } else if let Some(format) = unsupported_format(head) {
-        Triage::Skip(SkipReason::Unsupported(format.to_string()))
-    } else if has_image_extension(path) {
-        Triage::Report
+    } else if let Some(format) = unsupported_name(None, path) {
+        Triage::Skip(SkipReason::Unsupported(format.into()))
     } else {
         Triage::Skip(SkipReason::NotAnImage)
     }
@@ -600,41 +557,6 @@ fn file_head(path: &Path) -> io::Result<Vec<u8>> {
         .take(512)
         .read_to_end(&mut head)?;
     Ok(head)
-}
-
-/// Names the image format of `head` when it is one ccsig does not handle,
-/// so it can be reported as unsupported rather than as not an image.
-///
-/// ```
-/// assert_eq!(ccsig::tree::unsupported_format(b"GIF89a..."), Some("GIF"));
-/// assert_eq!(ccsig::tree::unsupported_format(b"\0\0\0\x18ftypheic"), Some("HEIF"));
-/// assert_eq!(ccsig::tree::unsupported_format(b"\xFF\xD8\xFF\xE0"), None); // JPEG is supported
-/// ```
-pub fn unsupported_format(head: &[u8]) -> Option<&'static str> {
-    let brand = head
-        .get(4..8)
-        .filter(|b| *b == b"ftyp")
-        .and(head.get(8..12));
-    Some(match head {
-        _ if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") => "GIF",
-        _ if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") => "TIFF",
-        _ if head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") => "BigTIFF",
-        _ if head.starts_with(b"BM") && head.get(6..10) == Some(&[0; 4]) => "BMP",
-        _ if head.starts_with(b"8BPS") => "PSD",
-        _ if head.starts_with(&[0xFF, 0x0A]) => "JPEG XL",
-        _ if head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") => "JPEG XL",
-        _ if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") => "JPEG 2000",
-        _ if head.starts_with(b"\0\0\x01\0") && head.len() >= 6 && head[4] != 0 => "ICO",
-        _ if head.starts_with(b"qoif") => "QOI",
-        _ => match brand {
-            Some(b"avif" | b"avis") => "AVIF",
-            Some(b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1") => {
-                "HEIF"
-            }
-            Some(b"crx ") => "Canon CR3",
-            _ => return None,
-        },
-    })
 }
 
 /// Reads one shard in one sequential pass and sends its members' items.
@@ -751,14 +673,14 @@ pub fn read_listed(
     let error = match item {
         TreeItem::Read {
             signals: Err(e), ..
-        } if is_not_an_image(&e) => e,
+        } => e,
         item => {
             sink(item);
             return Ok(());
         }
     };
-    let triage = triage_head(path, false, &bytes[..bytes.len().min(512)]);
-    match triage {
+    let head = || bytes[..bytes.len().min(512)].to_vec();
+    match triage_error(path, false, &error, head) {
         Triage::Report => sink(TreeItem::Read {
             path: name.to_string(),
             signals: Err(error),

@@ -96,7 +96,7 @@ fn sidecar_mode_leaves_the_image_untouched() {
     assert!(sidecar.exists(), "default convention: photo.ext.xmp");
     let o = ccsig_on(&["read", "--format", "jsonl"], &paths);
     let r: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
-    assert_eq!(r["decisions"]["train-ai"]["decision"], "allowed_if");
+    assert_eq!(r["decisions"]["train-ai"]["decision"], "allowed-with-terms");
     // A second run changes nothing; remove --sidecar deletes a sidecar
     // that held nothing else.
     let o = ccsig_on(&["apply", "--sidecar", "--signal", "cc-cr-op"], &paths);

@@ -330,8 +330,11 @@ fn read_formats_follow_the_schema() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let arr = v.as_array().unwrap();
     assert_eq!(arr.len(), 2);
-    assert_eq!(arr[0]["schema"], "ccsig/1");
-    assert_eq!(arr[0]["decisions"]["train-ai"]["decision"], "allowed_if");
+    assert_eq!(arr[0]["schema"], "ccsig/2");
+    assert_eq!(
+        arr[0]["decisions"]["train-ai"]["decision"],
+        "allowed-with-terms"
+    );
     assert_eq!(arr[0]["decisions"]["train-ai"]["signals"][0], "cc-cr");
     assert_eq!(arr[1]["status"], "error");
     let o = ccsig_on(&["read", "--format", "csv"], &files);

@@ -158,15 +158,23 @@ fn yes_no_unknown_and_unreadable() {
         "{reason}"
     );
 
-    // Under --unknown allow, unknowns are usable but stay unknown.
+    assert_eq!(got["broken.jpg"]["state"], "unreadable");
+    assert_eq!(got["untagged.png"]["state"], "no-signal");
+
+    // Under --unknown allow, files that say nothing are usable but stay
+    // unknown; a file that could not be read is not one of them.
     let o = ccsig_on(
         &["decide", "--use", "train-ai", "--unknown", "allow"],
         &[d.path().to_path_buf()],
     );
     let got = by_name(&stdout(&o));
-    for n in ["other-use.jpg", "untagged.png", "broken.jpg"] {
+    for n in ["other-use.jpg", "untagged.png"] {
         assert_eq!(decision_of(&got, n), ("unknown".into(), true.into()), "{n}");
     }
+    assert_eq!(
+        decision_of(&got, "broken.jpg"),
+        ("unknown".into(), false.into())
+    );
     // No commitment: the file with terms is not usable.
     assert_eq!(
         decision_of(&got, "terms.jpg"),
@@ -215,13 +223,7 @@ fn only_allowed_prints_usable_paths_for_xargs() {
     let o = ccsig_on(&with_unknown, &[d.path().to_path_buf()]);
     assert_eq!(
         names(&stdout(&o)),
-        [
-            "broken.jpg",
-            "other-use.jpg",
-            "terms.jpg",
-            "untagged.png",
-            "yes.jpg"
-        ]
+        ["other-use.jpg", "terms.jpg", "untagged.png", "yes.jpg"]
     );
     // Each printed line is a path that exists, as xargs will need.
     for line in stdout(&o).lines() {

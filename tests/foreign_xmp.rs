@@ -744,7 +744,10 @@ fn ccsig_fields_in_the_extension_are_read_and_never_doubled() {
     let path = with_extension(dir.path(), "ours.jpg", "", &ext, |_| {});
     assert_eq!(fields(&path).expression.as_deref(), Some(EXPRESSION));
     let report = read_json(&path);
-    assert_eq!(report["decisions"]["train-ai"]["decision"], "allowed_if");
+    assert_eq!(
+        report["decisions"]["train-ai"]["decision"],
+        "allowed-with-terms"
+    );
     let before = read(&path);
     for args in [&["apply", "--signal", "cc-cr-op"][..], &["remove"][..]] {
         let o = ccsig_on(args, std::slice::from_ref(&path));

@@ -226,7 +226,10 @@ fn iim_written_by_others_is_read_and_audited() {
         &[sample("png/iim-raw-profile.png")],
     );
     let r: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-    assert_eq!(r["decisions"]["train-ai"]["decision"], "allowed_if", "{r}");
+    assert_eq!(
+        r["decisions"]["train-ai"]["decision"], "allowed-with-terms",
+        "{r}"
+    );
     assert_eq!(r["sources"][0]["field"], "IIM 2:40 Special Instructions");
     assert_eq!(r["credit"]["name_from"], "IIM 2:80 By-line");
 

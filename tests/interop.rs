@@ -621,7 +621,7 @@ fn ccsig_reads_other_constraints_written_by_exiftool() {
         let report = ccsig_read(file);
         assert_eq!(
             decision(&report, "train-ai"),
-            ("allowed_if".to_string(), vec!["cc-cr".to_string()]),
+            ("allowed-with-terms".to_string(), vec!["cc-cr".to_string()]),
             "{}: {report:#}",
             name(file)
         );
@@ -741,7 +741,10 @@ fn foreign_xmp_and_language_alternatives_survive_apply_and_remove() {
         let report = ccsig_read(f);
         assert_eq!(
             decision(&report, "train-ai"),
-            ("allowed_if".to_string(), vec!["cc-cr-op".to_string()]),
+            (
+                "allowed-with-terms".to_string(),
+                vec!["cc-cr-op".to_string()]
+            ),
             "{n}: {report:#}"
         );
     }

@@ -205,9 +205,9 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
     let err = stderr(&o);
     let expected = [
-        (4, "`cc-cr-xx` is not a CC signal code"),
-        (5, "\"train-genai\" is not a current usage category"),
-        (6, "\"colour\" is not a current usage category"),
+        (4, "\"cc-cr-xx\" is not a CC signal code"),
+        (5, "\"train-genai\" is not a usage label of draft-07"),
+        (6, "\"colour\" is not a usage label of draft-07"),
         (
             7,
             "refusing `train-ai=`: the expression is not a valid structured-field dictionary",
@@ -652,8 +652,8 @@ fn check_reports_files_that_differ_from_their_rows_and_missing_ones() {
             row(
                 "other-signal.png",
                 "manifest_mismatch",
-                "allowed_if cc-cr",
-                "allowed_if cc-cr-dc"
+                "allowed-with-terms cc-cr",
+                "allowed-with-terms cc-cr-dc"
             ),
             row("other-signal.png", "manifest_mismatch", "Ada", "Bob"),
             row(
@@ -667,7 +667,7 @@ fn check_reports_files_that_differ_from_their_rows_and_missing_ones() {
             row(
                 "untagged.png",
                 "manifest_mismatch",
-                "allowed_if cc-cr",
+                "allowed-with-terms cc-cr",
                 "unknown"
             ),
         ]
@@ -792,8 +792,8 @@ fn manifest_options_work_as_with_paths_and_conflicts_are_refused() {
         stdout(&o).lines().collect::<Vec<_>>(),
         [
             "schema,path,status,error,notes",
-            "ccsig/1,images/a.jpg,would_write,,\"credit name \"\"Ada Example\"\" taken from IIM 2:80 By-line\"",
-            "ccsig/1,images/b.png,would_write,,\"credit has no name: no --credit-name, XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
+            "ccsig/2,images/a.jpg,would_write,,\"credit name \"\"Ada Example\"\" taken from IIM 2:80 By-line\"",
+            "ccsig/2,images/b.png,would_write,,\"credit has no name: no --credit-name, XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
         ]
     );
     assert_eq!(stamps(&paths), before);

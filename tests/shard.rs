@@ -251,10 +251,11 @@ fn walks_account_for_every_input() {
     let d = mixed_tree();
     let dir = d.path().to_path_buf();
     let o = ccsig_on(&["decide", "--use", "train-ai"], std::slice::from_ref(&dir));
-    assert_eq!(decided_names(&o, &dir), ["a.jpg", "raw/r.png"]);
+    // decide answers every image, the GIF it cannot read included.
+    assert_eq!(decided_names(&o, &dir), ["a.jpg", "g.gif", "raw/r.png"]);
     assert!(
         stderr(&o).contains(
-            "2 decided, 5 skipped: 1 not an image, 1 unsupported format (1 GIF), 1 symlink not followed, 2 hidden"
+            "3 decided (1 in a format ccsig does not read: 1 GIF), 4 skipped: 1 not an image, 1 symlink not followed, 2 hidden"
         ),
         "{}",
         stderr(&o)
@@ -274,7 +275,7 @@ fn walks_account_for_every_input() {
     );
     assert_eq!(
         decided_names(&o, &dir),
-        [".cache/c.jpg", ".hidden.jpg", "a.jpg", "link.jpg"]
+        [".cache/c.jpg", ".hidden.jpg", "a.jpg", "g.gif", "link.jpg"]
     );
     let err = stderr(&o);
     assert!(
@@ -283,14 +284,14 @@ fn walks_account_for_every_input() {
     );
     assert!(
         err.contains(&format!(
-            "skipped {}: unsupported format (GIF)",
+            "not read {}: unsupported format (GIF)",
             dir.join("g.gif").display()
         )),
         "{err}"
     );
     assert!(
         err.contains(
-            "4 decided, 3 skipped: 1 not an image, 1 unsupported format (1 GIF), 1 excluded"
+            "5 decided (1 in a format ccsig does not read: 1 GIF), 2 skipped: 1 not an image, 1 excluded"
         ),
         "{err}"
     );

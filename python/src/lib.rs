@@ -13,12 +13,11 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
-use ccsig::signal;
+use ccsig::signal::{self, InvalidValue, Use, Vocabulary};
 
 mod tree;
 use ccsig::{
-    audit, ApplyRequest, Commitments, FileSignals, ReadError, UnknownPolicy, UseDecision,
-    WriteOptions,
+    audit, ApplyRequest, Commitments, FileSignals, Pipeline, ReadError, UseDecision, WriteOptions,
 };
 
 /// Everything that can go wrong in a call, sorted into the Python
@@ -30,6 +29,8 @@ pub(crate) enum Failure {
     Write(ccsig::tagging::FileError),
     /// An expression that cannot be used as asked.
     Expression(String),
+    /// A value the library's parsing rejects, with the keyword it was given as.
+    Invalid(&'static str, InvalidValue),
     /// Any other argument the library rejects.
     Argument(String),
     /// A bug: the library panicked.
@@ -47,6 +48,9 @@ impl Failure {
             Failure::Write(ccsig::tagging::FileError::Read(e)) => Failure::Read(e).parts(),
             Failure::Write(e) => ("WriteError", e.to_string(), e.kind()),
             Failure::Expression(m) => ("InvalidExpression", m, "expression"),
+            Failure::Invalid(keyword, e) => {
+                ("InvalidArgument", format!("{keyword}: {e}"), "argument")
+            }
             Failure::Argument(m) => ("InvalidArgument", m, "argument"),
             Failure::Panic(m) => ("InternalError", m, "panic"),
             Failure::InFile(path, inner) => {
@@ -69,7 +73,10 @@ impl Failure {
     /// exception's `path`.
     fn in_file(self, path: &std::path::Path) -> Failure {
         match self {
-            Failure::Argument(_) | Failure::Expression(_) | Failure::InFile(..) => self,
+            Failure::Argument(_)
+            | Failure::Invalid(..)
+            | Failure::Expression(_)
+            | Failure::InFile(..) => self,
             other => Failure::InFile(path.to_path_buf(), Box::new(other)),
         }
     }
@@ -157,17 +164,17 @@ impl<'a> Input<'a> {
     }
 
     /// The library's answer, as is.
-    fn read_signals(&self) -> Result<FileSignals, ReadError> {
+    fn read_signals(&self, vocabulary: Vocabulary) -> Result<FileSignals, ReadError> {
         match self {
-            Input::Path(path) => ccsig::read_path(path),
-            Input::Borrowed(bytes) => ccsig::read_bytes(bytes),
-            Input::Owned(bytes) => ccsig::read_bytes(bytes),
+            Input::Path(path) => ccsig::read_path_in(path, vocabulary),
+            Input::Borrowed(bytes) => ccsig::read_bytes_in(bytes, vocabulary),
+            Input::Owned(bytes) => ccsig::read_bytes_in(bytes, vocabulary),
         }
     }
 
     /// The library's answer, with the path in the error.
-    fn read(&self) -> Result<FileSignals, Failure> {
-        self.read_signals().map_err(|e| self.failure(e))
+    fn read(&self, vocabulary: Vocabulary) -> Result<FileSignals, Failure> {
+        self.read_signals(vocabulary).map_err(|e| self.failure(e))
     }
 
     fn failure(&self, error: impl Into<Failure>) -> Failure {
@@ -201,9 +208,9 @@ struct Signals {
     format: String,
     /// The combined decisions as one expression of current labels, or None.
     expression: Option<String>,
-    /// Per current label: `allowed`, `disallowed`, `allowed_if` or `unknown`.
+    /// Per current label: `allowed`, `disallowed`, `allowed-with-terms` or `unknown`.
     decisions: std::collections::BTreeMap<String, String>,
-    /// Per current label: the CC signals that lift a `disallowed` (`allowed_if`).
+    /// Per current label: the CC signals that lift a `disallowed` (`allowed-with-terms`).
     exceptions: std::collections::BTreeMap<String, Vec<String>>,
     credit_name: Option<String>,
     /// The field the credit name came from, e.g. `XMP dc:creator`.
@@ -266,11 +273,26 @@ pub(crate) struct UseDecisionPy {
     /// `allowed`, `allowed-with-terms`, `disallowed` or `unknown`.
     decision: String,
     usable: bool,
+    /// `stated`, `no-signal`, `unreadable` or `unsupported`.
+    state: String,
     met_signals: Vec<String>,
     unmet_signals: Vec<String>,
+    /// What is owed under the met signals: one dict per element.
+    owed: Vec<Owed>,
     credit_name: Option<String>,
     credit_url: Option<String>,
+    credit_missing: bool,
+    credit_looked_at: Vec<String>,
     reason: String,
+}
+
+/// One element owed, as `Decision.owed` holds it.
+#[derive(Clone, IntoPyObject)]
+pub(crate) struct Owed {
+    element: &'static str,
+    requirement: &'static str,
+    signals: Vec<String>,
+    definition: &'static str,
 }
 
 impl UseDecisionPy {
@@ -279,28 +301,53 @@ impl UseDecisionPy {
             path,
             decision: d.verdict.as_str().to_string(),
             usable: d.usable,
+            state: d.state.as_str().to_string(),
             met_signals: codes(&d.met_signals),
             unmet_signals: codes(&d.unmet_signals),
+            owed: d
+                .owed
+                .iter()
+                .map(|o| Owed {
+                    element: o.element.as_str(),
+                    requirement: o.requirement,
+                    signals: codes(&o.signals),
+                    definition: o.definition,
+                })
+                .collect(),
             credit_name: d.credit_name,
             credit_url: d.credit_url,
+            credit_missing: d.credit_missing,
+            credit_looked_at: d.credit_looked_at,
             reason: d.reason,
         }
     }
 }
 
+/// The fields of a `Decision`, in the order `to_dict` and `decide --format
+/// jsonl` give them.
+const DECISION_FIELDS: [&str; 12] = [
+    "path",
+    "decision",
+    "usable",
+    "state",
+    "met_signals",
+    "unmet_signals",
+    "owed",
+    "credit_name",
+    "credit_url",
+    "credit_missing",
+    "credit_looked_at",
+    "reason",
+];
+
 #[pymethods]
 impl UseDecisionPy {
     /// The decision as a plain dict (JSON-ready; picklable).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
-        let d = pyo3::types::PyDict::new(py);
-        d.set_item("path", &self.path)?;
-        d.set_item("decision", &self.decision)?;
-        d.set_item("usable", self.usable)?;
-        d.set_item("met_signals", &self.met_signals)?;
-        d.set_item("unmet_signals", &self.unmet_signals)?;
-        d.set_item("credit_name", &self.credit_name)?;
-        d.set_item("credit_url", &self.credit_url)?;
-        d.set_item("reason", &self.reason)?;
+    fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+        let d = pyo3::types::PyDict::new(slf.py());
+        for field in DECISION_FIELDS {
+            d.set_item(field, slf.getattr(field)?)?;
+        }
         Ok(d)
     }
 
@@ -308,7 +355,17 @@ impl UseDecisionPy {
         repr(
             slf,
             "Decision",
-            &["path", "decision", "usable", "met_signals", "reason"],
+            &[
+                "path",
+                "decision",
+                "usable",
+                "state",
+                "met_signals",
+                "credit_name",
+                "credit_url",
+                "credit_missing",
+                "reason",
+            ],
         )
     }
 }
@@ -381,12 +438,12 @@ impl From<ccsig::tagging::Outcome> for WriteResult {
     }
 }
 
-/// The arguments every decision takes, checked once.
+/// The arguments every decision takes, each parsed once by the library into
+/// a type that cannot hold a bad value.
 #[derive(Clone)]
 pub(crate) struct DecideArgs {
-    pub(crate) use_label: String,
-    pub(crate) commitments: Commitments,
-    pub(crate) unknown: UnknownPolicy,
+    pub(crate) pipeline: Pipeline,
+    pub(crate) vocabulary: Vocabulary,
 }
 
 impl DecideArgs {
@@ -394,34 +451,29 @@ impl DecideArgs {
         use_label: &str,
         we_give: &Bound<'_, PyAny>,
         unknown: &str,
+        unreadable: &str,
+        vocabulary: &str,
     ) -> Result<Self, Failure> {
-        let commitments = commitments(we_give)?;
-        let unknown = match unknown {
-            "deny" => UnknownPolicy::Deny,
-            "allow" => UnknownPolicy::Allow,
-            other => {
-                return Err(Failure::Argument(format!(
-                    "unknown={other:?}: expected \"deny\" or \"allow\""
-                )))
-            }
+        let vocabulary = parse_vocabulary(vocabulary)?;
+        let usage = Use::parse(use_label, vocabulary).map_err(|e| Failure::Invalid("use", e))?;
+        let pipeline = Pipeline {
+            unknown: unknown
+                .parse()
+                .map_err(|e| Failure::Invalid("unknown", e))?,
+            unreadable: unreadable
+                .parse()
+                .map_err(|e| Failure::Invalid("unreadable", e))?,
+            ..Pipeline::new(usage, commitments(we_give)?)
         };
-        if use_label.trim().is_empty() {
-            return Err(Failure::Argument("use must name a usage category".into()));
-        }
         Ok(DecideArgs {
-            use_label: use_label.to_string(),
-            commitments,
-            unknown,
+            pipeline,
+            vocabulary,
         })
     }
+}
 
-    pub(crate) fn decide(&self, signals: &FileSignals) -> UseDecision {
-        ccsig::decide(signals, &self.use_label, &self.commitments, self.unknown)
-    }
-
-    pub(crate) fn unreadable(&self, error: &ReadError) -> UseDecision {
-        ccsig::decide_unreadable(&error.to_string(), self.unknown)
-    }
+pub(crate) fn parse_vocabulary(name: &str) -> Result<Vocabulary, Failure> {
+    name.parse().map_err(|e| Failure::Invalid("vocabulary", e))
 }
 
 /// `we_give`: an iterable of element names, or one comma-separated string.
@@ -441,22 +493,23 @@ fn commitments(we_give: &Bound<'_, PyAny>) -> Result<Commitments, Failure> {
         })
         .collect::<Result<_, _>>()?
     };
-    let mut all = Vec::new();
-    for name in &names {
-        let parsed = Commitments::parse(name).map_err(|e| Failure::Argument(e.to_string()))?;
-        all.extend(parsed.elements());
-    }
-    Ok(all.into_iter().collect())
+    Commitments::parse_all(names.iter().map(String::as_str))
+        .map_err(|e| Failure::Invalid("we_give", e))
 }
+
+/// The use a signal applies to when `use` is not given (as on the command line).
+const DEFAULT_USE: &str = "train-ai";
 
 /// The request `apply` writes: a CC signal for a use, or an expression.
 fn request(
     signal: Option<&str>,
     expression: Option<&str>,
-    use_label: &str,
+    use_label: Option<&str>,
+    vocabulary: &str,
     credit_name: Option<String>,
     credit_url: Option<String>,
 ) -> Result<ApplyRequest, Failure> {
+    let vocabulary = parse_vocabulary(vocabulary)?;
     let request = match (signal, expression) {
         (Some(_), Some(_)) => {
             return Err(Failure::Argument(
@@ -467,12 +520,23 @@ fn request(
         (Some(code), None) => {
             let code = code
                 .parse::<ccsig::SignalCode>()
-                .map_err(|e| Failure::Argument(e.to_string()))?;
-            ApplyRequest::from_signal(code, use_label)
-                .map_err(|e| Failure::Argument(e.to_string()))?
+                .map_err(|e| Failure::Invalid("signal", e))?;
+            let usage = Use::parse(use_label.unwrap_or(DEFAULT_USE), vocabulary)
+                .map_err(|e| Failure::Invalid("use", e))?;
+            ApplyRequest::for_use(code, usage)
+        }
+        (None, Some(_)) if use_label.is_some() => {
+            return Err(Failure::Argument(
+                "use goes with signal: an expression names its own categories".into(),
+            ))
         }
         (None, Some(raw)) => {
-            ApplyRequest::from_expression(raw).map_err(|e| Failure::Expression(e.to_string()))?
+            let options = ccsig::RequestOptions {
+                vocabulary,
+                ..Default::default()
+            };
+            ApplyRequest::from_expression_with(raw, options)
+                .map_err(|e| Failure::Expression(e.to_string()))?
         }
     };
     request
@@ -485,51 +549,59 @@ fn request(
 ///
 /// Returns a `Signals`: `expression` (the combined decisions as one
 /// expression, or None), `decisions` (per current label: `allowed`,
-/// `disallowed`, `allowed_if` or `unknown`, as `ccsig read --format json`
+/// `disallowed`, `allowed-with-terms` or `unknown`, as `ccsig read --format json`
 /// says; what the file states, not a verdict for a pipeline: see
 /// `decide`), `exceptions`, `credit_name`, `credit_url`, `sources`.
 ///
 /// Raises `UnreadableImage` (not JPEG/PNG/WebP, truncated, malformed) or
 /// `AccessError` (cannot open).
 #[pyfunction]
-fn read(py: Python<'_>, file: &Bound<'_, PyAny>) -> PyResult<Signals> {
+#[pyo3(signature = (file, *, vocabulary = "draft-07"))]
+fn read(py: Python<'_>, file: &Bound<'_, PyAny>, vocabulary: &str) -> PyResult<Signals> {
+    let vocabulary = catch(|| parse_vocabulary(vocabulary)).map_err(|f| f.into_pyerr(py))?;
     let input = Input::from_py(file)?;
-    run(py, || input.read().map(|s| Signals::new(&s)))
+    run(py, || input.read(vocabulary).map(|s| Signals::new(&s)))
 }
 
 /// May a pipeline doing `use` and giving `we_give` use this file (a path
 /// or its bytes)?
 ///
+/// Every argument is checked before the file is read: a bad value raises
+/// `InvalidArgument` (a `ValueError`) naming the nearest valid one.
 /// `we_give`: element names (`credit`, `direct-contribution`,
 /// `ecosystem-contribution`, `open`), a list or one comma-separated string.
 /// A CC signal is met when every element it names is given. `unknown`
-/// ("deny" or "allow"): whether a file that states nothing is usable.
-/// `on_error`: "raise" (default) or "unknown" (an unreadable file gives an
-/// `unknown` decision whose reason starts with `unreadable:`).
+/// ("deny" or "allow"): whether a file that was read and states nothing is
+/// usable. `unreadable` ("deny" or "allow"): whether a file that could not
+/// be read, or whose format ccsig does not read, is usable (riskier: it may
+/// say "no" where ccsig cannot see). `on_error`: "raise" (default) or
+/// "unknown" (such a file gives an `unknown` decision, `state`
+/// `unreadable` or `unsupported`).
 ///
-/// Returns a `Decision`: `decision` (`allowed`, `allowed-with-terms`,
-/// `disallowed`, `unknown`), `usable`, `met_signals`, `unmet_signals`,
-/// `credit_name`, `credit_url` (when credit is owed), `reason`, `path`.
+/// Returns a `Decision` (see the type stubs and docs/schema.md).
 #[pyfunction]
-#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", on_error = "raise"))]
+#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07"))]
+#[allow(clippy::too_many_arguments)]
 fn decide(
     py: Python<'_>,
     file: &Bound<'_, PyAny>,
     r#use: &str,
     we_give: Option<&Bound<'_, PyAny>>,
     unknown: &str,
+    unreadable: &str,
     on_error: &str,
+    vocabulary: &str,
 ) -> PyResult<UseDecisionPy> {
-    let args = decide_args(py, r#use, we_give, unknown)?;
+    let args = decide_args(py, r#use, we_give, unknown, unreadable, vocabulary)?;
     let decide_unreadable = on_error_policy(py, on_error)?;
     let input = Input::from_py(file)?;
     let path = match &input {
         Input::Path(p) => Some(p.to_string_lossy().into_owned()),
         _ => None,
     };
-    run(py, || match input.read_signals() {
-        Ok(signals) => Ok(args.decide(&signals)),
-        Err(e) if decide_unreadable => Ok(args.unreadable(&e)),
+    run(py, || match input.read_signals(args.vocabulary) {
+        Ok(signals) => Ok(args.pipeline.decide(&signals)),
+        Err(e) if decide_unreadable => Ok(args.pipeline.decide_error(&e)),
         Err(e) => Err(input.failure(e)),
     })
     .map(|d| UseDecisionPy::new(path, d))
@@ -540,10 +612,13 @@ pub(crate) fn decide_args(
     use_label: &str,
     we_give: Option<&Bound<'_, PyAny>>,
     unknown: &str,
+    unreadable: &str,
+    vocabulary: &str,
 ) -> PyResult<DecideArgs> {
     let none = pyo3::types::PyTuple::empty(py);
     let we_give = we_give.unwrap_or(none.as_any());
-    catch(|| DecideArgs::parse(use_label, we_give, unknown)).map_err(|f| f.into_pyerr(py))
+    catch(|| DecideArgs::parse(use_label, we_give, unknown, unreadable, vocabulary))
+        .map_err(|f| f.into_pyerr(py))
 }
 
 /// `on_error`: "raise" (the default) or "unknown" (an unreadable file
@@ -552,9 +627,10 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
     match on_error {
         "raise" => Ok(false),
         "unknown" => Ok(true),
-        other => Err(Failure::Argument(format!(
-            "on_error={other:?}: expected \"raise\" or \"unknown\""
-        ))
+        other => Err(Failure::Invalid(
+            "on_error",
+            InvalidValue::new(other, "an on_error policy", &["raise", "unknown"]),
+        )
         .into_pyerr(py)),
     }
 }
@@ -568,14 +644,14 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
 /// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);
 /// the file is untouched whenever an exception is raised.
 #[pyfunction]
-#[pyo3(signature = (path, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false))]
+#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07"))]
 #[allow(clippy::too_many_arguments)]
 fn apply(
     py: Python<'_>,
     path: PathBuf,
     signal: Option<&str>,
     expression: Option<&str>,
-    r#use: &str,
+    r#use: Option<&str>,
     credit_name: Option<String>,
     credit_url: Option<String>,
     dry_run: bool,
@@ -585,6 +661,7 @@ fn apply(
     keep_existing: bool,
     break_hardlinks: bool,
     preserve_mtime: bool,
+    vocabulary: &str,
 ) -> PyResult<WriteResult> {
     let opts = WriteOptions {
         dry_run,
@@ -596,8 +673,19 @@ fn apply(
         preserve_mtime,
         ..WriteOptions::default()
     };
+    // Arguments first: a bad one is the caller's mistake, whatever the file.
+    let request = catch(|| {
+        request(
+            signal,
+            expression,
+            r#use,
+            vocabulary,
+            credit_name,
+            credit_url,
+        )
+    })
+    .map_err(|f| f.into_pyerr(py))?;
     run(py, || {
-        let request = request(signal, expression, r#use, credit_name, credit_url)?;
         ccsig::apply_path(&path, &request, &opts)
             .map(WriteResult::from)
             .map_err(|e| Failure::from(e).in_file(&path))
@@ -607,29 +695,38 @@ fn apply(
 /// Writes a CC signal (or an expression) into an image held in memory and
 /// returns the new bytes (the same object when it already says exactly that).
 #[pyfunction]
-#[pyo3(signature = (data, *, signal = None, expression = None, r#use = "train-ai", credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false))]
+#[pyo3(signature = (data, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false, vocabulary = "draft-07"))]
 #[allow(clippy::too_many_arguments)]
 fn apply_bytes<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyBytes>,
     signal: Option<&str>,
     expression: Option<&str>,
-    r#use: &str,
+    r#use: Option<&str>,
     credit_name: Option<String>,
     credit_url: Option<String>,
     iim: bool,
     allow_breaking_c2pa: bool,
+    vocabulary: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let opts = WriteOptions {
         allow_breaking_c2pa,
         add_iim: iim,
         ..WriteOptions::default()
     };
+    let request = catch(|| {
+        request(
+            signal,
+            expression,
+            r#use,
+            vocabulary,
+            credit_name,
+            credit_url,
+        )
+    })
+    .map_err(|f| f.into_pyerr(py))?;
     let bytes = data.as_bytes();
-    let new = run(py, || {
-        let request = request(signal, expression, r#use, credit_name, credit_url)?;
-        Ok(ccsig::apply_bytes(bytes, &request, &opts)?.0)
-    })?;
+    let new = run(py, || Ok(ccsig::apply_bytes(bytes, &request, &opts)?.0))?;
     Ok(match new {
         Some(new) => PyBytes::new(py, &new),
         None => data.clone(),
@@ -677,30 +774,37 @@ fn remove_bytes<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>) -> PyResult<Bo
 
 /// Audits one image (path or bytes): every finding, optionally against an
 /// expected expression. An unreadable file gives one `unreadable` finding.
+///
+/// `expect` is held to the rule `check --expect` holds it to: an expression
+/// `check` would flag (malformed, an unknown or legacy label, ...) raises
+/// `InvalidExpression` before the file is read, unless `force=True`.
 #[pyfunction]
-#[pyo3(signature = (file, *, expect = None))]
-fn check(py: Python<'_>, file: &Bound<'_, PyAny>, expect: Option<&str>) -> PyResult<Vec<Finding>> {
-    let input = Input::from_py(file)?;
-    let findings = run(py, || {
+#[pyo3(signature = (file, *, expect = None, force = false, vocabulary = "draft-07"))]
+fn check(
+    py: Python<'_>,
+    file: &Bound<'_, PyAny>,
+    expect: Option<&str>,
+    force: bool,
+    vocabulary: &str,
+) -> PyResult<Vec<Finding>> {
+    let (vocabulary, expect) = catch(|| {
+        let vocabulary = parse_vocabulary(vocabulary)?;
         let expect = match expect {
             None => None,
-            Some(raw) => {
-                let statement = signal::parse(raw);
-                if !statement.parsed {
-                    return Err(Failure::Expression(format!(
-                        "expect={raw:?} does not parse: {}",
-                        statement.parse_error.unwrap_or_default()
-                    )));
-                }
-                Some(statement)
-            }
+            Some(raw) if force => Some(signal::parse_in(raw, vocabulary)),
+            Some(raw) => Some(
+                signal::validate_for_writing_in(raw, vocabulary)
+                    .map_err(|e| Failure::Expression(format!("expect: {e}")))?,
+            ),
         };
-        Ok(match &input {
-            Input::Path(path) => ccsig::check_path(path, expect.as_ref()),
-            _ => match input.read_signals() {
-                Ok(signals) => audit::check(&signals, expect.as_ref()),
-                Err(e) => vec![audit::unreadable(&e.to_string())],
-            },
+        Ok((vocabulary, expect))
+    })
+    .map_err(|f| f.into_pyerr(py))?;
+    let input = Input::from_py(file)?;
+    let findings = run(py, || {
+        Ok(match input.read_signals(vocabulary) {
+            Ok(signals) => audit::check(&signals, expect.as_ref()),
+            Err(e) => vec![audit::unreadable(&e.to_string())],
         })
     })?;
     Ok(findings.into_iter().map(Finding::from).collect())

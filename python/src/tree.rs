@@ -25,20 +25,15 @@ enum Message {
     Finished(Result<(), Failure>),
 }
 
-/// The decision for one tree item, or `None` for an item passed over.
+/// The decision for one tree item (every image has one, even one ccsig
+/// cannot read), or the reason it was passed over.
 fn decide_item(args: &DecideArgs, item: TreeItem) -> Message {
-    match item {
-        TreeItem::Read {
-            path,
-            signals: Ok(signals),
-            ..
-        } => Message::Decision(path, args.decide(&signals)),
-        TreeItem::Read {
-            path,
-            signals: Err(e),
-            ..
-        } => Message::Decision(path, args.unreadable(&e)),
-        TreeItem::Skipped { path, reason } => Message::Skipped(path, reason.to_string()),
+    match (args.pipeline.decide_item(&item), item) {
+        (Some(decision), item) => Message::Decision(item.path().to_string(), decision),
+        (None, TreeItem::Skipped { path, reason }) => Message::Skipped(path, reason.to_string()),
+        (None, TreeItem::Read { path, .. }) => {
+            Message::Finished(Err(Failure::Panic(format!("{path}: read but not decided"))))
+        }
     }
 }
 
@@ -136,7 +131,7 @@ fn roots(roots: &Bound<'_, PyAny>) -> Result<Vec<PathBuf>, Failure> {
 /// tar shards member by member) in parallel, yielding each decision as it
 /// is made. See the type stubs for the arguments.
 #[pyfunction]
-#[pyo3(signature = (roots, *, r#use = "train-ai", we_give = None, unknown = "deny", jobs = 0, hidden = false, follow_links = false, exclude = Vec::new(), buffer = 1024))]
+#[pyo3(signature = (roots, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", jobs = 0, hidden = false, follow_links = false, exclude = Vec::new(), buffer = 1024))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decide_tree(
     py: Python<'_>,
@@ -144,13 +139,15 @@ pub(crate) fn decide_tree(
     r#use: &str,
     we_give: Option<&Bound<'_, PyAny>>,
     unknown: &str,
+    unreadable: &str,
+    vocabulary: &str,
     jobs: usize,
     hidden: bool,
     follow_links: bool,
     exclude: Vec<String>,
     buffer: usize,
 ) -> PyResult<DecisionIterator> {
-    let args = decide_args(py, r#use, we_give, unknown)?;
+    let args = decide_args(py, r#use, we_give, unknown, unreadable, vocabulary)?;
     let roots = catch(|| self::roots(roots)).map_err(|f| f.into_pyerr(py))?;
     let cancel = Arc::new(AtomicBool::new(false));
     let options = TreeOptions {
@@ -159,6 +156,7 @@ pub(crate) fn decide_tree(
         follow_links,
         exclude,
         cancel: cancel.clone(),
+        vocabulary: args.vocabulary,
         ..TreeOptions::default()
     };
     // A bad glob is the caller's mistake: say so now, not at the first next().
@@ -193,10 +191,10 @@ pub(crate) fn decide_tree(
 
 /// Decides one file of a listing made elsewhere (e.g. by Spark's
 /// `binaryFiles`), held in memory, as `decide_tree` would had it found the
-/// file in a folder: an image gives one decision, a tar shard one per image
-/// member, anything else none.
+/// file in a folder: an image gives one decision (even one ccsig cannot
+/// read), a tar shard one per image member, anything else none.
 #[pyfunction]
-#[pyo3(signature = (name, data, *, r#use = "train-ai", we_give = None, unknown = "deny", hidden = false, exclude = Vec::new()))]
+#[pyo3(signature = (name, data, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", hidden = false, exclude = Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decide_listed(
     py: Python<'_>,
@@ -205,10 +203,12 @@ pub(crate) fn decide_listed(
     r#use: &str,
     we_give: Option<&Bound<'_, PyAny>>,
     unknown: &str,
+    unreadable: &str,
+    vocabulary: &str,
     hidden: bool,
     exclude: Vec<String>,
 ) -> PyResult<Vec<UseDecisionPy>> {
-    let args = decide_args(py, r#use, we_give, unknown)?;
+    let args = decide_args(py, r#use, we_give, unknown, unreadable, vocabulary)?;
     let owned;
     let bytes: &[u8] = if let Ok(b) = data.cast::<PyBytes>() {
         b.as_bytes()
@@ -221,6 +221,7 @@ pub(crate) fn decide_listed(
     let options = TreeOptions {
         hidden,
         exclude,
+        vocabulary: args.vocabulary,
         ..TreeOptions::default()
     };
     let decisions = run(py, || {

@@ -6,13 +6,13 @@
 //! and removed with their image). Whatever is passed over is reported as
 //! [`Entry::Skipped`], so every input is accounted for.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
 use super::atomic::is_temp_name;
-use crate::tree::SkipReason;
 
 /// One entry of a walk: a file to process, a path passed over, or a path
 /// that could not be read.
@@ -82,6 +82,86 @@ impl WalkOptions {
 /// one of these that does not hold such an image is reported as unreadable;
 /// any other non-image file in a folder is passed over.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "webp"];
+
+/// Extensions of images in formats ccsig does not read, with the format
+/// each names: such a file is an image to account for (a pipeline gets an
+/// `unsupported` decision for it), not a file to pass over in silence.
+pub const OTHER_IMAGE_EXTENSIONS: &[(&str, &str)] = &[
+    ("heic", "HEIF"),
+    ("heif", "HEIF"),
+    ("hif", "HEIF"),
+    ("avif", "AVIF"),
+    ("tif", "TIFF"),
+    ("tiff", "TIFF"),
+    ("dng", "DNG"),
+    ("cr2", "Canon CR2"),
+    ("cr3", "Canon CR3"),
+    ("crw", "Canon CRW"),
+    ("nef", "Nikon NEF"),
+    ("nrw", "Nikon NRW"),
+    ("arw", "Sony ARW"),
+    ("srf", "Sony SRF"),
+    ("sr2", "Sony SR2"),
+    ("raf", "Fujifilm RAF"),
+    ("rw2", "Panasonic RW2"),
+    ("rwl", "Leica RWL"),
+    ("orf", "Olympus ORF"),
+    ("pef", "Pentax PEF"),
+    ("srw", "Samsung SRW"),
+    ("x3f", "Sigma X3F"),
+    ("3fr", "Hasselblad 3FR"),
+    ("iiq", "Phase One IIQ"),
+    ("erf", "Epson ERF"),
+    ("mef", "Mamiya MEF"),
+    ("mos", "Leaf MOS"),
+    ("mrw", "Minolta MRW"),
+    ("dcr", "Kodak DCR"),
+    ("kdc", "Kodak KDC"),
+    ("jxl", "JPEG XL"),
+    ("gif", "GIF"),
+    ("bmp", "BMP"),
+    ("psd", "PSD"),
+    ("psb", "PSD"),
+    ("jp2", "JPEG 2000"),
+    ("j2k", "JPEG 2000"),
+    ("jpf", "JPEG 2000"),
+    ("jxr", "JPEG XR"),
+    ("ico", "ICO"),
+    ("qoi", "QOI"),
+    ("tga", "TGA"),
+    ("exr", "OpenEXR"),
+];
+
+/// The format an [`OTHER_IMAGE_EXTENSIONS`] extension names (any case).
+///
+/// ```
+/// use ccsig::batch::walk::other_image_extension;
+/// assert_eq!(other_image_extension("DSC_0001.NEF".as_ref()), Some("Nikon NEF"));
+/// assert_eq!(other_image_extension("photo.jpg".as_ref()), None);
+/// assert_eq!(other_image_extension("000001.json".as_ref()), None);
+/// ```
+pub fn other_image_extension(path: &Path) -> Option<&'static str> {
+    let extension = path.extension()?.to_str()?;
+    OTHER_IMAGE_EXTENSIONS
+        .iter()
+        .find(|(x, _)| x.eq_ignore_ascii_case(extension))
+        .map(|(_, format)| *format)
+}
+
+/// The format to name for an image ccsig does not read: what its bytes say
+/// (`by_bytes`), except that a TIFF-based camera RAW (NEF, CR2, ARW, DNG
+/// ...) is named by its extension; by its extension when its bytes say
+/// nothing.
+pub(crate) fn unsupported_name(
+    by_bytes: Option<&'static str>,
+    path: &Path,
+) -> Option<&'static str> {
+    match (by_bytes, other_image_extension(path)) {
+        (Some("TIFF"), Some(by_name)) => Some(by_name),
+        (Some(by_bytes), _) => Some(by_bytes),
+        (None, by_name) => by_name,
+    }
+}
 
 /// Whether the file name ends in one of [`IMAGE_EXTENSIONS`] (any case).
 ///
@@ -292,6 +372,60 @@ impl<I: Iterator<Item = PathBuf>> Iterator for Walk<I> {
                     })
                 }
             }
+        }
+    }
+}
+
+/// Why an input was passed over rather than read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// Not an image (`.json`, `.txt`, a README ...).
+    NotAnImage,
+    /// An image in a format ccsig does not read, recognised by its bytes
+    /// or its extension (`GIF`, `TIFF`, `HEIF`, `Nikon NEF` ...).
+    Unsupported(String),
+    /// A symbolic link found in a folder, not followed.
+    Symlink,
+    /// A hidden file or folder (its name starts with `.`).
+    Hidden,
+    /// Matched an exclude glob.
+    Excluded,
+    /// A temporary file of ccsig's own (`.ccsig-*.tmp`): a write in
+    /// progress, or left by a ccsig that was killed (`check` reports those).
+    CcsigTemporary,
+}
+
+impl SkipReason {
+    /// A short stable name for counting: `not-an-image`, `unsupported`,
+    /// `symlink`, `hidden`, `excluded`, `ccsig-temporary`.
+    ///
+    /// ```
+    /// use ccsig::SkipReason;
+    /// let gif = SkipReason::Unsupported("GIF".into());
+    /// assert_eq!(gif.kind(), "unsupported");
+    /// assert_eq!(gif.to_string(), "unsupported format (GIF)");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::NotAnImage => "not-an-image",
+            SkipReason::Unsupported(_) => "unsupported",
+            SkipReason::Symlink => "symlink",
+            SkipReason::Hidden => "hidden",
+            SkipReason::Excluded => "excluded",
+            SkipReason::CcsigTemporary => "ccsig-temporary",
+        }
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::NotAnImage => f.write_str("not an image"),
+            SkipReason::Unsupported(format) => write!(f, "unsupported format ({format})"),
+            SkipReason::Symlink => f.write_str("symlink not followed"),
+            SkipReason::Hidden => f.write_str("hidden"),
+            SkipReason::Excluded => f.write_str("excluded"),
+            SkipReason::CcsigTemporary => f.write_str("ccsig temporary file"),
         }
     }
 }

@@ -8,8 +8,11 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use ccsig::signal::Vocabulary;
-use ccsig::{Commitments, TreeItem, TreeSink, UnknownPolicy, UseDecision};
+use ccsig::report::SCHEMA;
+use ccsig::signal::{Use, Vocabulary};
+use ccsig::{
+    Commitments, Pipeline, State, TreeItem, TreeSink, UnknownPolicy, UnreadablePolicy, UseDecision,
+};
 
 use super::walking::{Account, WalkArgs};
 use super::EXIT_ERROR;
@@ -26,10 +29,19 @@ pub struct DecideArgs {
     /// direct-contribution, ecosystem-contribution, open (default: nothing).
     #[arg(long, value_name = "ELEMENTS", default_value = "")]
     we_give: String,
-    /// Whether images that state nothing for the use (or cannot be read)
-    /// are usable; their decision stays `unknown`.
-    #[arg(long, value_enum, default_value_t = UnknownArg::Deny)]
-    unknown: UnknownArg,
+    /// Whether images that were read and state nothing for the use are
+    /// usable (deny or allow); their decision stays `unknown`.
+    #[arg(long, value_name = "POLICY", default_value = "deny")]
+    unknown: UnknownPolicy,
+    /// Whether images that could not be read, or whose format ccsig does
+    /// not read (HEIF, TIFF, RAW ...), are usable (deny or allow). Riskier
+    /// than --unknown allow: such an image may say "no" where ccsig cannot see.
+    #[arg(long, value_name = "POLICY", default_value = "deny")]
+    unreadable: UnreadablePolicy,
+    /// Output: jsonl (one JSON record per image) or csv (a header row, then
+    /// one row per image, for spreadsheets).
+    #[arg(long, value_enum, default_value_t = DecideFormat::Jsonl)]
+    format: DecideFormat,
     /// Print only the paths of usable images, one per line (for xargs).
     #[arg(long, value_enum, value_name = "WHICH")]
     only: Option<OnlyArg>,
@@ -46,45 +58,90 @@ pub struct DecideArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum UnknownArg {
-    Allow,
-    Deny,
+enum DecideFormat {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OnlyArg {
-    /// Usable images: allowed, allowed with terms, and unknown under `--unknown allow`.
+    /// Usable images: allowed, allowed with terms, and unknown where
+    /// `--unknown allow` or `--unreadable allow` says so.
     Allowed,
 }
 
-/// The use label must be one of the chosen vocabulary's own labels.
-pub fn check_use_label(label: &str, vocabulary: Vocabulary) -> Result<(), String> {
-    match vocabulary.lookup(label) {
-        Some(info) if vocabulary.defines(info) => Ok(()),
-        _ => Err(format!(
-            "--use {label:?} is not a usage label of {} (expected one of: {})",
-            vocabulary.name(),
-            vocabulary.labels().collect::<Vec<_>>().join(", ")
-        )),
-    }
+/// The pipeline the arguments describe, or the usage error (naming the
+/// option) that stops the command before any file is read.
+fn pipeline_of(args: &DecideArgs) -> Result<Pipeline, String> {
+    let usage = Use::parse(&args.use_label, args.vocabulary).map_err(|e| format!("--use: {e}"))?;
+    let we_give = Commitments::parse(&args.we_give).map_err(|e| format!("--we-give: {e}"))?;
+    Ok(Pipeline {
+        unknown: args.unknown,
+        unreadable: args.unreadable,
+        ..Pipeline::new(usage, we_give)
+    })
 }
 
-/// One output line: the path, then the decision.
+/// One JSON Lines record: the schema, the path, then the decision.
 #[derive(Serialize)]
 struct Line<'a> {
+    schema: &'static str,
     path: &'a str,
     #[serde(flatten)]
     decision: &'a UseDecision,
 }
 
+/// The CSV columns; lists are joined with `;`.
+const CSV_HEADER: [&str; 13] = [
+    "schema",
+    "path",
+    "decision",
+    "usable",
+    "state",
+    "met_signals",
+    "unmet_signals",
+    "owed",
+    "credit_name",
+    "credit_url",
+    "credit_missing",
+    "credit_looked_at",
+    "reason",
+];
+
+fn csv_row(path: &str, d: &UseDecision) -> [String; 13] {
+    let join = |items: Vec<&str>| items.join(";");
+    [
+        SCHEMA.to_string(),
+        path.to_string(),
+        d.verdict.to_string(),
+        d.usable.to_string(),
+        d.state.to_string(),
+        join(d.met_signals.iter().map(|s| s.code()).collect()),
+        join(d.unmet_signals.iter().map(|s| s.code()).collect()),
+        join(d.owed.iter().map(|o| o.element.as_str()).collect()),
+        d.credit_name.clone().unwrap_or_default(),
+        d.credit_url.clone().unwrap_or_default(),
+        d.credit_missing.to_string(),
+        join(d.credit_looked_at.iter().map(String::as_str).collect()),
+        d.reason.clone(),
+    ]
+}
+
+/// Where records go: JSON Lines or bare paths, or CSV rows.
+// One per run: the size of the CSV writer costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Output<W: Write> {
+    Lines(W),
+    Csv(csv::Writer<W>),
+}
+
 struct Decider<W: Write> {
-    out: W,
-    use_label: String,
-    we_give: Commitments,
-    unknown: UnknownPolicy,
+    out: Output<W>,
+    pipeline: Pipeline,
     only_usable: bool,
     account: Account,
-    unreadable: bool,
+    /// Some image could not be read, or is in a format ccsig does not read.
+    not_read: bool,
     /// Inputs that could not even be opened.
     unopened: usize,
     result: io::Result<()>,
@@ -92,67 +149,73 @@ struct Decider<W: Write> {
 
 impl<W: Write> Decider<W> {
     fn write(&mut self, path: &str, decision: &UseDecision) -> io::Result<()> {
-        if self.only_usable {
-            if decision.usable {
-                writeln!(self.out, "{path}")?;
+        match &mut self.out {
+            Output::Csv(csv) => csv
+                .write_record(csv_row(path, decision))
+                .map_err(io::Error::from),
+            Output::Lines(out) if self.only_usable => match decision.usable {
+                true => writeln!(out, "{path}"),
+                false => Ok(()),
+            },
+            Output::Lines(out) => {
+                let line = Line {
+                    schema: SCHEMA,
+                    path,
+                    decision,
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                writeln!(out)
             }
-            return Ok(());
         }
-        serde_json::to_writer(&mut self.out, &Line { path, decision })?;
-        writeln!(self.out)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.out {
+            Output::Csv(csv) => csv.flush(),
+            Output::Lines(out) => out.flush(),
+        }
     }
 }
 
 impl<W: Write> TreeSink for Decider<W> {
     fn item(&mut self, item: TreeItem) {
-        let (path, decision) = match item {
-            TreeItem::Skipped { path, reason } => {
-                self.account.skipped(&path, &reason);
-                return;
+        let Some(decision) = self.pipeline.decide_item(&item) else {
+            if let TreeItem::Skipped { path, reason } = &item {
+                self.account.skipped(path, reason);
             }
-            TreeItem::Read {
-                path,
-                signals: Ok(signals),
-                ..
-            } => {
-                let d = ccsig::decide(&signals, &self.use_label, &self.we_give, self.unknown);
-                (path, d)
-            }
-            TreeItem::Read {
-                path,
-                signals: Err(e),
-                ..
-            } => {
-                self.unreadable = true;
-                if matches!(e, ccsig::ReadError::Io(_)) {
-                    self.unopened += 1;
-                    eprintln!("ccsig: {path}: {e}");
-                }
-                (path, ccsig::decide_unreadable(&e.to_string(), self.unknown))
-            }
+            return;
         };
+        match &item {
+            TreeItem::Skipped { path, reason } => self.account.answered_skip(path, reason),
+            TreeItem::Read {
+                path,
+                signals: Err(e @ ccsig::ReadError::Io(_)),
+                ..
+            } => {
+                self.unopened += 1;
+                eprintln!("ccsig: {path}: {e}");
+            }
+            TreeItem::Read { .. } => {}
+        }
+        self.not_read |= matches!(decision.state, State::Unreadable | State::Unsupported);
         self.account.taken += 1;
         if self.result.is_ok() {
-            self.result = self.write(&path, &decision);
+            self.result = self.write(item.path(), &decision);
         }
     }
 
     fn flush_point(&mut self) {
         if self.result.is_ok() {
-            self.result = self.out.flush();
+            self.result = self.flush();
         }
     }
 }
 
 pub fn decide(args: DecideArgs) -> io::Result<i32> {
-    if let Err(message) = check_use_label(&args.use_label, args.vocabulary) {
-        eprintln!("ccsig: {message}");
-        return Ok(EXIT_ERROR);
-    }
-    let we_give = match Commitments::parse(&args.we_give) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("ccsig: --we-give: {e}");
+    let pipeline = match pipeline_of(&args) {
+        Ok(pipeline) => pipeline,
+        Err(message) => {
+            eprintln!("ccsig: {message}");
             return Ok(EXIT_ERROR);
         }
     };
@@ -161,24 +224,28 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     let batch = super::commands::batch_options_with_jobs(args.jobs);
     let mut options = args.walk.tree_options(&batch);
     options.vocabulary = args.vocabulary;
+    let only_usable = args.only.is_some();
+    let stdout = BufWriter::new(io::stdout().lock());
+    let (out, header) = if args.format == DecideFormat::Csv && !only_usable {
+        let mut csv = csv::Writer::from_writer(stdout);
+        let header = csv.write_record(CSV_HEADER).map_err(io::Error::from);
+        (Output::Csv(csv), header)
+    } else {
+        (Output::Lines(stdout), Ok(()))
+    };
     let mut decider = Decider {
-        out: BufWriter::new(io::stdout().lock()),
-        use_label: args.use_label.clone(),
-        we_give,
-        unknown: match args.unknown {
-            UnknownArg::Allow => UnknownPolicy::Allow,
-            UnknownArg::Deny => UnknownPolicy::Deny,
-        },
-        only_usable: args.only.is_some(),
+        out,
+        pipeline,
+        only_usable,
         account: Account::new(args.walk.verbose),
-        unreadable: false,
+        not_read: false,
         unopened: 0,
-        result: Ok(()),
+        result: header,
     };
     let cancelled =
         ccsig::read_tree_from(roots, &options, &mut decider).map_err(io::Error::other)?;
-    decider.result?;
-    decider.out.flush()?;
+    std::mem::replace(&mut decider.result, Ok(()))?;
+    decider.flush()?;
     decider.account.report(
         "decided",
         decider.account.skipped_count() == 0 && args.only.is_none(),
@@ -187,7 +254,7 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     Ok(super::commands::finish_code(
         cancelled,
         decider.account.taken - decider.unopened,
-        decider.unreadable || list_failed,
+        decider.not_read || list_failed,
         false,
     ))
 }
@@ -195,17 +262,48 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> Result<DecideArgs, clap::Error> {
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            decide: DecideArgs,
+        }
+        let argv = ["ccsig", "x.jpg"].iter().chain(extra);
+        Cli::try_parse_from(argv).map(|c| c.decide)
+    }
 
     #[test]
-    fn only_current_labels_are_uses() {
-        assert!(check_use_label("train-ai", Vocabulary::Draft07).is_ok());
-        assert!(check_use_label("search", Vocabulary::Draft07).is_ok());
-        let e = check_use_label("ai-use", Vocabulary::Draft07).unwrap_err();
-        assert!(e.contains("train-ai"), "{e}");
-        assert!(check_use_label("Train-AI", Vocabulary::Draft07).is_err());
-        assert!(check_use_label("", Vocabulary::Draft07).is_err());
+    fn only_the_vocabularys_own_labels_are_uses() {
+        assert!(pipeline_of(&args(&["--use", "train-ai"]).unwrap()).is_ok());
+        assert!(pipeline_of(&args(&["--use", "search"]).unwrap()).is_ok());
+        let e = pipeline_of(&args(&["--use", "ai-use"]).unwrap()).unwrap_err();
+        assert!(e.starts_with("--use: ") && e.contains("train-ai"), "{e}");
+        let e = pipeline_of(&args(&["--use", "train_ai"]).unwrap()).unwrap_err();
+        assert!(e.ends_with("did you mean \"train-ai\"?"), "{e}");
+        assert!(pipeline_of(&args(&["--use", "Train-AI"]).unwrap()).is_err());
+        assert!(pipeline_of(&args(&["--use", ""]).unwrap()).is_err());
         // draft-08's AI Use category is a use there, not in draft-07.
-        assert!(check_use_label("ai-use", Vocabulary::Draft08).is_ok());
-        assert!(check_use_label("train-ai", Vocabulary::Draft08).is_ok());
+        let draft08 = ["--use", "ai-use", "--vocabulary", "draft-08"];
+        assert!(pipeline_of(&args(&draft08).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn bad_elements_and_policies_are_usage_errors() {
+        let e = pipeline_of(&args(&["--use", "train-ai", "--we-give", "credit,opne"]).unwrap())
+            .unwrap_err();
+        assert!(
+            e.starts_with("--we-give: ") && e.contains("\"open\""),
+            "{e}"
+        );
+        for bad in [
+            ["--unknown", "alow"],
+            ["--unreadable", "yes"],
+            ["--vocabulary", "draft07"],
+        ] {
+            let e = args(&[&["--use", "train-ai"][..], &bad[..]].concat()).err();
+            assert!(e.is_some(), "{bad:?}");
+        }
     }
 }

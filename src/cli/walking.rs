@@ -141,6 +141,9 @@ pub struct Account {
     pub taken: usize,
     skipped: BTreeMap<&'static str, usize>,
     unsupported: BTreeMap<String, usize>,
+    /// Images in formats ccsig does not read that got an answer of their
+    /// own (`decide`) rather than being passed over, by format.
+    answered_unsupported: BTreeMap<String, usize>,
     verbose: bool,
 }
 
@@ -162,6 +165,17 @@ impl Account {
         }
     }
 
+    /// An input the walk passed over that still got an answer of its own
+    /// (`decide` answers every image, even one it cannot read).
+    pub fn answered_skip(&mut self, path: &str, reason: &SkipReason) {
+        if self.verbose {
+            eprintln!("ccsig: not read {path}: {reason}");
+        }
+        if let SkipReason::Unsupported(format) = reason {
+            *self.answered_unsupported.entry(format.clone()).or_default() += 1;
+        }
+    }
+
     pub fn skipped_count(&self) -> usize {
         self.skipped.values().sum()
     }
@@ -169,6 +183,13 @@ impl Account {
     /// One line: `12 read, 5 skipped: 3 not an image, 1 unsupported format (1 GIF), 1 hidden`.
     pub fn summary(&self, verb: &str) -> String {
         let mut line = format!("{} {verb}", self.taken);
+        if !self.answered_unsupported.is_empty() {
+            let n: usize = self.answered_unsupported.values().sum();
+            line.push_str(&format!(
+                " ({n} in a format ccsig does not read: {})",
+                counts(&self.answered_unsupported)
+            ));
+        }
         if self.skipped_count() == 0 {
             line.push_str(", none skipped");
             return line;
@@ -179,12 +200,7 @@ impl Account {
             .filter_map(|(kind, words)| {
                 let n = *self.skipped.get(kind)?;
                 Some(if *kind == "unsupported" {
-                    let formats: Vec<String> = self
-                        .unsupported
-                        .iter()
-                        .map(|(f, n)| format!("{n} {f}"))
-                        .collect();
-                    format!("{n} {words} ({})", formats.join(", "))
+                    format!("{n} {words} ({})", counts(&self.unsupported))
                 } else {
                     format!("{n} {words}")
                 })
@@ -201,6 +217,15 @@ impl Account {
             eprintln!("ccsig: {}", self.summary(verb));
         }
     }
+}
+
+/// `2 HEIF, 1 TIFF`.
+fn counts(by_format: &BTreeMap<String, usize>) -> String {
+    by_format
+        .iter()
+        .map(|(f, n)| format!("{n} {f}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Skip kinds in the order the summary lists them, with their words.

@@ -193,6 +193,10 @@ pub enum ContainerError {
     Io(#[from] io::Error),
     #[error("not a JPEG, PNG or WebP file")]
     UnknownFormat,
+    /// An image, by its first bytes, in a format ccsig does not read
+    /// (see [`unsupported_format`]).
+    #[error("unsupported format: {0}")]
+    OtherFormat(&'static str),
     #[error("empty file")]
     Empty,
     #[error("file is truncated: {0}")]
@@ -216,16 +220,20 @@ impl ContainerError {
     /// A stable name for the kind of error, for callers that sort errors
     /// without matching on variants (e.g. the Python binding's exception
     /// `kind`): `io`, `unknown_format`, `empty`, `truncated`, `malformed`,
-    /// `unsupported` or `xmp_too_large`.
+    /// `unsupported_format`, `unsupported` or `xmp_too_large`.
     ///
     /// ```
     /// let e = ccsig::read_bytes(b"GIF89a").unwrap_err();
+    /// assert_eq!(e.kind(), "unsupported_format");
+    /// assert_eq!(e.to_string(), "unsupported format: GIF");
+    /// let e = ccsig::read_bytes(b"hello, world").unwrap_err();
     /// assert_eq!(e.kind(), "unknown_format");
     /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             ContainerError::Io(_) => "io",
             ContainerError::UnknownFormat => "unknown_format",
+            ContainerError::OtherFormat(_) => "unsupported_format",
             ContainerError::Empty => "empty",
             ContainerError::Truncated(_) => "truncated",
             ContainerError::Malformed { .. } => "malformed",
@@ -239,13 +247,66 @@ impl ContainerError {
 /// loading only metadata payloads and seeking past image data.
 pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
     let mut reader = walk::BlockReader::new(reader)?;
-    let mut head = [0u8; 12];
+    let mut head = [0u8; 16];
     let got = reader.read_up_to_at(0, &mut head)?;
     if got == 0 {
         return Err(ContainerError::Empty);
     }
-    let format = Format::detect(&head[..got]).ok_or(ContainerError::UnknownFormat)?;
+    let head = &head[..got];
+    let format = Format::detect(head).ok_or_else(|| match unsupported_format(head) {
+        Some(other) => ContainerError::OtherFormat(other),
+        None => ContainerError::UnknownFormat,
+    })?;
     scan_with(&mut reader.for_format(format), format)
+}
+
+/// Names the image format of `head` (a file's first 16 bytes or more) when
+/// it is one ccsig does not read, so that it is reported as an unsupported
+/// image rather than as something that is not an image at all.
+///
+/// ```
+/// use ccsig::tree::unsupported_format;
+/// assert_eq!(unsupported_format(b"GIF89a..."), Some("GIF"));
+/// assert_eq!(unsupported_format(b"\0\0\0\x18ftypheic"), Some("HEIF"));
+/// assert_eq!(unsupported_format(b"FUJIFILMCCD-RAW 0201"), Some("Fujifilm RAF"));
+/// assert_eq!(unsupported_format(b"\xFF\xD8\xFF\xE0"), None); // JPEG is read
+/// ```
+pub fn unsupported_format(head: &[u8]) -> Option<&'static str> {
+    let brand = head
+        .get(4..8)
+        .filter(|b| *b == b"ftyp")
+        .and(head.get(8..12));
+    Some(match head {
+        _ if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") => "GIF",
+        // TIFF-based camera RAW with a signature of its own, before TIFF.
+        _ if head.starts_with(b"IIU\0") => "Panasonic RW2",
+        _ if head.starts_with(b"IIRO")
+            || head.starts_with(b"IIRS")
+            || head.starts_with(b"MMOR") =>
+        {
+            "Olympus ORF"
+        }
+        _ if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") => "TIFF",
+        _ if head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") => "BigTIFF",
+        _ if head.starts_with(b"FUJIFILMCCD-RAW") => "Fujifilm RAF",
+        _ if head.starts_with(b"II\x1a\0\0\0HEAPCCDR") => "Canon CRW",
+        _ if head.starts_with(b"FOVb") => "Sigma X3F",
+        _ if head.starts_with(b"BM") && head.get(6..10) == Some(&[0; 4]) => "BMP",
+        _ if head.starts_with(b"8BPS") => "PSD",
+        _ if head.starts_with(&[0xFF, 0x0A]) => "JPEG XL",
+        _ if head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") => "JPEG XL",
+        _ if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") => "JPEG 2000",
+        _ if head.starts_with(b"\0\0\x01\0") && head.len() >= 6 && head[4] != 0 => "ICO",
+        _ if head.starts_with(b"qoif") => "QOI",
+        _ => match brand {
+            Some(b"avif" | b"avis") => "AVIF",
+            Some(b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1") => {
+                "HEIF"
+            }
+            Some(b"crx ") => "Canon CR3",
+            _ => return None,
+        },
+    })
 }
 
 /// Scans a file known (or required) to be of `format`.

@@ -30,7 +30,7 @@ fn strings(fields: &[&str]) -> Vec<String> {
 /// let text = String::from_utf8(out).unwrap();
 /// let mut lines = text.lines();
 /// assert!(lines.next().unwrap().starts_with("schema,path,format,status,error,"));
-/// assert!(lines.next().unwrap().contains(",allowed_if cc-cr-op,"));
+/// assert!(lines.next().unwrap().contains(",allowed-with-terms cc-cr-op,"));
 /// ```
 pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<()> {
     let labels: Vec<String> = crate::signal::vocabulary::current_labels()
@@ -93,7 +93,7 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
 /// let record = FindingRecord { schema: SCHEMA, path: "a.jpg", finding: &finding };
 /// let mut out = Vec::new();
 /// csv::finding(&mut out, &record, false).unwrap();
-/// assert_eq!(String::from_utf8(out).unwrap(), "ccsig/1,a.jpg,unreadable,error,,file is truncated,,\n");
+/// assert_eq!(String::from_utf8(out).unwrap(), "ccsig/2,a.jpg,unreadable,error,,file is truncated,,\n");
 /// ```
 pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Result<()> {
     if header {
@@ -128,7 +128,7 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, header: bool) -> io::Re
 /// csv::change(&mut out, &ChangeRecord::failed("a.jpg".into(), "cannot open".into()), true).unwrap();
 /// assert_eq!(
 ///     String::from_utf8(out).unwrap(),
-///     "schema,path,status,error,notes\nccsig/1,a.jpg,error,cannot open,\n",
+///     "schema,path,status,error,notes\nccsig/2,a.jpg,error,cannot open,\n",
 /// );
 /// ```
 pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, header: bool) -> io::Result<()> {

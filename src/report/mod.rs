@@ -18,7 +18,7 @@ use crate::signal::{Decision, Severity};
 use crate::tagging::{Change, Note};
 
 /// The schema identifier written into every machine-readable record.
-pub const SCHEMA: &str = "ccsig/1";
+pub const SCHEMA: &str = "ccsig/2";
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +38,9 @@ pub enum Format {
 /// A decision for one category, as printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisionRecord {
-    /// `allowed`, `disallowed`, `allowed_if` or `unknown`.
+    /// `allowed`, `disallowed`, `allowed-with-terms` or `unknown`.
     pub decision: &'static str,
-    /// For `allowed_if`: the CC signals whose terms make the use allowed.
+    /// For `allowed-with-terms`: the CC signals whose terms make the use allowed.
     pub signals: Vec<String>,
 }
 
@@ -50,7 +50,7 @@ impl From<&Decision> for DecisionRecord {
             Decision::Allowed => ("allowed", vec![]),
             Decision::Disallowed => ("disallowed", vec![]),
             Decision::AllowedIf(s) => (
-                "allowed_if",
+                "allowed-with-terms",
                 s.iter().map(|c| c.code().to_string()).collect(),
             ),
             Decision::Unknown => ("unknown", vec![]),
@@ -61,17 +61,17 @@ impl From<&Decision> for DecisionRecord {
 
 impl DecisionRecord {
     /// The decision on one line, as `read`'s CSV and table show it:
-    /// `allowed`, or `allowed_if cc-cr|cc-cr-op`.
+    /// `allowed`, or `allowed-with-terms cc-cr|cc-cr-op`.
     ///
     /// ```
     /// use ccsig::report::DecisionRecord;
     /// use ccsig::signal::Decision;
     /// assert_eq!(DecisionRecord::from(&Decision::Disallowed).short(), "disallowed");
     /// let record = DecisionRecord {
-    ///     decision: "allowed_if",
+    ///     decision: "allowed-with-terms",
     ///     signals: vec!["cc-cr".into(), "cc-cr-op".into()],
     /// };
-    /// assert_eq!(record.short(), "allowed_if cc-cr|cc-cr-op");
+    /// assert_eq!(record.short(), "allowed-with-terms cc-cr|cc-cr-op");
     /// ```
     pub fn short(&self) -> String {
         if self.signals.is_empty() {
@@ -168,7 +168,7 @@ impl FileRecord {
     /// let signals = ccsig::read_path(path.as_ref()).unwrap();
     /// let record = FileRecord::ok(path.to_string(), &signals, vec![]);
     /// assert_eq!(record.format, Some("png"));
-    /// assert_eq!(record.decisions["train-ai"].short(), "allowed_if cc-cr");
+    /// assert_eq!(record.decisions["train-ai"].short(), "allowed-with-terms cc-cr");
     ///
     /// let mut out = Vec::new();
     /// let mut reporter = Reporter::new(Format::Jsonl, &mut out, false);

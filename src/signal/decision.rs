@@ -18,6 +18,9 @@ pub enum Decision {
     Disallowed,
     /// Stated `n`, except for whoever meets the terms of one of these signals.
     /// Never empty; sorted and without repeats when built by this crate.
+    /// Written `allowed-with-terms`, the word `decide` uses (`ccsig/1`
+    /// records said `allowed_if`, still read).
+    #[serde(rename = "allowed-with-terms", alias = "allowed_if")]
     AllowedIf(Vec<SignalCode>),
     /// Nothing usable was stated.
     Unknown,
@@ -68,19 +71,19 @@ impl Decision {
         }
     }
 
-    /// `"allowed"`, `"disallowed"`, `"allowed_if"` or `"unknown"`.
+    /// `"allowed"`, `"disallowed"`, `"allowed-with-terms"` or `"unknown"`.
     ///
     /// ```
     /// use ccsig::signal::Decision;
     /// let d = Decision::AllowedIf(vec![ccsig::SignalCode::Cr]);
-    /// assert_eq!(d.as_str(), "allowed_if");
+    /// assert_eq!(d.as_str(), "allowed-with-terms");
     /// assert_eq!(d.to_string(), "allowed if cc-cr");
     /// ```
     pub fn as_str(&self) -> &'static str {
         match self {
             Decision::Allowed => "allowed",
             Decision::Disallowed => "disallowed",
-            Decision::AllowedIf(_) => "allowed_if",
+            Decision::AllowedIf(_) => "allowed-with-terms",
             Decision::Unknown => "unknown",
         }
     }
@@ -305,7 +308,7 @@ mod tests {
         let j = serde_json::to_value(Decision::AllowedIf(vec![CrOp])).unwrap();
         assert_eq!(
             j,
-            serde_json::json!({"decision": "allowed_if", "signals": ["cc-cr-op"]})
+            serde_json::json!({"decision": "allowed-with-terms", "signals": ["cc-cr-op"]})
         );
         let j = serde_json::to_value(Decision::Disallowed).unwrap();
         assert_eq!(j, serde_json::json!({"decision": "disallowed"}));

@@ -32,6 +32,8 @@ pub mod decision;
 pub mod diagnostic;
 pub mod explain;
 pub mod expression;
+mod invalid;
+mod usage;
 pub mod vocabulary;
 
 pub use builder::{BuildError, StatementBuilder};
@@ -42,7 +44,8 @@ pub use expression::{
     parse, parse_in, validate_for_writing, validate_for_writing_in, Legacy, Member, NotWritable,
     Parameter, Preference, Statement, EXCEPTIONS_PARAM,
 };
+pub use invalid::InvalidValue;
+pub use usage::Use;
 pub use vocabulary::{
-    current_label_infos, current_labels, lookup, LabelInfo, SignalCode, UnknownSignalCode,
-    UnknownVocabulary, Vocabulary,
+    current_label_infos, current_labels, lookup, LabelInfo, SignalCode, Vocabulary,
 };

@@ -9,8 +9,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::invalid::InvalidValue;
+
 /// What ccsig knows about one usage-category label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct LabelInfo {
     /// The label exactly as it appears in an expression (labels are case-sensitive).
     pub label: &'static str,
@@ -347,19 +349,17 @@ impl fmt::Display for Vocabulary {
     }
 }
 
-/// A vocabulary name ccsig does not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a vocabulary ccsig knows (draft-07 or draft-08)")]
-pub struct UnknownVocabulary(pub String);
-
 impl FromStr for Vocabulary {
-    type Err = UnknownVocabulary;
+    type Err = InvalidValue;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Vocabulary::ALL
             .into_iter()
             .find(|v| v.name() == s)
-            .ok_or_else(|| UnknownVocabulary(s.to_owned()))
+            .ok_or_else(|| {
+                let names = Vocabulary::ALL.map(Vocabulary::name);
+                InvalidValue::new(s, "a vocabulary ccsig knows", &names)
+            })
     }
 }
 
@@ -453,6 +453,29 @@ impl SignalCode {
         }
     }
 
+    /// Where CC defines the signal (CC signals 0.1): the text that says
+    /// what each of its elements requires.
+    ///
+    /// ```
+    /// assert!(ccsig::SignalCode::CrOp.definition().ends_with("/signals/cr-op/0.1/README.md"));
+    /// ```
+    pub fn definition(self) -> &'static str {
+        match self {
+            SignalCode::Cr => {
+                "https://github.com/creativecommons/cc-signals/blob/main/signals/cr/0.1/README.md"
+            }
+            SignalCode::CrDc => {
+                "https://github.com/creativecommons/cc-signals/blob/main/signals/cr-dc/0.1/README.md"
+            }
+            SignalCode::CrEc => {
+                "https://github.com/creativecommons/cc-signals/blob/main/signals/cr-ec/0.1/README.md"
+            }
+            SignalCode::CrOp => {
+                "https://github.com/creativecommons/cc-signals/blob/main/signals/cr-op/0.1/README.md"
+            }
+        }
+    }
+
     /// What the AI developer owes in return for the use.
     ///
     /// ```
@@ -483,20 +506,18 @@ impl fmt::Display for SignalCode {
     }
 }
 
-/// A token that names no CC signal.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a CC signal code (expected cc-cr, cc-cr-dc, cc-cr-ec or cc-cr-op)")]
-pub struct UnknownSignalCode(pub String);
-
 impl FromStr for SignalCode {
-    type Err = UnknownSignalCode;
+    type Err = InvalidValue;
 
     /// Exact match only: expression tokens are case-sensitive.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         SignalCode::ALL
             .into_iter()
             .find(|c| c.code() == s)
-            .ok_or_else(|| UnknownSignalCode(s.to_owned()))
+            .ok_or_else(|| {
+                let codes = SignalCode::ALL.map(SignalCode::code);
+                InvalidValue::new(s, "a CC signal code", &codes)
+            })
     }
 }
 
