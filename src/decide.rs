@@ -482,6 +482,7 @@ impl Pipeline {
                     out.credit_name = credit.name.clone();
                     out.credit_url = credit.url.clone();
                     if out.credit_name.is_none() {
+                        out.reason.push_str("; the file names nobody to credit");
                         out.credit_missing = true;
                         out.credit_looked_at =
                             CREDIT_FIELDS.iter().map(|f| f.to_string()).collect();

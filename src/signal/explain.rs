@@ -46,6 +46,10 @@ pub struct MemberExplanation {
     pub closest_current_label: Option<String>,
     /// The CC signals granted as exceptions.
     pub exceptions: Vec<SignalCode>,
+    /// The member's decision, in the words `read` and `decide` use:
+    /// `allowed`, `disallowed`, `allowed-with-terms` or `unknown`.
+    #[serde(default)]
+    pub decision: String,
     /// A sentence saying what the member means.
     pub meaning: String,
 }
@@ -152,6 +156,7 @@ fn explain_member(member: &Member) -> MemberExplanation {
         legacy: member.legacy.is_some(),
         closest_current_label: closest,
         exceptions: member.exceptions.clone(),
+        decision: member.decision().as_str().to_string(),
         meaning: meaning(member),
     }
 }
@@ -338,7 +343,11 @@ impl Explanation {
                 } else if m.legacy {
                     tag.push_str("  [legacy]");
                 }
-                let _ = writeln!(out, "  {} = {}{tag}", m.label, m.raw_value);
+                let _ = writeln!(
+                    out,
+                    "  {} = {}  ({}){tag}",
+                    m.label, m.raw_value, m.decision
+                );
                 let _ = writeln!(out, "      {}", m.meaning);
             }
         }
@@ -382,6 +391,8 @@ mod tests {
             ]
         );
         assert_eq!(v["expression"], "train-ai=n;exceptions=cc-cr-op, tdm=y");
+        assert_eq!(v["members"][0]["decision"], "allowed-with-terms");
+        assert_eq!(v["members"][1]["decision"], "allowed");
         assert_eq!(v["parsed"], true);
         assert_eq!(v["parse_error"], Value::Null);
 
@@ -390,6 +401,7 @@ mod tests {
             keys(m0),
             [
                 "closest_current_label",
+                "decision",
                 "exceptions",
                 "known",
                 "label",
@@ -532,8 +544,9 @@ mod tests {
         let text = explain_text(&parse("train-ai=n;exceptions=cc-cr-op, genai=n, x=y"));
         assert!(text.starts_with("Expression: train-ai=n;exceptions=cc-cr-op, genai=n, x=y\n"));
         assert!(text.contains("Parsed:     yes"));
-        assert!(text.contains("  genai = n  [legacy]"));
-        assert!(text.contains("  x = y  [unknown label]"));
+        assert!(text.contains("  train-ai = n  (allowed-with-terms)\n"));
+        assert!(text.contains("  genai = n  (disallowed)  [legacy]"));
+        assert!(text.contains("  x = y  (allowed)  [unknown label]"));
         assert!(text.contains("warning"));
         assert!(text.contains("Summary:"));
         assert!(text.lines().count() >= 10, "{text}");
