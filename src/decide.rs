@@ -634,6 +634,34 @@ pub struct UseDecision {
 }
 
 impl UseDecision {
+    /// The names of the record's fields, in the order its JSON form gives
+    /// them (`decision` first): the columns of `decide --format csv` after
+    /// `schema` and `path`, and the keys of Python's `Decision.to_dict()`
+    /// after `path`.
+    ///
+    /// ```
+    /// let d = ccsig::Pipeline::new("train-ai".parse().unwrap(), ccsig::Commitments::none())
+    ///     .decide_unsupported("HEIF");
+    /// let json = serde_json::to_value(&d).unwrap();
+    /// let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    /// let mut fields = ccsig::UseDecision::FIELDS.to_vec();
+    /// fields.sort();
+    /// assert_eq!(keys, fields);
+    /// ```
+    pub const FIELDS: [&'static str; 11] = [
+        "decision",
+        "usable",
+        "state",
+        "met_signals",
+        "unmet_signals",
+        "owed",
+        "credit_name",
+        "credit_url",
+        "credit_missing",
+        "credit_looked_at",
+        "reason",
+    ];
+
     fn empty(state: State) -> Self {
         UseDecision {
             verdict: Verdict::Unknown,

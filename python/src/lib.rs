@@ -323,29 +323,12 @@ impl UseDecisionPy {
     }
 }
 
-/// The fields of a `Decision`, in the order `to_dict` and `decide --format
-/// jsonl` give them.
-const DECISION_FIELDS: [&str; 12] = [
-    "path",
-    "decision",
-    "usable",
-    "state",
-    "met_signals",
-    "unmet_signals",
-    "owed",
-    "credit_name",
-    "credit_url",
-    "credit_missing",
-    "credit_looked_at",
-    "reason",
-];
-
 #[pymethods]
 impl UseDecisionPy {
     /// The decision as a plain dict (JSON-ready; picklable).
     fn to_dict<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
         let d = pyo3::types::PyDict::new(slf.py());
-        for field in DECISION_FIELDS {
+        for field in std::iter::once("path").chain(UseDecision::FIELDS) {
             d.set_item(field, slf.getattr(field)?)?;
         }
         Ok(d)
@@ -499,6 +482,34 @@ fn commitments(we_give: &Bound<'_, PyAny>) -> Result<Commitments, Failure> {
 
 /// The use a signal applies to when `use` is not given (as on the command line).
 const DEFAULT_USE: &str = "train-ai";
+
+/// What `apply` and `apply_bytes` are asked to write, as given.
+struct Requested<'a> {
+    signal: Option<&'a str>,
+    expression: Option<&'a str>,
+    use_label: Option<&'a str>,
+    vocabulary: &'a str,
+    credit_name: Option<String>,
+    credit_url: Option<String>,
+}
+
+impl Requested<'_> {
+    /// The request, checked before any file is touched: a bad argument is
+    /// the caller's mistake, whatever the file.
+    fn check(self, py: Python<'_>) -> PyResult<ApplyRequest> {
+        catch(|| {
+            request(
+                self.signal,
+                self.expression,
+                self.use_label,
+                self.vocabulary,
+                self.credit_name,
+                self.credit_url,
+            )
+        })
+        .map_err(|f| f.into_pyerr(py))
+    }
+}
 
 /// The request `apply` writes: a CC signal for a use, or an expression.
 fn request(
@@ -673,18 +684,15 @@ fn apply(
         preserve_mtime,
         ..WriteOptions::default()
     };
-    // Arguments first: a bad one is the caller's mistake, whatever the file.
-    let request = catch(|| {
-        request(
-            signal,
-            expression,
-            r#use,
-            vocabulary,
-            credit_name,
-            credit_url,
-        )
-    })
-    .map_err(|f| f.into_pyerr(py))?;
+    let request = Requested {
+        signal,
+        expression,
+        use_label: r#use,
+        vocabulary,
+        credit_name,
+        credit_url,
+    }
+    .check(py)?;
     run(py, || {
         ccsig::apply_path(&path, &request, &opts)
             .map(WriteResult::from)
@@ -714,17 +722,15 @@ fn apply_bytes<'py>(
         add_iim: iim,
         ..WriteOptions::default()
     };
-    let request = catch(|| {
-        request(
-            signal,
-            expression,
-            r#use,
-            vocabulary,
-            credit_name,
-            credit_url,
-        )
-    })
-    .map_err(|f| f.into_pyerr(py))?;
+    let request = Requested {
+        signal,
+        expression,
+        use_label: r#use,
+        vocabulary,
+        credit_name,
+        credit_url,
+    }
+    .check(py)?;
     let bytes = data.as_bytes();
     let new = run(py, || Ok(ccsig::apply_bytes(bytes, &request, &opts)?.0))?;
     Ok(match new {

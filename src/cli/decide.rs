@@ -91,22 +91,13 @@ struct Line<'a> {
     decision: &'a UseDecision,
 }
 
-/// The CSV columns; lists are joined with `;`.
-const CSV_HEADER: [&str; 13] = [
-    "schema",
-    "path",
-    "decision",
-    "usable",
-    "state",
-    "met_signals",
-    "unmet_signals",
-    "owed",
-    "credit_name",
-    "credit_url",
-    "credit_missing",
-    "credit_looked_at",
-    "reason",
-];
+/// The CSV columns, the record's fields after `schema` and `path`; lists
+/// are joined with `;`.
+fn csv_header() -> Vec<&'static str> {
+    let mut header = vec!["schema", "path"];
+    header.extend(UseDecision::FIELDS);
+    header
+}
 
 fn csv_row(path: &str, d: &UseDecision) -> [String; 13] {
     let join = |items: Vec<&str>| items.join(";");
@@ -228,7 +219,7 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     let stdout = BufWriter::new(io::stdout().lock());
     let (out, header) = if args.format == DecideFormat::Csv && !only_usable {
         let mut csv = csv::Writer::from_writer(stdout);
-        let header = csv.write_record(CSV_HEADER).map_err(io::Error::from);
+        let header = csv.write_record(csv_header()).map_err(io::Error::from);
         (Output::Csv(csv), header)
     } else {
         (Output::Lines(stdout), Ok(()))
