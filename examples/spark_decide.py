@@ -9,42 +9,67 @@ holding images, WebDataset tar shards (.tar, .tar.gz, .tgz), or both; folders
 are listed recursively. Spark lists and reads the files itself
 (`binaryFiles`), so executors read straight from the file system and the
 driver never touches file contents. Each executor runs `ccsig.decide_listed`
-on every file it is given: an image gives one decision, a shard one decision
-per image member (read from the shard's bytes in the executor), anything
-else (captions, JSON, GIFs) nothing, exactly as `ccsig decide` would on a
-local copy of the tree.
+on every file it is given, exactly as `ccsig decide` would on a local copy
+of the tree: every image gets one decision, including one ccsig cannot read
+(damaged: state `unreadable`) or does not read (HEIC, TIFF, camera RAW,
+GIF...: state `unsupported`); a shard gives one decision per image member
+(read from the shard's bytes in the executor); anything else (captions,
+JSON) nothing.
 
 OUTPUT receives one JSON Lines file per partition (`part-00000`...), one
-record per image: path, decision, usable, met_signals, credit_name,
-credit_url, reason. Paths are as Spark names them (`file:/data/a.jpg`,
-`hdfs://nn/shards/00001.tar:000042.jpg`).
+record per image with every field of `ccsig.Decision.to_dict()` (the fields
+of a `ccsig decide` record, schema ccsig/2, after its `schema`): path,
+decision, usable, state, met_signals, unmet_signals, owed, credit_name,
+credit_url, credit_missing, credit_looked_at, reason. Paths are as Spark
+names them (`file:/data/a.jpg`, `hdfs://nn/shards/00001.tar:000042.jpg`).
 
-Executors need the `ccsig` wheel installed; see docs/scale.md.
+The arguments are checked by the ccsig library on the driver before Spark
+starts: a typo (`--use train_ai`) exits 2 with the nearest valid value, and
+no task runs. The driver and the executors need the `ccsig` wheel
+installed; see docs/scale.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
+# Every field of ccsig.Decision.to_dict(), in its order.
 FIELDS = (
     "path",
     "decision",
     "usable",
+    "state",
     "met_signals",
+    "unmet_signals",
+    "owed",
     "credit_name",
     "credit_url",
+    "credit_missing",
+    "credit_looked_at",
     "reason",
 )
 
+PROG = "spark_decide.py"
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # The values of --use, --we-give, --unknown, --unreadable and
+    # --vocabulary are checked by the library itself (validate_arguments),
+    # so that the job accepts exactly what `ccsig decide` accepts.
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
     p.add_argument("input", help="folder, glob or URI of images and/or tar shards")
     p.add_argument("output", help="folder (URI) for the JSON Lines output; must not exist")
-    p.add_argument("--use", default="train-ai", help="usage category (default: train-ai)")
+    p.add_argument(
+        "--use",
+        default="train-ai",
+        help="usage label of the vocabulary: train-ai or search; draft-08 adds ai-use "
+        "(default: train-ai)",
+    )
     p.add_argument(
         "--we-give",
         default="",
@@ -53,9 +78,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--unknown",
-        choices=("deny", "allow"),
         default="deny",
-        help="whether files that state nothing are usable (default: deny)",
+        metavar="{deny,allow}",
+        help="whether images that were read and state nothing are usable (default: deny)",
+    )
+    p.add_argument(
+        "--unreadable",
+        default="deny",
+        metavar="{deny,allow}",
+        help="whether images ccsig cannot read (damaged) or does not read (HEIC, TIFF, "
+        "camera RAW, GIF...) are usable; they may say 'no' where ccsig cannot see "
+        "(default: deny)",
+    )
+    p.add_argument(
+        "--vocabulary",
+        default="draft-07",
+        metavar="{draft-07,draft-08}",
+        help="the AIPREF vocabulary draft labels are read against (default: draft-07)",
     )
     p.add_argument(
         "--partitions",
@@ -67,23 +106,107 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def validate_arguments(args: argparse.Namespace) -> Optional[str]:
+    """Checks the decision arguments with the library, on the driver, before
+    Spark starts; returns the error message, or None when they are fine."""
+    try:
+        import ccsig
+    except ImportError as e:
+        return f"the ccsig package is not installed in {sys.executable} ({e}); see docs/scale.md"
+    try:
+        # Empty bytes: no file is read, but every argument is parsed.
+        ccsig.decide(
+            b"",
+            use=args.use,
+            we_give=args.we_give,
+            unknown=args.unknown,
+            unreadable=args.unreadable,
+            vocabulary=args.vocabulary,
+            on_error="unknown",
+        )
+    except ccsig.InvalidArgument as e:
+        return str(e)
+    return None
+
+
+def spark_master(args: argparse.Namespace) -> Optional[str]:
+    """The master the session will run on, when it can be known before
+    Spark starts (None when it cannot)."""
+    if args.master:
+        return args.master
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        # Started by spark-submit: the JVM is up and holds the configuration.
+        from pyspark import SparkConf, SparkContext
+
+        SparkContext._ensure_initialized()
+        return SparkConf().get("spark.master", None)
+    # A plain `python spark_decide.py`: PySpark starts Spark with
+    # PYSPARK_SUBMIT_ARGS, local[*] unless they name a master.
+    submit = shlex.split(os.environ.get("PYSPARK_SUBMIT_ARGS", ""))
+    for i, word in enumerate(submit):
+        if word == "--master" and i + 1 < len(submit):
+            return submit[i + 1]
+        if word.startswith("--master="):
+            return word.split("=", 1)[1]
+    return "local[*]"
+
+
+def use_this_python_locally(master: Optional[str]) -> None:
+    """In local mode the Python workers run on this machine: unless
+    PYSPARK_PYTHON names one, make them run this interpreter (the one that
+    has ccsig, e.g. a virtual environment's python that is not activated)
+    rather than whatever `python3` is first on PATH. On a cluster, the
+    executors' Python is the cluster's business (PYSPARK_PYTHON,
+    spark.pyspark.python, --archives: docs/scale.md)."""
+    if os.environ.get("PYSPARK_PYTHON"):
+        return
+    if master is None or not master.startswith("local"):
+        return
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+
+
 def decide_partition(
-    files: Iterable[tuple[str, bytes]], use: str, we_give: str, unknown: str
+    files: Iterable[tuple[str, bytes]],
+    use: str,
+    we_give: str,
+    unknown: str,
+    unreadable: str,
+    vocabulary: str,
 ) -> Iterator[str]:
     """Runs in the executors: one JSON line per image."""
     import ccsig  # imported on the executor, where the wheel is installed
 
     for path, data in files:
-        for d in ccsig.decide_listed(path, data, use=use, we_give=we_give, unknown=unknown):
+        decisions = ccsig.decide_listed(
+            path,
+            data,
+            use=use,
+            we_give=we_give,
+            unknown=unknown,
+            unreadable=unreadable,
+            vocabulary=vocabulary,
+        )
+        for d in decisions:
             record = d.to_dict()
             yield json.dumps({k: record[k] for k in FIELDS}, ensure_ascii=False)
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    from pyspark import SparkConf
+    # Fail closed, and fast: a typo costs no JVM start and runs no task.
+    problem = validate_arguments(args)
+    if problem:
+        print(f"{PROG}: {problem}", file=sys.stderr)
+        return 2
+
+    use_this_python_locally(spark_master(args))
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
+    # Start (or join) the JVM first, so that SparkConf() below sees the
+    # configuration given with spark-submit --conf or spark-defaults.conf.
+    SparkContext._ensure_initialized()
     builder = SparkSession.builder.appName("ccsig-decide")
     if args.master:
         builder = builder.master(args.master)
@@ -102,16 +225,12 @@ def main(argv: list[str]) -> int:
     sc._jsc.hadoopConfiguration().set(
         "mapreduce.input.fileinputformat.input.dir.recursive", "true"
     )
-    # Validate the arguments once, on the driver, before any task runs.
-    import ccsig
-
-    ccsig.decide(b"", use=args.use, we_give=args.we_give, unknown=args.unknown, on_error="unknown")
 
     partitions = args.partitions or sc.defaultParallelism * 4
-    use, we_give, unknown = args.use, args.we_give, args.unknown
+    options = (args.use, args.we_give, args.unknown, args.unreadable, args.vocabulary)
     (
         sc.binaryFiles(args.input, minPartitions=partitions)
-        .mapPartitions(lambda files: decide_partition(files, use, we_give, unknown))
+        .mapPartitions(lambda files: decide_partition(files, *options))
         .saveAsTextFile(args.output)
     )
     spark.stop()

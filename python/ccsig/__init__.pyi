@@ -2,10 +2,18 @@
 (AI-use preferences) in JPEG, PNG and WebP metadata, without re-encoding.
 
 Every function releases the GIL while it reads, parses or writes.
+
+Every argument is checked before any file is read or touched: a value the
+library does not know (a mistyped ``use``, ``we_give`` element, policy,
+vocabulary, ``signal`` or ``expect``) raises :class:`InvalidArgument` (a
+``ValueError``) whose message names the keyword, the value, the accepted
+values and, when one is close, the nearest: ``use: "train_ai" is not a
+usage label of draft-07 (expected one of: train-ai, search); did you mean
+"train-ai"?``. A pipeline never runs on a typo.
 """
 
 import os
-from typing import Iterable, Iterator, Literal, Optional, Sequence, Union
+from typing import Iterable, Iterator, Literal, Optional, Sequence, TypedDict, Union
 
 from ._errors import (
     AccessError as AccessError,
@@ -19,15 +27,65 @@ from ._errors import (
 
 __version__: str
 
+# The aliases and TypedDicts below exist for type checkers only (import
+# them under ``typing.TYPE_CHECKING``); at run time the values are plain
+# str, list and dict.
 StrPath = Union[str, "os.PathLike[str]"]
 #: A file: its path, or its bytes (``bytes`` are read in place; a
 #: ``bytearray`` is copied first).
 File = Union[StrPath, bytes, bytearray]
 #: What the pipeline gives in return: element names (``credit``,
 #: ``direct-contribution``, ``ecosystem-contribution``, ``open``), as a list
-#: or one comma-separated string.
+#: or one comma-separated string. Any other name raises
+#: :class:`InvalidArgument`.
 Elements = Union[Iterable[str], str]
+Element = Literal["credit", "direct-contribution", "ecosystem-contribution", "open"]
+#: A usage label of the vocabulary: ``train-ai`` or ``search`` (draft-07);
+#: draft-08 adds ``ai-use``. Exact spelling: ``train_ai`` or ``Train-AI``
+#: raise :class:`InvalidArgument`.
+UseLabel = str
+#: The AIPREF vocabulary draft labels are read against.
+VocabularyName = Literal["draft-07", "draft-08"]
+#: ``deny`` (the default everywhere) or ``allow``.
+Policy = Literal["deny", "allow"]
+SignalCode = Literal["cc-cr", "cc-cr-dc", "cc-cr-ec", "cc-cr-op"]
 DecisionWord = Literal["allowed", "allowed-with-terms", "disallowed", "unknown"]
+#: What a :class:`Decision` rests on: ``stated`` (the file was read and
+#: states a preference for the use), ``no-signal`` (read; states nothing
+#: for the use), ``unreadable`` (could not be read: damaged, truncated,
+#: cannot be opened) or ``unsupported`` (an image in a format ccsig does not
+#: read: HEIF/HEIC, AVIF, TIFF, DNG, camera RAW, JPEG XL, GIF, BMP, PSD...).
+#: An ``unreadable`` or ``unsupported`` file may hold a "no" ccsig cannot see.
+State = Literal["stated", "no-signal", "unreadable", "unsupported"]
+
+class Owed(TypedDict):
+    """One element a pipeline owes under the CC signals it meets
+    (:attr:`Decision.owed`)."""
+
+    element: Element
+    #: One line: what giving the element means.
+    requirement: str
+    #: The met signals that ask for it, e.g. ``["cc-cr-op"]``.
+    signals: list[str]
+    #: The URL of CC's definition of the first of :attr:`signals`.
+    definition: str
+
+class DecisionDict(TypedDict):
+    """:meth:`Decision.to_dict`: every field, in this order (the order of a
+    ``ccsig decide --format jsonl`` record after its ``schema``)."""
+
+    path: Optional[str]
+    decision: DecisionWord
+    usable: bool
+    state: State
+    met_signals: list[str]
+    unmet_signals: list[str]
+    owed: list[Owed]
+    credit_name: Optional[str]
+    credit_url: Optional[str]
+    credit_missing: bool
+    credit_looked_at: list[str]
+    reason: str
 
 class Signals:
     """What one file says: every signal-bearing field, combined (most
@@ -37,22 +95,23 @@ class Signals:
     def format(self) -> Literal["jpeg", "png", "webp"]: ...
     @property
     def expression(self) -> Optional[str]:
-        """The combined decisions as one expression of the current labels
-        (``train-ai=n;exceptions=cc-cr-op``), labels in alphabetical order;
-        ``None`` when the file states nothing about any current label."""
+        """The combined decisions as one expression of the vocabulary's
+        labels (``train-ai=n;exceptions=cc-cr-op``), labels in alphabetical
+        order; ``None`` when the file states nothing about any of them."""
     @property
-    def decisions(self) -> dict[str, Literal["allowed", "disallowed", "allowed_if", "unknown"]]:
-        """Per current usage label (``train-ai``, ``search``), the library's
-        combined decision as a word, exactly as in ``ccsig read --format
-        json``: ``allowed`` (``y``), ``disallowed`` (``n``), ``allowed_if``
-        (``n`` unless you meet the terms of a CC signal listed in
+    def decisions(self) -> dict[str, DecisionWord]:
+        """Per usage label of the vocabulary (``train-ai``, ``search``;
+        draft-08 adds ``ai-use``), the library's combined decision as a
+        word, exactly as in ``ccsig read --format json``: ``allowed``
+        (``y``), ``disallowed`` (``n``), ``allowed-with-terms`` (``n``
+        unless you meet the terms of a CC signal listed in
         :attr:`exceptions`) or ``unknown``. These are what the file says, not
         a verdict for a pipeline: that needs what the pipeline gives, so use
-        :func:`decide` (``allowed-with-terms`` and friends)."""
+        :func:`decide`."""
     @property
     def exceptions(self) -> dict[str, list[str]]:
-        """Per current label, the CC signals (``cc-cr``...) that lift its
-        ``n``; empty unless the decision is ``allowed_if``."""
+        """Per label, the CC signals (``cc-cr``...) that lift its ``n``;
+        empty unless the decision is ``allowed-with-terms``."""
     @property
     def credit_name(self) -> Optional[str]:
         """Who to credit: ccsig:creditName, cc:attributionName, dc:creator,
@@ -71,37 +130,67 @@ class Signals:
         """The file carries C2PA Content Credentials."""
 
 class Decision:
-    """May a pipeline use one file, and on what terms."""
+    """May a pipeline use one file, and on what terms. The same fields as
+    a ``ccsig decide`` record (``docs/schema.md``, schema ``ccsig/2``)."""
 
     @property
     def path(self) -> Optional[str]:
         """The file: the path given to :func:`decide`, or from
-        :func:`decide_tree` / :func:`decide_shard` (``shard.tar:0001.jpg`` for
-        a shard member); ``None`` for bytes."""
+        :func:`decide_tree` / :func:`decide_listed` (``shard.tar:0001.jpg``
+        for a shard member); ``None`` for bytes."""
     @property
     def decision(self) -> DecisionWord:
         """``allowed`` (the file says ``y``), ``allowed-with-terms`` (``n``
-        except under a CC signal whose terms ``we_give`` meets),
-        ``disallowed`` or ``unknown`` (nothing stated, or unreadable)."""
+        except under a CC signal whose elements ``we_give`` gives),
+        ``disallowed`` (``n`` with no exception, or none that is met) or
+        ``unknown`` (see :attr:`state`)."""
     @property
     def usable(self) -> bool:
-        """Allowed, allowed with terms, or unknown under ``unknown="allow"``."""
+        """``allowed`` or ``allowed-with-terms``; an ``unknown`` only where
+        the policy for its :attr:`state` allows it: ``no-signal`` under
+        ``unknown="allow"``, ``unreadable`` and ``unsupported`` under
+        ``unreadable="allow"``."""
+    @property
+    def state(self) -> State:
+        """What the decision rests on: ``stated``, ``no-signal``,
+        ``unreadable`` or ``unsupported`` (see :data:`State`)."""
     @property
     def met_signals(self) -> list[str]:
-        """The CC signals whose terms the pipeline meets (and now owes)."""
+        """The CC signals whose terms the pipeline meets (and now owes);
+        non-empty only with ``allowed-with-terms``."""
     @property
     def unmet_signals(self) -> list[str]:
         """The CC signals the file offers that the pipeline does not meet."""
     @property
+    def owed(self) -> list[Owed]:
+        """With ``allowed-with-terms``: one dict per element the met signals
+        ask for, in CC's order, e.g. ``{"element": "credit", "requirement":
+        "give appropriate credit, ...", "signals": ["cc-cr"], "definition":
+        "https://github.com/creativecommons/cc-signals/..."}``; else empty."""
+    @property
     def credit_name(self) -> Optional[str]:
         """Who to credit, when the pipeline owes credit."""
     @property
-    def credit_url(self) -> Optional[str]: ...
+    def credit_url(self) -> Optional[str]:
+        """Where to link the credit, when the pipeline owes credit."""
+    @property
+    def credit_missing(self) -> bool:
+        """Credit is owed but the file names nobody to credit."""
+    @property
+    def credit_looked_at(self) -> list[str]:
+        """With :attr:`credit_missing`: the fields searched for a name, in
+        order (``XMP ccsig:creditName``, ``XMP cc:attributionName``, ``XMP
+        dc:creator``, ``EXIF Artist``, ``IIM 2:80 By-line``); else empty."""
     @property
     def reason(self) -> str:
-        """One line in words: why this decision."""
-    def to_dict(self) -> dict[str, object]:
-        """The fields as a plain dict (JSON-ready, picklable)."""
+        """One line in words: why this decision. Its wording may change, but
+        an ``unreadable`` decision's reason starts with ``unreadable: `` and
+        an ``unsupported`` one's with ``unsupported format: `` (e.g.
+        ``unsupported format: HEIF``)."""
+    def to_dict(self) -> DecisionDict:
+        """Every field as a plain dict, in the order of :class:`DecisionDict`
+        (JSON-ready, picklable): a ``ccsig decide --format jsonl`` record
+        without its ``schema``."""
 
 class Finding:
     """One problem :func:`check` found in a file (see ``docs/audit.md``)."""
@@ -139,46 +228,62 @@ class DecisionIterator(Iterator[Decision]):
     def __next__(self) -> Decision: ...
     @property
     def skipped(self) -> list[tuple[str, str]]:
-        """``(path, reason)`` of each file skipped so far (not an image,
-        hidden, excluded...)."""
+        """``(path, reason)`` of each file passed over so far: not an image
+        (captions, JSON...), hidden, excluded, a link not followed."""
     def cancel(self) -> None:
         """Stops the walk; files already being read still yield."""
 
-def read(file: File) -> Signals:
+def read(file: File, *, vocabulary: VocabularyName = "draft-07") -> Signals:
     """Reads the signals of one image: a path (XMP sidecars next to it
-    included) or the file's bytes.
+    included) or the file's bytes, with labels read against ``vocabulary``.
 
-    Raises :class:`UnreadableImage` (not JPEG/PNG/WebP, truncated,
-    malformed) or :class:`AccessError` (cannot open).
+    Raises :class:`InvalidArgument` (unknown ``vocabulary``, before the file
+    is read), :class:`UnreadableImage` (not JPEG/PNG/WebP: ``kind``
+    ``unsupported_format`` for an image format ccsig does not read,
+    ``unknown_format``, ``empty``, ``truncated``, ``malformed``...) or
+    :class:`AccessError` (cannot open).
     """
 
 def decide(
     file: File,
     *,
-    use: str = "train-ai",
+    use: UseLabel = "train-ai",
     we_give: Optional[Elements] = None,
-    unknown: Literal["deny", "allow"] = "deny",
+    unknown: Policy = "deny",
+    unreadable: Policy = "deny",
     on_error: Literal["raise", "unknown"] = "raise",
+    vocabulary: VocabularyName = "draft-07",
 ) -> Decision:
     """May a pipeline doing ``use`` and giving ``we_give`` use this file?
 
     A CC signal is met when the pipeline gives every element it names:
     ``we_give=["credit", "open"]`` meets ``cc-cr`` and ``cc-cr-op``.
-    ``unknown`` says whether a file that states nothing is usable.
-    With ``on_error="unknown"`` an unreadable file gives an ``unknown``
-    decision (reason ``unreadable: ...``) instead of raising, as
+    ``unknown`` says whether a file that was read and states nothing
+    (``state`` ``no-signal``) is usable; ``unreadable`` whether a file that
+    could not be read or is in a format ccsig does not read (``state``
+    ``unreadable`` or ``unsupported``) is. They are separate on purpose:
+    ``unknown="allow"`` never makes a damaged or HEIC file usable.
+
+    ``on_error="raise"`` (the default) raises for a file that cannot be
+    read; ``on_error="unknown"`` gives it an ``unknown`` decision instead
+    (reason ``unreadable: ...`` or ``unsupported format: ...``), as
     :func:`decide_tree` and ``ccsig decide`` do.
 
-    Raises :class:`InvalidArgument` (unknown element or policy),
-    :class:`UnreadableImage`, :class:`AccessError`.
+    Every argument is checked before the file is read: raises
+    :class:`InvalidArgument` for an unknown ``use`` label (for
+    ``vocabulary``), element, policy, ``on_error`` or vocabulary, even when
+    the file does not exist; then :class:`UnreadableImage` or
+    :class:`AccessError` (with ``on_error="raise"``).
     """
 
 def decide_tree(
     roots: Union[StrPath, Sequence[StrPath]],
     *,
-    use: str = "train-ai",
+    use: UseLabel = "train-ai",
     we_give: Optional[Elements] = None,
-    unknown: Literal["deny", "allow"] = "deny",
+    unknown: Policy = "deny",
+    unreadable: Policy = "deny",
+    vocabulary: VocabularyName = "draft-07",
     jobs: int = 0,
     hidden: bool = False,
     follow_links: bool = False,
@@ -188,48 +293,59 @@ def decide_tree(
     """Decides every image under ``roots`` (files, folders walked
     recursively, WebDataset tar shards ``.tar``/``.tar.gz``/``.tgz`` read
     member by member in place), reading on ``jobs`` threads in Rust (0: four
-    per core, at least 8, as ``ccsig decide``) while the GIL is free, and yields each decision as soon as it
-    is made, in walk order (the order ``ccsig decide`` prints).
+    per core, at least 8, as ``ccsig decide``) while the GIL is free, and
+    yields each decision as soon as it is made, in walk order (the order
+    ``ccsig decide`` prints). ``use``, ``we_give``, ``unknown``,
+    ``unreadable`` and ``vocabulary`` are as for :func:`decide`.
 
+    **Every image gets a decision**: one ccsig reads; one it cannot read
+    (damaged, truncated, a missing root: ``state`` ``unreadable``, reason
+    ``unreadable: ...``); one in a format it does not read, recognised by
+    its bytes or its extension (HEIC/AVIF, TIFF/DNG, camera RAW such as
+    ``.nef``/``.cr2``/``.raf``, JPEG XL, GIF, BMP, PSD: ``state``
+    ``unsupported``, reason ``unsupported format: HEIF``...).
     ``Decision.path`` names the file, or ``shard.tar:member`` for a shard
-    member. An image that cannot be read (damaged, a missing root) yields an
-    ``unknown`` decision whose reason starts with ``unreadable:``; files
-    that are not images (captions, JSON, GIFs), hidden files (unless
-    ``hidden``) and ``exclude`` globs are passed over and listed in
-    :attr:`DecisionIterator.skipped`. At most ``buffer`` decisions wait for
-    the consumer; the walk pauses while the buffer is full, and stops when
-    the iterator is dropped or :meth:`DecisionIterator.cancel` is called.
+    member. Files that are not images (captions, JSON, ``.cls``), hidden
+    files (unless ``hidden``) and ``exclude`` globs get no decision and are
+    listed in :attr:`DecisionIterator.skipped`. At most ``buffer`` decisions
+    wait for the consumer; the walk pauses while the buffer is full, and
+    stops when the iterator is dropped or :meth:`DecisionIterator.cancel`
+    is called.
 
-    Raises :class:`InvalidArgument` for an unknown element or policy, or a
-    bad ``exclude`` glob.
+    Raises :class:`InvalidArgument` for an unknown label, element, policy
+    or vocabulary, or a bad ``exclude`` glob, when called (not at the first
+    ``next()``), before any file is read.
     """
 
 def decide_listed(
     name: str,
     data: Union[bytes, bytearray],
     *,
-    use: str = "train-ai",
+    use: UseLabel = "train-ai",
     we_give: Optional[Elements] = None,
-    unknown: Literal["deny", "allow"] = "deny",
+    unknown: Policy = "deny",
+    unreadable: Policy = "deny",
+    vocabulary: VocabularyName = "draft-07",
     hidden: bool = False,
     exclude: Sequence[str] = (),
 ) -> list[Decision]:
     """Decides one file of a listing made elsewhere, held in memory (e.g. a
     ``(path, bytes)`` pair from Spark's ``binaryFiles``), exactly as
     :func:`decide_tree` would had it found the file in a folder: an image
-    gives one decision; a tar shard (by its name ``.tar``/``.tar.gz``/
-    ``.tgz``, or by its bytes) one decision per image member, in archive
-    order, with paths ``name:member``; a damaged image an ``unknown``
-    decision; anything else (captions, JSON, GIFs) none. ``hidden`` and
-    ``exclude`` filter shard members.
+    (readable, damaged, or in a format ccsig does not read) gives one
+    decision; a tar shard (by its name ``.tar``/``.tar.gz``/``.tgz``, or by
+    its bytes) one decision per image member, in archive order, with paths
+    ``name:member``; anything else (captions, JSON) none. ``hidden`` and
+    ``exclude`` filter shard members. Raises :class:`InvalidArgument` for a
+    bad argument before ``data`` is looked at.
     """
 
 def apply(
     path: StrPath,
     *,
-    signal: Optional[Literal["cc-cr", "cc-cr-dc", "cc-cr-ec", "cc-cr-op"]] = None,
+    signal: Optional[SignalCode] = None,
     expression: Optional[str] = None,
-    use: str = "train-ai",
+    use: Optional[UseLabel] = None,
     credit_name: Optional[str] = None,
     credit_url: Optional[str] = None,
     dry_run: bool = False,
@@ -239,36 +355,43 @@ def apply(
     keep_existing: bool = False,
     break_hardlinks: bool = False,
     preserve_mtime: bool = False,
+    vocabulary: VocabularyName = "draft-07",
 ) -> WriteResult:
-    """Writes ``<use>=n;exceptions=<signal>`` (or ``expression``, exactly as
-    given) into the image at ``path``, atomically, and into its XMP
-    sidecars; like ``ccsig apply``. Give ``signal`` or ``expression``.
-    ``keep_existing`` leaves a file that already states a preference alone
-    (``change`` is then ``kept``). A file with other hard links is refused
-    (:class:`WriteError`, kind ``refused``) unless ``break_hardlinks``, in
-    which case this name gets the new content and the other names keep
-    the old; ``preserve_mtime`` gives the rewritten file its original
-    modification and access times.
+    """Writes ``<use>=n;exceptions=<signal>`` (``use`` defaults to
+    ``train-ai``) or ``expression`` into the image at ``path``, atomically,
+    and into its XMP sidecars; like ``ccsig apply``. Give ``signal`` or
+    ``expression``; ``use`` goes with ``signal`` only (an expression names
+    its own labels). ``keep_existing`` leaves a file that already states a
+    preference alone (``change`` is then ``kept``). A file with other hard
+    links is refused (:class:`WriteError`, kind ``refused``) unless
+    ``break_hardlinks``, in which case this name gets the new content and
+    the other names keep the old; ``preserve_mtime`` gives the rewritten
+    file its original modification and access times.
 
-    Raises :class:`InvalidArgument` (unknown signal, ``use`` not a current
-    label), :class:`InvalidExpression`, :class:`UnreadableImage`,
-    :class:`AccessError`, :class:`WriteError` (e.g. C2PA-signed: kind
-    ``refused``). The file is untouched whenever an exception is raised.
+    Raises, before the file is opened, :class:`InvalidArgument` (``signal``
+    not a CC signal code, ``use`` not a label of ``vocabulary``, ``use``
+    with ``expression``, neither or both of ``signal``/``expression``, an
+    unknown vocabulary) or :class:`InvalidExpression`; then
+    :class:`UnreadableImage`, :class:`AccessError`, :class:`WriteError`
+    (e.g. C2PA-signed: kind ``refused``). The file is untouched whenever an
+    exception is raised.
     """
 
 def apply_bytes(
     data: bytes,
     *,
-    signal: Optional[Literal["cc-cr", "cc-cr-dc", "cc-cr-ec", "cc-cr-op"]] = None,
+    signal: Optional[SignalCode] = None,
     expression: Optional[str] = None,
-    use: str = "train-ai",
+    use: Optional[UseLabel] = None,
     credit_name: Optional[str] = None,
     credit_url: Optional[str] = None,
     iim: bool = False,
     allow_breaking_c2pa: bool = False,
+    vocabulary: VocabularyName = "draft-07",
 ) -> bytes:
     """:func:`apply` for an image held in memory: returns the new bytes
-    (``data`` itself when it already says exactly that)."""
+    (``data`` itself when it already says exactly that). Arguments are
+    checked as for :func:`apply`, before ``data`` is read."""
 
 def remove(
     path: StrPath,
@@ -285,11 +408,24 @@ def remove_bytes(data: bytes) -> bytes:
     """:func:`remove` for an image held in memory (``data`` itself when
     there is nothing to remove)."""
 
-def check(file: File, *, expect: Optional[str] = None) -> list[Finding]:
+def check(
+    file: File,
+    *,
+    expect: Optional[str] = None,
+    force: bool = False,
+    vocabulary: VocabularyName = "draft-07",
+) -> list[Finding]:
     """Audits one image (path or bytes): every way its signal is missing,
     malformed, legacy, contradictory, or (with ``expect``) not the expected
     expression. An unreadable file gives one ``unreadable`` finding rather
     than an exception; an empty list means nothing to report.
 
-    Raises :class:`InvalidExpression` when ``expect`` does not parse.
+    ``expect`` is held to the rule ``ccsig check --expect`` holds it to: an
+    expression ``check`` would itself flag (it does not parse, names a label
+    no draft defines such as ``train_ai``, or a legacy one such as ``tdm``)
+    raises :class:`InvalidExpression` before the file is read, unless
+    ``force=True`` (then it is compared as given).
+
+    Raises :class:`InvalidExpression` (``expect``) or
+    :class:`InvalidArgument` (``vocabulary``), never for the file itself.
     """

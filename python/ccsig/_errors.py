@@ -20,9 +20,10 @@ class CcsigError(Exception):
     """Base class of every error ccsig raises.
 
     ``kind`` names the cause in a stable word, e.g. ``truncated``,
-    ``unknown_format``, ``malformed``, ``io``, ``refused``, ``validation``,
-    ``expression``, ``argument`` or ``panic``. ``path`` is the file the
-    error is about, when a path was given.
+    ``unknown_format``, ``unsupported_format``, ``empty``, ``malformed``,
+    ``io``, ``refused``, ``validation``, ``expression``, ``argument`` or
+    ``panic``. ``path`` is the file the error is about, when a path was
+    given.
     """
 
     kind: str
@@ -37,8 +38,10 @@ class CcsigError(Exception):
 
 
 class UnreadableImage(CcsigError):
-    """The bytes are not an image ccsig reads: not JPEG, PNG or WebP,
-    empty, truncated or malformed (``kind`` says which)."""
+    """The bytes are not an image ccsig reads (``kind`` says which):
+    ``unsupported_format`` (an image in a format ccsig does not read: HEIF,
+    AVIF, TIFF, GIF, camera RAW...), ``unknown_format`` (not an image ccsig
+    recognises), ``empty``, ``truncated`` or ``malformed``."""
 
 
 class AccessError(CcsigError, OSError):
@@ -47,14 +50,25 @@ class AccessError(CcsigError, OSError):
 
 
 class InvalidArgument(CcsigError, ValueError):
-    """An argument the library rejects: an unknown signal element or CC
-    signal code, a legacy usage label for ``apply``, an unknown policy.
-    Also a ``ValueError``."""
+    """An argument the library rejects, raised before any file is read or
+    touched: a usage label that is not one of the vocabulary's
+    (``train_ai``, ``Train-AI``, ``ai-use`` under draft-07), an unknown
+    signal element or CC signal code, policy (``unknown``, ``unreadable``,
+    ``on_error``) or vocabulary. The message names the keyword, the value,
+    the accepted values and, when one is close, the nearest::
+
+        use: "train_ai" is not a usage label of draft-07 (expected one of:
+        train-ai, search); did you mean "train-ai"?
+
+    ``kind`` is ``argument``. Also a ``ValueError``."""
 
 
 class InvalidExpression(InvalidArgument):
     """A content-usage expression that does not parse, or is not fit to
-    write."""
+    write (``apply``'s ``expression``) or to expect (``check``'s
+    ``expect``, unless ``force=True``): e.g. one naming a label no draft
+    defines (``train_ai=n``) or a legacy one (``tdm=n``). ``kind`` is
+    ``expression``."""
 
 
 class WriteError(CcsigError):

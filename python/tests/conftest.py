@@ -49,9 +49,38 @@ def run_jsonl(cli: Path, *args: str) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
+#: The fields of a `ccsig decide` record after `schema`, in order; also
+#: those of `Decision.to_dict()`.
+DECISION_FIELDS = [
+    "path",
+    "decision",
+    "usable",
+    "state",
+    "met_signals",
+    "unmet_signals",
+    "owed",
+    "credit_name",
+    "credit_url",
+    "credit_missing",
+    "credit_looked_at",
+    "reason",
+]
+
+
 def run_decide(cli: Path, *args: str) -> list[dict]:
-    """Runs `ccsig decide` (JSON Lines, one record per image) and parses it."""
+    """Runs `ccsig decide` (JSON Lines, one record per image) and parses it.
+    Each record must start with `"schema": "ccsig/2"` and then hold exactly
+    DECISION_FIELDS in order; the records are returned without `schema`, so
+    they compare equal to `Decision.to_dict()`."""
     done = subprocess.run([str(cli), "decide", *args], cwd=REPO, capture_output=True, text=True)
     # 1: some image could not be read (it still has its record).
     assert done.returncode in (0, 1), done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    records = []
+    for line in done.stdout.splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        assert list(record) == ["schema", *DECISION_FIELDS], line
+        assert record.pop("schema") == "ccsig/2", line
+        records.append(record)
+    return records

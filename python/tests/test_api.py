@@ -30,7 +30,7 @@ def test_read_tagged_file():
     s = ccsig.read(CR_OP)
     assert s.format == "jpeg"
     assert s.expression == "train-ai=n;exceptions=cc-cr-op"
-    assert s.decisions == {"search": "unknown", "train-ai": "allowed_if"}
+    assert s.decisions == {"search": "unknown", "train-ai": "allowed-with-terms"}
     assert s.exceptions == {"search": [], "train-ai": ["cc-cr-op"]}
     assert s.credit_name == "Ada Example"
     assert s.credit_name_from == "XMP ccsig:creditName"
@@ -50,7 +50,7 @@ def test_read_untagged_file_states_nothing():
 def test_read_conflict_combines_most_restrictive():
     s = ccsig.read(CONFLICT)
     # DataMining says train-ai=y, OtherConstraints says n except cc-cr-ec: the "n" wins.
-    assert s.decisions["train-ai"] == "allowed_if"
+    assert s.decisions["train-ai"] == "allowed-with-terms"
     assert s.exceptions["train-ai"] == ["cc-cr-ec"]
     assert "train-ai=n;exceptions=cc-cr-ec" in s.expression
 
@@ -92,7 +92,7 @@ def test_truncated_file_raises_unreadable_image_with_path():
     [
         (b"", "empty"),
         (b"definitely not an image", "unknown_format"),
-        (GIF.read_bytes(), "unknown_format"),
+        (GIF.read_bytes(), "unsupported_format"),
         (TRUNCATED.read_bytes(), "truncated"),
     ],
 )
@@ -101,6 +101,13 @@ def test_bad_bytes_raise_unreadable_image(data: bytes, kind: str):
         ccsig.read(data)
     assert e.value.kind == kind
     assert e.value.path is None
+
+
+def test_unsupported_format_names_the_format():
+    with pytest.raises(ccsig.UnreadableImage, match="unsupported format: GIF") as e:
+        ccsig.read(GIF)
+    assert e.value.kind == "unsupported_format"
+    assert e.value.path == str(GIF)
 
 
 def test_missing_file_is_an_access_error_and_an_oserror(tmp_path: Path):
@@ -163,12 +170,19 @@ def test_decide_allowed_with_terms_owes_credit():
     d = ccsig.decide(CR_OP, use="train-ai", we_give=["credit", "open"], unknown="deny")
     assert d.decision == "allowed-with-terms"
     assert d.usable is True
+    assert d.state == "stated"
     assert d.met_signals == ["cc-cr-op"]
     assert d.unmet_signals == []
+    assert [o["element"] for o in d.owed] == ["credit", "open"]
     assert d.credit_name == "Ada Example"
     assert d.credit_url == "https://example.org/ada"
+    assert (d.credit_missing, d.credit_looked_at) == (False, [])
     assert "cc-cr-op" in d.reason
     assert d.path == str(CR_OP)
+    assert list(d.to_dict()) == [
+        "path", "decision", "usable", "state", "met_signals", "unmet_signals", "owed",
+        "credit_name", "credit_url", "credit_missing", "credit_looked_at", "reason",
+    ]  # fmt: skip
 
 
 def test_decide_unmet_terms_are_disallowed_and_say_what_is_missing():
@@ -192,7 +206,8 @@ def test_decide_bytes_and_comma_string_forms_agree():
 def test_decide_unknown_policy():
     assert ccsig.decide(PLAIN_JPG).usable is False
     d = ccsig.decide(PLAIN_JPG, unknown="allow")
-    assert (d.decision, d.usable, d.reason) == ("unknown", True, "no signal in the file")
+    assert (d.decision, d.usable, d.state, d.reason) == ("unknown", True, "no-signal", "no signal in the file")
+    assert ccsig.decide(PLAIN_JPG, unreadable="allow").usable is False
 
 
 def test_decide_other_use_label():
@@ -204,11 +219,21 @@ def test_decide_other_use_label():
 def test_decide_unreadable_raises_or_decides_unknown():
     with pytest.raises(ccsig.UnreadableImage):
         ccsig.decide(TRUNCATED)
-    d = ccsig.decide(TRUNCATED, on_error="unknown", unknown="allow")
-    assert (d.decision, d.usable) == ("unknown", True)
+    d = ccsig.decide(TRUNCATED, on_error="unknown")
+    assert (d.decision, d.usable, d.state) == ("unknown", False, "unreadable")
     assert d.reason.startswith("unreadable: file is truncated")
+    # Unknown is not unreadable: unknown="allow" does not make it usable...
+    d = ccsig.decide(TRUNCATED, on_error="unknown", unknown="allow")
+    assert (d.decision, d.usable, d.state) == ("unknown", False, "unreadable")
+    # ...unreadable="allow" does.
+    d = ccsig.decide(TRUNCATED, on_error="unknown", unreadable="allow")
+    assert (d.decision, d.usable, d.state) == ("unknown", True, "unreadable")
     d = ccsig.decide(b"junk", on_error="unknown")
-    assert (d.decision, d.usable) == ("unknown", False)
+    assert (d.decision, d.usable, d.state) == ("unknown", False, "unreadable")
+    d = ccsig.decide(GIF, on_error="unknown")
+    assert (d.decision, d.usable, d.state, d.reason) == ("unknown", False, "unsupported", "unsupported format: GIF")
+    with pytest.raises(ccsig.UnreadableImage, match="unsupported format: GIF"):
+        ccsig.decide(GIF)
 
 
 @pytest.mark.parametrize(
@@ -217,9 +242,11 @@ def test_decide_unreadable_raises_or_decides_unknown():
         ({"we_give": ["credit", "money"]}, "money"),
         ({"we_give": [1]}, "element names"),
         ({"we_give": 3}, "list of element names"),
-        ({"unknown": "maybe"}, "unknown="),
-        ({"on_error": "ignore"}, "on_error="),
-        ({"use": " "}, "usage category"),
+        ({"unknown": "maybe"}, '^unknown: "maybe" is not an unknown policy'),
+        ({"unreadable": "maybe"}, '^unreadable: "maybe" is not an unreadable policy'),
+        ({"on_error": "ignore"}, '^on_error: "ignore" is not an on_error policy'),
+        ({"use": " "}, '^use: " " is not a usage label of draft-07'),
+        ({"vocabulary": "draft-99"}, '^vocabulary: "draft-99"'),
     ],
 )
 def test_decide_bad_arguments(kwargs, match):
@@ -331,8 +358,9 @@ def test_apply_bad_expression(expression: str):
     "kwargs, match",
     [
         ({"signal": "cc-xx"}, "not a CC signal"),
-        ({"signal": "cc-cr", "use": "ai-training"}, "not a current usage category"),
+        ({"signal": "cc-cr", "use": "ai-training"}, '^use: "ai-training" is not a usage label of draft-07'),
         ({"signal": "cc-cr", "expression": "train-ai=n"}, "not both"),
+        ({"expression": "train-ai=n", "use": "train-ai"}, "use goes with signal"),
         ({}, "signal or expression"),
     ],
 )

@@ -44,25 +44,37 @@ def test_check_agrees_with_cli_check_on_every_sample(cli: Path):
 
 
 @pytest.mark.parametrize(
-    "use, we_give, unknown",
+    "use, we_give, unknown, unreadable",
     [
-        ("train-ai", "credit,open", "deny"),
-        ("train-ai", "credit", "allow"),
-        ("train-ai", "", "deny"),
-        ("search", "credit,direct-contribution,ecosystem-contribution,open", "allow"),
+        ("train-ai", "credit,open", "deny", "deny"),
+        ("train-ai", "credit", "allow", "deny"),
+        ("train-ai", "", "deny", "allow"),
+        ("search", "credit,direct-contribution,ecosystem-contribution,open", "allow", "allow"),
     ],
 )
-def test_decide_agrees_with_cli_decide(cli: Path, tmp_path: Path, use: str, we_give: str, unknown: str):
-    """Every sample image and every member of two generated shards: the CLI,
-    decide_tree, and decide() on each file or member agree, field for field."""
+def test_decide_agrees_with_cli_decide(
+    cli: Path, tmp_path: Path, use: str, we_give: str, unknown: str, unreadable: str
+):
+    """Every sample image (the unreadable and the GIF included) and every
+    member of two generated shards: the CLI, decide_tree, and decide() on
+    each file or member agree, field for field."""
     write_shards(tmp_path / "shards", 120, 2)
     roots = [str(REPO / "sample-images"), str(tmp_path / "shards")]
-    expected = run_decide(cli, *roots, "--use", use, "--we-give", we_give, "--unknown", unknown)
+    policy = {"use": use, "we_give": we_give, "unknown": unknown, "unreadable": unreadable}
+    expected = run_decide(
+        cli, *roots, "--use", use, "--we-give", we_give, "--unknown", unknown, "--unreadable", unreadable
+    )
     assert len(expected) > 120
-    tree = [d.to_dict() for d in ccsig.decide_tree(roots, use=use, we_give=we_give, unknown=unknown)]
+    # The samples cover every state, so the policies are really exercised.
+    assert {r["state"] for r in expected} == {"stated", "no-signal", "unreadable", "unsupported"}
+    tree = [d.to_dict() for d in ccsig.decide_tree(roots, **policy)]
     assert tree == expected  # same records, same (walk) order
     for record in expected:
         if ".tar:" in record["path"]:
             continue  # members are covered by decide_tree above and by test_tree.py
-        d = ccsig.decide(record["path"], use=use, we_give=we_give, unknown=unknown, on_error="unknown")
+        d = ccsig.decide(record["path"], **policy, on_error="unknown")
         assert d.to_dict() == record, record["path"]
+    usable_states = {r["state"] for r in expected if r["usable"]}
+    assert ("no-signal" in usable_states) == (unknown == "allow")
+    assert ("unreadable" in usable_states) == (unreadable == "allow")
+    assert ("unsupported" in usable_states) == (unreadable == "allow")

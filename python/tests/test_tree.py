@@ -62,7 +62,7 @@ def test_damaged_member_is_unknown_with_the_reason(shards):
     damaged = [d for d in ccsig.decide_tree(shards) if "damaged" in d.path]
     assert len(damaged) == len(shards)
     for d in damaged:
-        assert d.decision == "unknown" and not d.usable
+        assert d.decision == "unknown" and not d.usable and d.state == "unreadable"
         assert d.reason.startswith("unreadable: file is truncated")
 
 
@@ -75,6 +75,7 @@ def test_decide_tree_on_folders_matches_decide_on_paths(tmp_path):
     for p in files:
         assert got[str(p)] == ccsig.decide(p, we_give=["credit"]).to_dict()
     assert got[str(tmp_path / "f" / "broken.jpg")]["decision"] == "unknown"
+    assert got[str(tmp_path / "f" / "broken.jpg")]["state"] == "unreadable"
     assert len(it.skipped) == 60  # the JSON captions
 
 
@@ -85,13 +86,18 @@ def test_decide_listed_matches_decide_tree(shards, tmp_path):
         for d in ccsig.decide_listed(str(shard), shard.read_bytes(), we_give=["credit"]):
             listed[d.path] = d.to_dict()
     assert listed == from_tree
-    # Loose files: an image, a caption, a damaged image.
+    # Loose files: an image, a caption, a damaged image, a GIF.
     image = SAMPLES / "tagged" / "ccsig-cr-op.jpg"
     [d] = ccsig.decide_listed("s3a://b/x.jpg", image.read_bytes(), we_give=WE_GIVE)
-    assert (d.path, d.decision) == ("s3a://b/x.jpg", "allowed-with-terms")
+    assert (d.path, d.decision, d.state) == ("s3a://b/x.jpg", "allowed-with-terms", "stated")
     assert ccsig.decide_listed("s3a://b/x.json", b'{"a": 1}') == []
     [bad] = ccsig.decide_listed("x.png", b"not a png")
-    assert bad.decision == "unknown" and bad.reason.startswith("unreadable")
+    assert bad.decision == "unknown" and bad.state == "unreadable" and bad.reason.startswith("unreadable")
+    # A GIF is an image ccsig does not read: it gets a decision, not silence.
+    [gif] = ccsig.decide_listed("s3a://b/x.gif", (SAMPLES / "bad" / "unsupported.gif").read_bytes())
+    assert (gif.path, gif.decision, gif.usable, gif.state, gif.reason) == (
+        "s3a://b/x.gif", "unknown", False, "unsupported", "unsupported format: GIF",
+    )  # fmt: skip
 
 
 def test_decide_listed_reads_gzip_shards_and_shards_by_their_bytes(shards, tmp_path):
@@ -151,8 +157,8 @@ def walk_threads() -> int:
     for task in Path("/proc/self/task").iterdir():
         try:
             alive += (task / "comm").read_text().startswith("ccsig-decide")
-        except FileNotFoundError:
-            pass  # the thread ended between the listing and the read
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # the thread ended between the listing and the read (ENOENT or ESRCH)
     return alive
 
 
