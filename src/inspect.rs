@@ -216,6 +216,34 @@ impl ReadError {
         }
     }
 
+    /// This error, for a file named `path`: an image in a format ccsig does
+    /// not read is named as its name says when its bytes only say TIFF (a
+    /// camera RAW: `Nikon NEF`), and a file whose bytes ccsig does not know
+    /// but whose name is that of such an image (`.heic`, `.cr3`) is one.
+    /// So a file gets the same answer whether it was named or found.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// let tiff = ccsig::read_bytes(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0").unwrap_err();
+    /// assert_eq!(tiff.named_by(Path::new("a.nef")).to_string(), "unsupported format: Nikon NEF");
+    /// let unknown = ccsig::read_bytes(b"not an image at all").unwrap_err();
+    /// assert_eq!(unknown.named_by(Path::new("a.heic")).to_string(), "unsupported format: HEIF");
+    /// let unknown = ccsig::read_bytes(b"not an image at all").unwrap_err();
+    /// assert_eq!(unknown.named_by(Path::new("a.txt")).kind(), "unknown_format");
+    /// ```
+    pub fn named_by(self, path: &std::path::Path) -> ReadError {
+        use container::ContainerError::{OtherFormat, UnknownFormat};
+        let by_bytes = match &self {
+            ReadError::Container(OtherFormat(format)) => Some(*format),
+            ReadError::Container(UnknownFormat) => None,
+            _ => return self,
+        };
+        match container::unsupported_name(by_bytes, path) {
+            Some(format) => ReadError::Container(OtherFormat(format)),
+            None => self,
+        }
+    }
+
     /// Whether the bytes are at fault (not an image ccsig reads, truncated,
     /// malformed), rather than the system (the file could not be opened or
     /// read).

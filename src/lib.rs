@@ -114,8 +114,8 @@ pub(crate) fn read_path_listed(
     folder: Option<&sidecar::FolderSidecars>,
 ) -> Result<FileSignals, ReadError> {
     let file = std::fs::File::open(path)?;
-    let (_, mut signals) =
-        inspect::read_in(&mut container::PositionedFile::new(&file), vocabulary)?;
+    let (_, mut signals) = inspect::read_in(&mut container::PositionedFile::new(&file), vocabulary)
+        .map_err(|e| e.named_by(path))?;
     let sidecars = match folder {
         Some(listing) => listing.existing(path),
         None => sidecar::existing(path),

@@ -36,8 +36,8 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::rc::Rc;
 
-use crate::batch::walk::{has_image_extension, unsupported_name, SkipReason};
-use crate::container::unsupported_format;
+use crate::batch::walk::{has_image_extension, SkipReason};
+use crate::container::{unsupported_format, unsupported_name};
 use crate::container::{ContainerError, Format};
 use crate::inspect::ReadError;
 

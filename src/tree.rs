@@ -41,12 +41,10 @@ use globset::GlobSet;
 use rayon::prelude::*;
 
 pub use crate::batch::walk::SkipReason;
-use crate::batch::walk::{
-    self, has_image_extension, is_excluded, is_hidden_name, unsupported_name, WalkOptions,
-};
+use crate::batch::walk::{self, has_image_extension, is_excluded, is_hidden_name, WalkOptions};
 use crate::batch::{self, Entry, NoProgress, CHUNK};
 pub use crate::container::unsupported_format;
-use crate::container::{self, ContainerError};
+use crate::container::{self, unsupported_name, ContainerError};
 use crate::inspect::{self, FileSignals, ReadError};
 use crate::shard::{self, Compression, Member, MemberContent, ShardError};
 use crate::sidecar::FolderSidecars;
@@ -526,9 +524,9 @@ fn triage_error(
     head: impl FnOnce() -> Vec<u8>,
 ) -> Triage {
     match error {
+        // Named already (ReadError::named_by).
         ReadError::Container(ContainerError::OtherFormat(format)) if !explicit => {
-            let named = unsupported_name(Some(format), path).unwrap_or(format);
-            Triage::Skip(SkipReason::Unsupported(named.into()))
+            Triage::Skip(SkipReason::Unsupported(format.to_string()))
         }
         ReadError::Container(ContainerError::UnknownFormat | ContainerError::Empty) => {
             triage_head(path, explicit, &head())
@@ -711,8 +709,8 @@ fn item_from_bytes(
                 .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io)),
         },
         Err(e) => TreeItem::Read {
+            signals: Err(e.named_by(Path::new(&path))),
             path,
-            signals: Err(e),
             image_digest: None,
         },
     }

@@ -124,7 +124,7 @@ fn the_library_parses_every_value_once_into_a_type_that_cannot_hold_a_bad_one() 
         ("trian-ai", Some("train-ai")),
         ("Train-AI", Some("train-ai")),
         ("ai-use", None),
-        ("train-genai", None),
+        ("train-genai", Some("train-ai")),
         ("", None),
     ] {
         let e = Use::parse(label, v07).unwrap_err();

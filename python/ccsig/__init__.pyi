@@ -356,6 +356,7 @@ def apply(
     break_hardlinks: bool = False,
     preserve_mtime: bool = False,
     vocabulary: VocabularyName = "draft-07",
+    force: bool = False,
 ) -> WriteResult:
     """Writes ``<use>=n;exceptions=<signal>`` (``use`` defaults to
     ``train-ai``) or ``expression`` into the image at ``path``, atomically,
@@ -366,7 +367,9 @@ def apply(
     links is refused (:class:`WriteError`, kind ``refused``) unless
     ``break_hardlinks``, in which case this name gets the new content and
     the other names keep the old; ``preserve_mtime`` gives the rewritten
-    file its original modification and access times.
+    file its original modification and access times. An ``expression``
+    that ``check`` would flag (a legacy or unknown label, a malformed value)
+    is refused unless ``force=True``, which writes it exactly as given.
 
     Raises, before the file is opened, :class:`InvalidArgument` (``signal``
     not a CC signal code, ``use`` not a label of ``vocabulary``, ``use``
@@ -388,6 +391,7 @@ def apply_bytes(
     iim: bool = False,
     allow_breaking_c2pa: bool = False,
     vocabulary: VocabularyName = "draft-07",
+    force: bool = False,
 ) -> bytes:
     """:func:`apply` for an image held in memory: returns the new bytes
     (``data`` itself when it already says exactly that). Arguments are

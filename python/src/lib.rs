@@ -30,7 +30,7 @@ pub(crate) enum Failure {
     /// An expression that cannot be used as asked.
     Expression(String),
     /// A value the library's parsing rejects, with the keyword it was given as.
-    Invalid(&'static str, InvalidValue),
+    Invalid(&'static str, Box<InvalidValue>),
     /// Any other argument the library rejects.
     Argument(String),
     /// A bug: the library panicked.
@@ -40,6 +40,11 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
+    /// `value` given as `keyword` is not one it may take.
+    fn invalid(keyword: &'static str, value: InvalidValue) -> Failure {
+        Failure::Invalid(keyword, Box::new(value))
+    }
+
     /// The exception class (in `ccsig._errors`), message and kind.
     fn parts(self) -> (&'static str, String, &'static str) {
         match self {
@@ -438,14 +443,14 @@ impl DecideArgs {
         vocabulary: &str,
     ) -> Result<Self, Failure> {
         let vocabulary = parse_vocabulary(vocabulary)?;
-        let usage = Use::parse(use_label, vocabulary).map_err(|e| Failure::Invalid("use", e))?;
+        let usage = Use::parse(use_label, vocabulary).map_err(|e| Failure::invalid("use", e))?;
         let pipeline = Pipeline {
             unknown: unknown
                 .parse()
-                .map_err(|e| Failure::Invalid("unknown", e))?,
+                .map_err(|e| Failure::invalid("unknown", e))?,
             unreadable: unreadable
                 .parse()
-                .map_err(|e| Failure::Invalid("unreadable", e))?,
+                .map_err(|e| Failure::invalid("unreadable", e))?,
             ..Pipeline::new(usage, commitments(we_give)?)
         };
         Ok(DecideArgs {
@@ -456,7 +461,7 @@ impl DecideArgs {
 }
 
 pub(crate) fn parse_vocabulary(name: &str) -> Result<Vocabulary, Failure> {
-    name.parse().map_err(|e| Failure::Invalid("vocabulary", e))
+    name.parse().map_err(|e| Failure::invalid("vocabulary", e))
 }
 
 /// `we_give`: an iterable of element names, or one comma-separated string.
@@ -477,7 +482,17 @@ fn commitments(we_give: &Bound<'_, PyAny>) -> Result<Commitments, Failure> {
         .collect::<Result<_, _>>()?
     };
     Commitments::parse_all(names.iter().map(String::as_str))
-        .map_err(|e| Failure::Invalid("we_give", e))
+        .map_err(|e| Failure::invalid("we_give", e))
+}
+
+/// What a caller can do about an expression `check` would flag.
+const FORCE_HINT: &str = " (force=True to use it as given)";
+
+fn force_hint(e: &ccsig::RequestError) -> &'static str {
+    match e {
+        ccsig::RequestError::Flagged(_) => FORCE_HINT,
+        _ => "",
+    }
 }
 
 /// The use a signal applies to when `use` is not given (as on the command line).
@@ -489,6 +504,8 @@ struct Requested<'a> {
     expression: Option<&'a str>,
     use_label: Option<&'a str>,
     vocabulary: &'a str,
+    /// Write an expression `check` would flag, as given.
+    force: bool,
     credit_name: Option<String>,
     credit_url: Option<String>,
 }
@@ -503,6 +520,7 @@ impl Requested<'_> {
                 self.expression,
                 self.use_label,
                 self.vocabulary,
+                self.force,
                 self.credit_name,
                 self.credit_url,
             )
@@ -517,6 +535,7 @@ fn request(
     expression: Option<&str>,
     use_label: Option<&str>,
     vocabulary: &str,
+    force: bool,
     credit_name: Option<String>,
     credit_url: Option<String>,
 ) -> Result<ApplyRequest, Failure> {
@@ -531,9 +550,9 @@ fn request(
         (Some(code), None) => {
             let code = code
                 .parse::<ccsig::SignalCode>()
-                .map_err(|e| Failure::Invalid("signal", e))?;
+                .map_err(|e| Failure::invalid("signal", e))?;
             let usage = Use::parse(use_label.unwrap_or(DEFAULT_USE), vocabulary)
-                .map_err(|e| Failure::Invalid("use", e))?;
+                .map_err(|e| Failure::invalid("use", e))?;
             ApplyRequest::for_use(code, usage)
         }
         (None, Some(_)) if use_label.is_some() => {
@@ -542,12 +561,9 @@ fn request(
             ))
         }
         (None, Some(raw)) => {
-            let options = ccsig::RequestOptions {
-                vocabulary,
-                ..Default::default()
-            };
+            let options = ccsig::RequestOptions { vocabulary, force };
             ApplyRequest::from_expression_with(raw, options)
-                .map_err(|e| Failure::Expression(e.to_string()))?
+                .map_err(|e| Failure::Expression(format!("expression: {e}{}", force_hint(&e))))?
         }
     };
     request
@@ -638,7 +654,7 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
     match on_error {
         "raise" => Ok(false),
         "unknown" => Ok(true),
-        other => Err(Failure::Invalid(
+        other => Err(Failure::invalid(
             "on_error",
             InvalidValue::new(other, "an on_error policy", &["raise", "unknown"]),
         )
@@ -655,7 +671,7 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
 /// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);
 /// the file is untouched whenever an exception is raised.
 #[pyfunction]
-#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07"))]
+#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07", force = false))]
 #[allow(clippy::too_many_arguments)]
 fn apply(
     py: Python<'_>,
@@ -673,6 +689,7 @@ fn apply(
     break_hardlinks: bool,
     preserve_mtime: bool,
     vocabulary: &str,
+    force: bool,
 ) -> PyResult<WriteResult> {
     let opts = WriteOptions {
         dry_run,
@@ -689,6 +706,7 @@ fn apply(
         expression,
         use_label: r#use,
         vocabulary,
+        force,
         credit_name,
         credit_url,
     }
@@ -703,7 +721,7 @@ fn apply(
 /// Writes a CC signal (or an expression) into an image held in memory and
 /// returns the new bytes (the same object when it already says exactly that).
 #[pyfunction]
-#[pyo3(signature = (data, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false, vocabulary = "draft-07"))]
+#[pyo3(signature = (data, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false, vocabulary = "draft-07", force = false))]
 #[allow(clippy::too_many_arguments)]
 fn apply_bytes<'py>(
     py: Python<'py>,
@@ -716,6 +734,7 @@ fn apply_bytes<'py>(
     iim: bool,
     allow_breaking_c2pa: bool,
     vocabulary: &str,
+    force: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let opts = WriteOptions {
         allow_breaking_c2pa,
@@ -727,6 +746,7 @@ fn apply_bytes<'py>(
         expression,
         use_label: r#use,
         vocabulary,
+        force,
         credit_name,
         credit_url,
     }
@@ -800,7 +820,7 @@ fn check(
             Some(raw) if force => Some(signal::parse_in(raw, vocabulary)),
             Some(raw) => Some(
                 signal::validate_for_writing_in(raw, vocabulary)
-                    .map_err(|e| Failure::Expression(format!("expect: {e}")))?,
+                    .map_err(|e| Failure::Expression(format!("expect: {e}{FORCE_HINT}")))?,
             ),
         };
         Ok((vocabulary, expect))

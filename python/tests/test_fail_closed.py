@@ -370,12 +370,6 @@ def test_decide_listed_answers_every_image_of_a_shard_and_of_loose_files(mixed):
         assert {**alone, "path": d.path} == d.to_dict()
 
 
-@pytest.mark.xfail(
-    reason="library: a file given as a root (decide(path), decide_tree(file), `ccsig decide FILE`) is "
-    "classified by its bytes only: x.nef is `TIFF`, a .heic that is not HEIF is `unreadable`; "
-    "found in a folder, the same file is `Nikon NEF` / `unsupported`",
-    strict=False,
-)
 def test_a_file_given_directly_is_answered_as_in_a_folder(mixed, tmp_path: Path):
     folder, _ = mixed
     (tmp_path / "fake.heic").write_bytes(b"not a HEIF file at all")

@@ -215,7 +215,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         Some(raw) => match signal::validate_for_writing_in(raw, args.vocabulary) {
             Ok(statement) => Some(statement),
             Err(e) => {
-                eprintln!("ccsig: --expect: {e}");
+                eprintln!("ccsig: --expect: {e}{FORCE_HINT}");
                 return Ok(EXIT_ERROR);
             }
         },
@@ -471,6 +471,9 @@ pub(super) fn apply_verb(args: &ApplyArgs) -> &'static str {
     }
 }
 
+/// What a user can do about an expression `check` would flag.
+const FORCE_HINT: &str = " (--force to use it as given)";
+
 pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let request = match (&args.expression, args.signal) {
         (Some(raw), _) => ApplyRequest::from_expression_with(
@@ -490,7 +493,11 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
     let request = match request {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("ccsig: {e}");
+            let hint = match e {
+                ccsig::RequestError::Flagged(_) => FORCE_HINT,
+                _ => "",
+            };
+            eprintln!("ccsig: {e}{hint}");
             return Ok(EXIT_ERROR);
         }
     };

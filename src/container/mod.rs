@@ -12,11 +12,16 @@
 
 pub mod in_place;
 pub mod jpeg;
+mod other;
 pub mod png;
 #[cfg(test)]
 mod testing;
 mod walk;
 pub mod webp;
+
+pub use other::{
+    other_image_extension, unsupported_format, unsupported_name, OTHER_IMAGE_EXTENSIONS,
+};
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
@@ -258,55 +263,6 @@ pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
         None => ContainerError::UnknownFormat,
     })?;
     scan_with(&mut reader.for_format(format), format)
-}
-
-/// Names the image format of `head` (a file's first 16 bytes or more) when
-/// it is one ccsig does not read, so that it is reported as an unsupported
-/// image rather than as something that is not an image at all.
-///
-/// ```
-/// use ccsig::tree::unsupported_format;
-/// assert_eq!(unsupported_format(b"GIF89a..."), Some("GIF"));
-/// assert_eq!(unsupported_format(b"\0\0\0\x18ftypheic"), Some("HEIF"));
-/// assert_eq!(unsupported_format(b"FUJIFILMCCD-RAW 0201"), Some("Fujifilm RAF"));
-/// assert_eq!(unsupported_format(b"\xFF\xD8\xFF\xE0"), None); // JPEG is read
-/// ```
-pub fn unsupported_format(head: &[u8]) -> Option<&'static str> {
-    let brand = head
-        .get(4..8)
-        .filter(|b| *b == b"ftyp")
-        .and(head.get(8..12));
-    Some(match head {
-        _ if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") => "GIF",
-        // TIFF-based camera RAW with a signature of its own, before TIFF.
-        _ if head.starts_with(b"IIU\0") => "Panasonic RW2",
-        _ if head.starts_with(b"IIRO")
-            || head.starts_with(b"IIRS")
-            || head.starts_with(b"MMOR") =>
-        {
-            "Olympus ORF"
-        }
-        _ if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") => "TIFF",
-        _ if head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") => "BigTIFF",
-        _ if head.starts_with(b"FUJIFILMCCD-RAW") => "Fujifilm RAF",
-        _ if head.starts_with(b"II\x1a\0\0\0HEAPCCDR") => "Canon CRW",
-        _ if head.starts_with(b"FOVb") => "Sigma X3F",
-        _ if head.starts_with(b"BM") && head.get(6..10) == Some(&[0; 4]) => "BMP",
-        _ if head.starts_with(b"8BPS") => "PSD",
-        _ if head.starts_with(&[0xFF, 0x0A]) => "JPEG XL",
-        _ if head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") => "JPEG XL",
-        _ if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") => "JPEG 2000",
-        _ if head.starts_with(b"\0\0\x01\0") && head.len() >= 6 && head[4] != 0 => "ICO",
-        _ if head.starts_with(b"qoif") => "QOI",
-        _ => match brand {
-            Some(b"avif" | b"avis") => "AVIF",
-            Some(b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1") => {
-                "HEIF"
-            }
-            Some(b"crx ") => "Canon CR3",
-            _ => return None,
-        },
-    })
 }
 
 /// Scans a file known (or required) to be of `format`.

@@ -209,11 +209,19 @@ impl fmt::Display for Diagnostic {
                 "the expression is not a valid structured-field dictionary ({reason}), \
                  so every preference in it is unknown"
             ),
-            Diagnostic::UnknownLabel { label } => write!(
-                f,
-                "`{label}` is not a category any draft of the AIPREF vocabulary defines; \
-                 readers ignore it"
-            ),
+            Diagnostic::UnknownLabel { label } => {
+                write!(
+                    f,
+                    "`{label}` is not a category any draft of the AIPREF vocabulary defines; \
+                     readers ignore it"
+                )?;
+                let labels: Vec<&'static str> =
+                    vocabulary::LABELS.iter().map(|info| info.label).collect();
+                match super::invalid::nearest(label, &labels) {
+                    Some(meant) => write!(f, " (did you mean `{meant}`?)"),
+                    None => Ok(()),
+                }
+            }
             Diagnostic::LegacyLabel { label, closest } => {
                 let drafts = vocabulary::lookup(label)
                     .map(|info| format!(" (draft-ietf-aipref-vocab {})", info.drafts_text()))

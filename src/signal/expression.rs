@@ -624,7 +624,7 @@ pub fn validate_for_writing_in(
 
 /// A raw expression that `check` would flag if it were written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("refusing `{expression}`: {} (--force to use it as given)", join_problems(.problems))]
+#[error("refusing `{expression}`: {}", join_problems(.problems))]
 pub struct NotWritable {
     /// The text as given.
     pub expression: String,

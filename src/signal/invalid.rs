@@ -30,6 +30,8 @@ pub struct InvalidValue {
     /// The valid value nearest to the one given, when one is near enough
     /// to be a likely typo.
     pub suggestion: Option<&'static str>,
+    /// More that may help, in a sentence: `"ai-use" is a usage label of draft-08`.
+    pub note: Option<String>,
 }
 
 impl InvalidValue {
@@ -48,6 +50,7 @@ impl InvalidValue {
             expected: expected.into(),
             valid: valid.to_vec(),
             suggestion: nearest(value, valid),
+            note: None,
         }
     }
 }
@@ -61,6 +64,9 @@ impl fmt::Display for InvalidValue {
             self.expected,
             self.valid.join(", ")
         )?;
+        if let Some(note) = &self.note {
+            write!(f, "; {note}")?;
+        }
         if let Some(suggestion) = self.suggestion {
             write!(f, "; did you mean {suggestion:?}?")?;
         }
@@ -72,7 +78,7 @@ impl fmt::Display for InvalidValue {
 /// `_` for `-` and surrounding blanks, else the closest one within a couple
 /// of edits (and within a third of its length, so that short words are not
 /// matched to anything).
-fn nearest(value: &str, valid: &[&'static str]) -> Option<&'static str> {
+pub(crate) fn nearest(value: &str, valid: &[&'static str]) -> Option<&'static str> {
     let normalised = value.trim().to_lowercase().replace(['_', ' '], "-");
     if let Some(same) = valid.iter().find(|v| **v == normalised) {
         return Some(same);

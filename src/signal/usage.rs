@@ -40,13 +40,32 @@ impl Use {
     pub fn parse(label: &str, vocabulary: Vocabulary) -> Result<Use, InvalidValue> {
         match vocabulary.lookup(label) {
             Some(info) if vocabulary.defines(info) => Ok(Use { info, vocabulary }),
-            _ => {
+            known => {
                 let valid: Vec<&'static str> = vocabulary.labels().collect();
-                Err(InvalidValue::new(
+                let mut e = InvalidValue::new(
                     label,
                     format!("a usage label of {}", vocabulary.name()),
                     &valid,
-                ))
+                );
+                // A legacy label: its closest current label is what was meant.
+                if let Some(closest) = known.and_then(|info| vocabulary.closest(info)) {
+                    e.suggestion.get_or_insert(closest);
+                    e.note = Some(format!(
+                        "{label:?} is a legacy label that current readers ignore"
+                    ));
+                }
+                let elsewhere: Vec<&str> = Vocabulary::ALL
+                    .into_iter()
+                    .filter(|v| *v != vocabulary && v.labels().any(|l| l == label))
+                    .map(Vocabulary::name)
+                    .collect();
+                if !elsewhere.is_empty() {
+                    e.note = Some(format!(
+                        "{label:?} is a usage label of {}",
+                        elsewhere.join(" and ")
+                    ));
+                }
+                Err(e)
             }
         }
     }
@@ -113,5 +132,17 @@ mod tests {
         }
         let e = Use::parse("train-genai", Vocabulary::Draft07).unwrap_err();
         assert_eq!(e.valid, ["train-ai", "search"]);
+        assert_eq!(e.suggestion, Some("train-ai"));
+        assert!(
+            e.to_string()
+                .ends_with("legacy label that current readers ignore; did you mean \"train-ai\"?"),
+            "{e}"
+        );
+        let e = Use::parse("ai-use", Vocabulary::Draft07).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("\"ai-use\" is a usage label of draft-08"),
+            "{e}"
+        );
     }
 }
