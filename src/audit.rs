@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::inspect::{FileSignals, Place, Source};
+use crate::mapping::c2pa::ManifestState;
 use crate::mapping::xmp;
 use crate::signal::{self, Diagnostic, Preference, Severity, Statement};
 
@@ -48,6 +49,14 @@ pub enum FindingKind {
     /// A temporary file left by a ccsig that was killed mid-write; the next
     /// `apply` or `remove` in its folder removes it.
     StaleTemporary,
+    /// The file's C2PA Content Credentials do not validate (or cannot be
+    /// read): their "no" still counts, an "allowed" does not.
+    C2paInvalid,
+    /// An `allowed` in Content Credentials that do not validate: ignored.
+    Unverified,
+    /// A preference stated only in the manifest of an ingredient (the
+    /// file's history), not in its active manifest.
+    C2paHistory,
 }
 
 impl FindingKind {
@@ -75,6 +84,9 @@ impl FindingKind {
             FindingKind::ManifestMismatch => "manifest_mismatch",
             FindingKind::MissingFile => "missing_file",
             FindingKind::NotInManifest => "not_in_manifest",
+            FindingKind::C2paInvalid => "c2pa_invalid",
+            FindingKind::Unverified => "unverified",
+            FindingKind::C2paHistory => "c2pa_history",
         }
     }
 }
@@ -283,7 +295,12 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
             message,
         ));
     }
-    if signals.sources.is_empty() && signals.unparsable.is_empty() && signals.xmp_error.is_none() {
+    let credentials_entries = matches!(&signals.c2pa, Some(Ok(c)) if !c.entries.is_empty());
+    if signals.sources.is_empty()
+        && signals.unparsable.is_empty()
+        && signals.xmp_error.is_none()
+        && !credentials_entries
+    {
         findings.push(Finding::new(
             FindingKind::Missing,
             Severity::Error,
@@ -337,6 +354,7 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
     credit_disagreement(signals, &mut findings);
     credit_missing(signals, &mut findings);
     licence_context(signals, &mut findings);
+    content_credentials(signals, &mut findings);
     if signals.has_c2pa {
         findings.push(Finding::new(
             FindingKind::Signed,
@@ -351,6 +369,64 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
         unexpected(signals, expected, &mut findings);
     }
     findings
+}
+
+/// What the file's Content Credentials need said: that they do not
+/// validate (their `allowed` entries are then ignored, each said), or that
+/// a preference stands only in the history of ingredients.
+fn content_credentials(signals: &FileSignals, findings: &mut Vec<Finding>) {
+    let manifest = || vec!["C2PA manifest".to_string()];
+    let creds = match &signals.c2pa {
+        None => return,
+        Some(Err(e)) => {
+            findings.push(Finding::new(
+                FindingKind::C2paInvalid,
+                Severity::Warning,
+                manifest(),
+                format!("the Content Credentials cannot be read: {e}"),
+            ));
+            return;
+        }
+        Some(Ok(creds)) => creds,
+    };
+    if creds.state == ManifestState::Invalid {
+        let codes = match creds.failures.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", creds.failures.join(", ")),
+        };
+        findings.push(Finding::new(
+            FindingKind::C2paInvalid,
+            Severity::Warning,
+            manifest(),
+            format!(
+                "the Content Credentials do not validate{codes}: what they disallow still \
+                 counts, what they allow does not"
+            ),
+        ));
+        for entry in creds.entries.iter().filter(|e| e.use_value == "allowed") {
+            findings.push(Finding::new(
+                FindingKind::Unverified,
+                Severity::Warning,
+                vec![format!("C2PA {} {}", entry.assertion, entry.key)],
+                "`allowed` in Content Credentials that do not validate: ignored".into(),
+            ));
+        }
+    }
+    if creds.entries.is_empty() {
+        if let Some((label, entry)) = creds.history.first() {
+            findings.push(Finding::new(
+                FindingKind::C2paHistory,
+                Severity::Info,
+                vec![format!("C2PA {} {}", entry.assertion, entry.key)],
+                format!(
+                    "an ingredient's manifest ({label}) states {} {}, the active manifest \
+                     states nothing: the preference is history, not this file's",
+                    entry.key,
+                    entry.stored()
+                ),
+            ));
+        }
+    }
 }
 
 /// A TDMRep reservation that frames an expression must agree with it:

@@ -643,7 +643,8 @@ impl UseDecision {
     /// let d = ccsig::Pipeline::new("train-ai".parse().unwrap(), ccsig::Commitments::none())
     ///     .decide_unsupported("HEIF");
     /// let json = serde_json::to_value(&d).unwrap();
-    /// let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    /// let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    /// keys.sort();
     /// let mut fields = ccsig::UseDecision::FIELDS.to_vec();
     /// fields.sort();
     /// assert_eq!(keys, fields);

@@ -8,6 +8,7 @@ use std::io::{Read, Seek};
 use serde::Serialize;
 
 use crate::container::{self, BlockKind, Format, Layout};
+use crate::mapping::c2pa::{self, Credentials, Meaning};
 use crate::mapping::{constraints, datamining::DataMining, exif, extended, iptc, xmp};
 use crate::signal::{self, Decision, Statement, Vocabulary};
 
@@ -29,6 +30,14 @@ pub enum Place {
     TdmReservation,
     /// IPTC-IIM 2:40 Special Instructions.
     IimSpecialInstructions,
+    /// One entry of a C2PA Content Credentials training-and-data-mining
+    /// assertion of the active manifest.
+    C2pa {
+        /// The assertion's label, e.g. `cawg.training-mining`.
+        assertion: String,
+        /// The entry's key, e.g. `cawg.ai_generative_training`.
+        entry: String,
+    },
 }
 
 impl Place {
@@ -52,6 +61,7 @@ impl Place {
             Place::DataMining => "XMP plus:DataMining".into(),
             Place::TdmReservation => "XMP tdm:reservation".into(),
             Place::IimSpecialInstructions => "IIM 2:40 Special Instructions".into(),
+            Place::C2pa { assertion, entry } => format!("C2PA {assertion} {entry}"),
         }
     }
 }
@@ -165,6 +175,10 @@ pub struct FileSignals {
     /// would invalidate (`apply` refuses such a file unless told to allow
     /// breaking the credentials).
     pub has_c2pa: bool,
+    /// What its Content Credentials say, validated, or why they could not
+    /// be read; `None` without credentials, or when ccsig was built without
+    /// its `c2pa` feature (then only `has_c2pa` is known).
+    pub c2pa: Option<Result<Credentials, String>>,
     /// XMP sidecars read next to the image, in the order found.
     pub sidecars: Vec<SidecarFields>,
     /// The draft of the vocabulary the statements were read against.
@@ -273,7 +287,7 @@ impl ReadError {
 /// let (_layout, signals) = ccsig::inspect::read(&mut std::io::BufReader::new(file)).unwrap();
 /// assert_eq!(signals.sources[0].field(), "XMP plus:DataMining");
 /// ```
-pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
+pub fn read<R: Read + Seek + Send>(reader: &mut R) -> Result<(Layout, FileSignals), ReadError> {
     read_in(reader, Vocabulary::default())
 }
 
@@ -286,12 +300,19 @@ pub fn read<R: Read + Seek>(reader: &mut R) -> Result<(Layout, FileSignals), Rea
 /// let (_, signals) = ccsig::inspect::read_in(&mut reader, Vocabulary::Draft08).unwrap();
 /// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
 /// ```
-pub fn read_in<R: Read + Seek>(
+pub fn read_in<R: Read + Seek + Send>(
     reader: &mut R,
     vocabulary: Vocabulary,
 ) -> Result<(Layout, FileSignals), ReadError> {
     let layout = container::scan(reader)?;
-    let signals = from_layout_in(&layout, vocabulary);
+    #[allow(unused_mut)] // without the c2pa feature nothing is added
+    let mut signals = from_layout_in(&layout, vocabulary);
+    #[cfg(feature = "c2pa")]
+    if signals.has_c2pa {
+        // Only files with a manifest pay for it: the whole asset is read to
+        // check what the manifest binds.
+        signals.add_credentials(c2pa::read(&mut *reader, layout.format.mime()));
+    }
     Ok((layout, signals))
 }
 
@@ -387,6 +408,7 @@ pub fn from_layout_in(layout: &Layout, vocabulary: Vocabulary) -> FileSignals {
         decisions,
         credit,
         has_c2pa: layout.has(BlockKind::C2pa),
+        c2pa: None,
         sidecars: Vec::new(),
         vocabulary,
     }
@@ -673,6 +695,36 @@ impl FileSignals {
         }
         self.sidecars.push(SidecarFields { path, name, fields });
         self.credit = credit_of(&credit_sources(self));
+        self.decisions = combine(&self.sources, self.vocabulary);
+    }
+
+    /// Adds what the file's Content Credentials say (as read by
+    /// `mapping::c2pa::read`): each entry of the active manifest that
+    /// states something becomes a source, the others are listed with why
+    /// they state nothing (`docs/mapping.md`, "C2PA Content Credentials").
+    pub fn add_credentials(&mut self, credentials: Result<Credentials, String>) {
+        if let Ok(creds) = &credentials {
+            for entry in &creds.entries {
+                let place = Place::C2pa {
+                    assertion: entry.assertion.clone(),
+                    entry: entry.key.clone(),
+                };
+                match c2pa::meaning(entry, creds.state, self.vocabulary) {
+                    Meaning::States(expression) => self.sources.push(source(
+                        place,
+                        &entry.stored(),
+                        &expression,
+                        self.vocabulary,
+                    )),
+                    Meaning::Silent(note) => self.deferring.push(Deferring {
+                        field: place.field(),
+                        stored: entry.stored(),
+                        note,
+                    }),
+                }
+            }
+        }
+        self.c2pa = Some(credentials);
         self.decisions = combine(&self.sources, self.vocabulary);
     }
 

@@ -1609,7 +1609,7 @@ fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOption
             inspect::Place::CcsigExpression | inspect::Place::IimSpecialInstructions => true,
             inspect::Place::DataMining => writes_data_mining,
             inspect::Place::OtherConstraints { lang } => lang.is_empty() || lang == "x-default",
-            inspect::Place::TdmReservation => false,
+            inspect::Place::TdmReservation | inspect::Place::C2pa { .. } => false,
         };
         let (severity, message) = match (&s.place, overwritten) {
             (inspect::Place::CcsigExpression, _) => (

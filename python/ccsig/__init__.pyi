@@ -128,6 +128,12 @@ class Signals:
     @property
     def c2pa(self) -> bool:
         """The file carries C2PA Content Credentials."""
+    @property
+    def c2pa_state(self) -> Optional[Literal["valid", "trusted", "invalid", "unreadable"]]:
+        """How far the Content Credentials hold (None without them). Their
+        training-and-data-mining entries are in :attr:`sources` as
+        ``C2PA <assertion> <entry>``: a "no" counts whatever the state, an
+        "allowed" only when they validate."""
 
 class Decision:
     """May a pipeline use one file, and on what terms. The same fields as

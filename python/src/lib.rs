@@ -225,6 +225,9 @@ struct Signals {
     sources: Vec<(String, String, String)>,
     /// The file carries C2PA Content Credentials.
     c2pa: bool,
+    /// How far they hold: `valid`, `trusted`, `invalid` or `unreadable`;
+    /// None without credentials.
+    c2pa_state: Option<String>,
 }
 
 impl Signals {
@@ -251,6 +254,10 @@ impl Signals {
                 .map(|src| (src.field(), src.stored.clone(), src.expression.clone()))
                 .collect(),
             c2pa: s.has_c2pa,
+            c2pa_state: s.c2pa.as_ref().map(|c| match c {
+                Ok(creds) => creds.state.as_str().to_string(),
+                Err(_) => "unreadable".to_string(),
+            }),
         }
     }
 }

@@ -466,3 +466,18 @@ def test_stub_signatures_match_the_runtime():
             actual = runtime.parameters[name].default
             # pyo3 shows an empty Vec default as `...`
             assert actual == expected or (expected == () and actual is Ellipsis), (f.name, name, actual, expected)
+
+
+def test_content_credentials_are_a_source_and_a_no_counts():
+    """The c2pa-rs fixture's signed `cawg.training-mining` says notAllowed
+    for generative training and inference (issue 18)."""
+    path = SAMPLES / "c2pa" / "C_with_CAWG_data.jpg"
+    s = ccsig.read(path)
+    assert s.c2pa and s.c2pa_state == "valid"
+    assert s.decisions["train-ai"] == "disallowed"
+    fields = [field for field, _, _ in s.sources]
+    assert "C2PA cawg.training-mining cawg.ai_generative_training" in fields
+    assert ccsig.read(path, vocabulary="draft-08").decisions["ai-use"] == "disallowed"
+    d = ccsig.decide(path, use="train-ai", we_give=["credit"], unknown="allow", unreadable="allow")
+    assert (d.decision, d.usable, d.state) == ("disallowed", False, "stated")
+    assert ccsig.read(SAMPLES / "jpeg" / "plain.jpg").c2pa_state is None

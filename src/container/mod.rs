@@ -58,6 +58,15 @@ impl Format {
         }
     }
 
+    /// The media type, e.g. `image/jpeg`.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::WebP => "image/webp",
+        }
+    }
+
     /// What the format calls its blocks, for error messages.
     pub(crate) fn block_noun(self) -> &'static str {
         match self {

@@ -6,6 +6,7 @@
 //! containers: it takes packets and blocks as bytes and gives back packets
 //! and field values.
 
+pub mod c2pa;
 pub mod constraints;
 pub mod datamining;
 pub mod exif;

@@ -46,6 +46,7 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
             "credit_url",
             "c2pa",
             "findings",
+            "c2pa_state",
         ]));
         row(out, &h)?;
     }
@@ -81,6 +82,7 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
     f.push(credit.url.unwrap_or_default());
     f.push(r.c2pa.to_string());
     f.push(r.findings.len().to_string());
+    f.push(r.c2pa_state.unwrap_or("").to_string());
     row(out, &f)
 }
 

@@ -127,6 +127,10 @@ pub struct FileRecord {
     /// The file carries C2PA Content Credentials (a signed manifest that a
     /// metadata write would invalidate).
     pub c2pa: bool,
+    /// How far the Content Credentials hold: `valid`, `trusted`,
+    /// `invalid`, or `unreadable` (added in `ccsig/2`); `None` without
+    /// credentials, or when ccsig was built without its `c2pa` feature.
+    pub c2pa_state: Option<&'static str>,
     /// What `check` finds in the file (empty when the caller did not audit
     /// it or it is clean).
     pub findings: Vec<Finding>,
@@ -213,6 +217,10 @@ impl FileRecord {
                 .collect(),
             credit: Some(signals.credit.clone()),
             c2pa: signals.has_c2pa,
+            c2pa_state: signals.c2pa.as_ref().map(|c| match c {
+                Ok(creds) => creds.state.as_str(),
+                Err(_) => "unreadable",
+            }),
             findings,
             rights: signals.xmp.as_ref().map(|f| Rights {
                 usage_terms: f.usage_terms.clone(),
@@ -248,6 +256,7 @@ impl FileRecord {
             sources: vec![],
             credit: None,
             c2pa: false,
+            c2pa_state: None,
             findings,
             rights: None,
         }

@@ -103,8 +103,10 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
             }
         }
     }
-    if r.c2pa {
-        writeln!(out, "  signed     C2PA Content Credentials present")?;
+    match (r.c2pa, r.c2pa_state) {
+        (true, Some(state)) => writeln!(out, "  signed     C2PA Content Credentials ({state})")?,
+        (true, None) => writeln!(out, "  signed     C2PA Content Credentials present")?,
+        (false, _) => {}
     }
     for f in &r.findings {
         writeln!(

@@ -1,0 +1,412 @@
+//! C2PA Content Credentials as a source of AI-use preferences (issue 18,
+//! reading): the CAWG training-and-data-mining assertion of a signed
+//! manifest is read, validated and combined with every other field.
+//!
+//! Signed files are made here, at test time, with the `c2pa` crate and a
+//! certificate chain the `openssl` command makes in a temporary folder (a
+//! root CA and a signer with the extensions C2PA requires); no key is
+//! committed.
+#![cfg(feature = "c2pa")]
+
+mod common;
+
+use std::fs;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ccsig::signal::{Decision, Vocabulary};
+use ccsig::{Commitments, FindingKind, Pipeline, Verdict};
+use common::{ccsig, sample, stderr, stdout};
+use serde_json::{json, Value};
+
+/// A root CA and a signer certificate (chain PEM, key PEM) made by openssl.
+fn certificates(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the C2PA tests need the openssl command (bash .ci/run installs it)");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let ec = [
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+    ];
+    run(&[&ec[..], &["root.key"]].concat());
+    run(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "root.key",
+        "-sha256",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=ccsig test root (test only)/O=ccsig tests",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-out",
+        "root.pem",
+    ]);
+    run(&[&ec[..], &["signer.key"]].concat());
+    run(&[
+        "req",
+        "-new",
+        "-key",
+        "signer.key",
+        "-subj",
+        "/CN=ccsig test signer (test only)/O=ccsig tests",
+        "-out",
+        "signer.csr",
+    ]);
+    fs::write(
+        dir.join("signer.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=emailProtection\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "signer.csr",
+        "-CA",
+        "root.pem",
+        "-CAkey",
+        "root.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-sha256",
+        "-extfile",
+        "signer.ext",
+        "-out",
+        "signer.pem",
+    ]);
+    let mut chain = fs::read(dir.join("signer.pem")).unwrap();
+    chain.extend(fs::read(dir.join("root.pem")).unwrap());
+    (chain, fs::read(dir.join("signer.key")).unwrap())
+}
+
+/// `source` (an image's bytes, of media type `mime`) with a new manifest
+/// whose `cawg.training-mining` assertion holds `entries` (none: no such
+/// assertion), signed with a chain made in `dir`. A source that carries a
+/// manifest becomes the new one's parent ingredient.
+fn signed(dir: &Path, source: &[u8], mime: &str, entries: Option<Value>) -> Vec<u8> {
+    let (chain, key) = certificates(dir);
+    let signer =
+        c2pa::create_signer::from_keys(&chain, &key, c2pa::SigningAlg::Es256, None).unwrap();
+    let mut assertions = vec![json!({"label": "c2pa.actions", "data": {"actions": [{
+        "action": "c2pa.created",
+        "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"}]}})];
+    if let Some(entries) = entries {
+        assertions.push(json!({"label": "cawg.training-mining", "data": {"entries": entries}}));
+    }
+    let definition = json!({"claim_generator_info": [{"name": "ccsig tests", "version": "0"}],
+                            "assertions": assertions});
+    let context = || {
+        c2pa::Context::new()
+            .with_settings(r#"{"verify": {"remote_manifest_fetch": false, "ocsp_fetch": false}}"#)
+            .unwrap()
+    };
+    let mut builder = c2pa::Builder::from_context(context())
+        .with_definition(definition.to_string())
+        .unwrap();
+    let has_manifest = c2pa::Reader::from_context(context())
+        .with_stream(mime, Cursor::new(source))
+        .is_ok();
+    if has_manifest {
+        let parent = json!({"title": "earlier version", "relationship": "parentOf"});
+        builder
+            .add_ingredient_from_stream(parent.to_string(), mime, &mut Cursor::new(source))
+            .unwrap();
+    }
+    let mut out = Cursor::new(Vec::new());
+    builder
+        .sign(signer.as_ref(), mime, &mut Cursor::new(source), &mut out)
+        .unwrap();
+    out.into_inner()
+}
+
+fn signed_sample(dir: &Path, rel: &str, entries: Value) -> PathBuf {
+    let mime = match Path::new(rel).extension().unwrap().to_str().unwrap() {
+        "jpg" => "image/jpeg",
+        "png" => "image/png",
+        _ => "image/webp",
+    };
+    let bytes = signed(dir, &fs::read(sample(rel)).unwrap(), mime, Some(entries));
+    let path = dir.join(Path::new(rel).file_name().unwrap());
+    fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The JPEG's bytes with one byte of its image data (just before EOI)
+/// changed: what the manifest's hard binding covers no longer matches.
+fn tampered(path: &Path) {
+    let mut bytes = fs::read(path).unwrap();
+    let at = bytes.len() - 3;
+    bytes[at] ^= 0x55;
+    fs::write(path, bytes).unwrap();
+}
+
+fn kinds(path: &Path) -> Vec<FindingKind> {
+    ccsig::check_path(path, None)
+        .into_iter()
+        .map(|f| f.kind)
+        .collect()
+}
+
+fn train(we_give: &str) -> Pipeline {
+    Pipeline::new(
+        "train-ai".parse().unwrap(),
+        Commitments::parse(we_give).unwrap(),
+    )
+}
+
+#[test]
+fn the_cawg_fixture_says_no_to_generative_training_and_to_inference() {
+    let path = sample("c2pa/C_with_CAWG_data.jpg");
+    let signals = ccsig::read_path(&path).unwrap();
+    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(creds.state.as_str(), "valid");
+    assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    let fields: Vec<String> = signals.sources.iter().map(|s| s.field()).collect();
+    assert_eq!(
+        fields,
+        ["C2PA cawg.training-mining cawg.ai_generative_training"]
+    );
+    // Under draft-07 no category speaks for inference: listed, stating nothing.
+    assert!(signals
+        .deferring
+        .iter()
+        .any(|d| d.field.ends_with("cawg.ai_inference")));
+    let with_draft_08 = ccsig::read_path_in(&path, Vocabulary::Draft08).unwrap();
+    assert_eq!(with_draft_08.decisions["ai-use"], Decision::Disallowed);
+
+    // A pipeline that takes silence as consent still may not train on it.
+    let mut pipeline = train("credit");
+    pipeline.unknown = ccsig::UnknownPolicy::Allow;
+    let d = pipeline.decide(&signals);
+    assert_eq!((d.verdict, d.usable), (Verdict::Disallowed, false));
+    // check no longer calls it missing.
+    let found = kinds(&path);
+    assert!(!found.contains(&FindingKind::Missing), "{found:?}");
+    assert!(found.contains(&FindingKind::Signed));
+
+    let o = ccsig(&["read", path.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("C2PA cawg.training-mining cawg.ai_generative_training"),
+        "{out}"
+    );
+    assert!(out.contains("C2PA Content Credentials (valid)"), "{out}");
+    let o = ccsig(&["read", "--format", "json", path.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["c2pa_state"], "valid");
+}
+
+#[test]
+fn an_allowed_counts_only_from_credentials_that_validate() {
+    let d = tempfile::tempdir().unwrap();
+    let path = signed_sample(
+        d.path(),
+        "jpeg/plain.jpg",
+        json!({"cawg.ai_training": {"use": "allowed"}}),
+    );
+    let signals = ccsig::read_path(&path).unwrap();
+    assert_eq!(signals.decisions["train-ai"], Decision::Allowed);
+    assert_eq!(train("").decide(&signals).verdict, Verdict::Allowed);
+    assert!(!kinds(&path).contains(&FindingKind::C2paInvalid));
+
+    tampered(&path);
+    let signals = ccsig::read_path(&path).unwrap();
+    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(creds.state.as_str(), "invalid");
+    assert!(!creds.failures.is_empty());
+    assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
+    let found = kinds(&path);
+    assert!(found.contains(&FindingKind::C2paInvalid), "{found:?}");
+    assert!(found.contains(&FindingKind::Unverified), "{found:?}");
+    let o = ccsig(&["decide", "--use", "train-ai", path.to_str().unwrap()]);
+    let r: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        (r["decision"].as_str(), r["usable"].as_bool()),
+        (Some("unknown"), Some(false))
+    );
+}
+
+#[test]
+fn a_no_counts_whatever_the_validation_state() {
+    let d = tempfile::tempdir().unwrap();
+    let entries = json!({"cawg.ai_generative_training": {"use": "notAllowed"},
+                         "cawg.ai_inference": {"use": "notAllowed"}});
+    let path = signed_sample(d.path(), "jpeg/plain.jpg", entries);
+    tampered(&path);
+    let signals = ccsig::read_path(&path).unwrap();
+    assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    let found = kinds(&path);
+    assert!(found.contains(&FindingKind::C2paInvalid), "{found:?}");
+    assert!(!found.contains(&FindingKind::Unverified), "{found:?}");
+}
+
+#[test]
+fn constrained_with_a_cc_signal_reads_as_that_expression() {
+    let d = tempfile::tempdir().unwrap();
+    let entries = json!({"cawg.ai_training": {"use": "constrained",
+        "constraint_info": "Credit the photographer. Content-Usage: train-ai=n;exceptions=cc-cr"}});
+    let path = signed_sample(d.path(), "jpeg/plain.jpg", entries);
+    let signals = ccsig::read_path(&path).unwrap();
+    assert_eq!(
+        signals.decisions["train-ai"],
+        Decision::AllowedIf(vec![ccsig::SignalCode::Cr])
+    );
+    assert_eq!(
+        train("credit").decide(&signals).verdict,
+        Verdict::AllowedWithTerms
+    );
+    assert_eq!(train("").decide(&signals).verdict, Verdict::Disallowed);
+    // Without a signal in its text, constrained is a plain no.
+    let entries = json!({"c2pa.ai_training": {"use": "constrained", "constraints_info": "ask us"}});
+    let path = signed_sample(d.path(), "png/plain.png", entries);
+    assert_eq!(
+        ccsig::read_path(&path).unwrap().decisions["train-ai"],
+        Decision::Disallowed
+    );
+}
+
+#[test]
+fn the_manifest_and_xmp_disagreeing_is_a_conflict_and_the_no_wins() {
+    let d = tempfile::tempdir().unwrap();
+    let tagged = d.path().join("tagged.jpg");
+    fs::copy(sample("jpeg/plain.jpg"), &tagged).unwrap();
+    let o = ccsig(&[
+        "apply",
+        "--expression",
+        "train-ai=y",
+        tagged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = signed(
+        d.path(),
+        &fs::read(&tagged).unwrap(),
+        "image/jpeg",
+        Some(json!({"cawg.ai_training": {"use": "notAllowed"}})),
+    );
+    fs::write(&tagged, bytes).unwrap();
+    let signals = ccsig::read_path(&tagged).unwrap();
+    assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    let findings = ccsig::check_path(&tagged, None);
+    let conflict = findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Conflict)
+        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
+    assert!(
+        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
+        "{conflict:?}"
+    );
+    assert!(
+        conflict.fields.iter().any(|f| f == "XMP ccsig:expression"),
+        "{conflict:?}"
+    );
+}
+
+#[test]
+fn png_and_webp_credentials_are_read_too() {
+    let d = tempfile::tempdir().unwrap();
+    for rel in ["png/plain.png", "webp/lossy.webp"] {
+        let path = signed_sample(
+            d.path(),
+            rel,
+            json!({"cawg.ai_training": {"use": "notAllowed"}}),
+        );
+        let signals = ccsig::read_path(&path).unwrap();
+        let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(creds.state.as_str(), "valid", "{rel}: {:?}", creds.failures);
+        assert_eq!(signals.decisions["train-ai"], Decision::Disallowed, "{rel}");
+        // And from bytes, as a pipeline holds them.
+        let from_bytes = ccsig::read_bytes(&fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            from_bytes.decisions["train-ai"],
+            Decision::Disallowed,
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn a_preference_only_in_the_history_is_a_note() {
+    let d = tempfile::tempdir().unwrap();
+    let first = signed_sample(
+        d.path(),
+        "jpeg/plain.jpg",
+        json!({"cawg.ai_training": {"use": "notAllowed"}}),
+    );
+    // Signed again without the assertion: the earlier manifest is its parent.
+    let again = signed(d.path(), &fs::read(&first).unwrap(), "image/jpeg", None);
+    fs::write(&first, again).unwrap();
+    let signals = ccsig::read_path(&first).unwrap();
+    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    assert!(creds.entries.is_empty());
+    assert_eq!(creds.history.len(), 1, "{creds:?}");
+    assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
+    let findings = ccsig::check_path(&first, None);
+    let note = findings.iter().find(|f| f.kind == FindingKind::C2paHistory);
+    assert!(note.is_some(), "{findings:?}");
+}
+
+#[test]
+fn damaged_credentials_are_a_finding_never_a_crash() {
+    let d = tempfile::tempdir().unwrap();
+    let original = fs::read(sample("c2pa/C_with_CAWG_data.jpg")).unwrap();
+    // Bytes inside the APP11 JUMBF segments, flipped or zeroed.
+    let app11: Vec<usize> = original
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w == &[0xFF, 0xEB])
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!app11.is_empty());
+    let mut cases: Vec<Vec<u8>> = vec![];
+    for (n, at) in [40usize, 200, 1000, 4000].into_iter().enumerate() {
+        let mut bytes = original.clone();
+        let i = app11[0] + at;
+        bytes[i] ^= 0xFF;
+        if n % 2 == 1 {
+            bytes[i + 1..i + 64].fill(0);
+        }
+        cases.push(bytes);
+    }
+    for (n, bytes) in cases.into_iter().enumerate() {
+        let path = d.path().join(format!("damaged-{n}.jpg"));
+        fs::write(&path, &bytes).unwrap();
+        let signals = ccsig::read_path(&path).unwrap();
+        match signals.c2pa.as_ref().unwrap() {
+            Ok(creds) => assert_eq!(creds.state.as_str(), "invalid", "case {n}"),
+            Err(e) => assert!(!e.is_empty()),
+        }
+        let found = kinds(&path);
+        assert!(
+            found.contains(&FindingKind::C2paInvalid),
+            "case {n}: {found:?}"
+        );
+        let o = ccsig(&["decide", "--use", "train-ai", path.to_str().unwrap()]);
+        assert!(
+            o.status.code().is_some(),
+            "case {n} crashed: {}",
+            stderr(&o)
+        );
+    }
+}
