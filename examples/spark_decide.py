@@ -20,7 +20,7 @@ OUTPUT receives one JSON Lines file per partition (`part-00000`...), one
 record per image with every field of `ccsig.Decision.to_dict()` (the fields
 of a `ccsig decide` record, schema ccsig/2, after its `schema`): path,
 decision, usable, state, met_signals, unmet_signals, owed, credit_name,
-credit_url, credit_missing, credit_looked_at, reason. Paths are as Spark
+credit_url, credit_missing, credit_looked_at, reason, sources. Paths are as Spark
 names them (`file:/data/a.jpg`, `hdfs://nn/shards/00001.tar:000042.jpg`).
 
 The arguments are checked by the ccsig library on the driver before Spark
@@ -52,6 +52,7 @@ FIELDS = (
     "credit_missing",
     "credit_looked_at",
     "reason",
+    "sources",
 )
 
 PROG = "spark_decide.py"

@@ -442,9 +442,17 @@ impl Pipeline {
     /// assert!(d.credit_looked_at.contains(&"XMP dc:creator".to_string()));
     /// ```
     pub fn decide(&self, signals: &FileSignals) -> UseDecision {
+        let label = self.usage.label();
         let statements: Vec<&Statement> = signals.sources.iter().map(|s| &s.statement).collect();
-        let decision = signal::combine(&statements, self.usage.label());
-        self.decide_on(decision, !signals.sources.is_empty(), &signals.credit)
+        let decision = signal::combine(&statements, label);
+        let mut out = self.decide_on(decision, !signals.sources.is_empty(), &signals.credit);
+        out.sources = signals
+            .sources
+            .iter()
+            .filter(|s| s.statement.preference(label) != Decision::Unknown)
+            .map(|s| s.field())
+            .collect();
+        out
     }
 
     /// The decision for a file whose sources, combined, say `decision`.
@@ -631,6 +639,10 @@ pub struct UseDecision {
     pub credit_looked_at: Vec<String>,
     /// One line in words: why this verdict.
     pub reason: String,
+    /// The fields whose statements decided it, in the order read (e.g.
+    /// `XMP ccsig:expression`, `C2PA cawg.training-mining
+    /// cawg.ai_training`): every field that states something for the use.
+    pub sources: Vec<String>,
 }
 
 impl UseDecision {
@@ -649,7 +661,7 @@ impl UseDecision {
     /// fields.sort();
     /// assert_eq!(keys, fields);
     /// ```
-    pub const FIELDS: [&'static str; 11] = [
+    pub const FIELDS: [&'static str; 12] = [
         "decision",
         "usable",
         "state",
@@ -661,6 +673,7 @@ impl UseDecision {
         "credit_missing",
         "credit_looked_at",
         "reason",
+        "sources",
     ];
 
     fn empty(state: State) -> Self {
@@ -676,6 +689,7 @@ impl UseDecision {
             credit_missing: false,
             credit_looked_at: vec![],
             reason: String::new(),
+            sources: vec![],
         }
     }
 }

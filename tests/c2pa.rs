@@ -201,6 +201,11 @@ fn the_cawg_fixture_says_no_to_generative_training_and_to_inference() {
     pipeline.unknown = ccsig::UnknownPolicy::Allow;
     let d = pipeline.decide(&signals);
     assert_eq!((d.verdict, d.usable), (Verdict::Disallowed, false));
+    // The record names the credentials as what decided it.
+    assert_eq!(
+        d.sources,
+        ["C2PA cawg.training-mining cawg.ai_generative_training"]
+    );
     // check no longer calls it missing.
     let found = kinds(&path);
     assert!(!found.contains(&FindingKind::Missing), "{found:?}");

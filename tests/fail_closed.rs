@@ -432,6 +432,7 @@ fn a_record_spells_out_what_is_owed() {
         ("Ada".into(), false.into())
     );
     assert_eq!(r["credit_url"], "https://example.org/ada");
+    assert_eq!(r["sources"], serde_json::json!(["XMP ccsig:expression"]));
     assert_eq!(r["credit_looked_at"], serde_json::json!([]));
 
     // cc-cr-op: credit and open, each with its requirement and definition.

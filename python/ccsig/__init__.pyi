@@ -86,6 +86,7 @@ class DecisionDict(TypedDict):
     credit_missing: bool
     credit_looked_at: list[str]
     reason: str
+    sources: list[str]
 
 class Signals:
     """What one file says: every signal-bearing field, combined (most
@@ -193,6 +194,11 @@ class Decision:
         an ``unreadable`` decision's reason starts with ``unreadable: `` and
         an ``unsupported`` one's with ``unsupported format: `` (e.g.
         ``unsupported format: HEIF``)."""
+    @property
+    def sources(self) -> list[str]:
+        """The fields whose statements decided it, in the order read (e.g.
+        ``XMP ccsig:expression``, ``C2PA cawg.training-mining
+        cawg.ai_training``)."""
     def to_dict(self) -> DecisionDict:
         """Every field as a plain dict, in the order of :class:`DecisionDict`
         (JSON-ready, picklable): a ``ccsig decide --format jsonl`` record

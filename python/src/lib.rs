@@ -296,6 +296,8 @@ pub(crate) struct UseDecisionPy {
     credit_missing: bool,
     credit_looked_at: Vec<String>,
     reason: String,
+    /// The fields whose statements decided it.
+    sources: Vec<String>,
 }
 
 /// One element owed, as `Decision.owed` holds it.
@@ -331,6 +333,7 @@ impl UseDecisionPy {
             credit_missing: d.credit_missing,
             credit_looked_at: d.credit_looked_at,
             reason: d.reason,
+            sources: d.sources,
         }
     }
 }

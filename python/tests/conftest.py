@@ -64,6 +64,7 @@ DECISION_FIELDS = [
     "credit_missing",
     "credit_looked_at",
     "reason",
+    "sources",
 ]
 
 

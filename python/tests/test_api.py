@@ -181,8 +181,9 @@ def test_decide_allowed_with_terms_owes_credit():
     assert d.path == str(CR_OP)
     assert list(d.to_dict()) == [
         "path", "decision", "usable", "state", "met_signals", "unmet_signals", "owed",
-        "credit_name", "credit_url", "credit_missing", "credit_looked_at", "reason",
+        "credit_name", "credit_url", "credit_missing", "credit_looked_at", "reason", "sources",
     ]  # fmt: skip
+    assert d.sources == ["XMP ccsig:expression", "XMP plus:OtherConstraints"]
 
 
 def test_decide_unmet_terms_are_disallowed_and_say_what_is_missing():
@@ -480,4 +481,5 @@ def test_content_credentials_are_a_source_and_a_no_counts():
     assert ccsig.read(path, vocabulary="draft-08").decisions["ai-use"] == "disallowed"
     d = ccsig.decide(path, use="train-ai", we_give=["credit"], unknown="allow", unreadable="allow")
     assert (d.decision, d.usable, d.state) == ("disallowed", False, "stated")
+    assert d.sources == ["C2PA cawg.training-mining cawg.ai_generative_training"]
     assert ccsig.read(SAMPLES / "jpeg" / "plain.jpg").c2pa_state is None

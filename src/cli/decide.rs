@@ -99,7 +99,7 @@ fn csv_header() -> Vec<&'static str> {
     header
 }
 
-fn csv_row(path: &str, d: &UseDecision) -> [String; 13] {
+fn csv_row(path: &str, d: &UseDecision) -> [String; 14] {
     let join = |items: Vec<&str>| items.join(";");
     [
         SCHEMA.to_string(),
@@ -115,6 +115,7 @@ fn csv_row(path: &str, d: &UseDecision) -> [String; 13] {
         d.credit_missing.to_string(),
         join(d.credit_looked_at.iter().map(String::as_str).collect()),
         d.reason.clone(),
+        join(d.sources.iter().map(String::as_str).collect()),
     ]
 }
 
