@@ -106,6 +106,18 @@ fn certificates(dir: &Path) -> (Vec<u8>, Vec<u8>) {
 /// assertion), signed with a chain made in `dir`. A source that carries a
 /// manifest becomes the new one's parent ingredient.
 fn signed(dir: &Path, source: &[u8], mime: &str, entries: Option<Value>) -> Vec<u8> {
+    signed_with(dir, source, mime, entries, None)
+}
+
+/// [`signed`], with one more assertion of `padding` bytes of text (a
+/// manifest store of many megabytes, in many JPEG segments).
+fn signed_with(
+    dir: &Path,
+    source: &[u8],
+    mime: &str,
+    entries: Option<Value>,
+    padding: Option<usize>,
+) -> Vec<u8> {
     let (chain, key) = certificates(dir);
     let signer =
         c2pa::create_signer::from_keys(&chain, &key, c2pa::SigningAlg::Es256, None).unwrap();
@@ -114,6 +126,10 @@ fn signed(dir: &Path, source: &[u8], mime: &str, entries: Option<Value>) -> Vec<
         "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"}]}})];
     if let Some(entries) = entries {
         assertions.push(json!({"label": "cawg.training-mining", "data": {"entries": entries}}));
+    }
+    if let Some(size) = padding {
+        assertions
+            .push(json!({"label": "com.example.padding", "data": {"text": "x".repeat(size)}}));
     }
     let definition = json!({"claim_generator_info": [{"name": "ccsig tests", "version": "0"}],
                             "assertions": assertions});
@@ -414,4 +430,53 @@ fn damaged_credentials_are_a_finding_never_a_crash() {
             stderr(&o)
         );
     }
+}
+
+/// The offsets and lengths (marker included) of a JPEG's APP11 segments.
+fn app11_segments(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = vec![];
+    let mut i = 2;
+    while i + 4 <= bytes.len() && bytes[i] == 0xFF && bytes[i + 1] != 0xDA {
+        let len = u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]) as usize;
+        if bytes[i + 1] == 0xEB {
+            out.push((i, len + 2));
+        }
+        i += len + 2;
+    }
+    out
+}
+
+#[test]
+fn a_store_of_megabytes_is_read_and_one_out_of_order_is_a_finding() {
+    let d = tempfile::tempdir().unwrap();
+    let bytes = signed_with(
+        d.path(),
+        &fs::read(sample("jpeg/plain.jpg")).unwrap(),
+        "image/jpeg",
+        Some(json!({"cawg.ai_training": {"use": "notAllowed"}})),
+        Some(3 << 20),
+    );
+    let segments = app11_segments(&bytes);
+    assert!(segments.len() > 40, "{} APP11 segments", segments.len());
+    let path = d.path().join("big.jpg");
+    fs::write(&path, &bytes).unwrap();
+    let signals = ccsig::read_path(&path).unwrap();
+    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(creds.state.as_str(), "valid");
+    assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+
+    // The second and third segments swapped: the store no longer reads.
+    let ((a, a_len), (b, b_len)) = (segments[1], segments[2]);
+    assert_eq!(a + a_len, b);
+    let mut swapped = bytes[..a].to_vec();
+    swapped.extend_from_slice(&bytes[b..b + b_len]);
+    swapped.extend_from_slice(&bytes[a..a + a_len]);
+    swapped.extend_from_slice(&bytes[b + b_len..]);
+    fs::write(&path, &swapped).unwrap();
+    let signals = ccsig::read_path(&path).unwrap();
+    match signals.c2pa.as_ref().unwrap() {
+        Ok(creds) => assert_eq!(creds.state.as_str(), "invalid"),
+        Err(e) => assert!(!e.is_empty()),
+    }
+    assert!(kinds(&path).contains(&FindingKind::C2paInvalid));
 }
