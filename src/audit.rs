@@ -403,12 +403,18 @@ fn content_credentials(signals: &FileSignals, findings: &mut Vec<Finding>) {
                  counts, what they allow does not"
             ),
         ));
+    }
+    if !creds.allowed_counts() {
+        let why = match creds.state {
+            ManifestState::Invalid => "Content Credentials that do not validate",
+            _ => "Content Credentials whose signer chains to none of the trust anchors given",
+        };
         for entry in creds.entries.iter().filter(|e| e.use_value == "allowed") {
             findings.push(Finding::new(
                 FindingKind::Unverified,
                 Severity::Warning,
                 vec![format!("C2PA {} {}", entry.assertion, entry.key)],
-                "`allowed` in Content Credentials that do not validate: ignored".into(),
+                format!("`allowed` in {why}: ignored"),
             ));
         }
     }

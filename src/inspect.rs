@@ -302,18 +302,73 @@ pub fn read<R: Read + Seek + Send>(reader: &mut R) -> Result<(Layout, FileSignal
 /// ```
 pub fn read_in<R: Read + Seek + Send>(
     reader: &mut R,
-    vocabulary: Vocabulary,
+    options: impl Into<ReadOptions>,
 ) -> Result<(Layout, FileSignals), ReadError> {
+    let options = options.into();
     let layout = container::scan(reader)?;
     #[allow(unused_mut)] // without the c2pa feature nothing is added
-    let mut signals = from_layout_in(&layout, vocabulary);
+    let mut signals = from_layout_in(&layout, options.vocabulary);
     #[cfg(feature = "c2pa")]
     if signals.has_c2pa {
         // Only files with a manifest pay for it: the whole asset is read to
         // check what the manifest binds.
-        signals.add_credentials(c2pa::read(&mut *reader, layout.format.mime()));
+        let trust = options.c2pa_trust.as_deref();
+        signals.add_credentials(c2pa::read(&mut *reader, layout.format.mime(), trust));
     }
     Ok((layout, signals))
+}
+
+/// How a file is read: the vocabulary its statements are read against,
+/// and the trust anchors the signer of its Content Credentials is checked
+/// against.
+///
+/// ```
+/// use ccsig::inspect::ReadOptions;
+/// use ccsig::signal::Vocabulary;
+/// let options = ReadOptions::from(Vocabulary::Draft08);
+/// assert_eq!(options.vocabulary, Vocabulary::Draft08);
+/// assert!(options.c2pa_trust.is_none());
+/// assert!(ReadOptions::default().with_c2pa_trust("not a certificate").is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The draft of the vocabulary statements are read against.
+    pub vocabulary: Vocabulary,
+    /// Root certificates (a PEM bundle): Content Credentials whose signer
+    /// chains to one are `trusted`, and only those count an `allowed`.
+    /// `None`: a manifest that validates counts whoever signed it.
+    pub c2pa_trust: Option<std::sync::Arc<str>>,
+}
+
+/// Trust anchors that are not a PEM bundle of certificates.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a PEM bundle of certificates (no -----BEGIN CERTIFICATE----- block)")]
+pub struct NotCertificates;
+
+impl ReadOptions {
+    /// These options, with `pem` (a bundle of root certificates) as the
+    /// trust anchors of Content Credentials.
+    ///
+    /// # Errors
+    /// [`NotCertificates`] when `pem` holds no certificate.
+    pub fn with_c2pa_trust(self, pem: &str) -> Result<Self, NotCertificates> {
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(NotCertificates);
+        }
+        Ok(ReadOptions {
+            c2pa_trust: Some(pem.into()),
+            ..self
+        })
+    }
+}
+
+impl From<Vocabulary> for ReadOptions {
+    fn from(vocabulary: Vocabulary) -> Self {
+        ReadOptions {
+            vocabulary,
+            c2pa_trust: None,
+        }
+    }
 }
 
 /// Reads the signals of a file held in memory (the same as
@@ -709,7 +764,7 @@ impl FileSignals {
                     assertion: entry.assertion.clone(),
                     entry: entry.key.clone(),
                 };
-                match c2pa::meaning(entry, creds.state, self.vocabulary) {
+                match c2pa::meaning(entry, creds.allowed_counts(), self.vocabulary) {
                     Meaning::States(expression) => self.sources.push(source(
                         place,
                         &entry.stored(),

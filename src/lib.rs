@@ -60,7 +60,7 @@ pub use decide::{
     Commitments, Element, Obligation, Pipeline, State, UnknownPolicy, UnreadablePolicy,
     UseDecision, Verdict,
 };
-pub use inspect::{FileSignals, ReadError};
+pub use inspect::{FileSignals, ReadError, ReadOptions};
 pub use mapping::MappingError;
 pub use signal::SignalCode;
 pub use tagging::{
@@ -93,7 +93,7 @@ pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
 }
 
 /// [`read_path`], with the statements read against a chosen draft of the
-/// vocabulary.
+/// vocabulary, or with any [`ReadOptions`] (C2PA trust anchors too).
 ///
 /// ```
 /// use ccsig::signal::Vocabulary;
@@ -102,19 +102,22 @@ pub fn read_path(path: &Path) -> Result<FileSignals, ReadError> {
 /// assert_eq!(signals.vocabulary, Vocabulary::Draft08);
 /// assert!(signals.decisions.contains_key("train-ai"));
 /// ```
-pub fn read_path_in(path: &Path, vocabulary: signal::Vocabulary) -> Result<FileSignals, ReadError> {
-    read_path_listed(path, vocabulary, None)
+pub fn read_path_in(
+    path: &Path,
+    options: impl Into<ReadOptions>,
+) -> Result<FileSignals, ReadError> {
+    read_path_listed(path, options, None)
 }
 
 /// [`read_path_in`], finding the sidecars in `folder`, a listing of the
 /// image's folder, when there is one (batches list each folder once).
 pub(crate) fn read_path_listed(
     path: &Path,
-    vocabulary: signal::Vocabulary,
+    options: impl Into<ReadOptions>,
     folder: Option<&sidecar::FolderSidecars>,
 ) -> Result<FileSignals, ReadError> {
     let file = std::fs::File::open(path)?;
-    let (_, mut signals) = inspect::read_in(&mut container::PositionedFile::new(&file), vocabulary)
+    let (_, mut signals) = inspect::read_in(&mut container::PositionedFile::new(&file), options)
         .map_err(|e| e.named_by(path))?;
     let sidecars = match folder {
         Some(listing) => listing.existing(path),
@@ -170,7 +173,7 @@ pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
 }
 
 /// [`read_bytes`], with the statements read against a chosen draft of the
-/// vocabulary.
+/// vocabulary, or with any [`ReadOptions`] (C2PA trust anchors too).
 ///
 /// ```
 /// use ccsig::signal::Vocabulary;
@@ -180,9 +183,9 @@ pub fn read_bytes(bytes: &[u8]) -> Result<FileSignals, ReadError> {
 /// ```
 pub fn read_bytes_in(
     bytes: &[u8],
-    vocabulary: signal::Vocabulary,
+    options: impl Into<ReadOptions>,
 ) -> Result<FileSignals, ReadError> {
-    let (_, signals) = inspect::read_in(&mut std::io::Cursor::new(bytes), vocabulary)?;
+    let (_, signals) = inspect::read_in(&mut std::io::Cursor::new(bytes), options)?;
     Ok(signals)
 }
 

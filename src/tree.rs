@@ -45,7 +45,7 @@ use crate::batch::walk::{self, has_image_extension, is_excluded, is_hidden_name,
 use crate::batch::{self, Entry, NoProgress, CHUNK};
 pub use crate::container::unsupported_format;
 use crate::container::{self, unsupported_name, ContainerError};
-use crate::inspect::{self, FileSignals, ReadError};
+use crate::inspect::{self, FileSignals, ReadError, ReadOptions};
 use crate::shard::{self, Compression, Member, MemberContent, ShardError};
 use crate::sidecar::FolderSidecars;
 
@@ -99,6 +99,9 @@ pub struct TreeOptions {
     pub image_digests: bool,
     /// The AIPREF vocabulary draft statements are read against.
     pub vocabulary: crate::signal::Vocabulary,
+    /// Trust anchors for Content Credentials (see
+    /// [`crate::ReadOptions::c2pa_trust`]).
+    pub c2pa_trust: Option<Arc<str>>,
 }
 
 impl Default for TreeOptions {
@@ -112,6 +115,7 @@ impl Default for TreeOptions {
             progress: Arc::new(NoProgress),
             image_digests: false,
             vocabulary: crate::signal::Vocabulary::default(),
+            c2pa_trust: None,
         }
     }
 }
@@ -125,11 +129,25 @@ impl fmt::Debug for TreeOptions {
             .field("exclude", &self.exclude)
             .field("image_digests", &self.image_digests)
             .field("vocabulary", &self.vocabulary)
+            .field("c2pa_trust", &self.c2pa_trust.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl TreeOptions {
+    /// How each file is read.
+    ///
+    /// ```
+    /// let options = ccsig::TreeOptions::default();
+    /// assert_eq!(options.read_options(), ccsig::ReadOptions::default());
+    /// ```
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            vocabulary: self.vocabulary,
+            c2pa_trust: self.c2pa_trust.clone(),
+        }
+    }
+
     /// The walk part of these options.
     ///
     /// ```
@@ -290,6 +308,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
     let bar = &*options.progress;
     let mut entries = walk::walk_with(roots, &options.walk_options())?;
     let mut folders = FolderListings::default();
+    let read = options.read_options();
     let cancelled = loop {
         if options.cancel.load(Ordering::SeqCst) {
             break true;
@@ -309,8 +328,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
                         return None;
                     }
                     let listing = folders.of(&entry);
-                    let outcome =
-                        examine(entry, listing, options.image_digests, options.vocabulary);
+                    let outcome = examine(entry, listing, options.image_digests, &read);
                     bar.done_one();
                     Some(outcome)
                 })
@@ -435,7 +453,7 @@ fn examine(
     entry: Entry,
     listing: Option<&FolderSidecars>,
     image_digests: bool,
-    vocabulary: crate::signal::Vocabulary,
+    read: &ReadOptions,
 ) -> Outcome {
     let (path, explicit) = match entry {
         Entry::File { path, explicit } => (path, explicit),
@@ -457,7 +475,7 @@ fn examine(
         return Outcome::Shard(path, compression);
     }
     let shown = path.display().to_string();
-    match crate::read_path_listed(&path, vocabulary, listing) {
+    match crate::read_path_listed(&path, read.clone(), listing) {
         Ok(signals) => Outcome::Item(TreeItem::Read {
             path: shown,
             signals: Ok(signals),
@@ -594,6 +612,7 @@ fn read_shard_from(
     mut send: impl FnMut(TreeItem) -> bool,
 ) {
     let bar = &*options.progress;
+    let read = options.read_options();
     let skip = |name: &str| {
         if !options.hidden && name.split('/').any(is_hidden_name) {
             Some(SkipReason::Hidden)
@@ -608,7 +627,7 @@ fn read_shard_from(
             return ControlFlow::Break(());
         }
         bar.found(1);
-        let item = member_item(shown, member, options.image_digests, options.vocabulary);
+        let item = member_item(shown, member, options.image_digests, &read);
         bar.done_one();
         if send(item) {
             ControlFlow::Continue(())
@@ -666,7 +685,7 @@ pub fn read_listed(
         name.to_string(),
         bytes,
         options.image_digests,
-        options.vocabulary,
+        &options.read_options(),
     );
     let error = match item {
         TreeItem::Read {
@@ -698,10 +717,10 @@ fn item_from_bytes(
     path: String,
     bytes: &[u8],
     image_digests: bool,
-    vocabulary: crate::signal::Vocabulary,
+    read: &ReadOptions,
 ) -> TreeItem {
     let mut cursor = io::Cursor::new(bytes);
-    match inspect::read_in(&mut cursor, vocabulary) {
+    match inspect::read_in(&mut cursor, read.clone()) {
         Ok((layout, signals)) => TreeItem::Read {
             path,
             signals: Ok(signals),
@@ -716,15 +735,10 @@ fn item_from_bytes(
     }
 }
 
-fn member_item(
-    shard: &str,
-    member: Member,
-    image_digests: bool,
-    vocabulary: crate::signal::Vocabulary,
-) -> TreeItem {
+fn member_item(shard: &str, member: Member, image_digests: bool, read: &ReadOptions) -> TreeItem {
     let path = format!("{shard}:{}", member.name);
     match member.content {
-        MemberContent::Image(bytes) => item_from_bytes(path, bytes, image_digests, vocabulary),
+        MemberContent::Image(bytes) => item_from_bytes(path, bytes, image_digests, read),
         MemberContent::Unreadable(e) => TreeItem::Read {
             path,
             signals: Err(e),

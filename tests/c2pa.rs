@@ -480,3 +480,98 @@ fn a_store_of_megabytes_is_read_and_one_out_of_order_is_a_finding() {
     }
     assert!(kinds(&path).contains(&FindingKind::C2paInvalid));
 }
+
+#[test]
+fn trust_anchors_make_an_allowed_need_a_trusted_signer() {
+    let signer_dir = tempfile::tempdir().unwrap();
+    let path = signed_sample(
+        signer_dir.path(),
+        "jpeg/plain.jpg",
+        json!({"cawg.ai_training": {"use": "allowed"}}),
+    );
+    let ours = fs::read_to_string(signer_dir.path().join("root.pem")).unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    certificates(other_dir.path());
+    let theirs = fs::read_to_string(other_dir.path().join("root.pem")).unwrap();
+
+    let read = |pem: &str| {
+        let options = ccsig::ReadOptions::default().with_c2pa_trust(pem).unwrap();
+        ccsig::read_path_in(&path, options).unwrap()
+    };
+    // Our root: trusted, and the allowed counts.
+    let signals = read(&ours);
+    assert_eq!(
+        signals
+            .c2pa
+            .as_ref()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .state
+            .as_str(),
+        "trusted"
+    );
+    assert_eq!(signals.decisions["train-ai"], Decision::Allowed);
+    // Another root: valid but untrusted, and the allowed is ignored.
+    let signals = read(&theirs);
+    assert_eq!(
+        signals
+            .c2pa
+            .as_ref()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .state
+            .as_str(),
+        "valid"
+    );
+    assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
+    let findings = ccsig::audit::check(&signals, None);
+    assert!(
+        findings.iter().any(|f| f.kind == FindingKind::Unverified),
+        "{findings:?}"
+    );
+
+    // The same through the command line.
+    let root = other_dir.path().join("root.pem");
+    let o = ccsig(&[
+        "decide",
+        "--use",
+        "train-ai",
+        "--c2pa-trust",
+        root.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    let r: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        (r["decision"].as_str(), r["usable"].as_bool()),
+        (Some("unknown"), Some(false))
+    );
+    let ours_file = signer_dir.path().join("root.pem");
+    let o = ccsig(&[
+        "read",
+        "--c2pa-trust",
+        ours_file.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&o).contains("C2PA Content Credentials (trusted)"),
+        "{}",
+        stdout(&o)
+    );
+    // Something that is no certificate is a usage error, before any file is read.
+    let not_pem = other_dir.path().join("notes.txt");
+    fs::write(&not_pem, "root certificates: ask Ada").unwrap();
+    let o = ccsig(&[
+        "check",
+        "--c2pa-trust",
+        not_pem.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a PEM bundle of certificates"),
+        "{}",
+        stderr(&o)
+    );
+}

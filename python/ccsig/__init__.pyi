@@ -245,12 +245,18 @@ class DecisionIterator(Iterator[Decision]):
     def cancel(self) -> None:
         """Stops the walk; files already being read still yield."""
 
-def read(file: File, *, vocabulary: VocabularyName = "draft-07") -> Signals:
+def read(
+    file: File, *, vocabulary: VocabularyName = "draft-07", c2pa_trust: Optional[StrPath] = None
+) -> Signals:
     """Reads the signals of one image: a path (XMP sidecars next to it
     included) or the file's bytes, with labels read against ``vocabulary``.
+    ``c2pa_trust``: a PEM file of root certificates; C2PA Content
+    Credentials are then ``trusted`` only when their signer chains to one,
+    and only then does an ``allowed`` in them count (every function that
+    reads takes it).
 
-    Raises :class:`InvalidArgument` (unknown ``vocabulary``, before the file
-    is read), :class:`UnreadableImage` (not JPEG/PNG/WebP: ``kind``
+    Raises :class:`InvalidArgument` (unknown ``vocabulary``, a
+    ``c2pa_trust`` file that holds no certificate, before the file is read), :class:`UnreadableImage` (not JPEG/PNG/WebP: ``kind``
     ``unsupported_format`` for an image format ccsig does not read,
     ``unknown_format``, ``empty``, ``truncated``, ``malformed``...) or
     :class:`AccessError` (cannot open).
@@ -265,6 +271,7 @@ def decide(
     unreadable: Policy = "deny",
     on_error: Literal["raise", "unknown"] = "raise",
     vocabulary: VocabularyName = "draft-07",
+    c2pa_trust: Optional[StrPath] = None,
 ) -> Decision:
     """May a pipeline doing ``use`` and giving ``we_give`` use this file?
 
@@ -296,6 +303,7 @@ def decide_tree(
     unknown: Policy = "deny",
     unreadable: Policy = "deny",
     vocabulary: VocabularyName = "draft-07",
+    c2pa_trust: Optional[StrPath] = None,
     jobs: int = 0,
     hidden: bool = False,
     follow_links: bool = False,
@@ -338,6 +346,7 @@ def decide_listed(
     unknown: Policy = "deny",
     unreadable: Policy = "deny",
     vocabulary: VocabularyName = "draft-07",
+    c2pa_trust: Optional[StrPath] = None,
     hidden: bool = False,
     exclude: Sequence[str] = (),
 ) -> list[Decision]:
@@ -430,6 +439,7 @@ def check(
     expect: Optional[str] = None,
     force: bool = False,
     vocabulary: VocabularyName = "draft-07",
+    c2pa_trust: Optional[StrPath] = None,
 ) -> list[Finding]:
     """Audits one image (path or bytes): every way its signal is missing,
     malformed, legacy, contradictory, or (with ``expect``) not the expected

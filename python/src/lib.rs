@@ -7,7 +7,7 @@
 //! call runs under `catch_unwind` and a panic becomes `ccsig.InternalError`.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -17,7 +17,8 @@ use ccsig::signal::{self, InvalidValue, Use, Vocabulary};
 
 mod tree;
 use ccsig::{
-    audit, ApplyRequest, Commitments, FileSignals, Pipeline, ReadError, UseDecision, WriteOptions,
+    audit, ApplyRequest, Commitments, FileSignals, Pipeline, ReadError, ReadOptions, UseDecision,
+    WriteOptions,
 };
 
 /// Everything that can go wrong in a call, sorted into the Python
@@ -169,17 +170,17 @@ impl<'a> Input<'a> {
     }
 
     /// The library's answer, as is.
-    fn read_signals(&self, vocabulary: Vocabulary) -> Result<FileSignals, ReadError> {
+    fn read_signals(&self, options: &ReadOptions) -> Result<FileSignals, ReadError> {
         match self {
-            Input::Path(path) => ccsig::read_path_in(path, vocabulary),
-            Input::Borrowed(bytes) => ccsig::read_bytes_in(bytes, vocabulary),
-            Input::Owned(bytes) => ccsig::read_bytes_in(bytes, vocabulary),
+            Input::Path(path) => ccsig::read_path_in(path, options.clone()),
+            Input::Borrowed(bytes) => ccsig::read_bytes_in(bytes, options.clone()),
+            Input::Owned(bytes) => ccsig::read_bytes_in(bytes, options.clone()),
         }
     }
 
     /// The library's answer, with the path in the error.
-    fn read(&self, vocabulary: Vocabulary) -> Result<FileSignals, Failure> {
-        self.read_signals(vocabulary).map_err(|e| self.failure(e))
+    fn read(&self, options: &ReadOptions) -> Result<FileSignals, Failure> {
+        self.read_signals(options).map_err(|e| self.failure(e))
     }
 
     fn failure(&self, error: impl Into<Failure>) -> Failure {
@@ -441,7 +442,8 @@ impl From<ccsig::tagging::Outcome> for WriteResult {
 #[derive(Clone)]
 pub(crate) struct DecideArgs {
     pub(crate) pipeline: Pipeline,
-    pub(crate) vocabulary: Vocabulary,
+    /// How each file is read (vocabulary, C2PA trust anchors).
+    pub(crate) read: ReadOptions,
 }
 
 impl DecideArgs {
@@ -451,8 +453,10 @@ impl DecideArgs {
         unknown: &str,
         unreadable: &str,
         vocabulary: &str,
+        c2pa_trust: Option<&Path>,
     ) -> Result<Self, Failure> {
-        let vocabulary = parse_vocabulary(vocabulary)?;
+        let read = read_options(vocabulary, c2pa_trust)?;
+        let vocabulary = read.vocabulary;
         let usage = Use::parse(use_label, vocabulary).map_err(|e| Failure::invalid("use", e))?;
         let pipeline = Pipeline {
             unknown: unknown
@@ -463,15 +467,29 @@ impl DecideArgs {
                 .map_err(|e| Failure::invalid("unreadable", e))?,
             ..Pipeline::new(usage, commitments(we_give)?)
         };
-        Ok(DecideArgs {
-            pipeline,
-            vocabulary,
-        })
+        Ok(DecideArgs { pipeline, read })
     }
 }
 
 pub(crate) fn parse_vocabulary(name: &str) -> Result<Vocabulary, Failure> {
     name.parse().map_err(|e| Failure::invalid("vocabulary", e))
+}
+
+/// `vocabulary` and `c2pa_trust` (a PEM file of root certificates), checked.
+pub(crate) fn read_options(
+    vocabulary: &str,
+    c2pa_trust: Option<&Path>,
+) -> Result<ReadOptions, Failure> {
+    let options = ReadOptions::from(parse_vocabulary(vocabulary)?);
+    let Some(path) = c2pa_trust else {
+        return Ok(options);
+    };
+    let pem = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Argument(format!("c2pa_trust: cannot read {}: {e}", path.display()))
+    })?;
+    options
+        .with_c2pa_trust(&pem)
+        .map_err(|e| Failure::Argument(format!("c2pa_trust: {}: {e}", path.display())))
 }
 
 /// `we_give`: an iterable of element names, or one comma-separated string.
@@ -593,11 +611,17 @@ fn request(
 /// Raises `UnreadableImage` (not JPEG/PNG/WebP, truncated, malformed) or
 /// `AccessError` (cannot open).
 #[pyfunction]
-#[pyo3(signature = (file, *, vocabulary = "draft-07"))]
-fn read(py: Python<'_>, file: &Bound<'_, PyAny>, vocabulary: &str) -> PyResult<Signals> {
-    let vocabulary = catch(|| parse_vocabulary(vocabulary)).map_err(|f| f.into_pyerr(py))?;
+#[pyo3(signature = (file, *, vocabulary = "draft-07", c2pa_trust = None))]
+fn read(
+    py: Python<'_>,
+    file: &Bound<'_, PyAny>,
+    vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
+) -> PyResult<Signals> {
+    let options =
+        catch(|| read_options(vocabulary, c2pa_trust.as_deref())).map_err(|f| f.into_pyerr(py))?;
     let input = Input::from_py(file)?;
-    run(py, || input.read(vocabulary).map(|s| Signals::new(&s)))
+    run(py, || input.read(&options).map(|s| Signals::new(&s)))
 }
 
 /// May a pipeline doing `use` and giving `we_give` use this file (a path
@@ -617,7 +641,7 @@ fn read(py: Python<'_>, file: &Bound<'_, PyAny>, vocabulary: &str) -> PyResult<S
 ///
 /// Returns a `Decision` (see the type stubs and docs/schema.md).
 #[pyfunction]
-#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07"))]
+#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07", c2pa_trust = None))]
 #[allow(clippy::too_many_arguments)]
 fn decide(
     py: Python<'_>,
@@ -628,15 +652,18 @@ fn decide(
     unreadable: &str,
     on_error: &str,
     vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
 ) -> PyResult<UseDecisionPy> {
-    let args = decide_args(py, r#use, we_give, unknown, unreadable, vocabulary)?;
+    let args = decide_args(
+        py, r#use, we_give, unknown, unreadable, vocabulary, c2pa_trust,
+    )?;
     let decide_unreadable = on_error_policy(py, on_error)?;
     let input = Input::from_py(file)?;
     let path = match &input {
         Input::Path(p) => Some(p.to_string_lossy().into_owned()),
         _ => None,
     };
-    run(py, || match input.read_signals(args.vocabulary) {
+    run(py, || match input.read_signals(&args.read) {
         Ok(signals) => Ok(args.pipeline.decide(&signals)),
         Err(e) if decide_unreadable => Ok(args.pipeline.decide_error(&e)),
         Err(e) => Err(input.failure(e)),
@@ -651,11 +678,21 @@ pub(crate) fn decide_args(
     unknown: &str,
     unreadable: &str,
     vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
 ) -> PyResult<DecideArgs> {
     let none = pyo3::types::PyTuple::empty(py);
     let we_give = we_give.unwrap_or(none.as_any());
-    catch(|| DecideArgs::parse(use_label, we_give, unknown, unreadable, vocabulary))
-        .map_err(|f| f.into_pyerr(py))
+    catch(|| {
+        DecideArgs::parse(
+            use_label,
+            we_give,
+            unknown,
+            unreadable,
+            vocabulary,
+            c2pa_trust.as_deref(),
+        )
+    })
+    .map_err(|f| f.into_pyerr(py))
 }
 
 /// `on_error`: "raise" (the default) or "unknown" (an unreadable file
@@ -815,16 +852,18 @@ fn remove_bytes<'py>(py: Python<'py>, data: &Bound<'py, PyBytes>) -> PyResult<Bo
 /// `check` would flag (malformed, an unknown or legacy label, ...) raises
 /// `InvalidExpression` before the file is read, unless `force=True`.
 #[pyfunction]
-#[pyo3(signature = (file, *, expect = None, force = false, vocabulary = "draft-07"))]
+#[pyo3(signature = (file, *, expect = None, force = false, vocabulary = "draft-07", c2pa_trust = None))]
 fn check(
     py: Python<'_>,
     file: &Bound<'_, PyAny>,
     expect: Option<&str>,
     force: bool,
     vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
 ) -> PyResult<Vec<Finding>> {
-    let (vocabulary, expect) = catch(|| {
-        let vocabulary = parse_vocabulary(vocabulary)?;
+    let (options, expect) = catch(|| {
+        let options = read_options(vocabulary, c2pa_trust.as_deref())?;
+        let vocabulary = options.vocabulary;
         let expect = match expect {
             None => None,
             Some(raw) if force => Some(signal::parse_in(raw, vocabulary)),
@@ -833,12 +872,12 @@ fn check(
                     .map_err(|e| Failure::Expression(format!("expect: {e}{FORCE_HINT}")))?,
             ),
         };
-        Ok((vocabulary, expect))
+        Ok((options, expect))
     })
     .map_err(|f| f.into_pyerr(py))?;
     let input = Input::from_py(file)?;
     let findings = run(py, || {
-        Ok(match input.read_signals(vocabulary) {
+        Ok(match input.read_signals(&options) {
             Ok(signals) => audit::check(&signals, expect.as_ref()),
             Err(e) => vec![audit::unreadable(&e.to_string())],
         })

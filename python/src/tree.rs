@@ -131,7 +131,7 @@ fn roots(roots: &Bound<'_, PyAny>) -> Result<Vec<PathBuf>, Failure> {
 /// tar shards member by member) in parallel, yielding each decision as it
 /// is made. See the type stubs for the arguments.
 #[pyfunction]
-#[pyo3(signature = (roots, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", jobs = 0, hidden = false, follow_links = false, exclude = Vec::new(), buffer = 1024))]
+#[pyo3(signature = (roots, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", c2pa_trust = None, jobs = 0, hidden = false, follow_links = false, exclude = Vec::new(), buffer = 1024))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decide_tree(
     py: Python<'_>,
@@ -141,13 +141,16 @@ pub(crate) fn decide_tree(
     unknown: &str,
     unreadable: &str,
     vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
     jobs: usize,
     hidden: bool,
     follow_links: bool,
     exclude: Vec<String>,
     buffer: usize,
 ) -> PyResult<DecisionIterator> {
-    let args = decide_args(py, r#use, we_give, unknown, unreadable, vocabulary)?;
+    let args = decide_args(
+        py, r#use, we_give, unknown, unreadable, vocabulary, c2pa_trust,
+    )?;
     let roots = catch(|| self::roots(roots)).map_err(|f| f.into_pyerr(py))?;
     let cancel = Arc::new(AtomicBool::new(false));
     let options = TreeOptions {
@@ -156,7 +159,8 @@ pub(crate) fn decide_tree(
         follow_links,
         exclude,
         cancel: cancel.clone(),
-        vocabulary: args.vocabulary,
+        vocabulary: args.read.vocabulary,
+        c2pa_trust: args.read.c2pa_trust.clone(),
         ..TreeOptions::default()
     };
     // A bad glob is the caller's mistake: say so now, not at the first next().
@@ -194,7 +198,7 @@ pub(crate) fn decide_tree(
 /// file in a folder: an image gives one decision (even one ccsig cannot
 /// read), a tar shard one per image member, anything else none.
 #[pyfunction]
-#[pyo3(signature = (name, data, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", hidden = false, exclude = Vec::new()))]
+#[pyo3(signature = (name, data, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", c2pa_trust = None, hidden = false, exclude = Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decide_listed(
     py: Python<'_>,
@@ -205,10 +209,13 @@ pub(crate) fn decide_listed(
     unknown: &str,
     unreadable: &str,
     vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
     hidden: bool,
     exclude: Vec<String>,
 ) -> PyResult<Vec<UseDecisionPy>> {
-    let args = decide_args(py, r#use, we_give, unknown, unreadable, vocabulary)?;
+    let args = decide_args(
+        py, r#use, we_give, unknown, unreadable, vocabulary, c2pa_trust,
+    )?;
     let owned;
     let bytes: &[u8] = if let Ok(b) = data.cast::<PyBytes>() {
         b.as_bytes()
@@ -221,7 +228,8 @@ pub(crate) fn decide_listed(
     let options = TreeOptions {
         hidden,
         exclude,
-        vocabulary: args.vocabulary,
+        vocabulary: args.read.vocabulary,
+        c2pa_trust: args.read.c2pa_trust.clone(),
         ..TreeOptions::default()
     };
     let decisions = run(py, || {

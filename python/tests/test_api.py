@@ -483,3 +483,18 @@ def test_content_credentials_are_a_source_and_a_no_counts():
     assert (d.decision, d.usable, d.state) == ("disallowed", False, "stated")
     assert d.sources == ["C2PA cawg.training-mining cawg.ai_generative_training"]
     assert ccsig.read(SAMPLES / "jpeg" / "plain.jpg").c2pa_state is None
+
+
+def test_c2pa_trust_is_checked_before_any_file_is_read(tmp_path):
+    not_pem = tmp_path / "notes.txt"
+    not_pem.write_text("no certificate here")
+    missing = tmp_path / "missing.jpg"
+    for call in (
+        lambda: ccsig.read(missing, c2pa_trust=not_pem),
+        lambda: ccsig.decide(missing, c2pa_trust=not_pem),
+        lambda: ccsig.decide_tree(missing, c2pa_trust=not_pem),
+        lambda: ccsig.decide_listed("a.jpg", b"", c2pa_trust=not_pem),
+        lambda: ccsig.check(missing, c2pa_trust=tmp_path / "nowhere.pem"),
+    ):
+        with pytest.raises(ccsig.InvalidArgument, match="c2pa_trust"):
+            call()

@@ -175,6 +175,7 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     let list_error = roots.error_slot();
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
     options.vocabulary = args.vocabulary;
+    options.c2pa_trust = args.c2pa_trust.clone();
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut unreadable = false;
@@ -226,6 +227,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
     options.image_digests = args.copies_by_content;
     options.vocabulary = args.vocabulary;
+    options.c2pa_trust = args.c2pa_trust.clone();
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut tally = Tally::default();

@@ -53,6 +53,11 @@ pub struct DecideArgs {
     /// draft-07 or draft-08.
     #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
     vocabulary: Vocabulary,
+    /// Root certificates (a PEM file): C2PA Content Credentials are
+    /// trusted only when their signer chains to one, and only then does
+    /// an `allowed` in them count.
+    #[arg(long, value_name = "PEM", value_parser = super::trust_anchors)]
+    c2pa_trust: Option<std::sync::Arc<str>>,
     #[command(flatten)]
     walk: WalkArgs,
 }
@@ -216,6 +221,7 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     let batch = super::commands::batch_options_with_jobs(args.jobs);
     let mut options = args.walk.tree_options(&batch);
     options.vocabulary = args.vocabulary;
+    options.c2pa_trust = args.c2pa_trust.clone();
     let only_usable = args.only.is_some();
     let stdout = BufWriter::new(io::stdout().lock());
     let (out, header) = if args.format == DecideFormat::Csv && !only_usable {

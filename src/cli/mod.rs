@@ -8,6 +8,7 @@ mod progress;
 mod walking;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ccsig::signal::Vocabulary;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -172,6 +173,11 @@ struct ReadArgs {
     /// The AIPREF vocabulary draft labels are read against: draft-07 or draft-08.
     #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
     vocabulary: Vocabulary,
+    /// Root certificates (a PEM file): C2PA Content Credentials are
+    /// trusted only when their signer chains to one, and only then does
+    /// an `allowed` in them count.
+    #[arg(long, value_name = "PEM", value_parser = trust_anchors)]
+    c2pa_trust: Option<Arc<str>>,
     #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
@@ -192,6 +198,11 @@ struct CheckArgs {
     /// The AIPREF vocabulary draft labels are checked against: draft-07 or draft-08.
     #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
     vocabulary: Vocabulary,
+    /// Root certificates (a PEM file): C2PA Content Credentials are
+    /// trusted only when their signer chains to one, and only then does
+    /// an `allowed` in them count.
+    #[arg(long, value_name = "PEM", value_parser = trust_anchors)]
+    c2pa_trust: Option<Arc<str>>,
     /// Also recognise copies of one image without an xmpMM:DocumentID by a
     /// digest of their image data (reads every byte of every image).
     #[arg(long)]
@@ -252,6 +263,16 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// `--c2pa-trust FILE`: the file's certificates, checked before any image
+/// is read.
+pub(crate) fn trust_anchors(path: &str) -> Result<Arc<str>, String> {
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let options = ccsig::ReadOptions::default()
+        .with_c2pa_trust(&pem)
+        .map_err(|e| format!("{path}: {e}"))?;
+    Ok(options.c2pa_trust.unwrap_or_default())
+}
 
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {

@@ -56,6 +56,7 @@ impl WalkArgs {
             progress: batch.progress.clone(),
             image_digests: false,
             vocabulary: ccsig::signal::Vocabulary::default(),
+            c2pa_trust: None,
         }
     }
 

@@ -87,18 +87,41 @@ pub struct Credentials {
     /// Entries found only in other manifests of the store (the history of
     /// ingredients), with the manifest's label.
     pub history: Vec<(String, Entry)>,
+    /// Trust anchors were given, so an `allowed` needs a trusted signer.
+    pub trust_required: bool,
+}
+
+impl Credentials {
+    /// Whether an `allowed` entry counts: from credentials that validate,
+    /// and, when trust anchors were given, whose signer chains to one.
+    pub fn allowed_counts(&self) -> bool {
+        match self.state {
+            ManifestState::Invalid => false,
+            ManifestState::Valid => !self.trust_required,
+            ManifestState::Trusted => true,
+        }
+    }
 }
 
 /// Reads and validates the manifest store of the asset in `stream`
 /// (only with the `c2pa` feature; the rest of this module is plain data)
-/// (`mime`: `image/jpeg`, `image/png`, `image/webp`). A panic inside the
-/// `c2pa` crate is caught here and reported as an error, never passed on.
+/// (`mime`: `image/jpeg`, `image/png`, `image/webp`), checking its signer
+/// against `trust_anchors` (a PEM bundle of root certificates) when given.
+/// A panic inside the `c2pa` crate is caught here and reported as an
+/// error, never passed on.
 ///
 /// # Errors
 /// Why the store could not be read at all, in words.
 #[cfg(feature = "c2pa")]
-pub fn read(stream: impl Read + Seek + Send, mime: &str) -> Result<Credentials, String> {
-    panic::catch_unwind(AssertUnwindSafe(|| read_unguarded(stream, mime))).unwrap_or_else(|p| {
+pub fn read(
+    stream: impl Read + Seek + Send,
+    mime: &str,
+    trust_anchors: Option<&str>,
+) -> Result<Credentials, String> {
+    panic::catch_unwind(AssertUnwindSafe(|| {
+        read_unguarded(stream, mime, trust_anchors)
+    }))
+    .unwrap_or_else(|p| {
         let what = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -110,25 +133,39 @@ pub fn read(stream: impl Read + Seek + Send, mime: &str) -> Result<Credentials, 
     })
 }
 
-/// Settings that keep the reader off the network and validate what it can.
+/// Settings that keep the reader off the network, validate what it can,
+/// and check the signer against `trust_anchors` when there are any.
 #[cfg(feature = "c2pa")]
-const SETTINGS: &str = r#"{"verify": {"remote_manifest_fetch": false, "ocsp_fetch": false,
-    "verify_after_reading": true, "verify_trust": false}}"#;
+fn settings(trust_anchors: Option<&str>) -> String {
+    let mut settings = serde_json::json!({"verify": {
+        "remote_manifest_fetch": false,
+        "ocsp_fetch": false,
+        "verify_after_reading": true,
+        "verify_trust": trust_anchors.is_some(),
+    }});
+    if let Some(pem) = trust_anchors {
+        settings["trust"] = serde_json::json!({"trust_anchors": pem});
+    }
+    settings.to_string()
+}
+
+/// The code the crate gives a signer that does not chain to an anchor.
+#[cfg(feature = "c2pa")]
+const UNTRUSTED: &str = "signingCredential.untrusted";
 
 #[cfg(feature = "c2pa")]
-fn read_unguarded(stream: impl Read + Seek + Send, mime: &str) -> Result<Credentials, String> {
+fn read_unguarded(
+    stream: impl Read + Seek + Send,
+    mime: &str,
+    trust_anchors: Option<&str>,
+) -> Result<Credentials, String> {
     let context = c2pa::Context::new()
-        .with_settings(SETTINGS)
+        .with_settings(settings(trust_anchors).as_str())
         .map_err(|e| format!("c2pa settings: {e}"))?;
     let reader = c2pa::Reader::from_context(context)
         .with_stream(mime, stream)
         .map_err(|e| e.to_string())?;
-    let state = match reader.validation_state() {
-        c2pa::ValidationState::Invalid => ManifestState::Invalid,
-        c2pa::ValidationState::Valid => ManifestState::Valid,
-        c2pa::ValidationState::Trusted => ManifestState::Trusted,
-    };
-    let failures = match reader.validation_results() {
+    let codes: Vec<String> = match reader.validation_results() {
         Some(results) => results
             .active_manifest()
             .map(|codes| {
@@ -143,9 +180,21 @@ fn read_unguarded(stream: impl Read + Seek + Send, mime: &str) -> Result<Credent
             .validation_status()
             .unwrap_or_default()
             .iter()
-            .filter(|s| s.code() != "signingCredential.untrusted")
             .map(|s| s.code().to_string())
             .collect(),
+    };
+    // An untrusted signer is not a broken manifest: it is valid, and
+    // trusted only when anchors were given and it chains to one.
+    let untrusted = codes.iter().any(|c| c == UNTRUSTED);
+    let failures: Vec<String> = codes.into_iter().filter(|c| c != UNTRUSTED).collect();
+    let state = match reader.validation_state() {
+        // Invalid for any reason but an untrusted signer.
+        c2pa::ValidationState::Invalid if !failures.is_empty() || !untrusted => {
+            ManifestState::Invalid
+        }
+        _ if trust_anchors.is_some() && !untrusted => ManifestState::Trusted,
+        c2pa::ValidationState::Trusted => ManifestState::Trusted,
+        _ => ManifestState::Valid,
     };
     let active = reader.active_label().map(str::to_string);
     let entries = reader.active_manifest().map(entries_of).unwrap_or_default();
@@ -167,6 +216,7 @@ fn read_unguarded(stream: impl Read + Seek + Send, mime: &str) -> Result<Credent
         active,
         entries,
         history,
+        trust_required: trust_anchors.is_some(),
     })
 }
 
@@ -229,7 +279,8 @@ fn category(key: &str, vocabulary: Vocabulary) -> Option<Use> {
     Use::parse(label, vocabulary).ok()
 }
 
-/// What `entry` of a manifest in `state` states, read against `vocabulary`.
+/// What `entry` states, read against `vocabulary`, in credentials whose
+/// `allowed` entries count or not ([`Credentials::allowed_counts`]).
 ///
 /// A "no" (`notAllowed`, or `constrained` without a CC signal in its
 /// text) counts whatever the state: it needs no proof, and a forged one
@@ -238,7 +289,7 @@ fn category(key: &str, vocabulary: Vocabulary) -> Option<Use> {
 /// carrying a CC signal in its text reads as that expression.
 ///
 /// ```
-/// use ccsig::internals::mapping::c2pa::{meaning, Entry, ManifestState, Meaning};
+/// use ccsig::internals::mapping::c2pa::{meaning, Entry, Meaning};
 /// use ccsig::signal::Vocabulary;
 /// let entry = |key: &str, use_value: &str| Entry {
 ///     assertion: "cawg.training-mining".into(),
@@ -248,12 +299,12 @@ fn category(key: &str, vocabulary: Vocabulary) -> Option<Use> {
 /// };
 /// let v07 = Vocabulary::Draft07;
 /// let no = entry("cawg.ai_generative_training", "notAllowed");
-/// assert_eq!(meaning(&no, ManifestState::Invalid, v07), Meaning::States("train-ai=n".into()));
+/// assert_eq!(meaning(&no, false, v07), Meaning::States("train-ai=n".into()));
 /// let yes = entry("cawg.ai_training", "allowed");
-/// assert_eq!(meaning(&yes, ManifestState::Valid, v07), Meaning::States("train-ai=y".into()));
-/// assert!(matches!(meaning(&yes, ManifestState::Invalid, v07), Meaning::Silent(_)));
+/// assert_eq!(meaning(&yes, true, v07), Meaning::States("train-ai=y".into()));
+/// assert!(matches!(meaning(&yes, false, v07), Meaning::Silent(_)));
 /// ```
-pub fn meaning(entry: &Entry, state: ManifestState, vocabulary: Vocabulary) -> Meaning {
+pub fn meaning(entry: &Entry, allowed_counts: bool, vocabulary: Vocabulary) -> Meaning {
     let Some(usage) = category(&entry.key, vocabulary) else {
         return Meaning::Silent(format!(
             "no AIPREF category of {} speaks for `{}`",
@@ -276,8 +327,9 @@ pub fn meaning(entry: &Entry, state: ManifestState, vocabulary: Vocabulary) -> M
                 });
             Meaning::States(stated.unwrap_or_else(|| format!("{label}=n")))
         }
-        "allowed" if state == ManifestState::Invalid => Meaning::Silent(
-            "unverified: an `allowed` counts only from Content Credentials that validate"
+        "allowed" if !allowed_counts => Meaning::Silent(
+            "unverified: an `allowed` counts only from Content Credentials that validate \
+             (and whose signer chains to a trust anchor, when anchors are given)"
                 .to_string(),
         ),
         "allowed" if generative_only && vocabulary == Vocabulary::Draft07 => Meaning::Silent(
@@ -318,7 +370,6 @@ mod tests {
 
     #[test]
     fn every_key_and_use_under_both_drafts() {
-        use ManifestState::*;
         use Vocabulary::*;
         let states = |m: Meaning| match m {
             Meaning::States(e) => e,
@@ -328,54 +379,46 @@ mod tests {
             (
                 "cawg.ai_training",
                 "notAllowed",
-                Invalid,
+                false,
                 Draft07,
                 "train-ai=n",
             ),
-            ("cawg.ai_training", "allowed", Valid, Draft07, "train-ai=y"),
-            ("cawg.ai_training", "allowed", Invalid, Draft07, "-"),
+            ("cawg.ai_training", "allowed", true, Draft07, "train-ai=y"),
+            ("cawg.ai_training", "allowed", false, Draft07, "-"),
             (
                 "c2pa.ai_generative_training",
                 "notAllowed",
-                Valid,
+                true,
                 Draft07,
                 "train-ai=n",
             ),
+            ("cawg.ai_generative_training", "allowed", true, Draft07, "-"),
             (
                 "cawg.ai_generative_training",
                 "allowed",
-                Valid,
-                Draft07,
-                "-",
-            ),
-            (
-                "cawg.ai_generative_training",
-                "allowed",
-                Trusted,
+                true,
                 Draft08,
                 "train-ai=y",
             ),
-            ("cawg.ai_inference", "notAllowed", Valid, Draft07, "-"),
-            (
-                "cawg.ai_inference",
-                "notAllowed",
-                Valid,
-                Draft08,
-                "ai-use=n",
-            ),
-            ("cawg.data_mining", "notAllowed", Valid, Draft07, "-"),
+            ("cawg.ai_inference", "notAllowed", true, Draft07, "-"),
+            ("cawg.ai_inference", "notAllowed", true, Draft08, "ai-use=n"),
+            ("cawg.data_mining", "notAllowed", true, Draft07, "-"),
             (
                 "cawg.ai_training",
                 "constrained",
-                Valid,
+                true,
                 Draft07,
                 "train-ai=n",
             ),
-            ("cawg.ai_training", "maybe", Valid, Draft07, "-"),
+            ("cawg.ai_training", "maybe", true, Draft07, "-"),
         ];
-        for (key, use_value, state, vocabulary, want) in cases {
-            let got = states(meaning(&entry(key, use_value, None), state, vocabulary));
-            assert_eq!(got, want, "{key} {use_value} {state:?} {vocabulary}");
+        for (key, use_value, allowed_counts, vocabulary, want) in cases {
+            let got = states(meaning(
+                &entry(key, use_value, None),
+                allowed_counts,
+                vocabulary,
+            ));
+            assert_eq!(got, want, "{key} {use_value} {allowed_counts} {vocabulary}");
         }
     }
 
@@ -384,7 +427,7 @@ mod tests {
         let text = "Credit required. Content-Usage: train-ai=n;exceptions=cc-cr";
         let e = entry("cawg.ai_training", "constrained", Some(text));
         assert_eq!(
-            meaning(&e, ManifestState::Invalid, Vocabulary::Draft07),
+            meaning(&e, false, Vocabulary::Draft07),
             Meaning::States("train-ai=n;exceptions=cc-cr".into())
         );
         // An expression without a signal, or about another use, is a plain no.
@@ -394,7 +437,7 @@ mod tests {
             Some("Content-Usage: search=n"),
         );
         assert_eq!(
-            meaning(&e, ManifestState::Valid, Vocabulary::Draft07),
+            meaning(&e, true, Vocabulary::Draft07),
             Meaning::States("train-ai=n".into())
         );
     }
