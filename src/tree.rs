@@ -97,11 +97,9 @@ pub struct TreeOptions {
     pub progress: Arc<dyn batch::Progress + Send>,
     /// Also compute each image's image-data digest (reads every byte).
     pub image_digests: bool,
-    /// The AIPREF vocabulary draft statements are read against.
-    pub vocabulary: crate::signal::Vocabulary,
-    /// Trust anchors for Content Credentials (see
-    /// [`crate::ReadOptions::c2pa_trust`]).
-    pub c2pa_trust: Option<Arc<str>>,
+    /// How each file is read: the AIPREF vocabulary draft statements are
+    /// read against, the trust anchors of Content Credentials.
+    pub read: ReadOptions,
 }
 
 impl Default for TreeOptions {
@@ -114,8 +112,7 @@ impl Default for TreeOptions {
             cancel: Arc::new(AtomicBool::new(false)),
             progress: Arc::new(NoProgress),
             image_digests: false,
-            vocabulary: crate::signal::Vocabulary::default(),
-            c2pa_trust: None,
+            read: ReadOptions::default(),
         }
     }
 }
@@ -128,26 +125,13 @@ impl fmt::Debug for TreeOptions {
             .field("follow_links", &self.follow_links)
             .field("exclude", &self.exclude)
             .field("image_digests", &self.image_digests)
-            .field("vocabulary", &self.vocabulary)
-            .field("c2pa_trust", &self.c2pa_trust.is_some())
+            .field("vocabulary", &self.read.vocabulary)
+            .field("c2pa_trust", &self.read.c2pa_trust.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl TreeOptions {
-    /// How each file is read.
-    ///
-    /// ```
-    /// let options = ccsig::TreeOptions::default();
-    /// assert_eq!(options.read_options(), ccsig::ReadOptions::default());
-    /// ```
-    pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
-            vocabulary: self.vocabulary,
-            c2pa_trust: self.c2pa_trust.clone(),
-        }
-    }
-
     /// The walk part of these options.
     ///
     /// ```
@@ -308,7 +292,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
     let bar = &*options.progress;
     let mut entries = walk::walk_with(roots, &options.walk_options())?;
     let mut folders = FolderListings::default();
-    let read = options.read_options();
+    let read = &options.read;
     let cancelled = loop {
         if options.cancel.load(Ordering::SeqCst) {
             break true;
@@ -328,7 +312,7 @@ pub fn read_tree_from<S: TreeSink + ?Sized>(
                         return None;
                     }
                     let listing = folders.of(&entry);
-                    let outcome = examine(entry, listing, options.image_digests, &read);
+                    let outcome = examine(entry, listing, options.image_digests, read);
                     bar.done_one();
                     Some(outcome)
                 })
@@ -612,7 +596,7 @@ fn read_shard_from(
     mut send: impl FnMut(TreeItem) -> bool,
 ) {
     let bar = &*options.progress;
-    let read = options.read_options();
+    let read = &options.read;
     let skip = |name: &str| {
         if !options.hidden && name.split('/').any(is_hidden_name) {
             Some(SkipReason::Hidden)
@@ -627,7 +611,7 @@ fn read_shard_from(
             return ControlFlow::Break(());
         }
         bar.found(1);
-        let item = member_item(shown, member, options.image_digests, &read);
+        let item = member_item(shown, member, options.image_digests, read);
         bar.done_one();
         if send(item) {
             ControlFlow::Continue(())
@@ -685,7 +669,7 @@ pub fn read_listed(
         name.to_string(),
         bytes,
         options.image_digests,
-        &options.read_options(),
+        &options.read,
     );
     let error = match item {
         TreeItem::Read {

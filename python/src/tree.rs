@@ -159,8 +159,7 @@ pub(crate) fn decide_tree(
         follow_links,
         exclude,
         cancel: cancel.clone(),
-        vocabulary: args.read.vocabulary,
-        c2pa_trust: args.read.c2pa_trust.clone(),
+        read: args.read.clone(),
         ..TreeOptions::default()
     };
     // A bad glob is the caller's mistake: say so now, not at the first next().
@@ -228,8 +227,7 @@ pub(crate) fn decide_listed(
     let options = TreeOptions {
         hidden,
         exclude,
-        vocabulary: args.read.vocabulary,
-        c2pa_trust: args.read.c2pa_trust.clone(),
+        read: args.read.clone(),
         ..TreeOptions::default()
     };
     let decisions = run(py, || {

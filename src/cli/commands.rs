@@ -11,6 +11,7 @@ use ccsig::report::{self, ChangeRecord, FileRecord, Reporter, Tally};
 use ccsig::signal::{self, SignalCode};
 use ccsig::tagging::{FileError, WriteOptions};
 use ccsig::tree::{triage, Triage};
+use ccsig::ReadOptions;
 use ccsig::{audit, ApplyRequest, ReadError, RequestOptions, SkipReason, TreeItem};
 
 use super::walking::{Account, Roots, WalkArgs};
@@ -174,8 +175,10 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     let roots = args.walk.roots(&args.paths)?;
     let list_error = roots.error_slot();
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
-    options.vocabulary = args.vocabulary;
-    options.c2pa_trust = args.c2pa_trust.clone();
+    options.read = ReadOptions {
+        vocabulary: args.vocabulary,
+        c2pa_trust: args.c2pa_trust.clone(),
+    };
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut unreadable = false;
@@ -226,8 +229,10 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let list_error = roots.error_slot();
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
     options.image_digests = args.copies_by_content;
-    options.vocabulary = args.vocabulary;
-    options.c2pa_trust = args.c2pa_trust.clone();
+    options.read = ReadOptions {
+        vocabulary: args.vocabulary,
+        c2pa_trust: args.c2pa_trust.clone(),
+    };
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut tally = Tally::default();

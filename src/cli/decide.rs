@@ -220,8 +220,10 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     let list_error = roots.error_slot();
     let batch = super::commands::batch_options_with_jobs(args.jobs);
     let mut options = args.walk.tree_options(&batch);
-    options.vocabulary = args.vocabulary;
-    options.c2pa_trust = args.c2pa_trust.clone();
+    options.read = ccsig::ReadOptions {
+        vocabulary: args.vocabulary,
+        c2pa_trust: args.c2pa_trust.clone(),
+    };
     let only_usable = args.only.is_some();
     let stdout = BufWriter::new(io::stdout().lock());
     let (out, header) = if args.format == DecideFormat::Csv && !only_usable {

@@ -55,8 +55,7 @@ impl WalkArgs {
             cancel: batch.cancel.clone(),
             progress: batch.progress.clone(),
             image_digests: false,
-            vocabulary: ccsig::signal::Vocabulary::default(),
-            c2pa_trust: None,
+            read: ccsig::ReadOptions::default(),
         }
     }
 
