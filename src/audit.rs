@@ -413,7 +413,7 @@ fn content_credentials(signals: &FileSignals, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(
                 FindingKind::Unverified,
                 Severity::Warning,
-                vec![format!("C2PA {} {}", entry.assertion, entry.key)],
+                vec![entry.field()],
                 format!("`allowed` in {why}: ignored"),
             ));
         }
@@ -423,7 +423,7 @@ fn content_credentials(signals: &FileSignals, findings: &mut Vec<Finding>) {
             findings.push(Finding::new(
                 FindingKind::C2paHistory,
                 Severity::Info,
-                vec![format!("C2PA {} {}", entry.assertion, entry.key)],
+                vec![entry.field()],
                 format!(
                     "an ingredient's manifest ({label}) states {} {}, the active manifest \
                      states nothing: the preference is history, not this file's",

@@ -61,7 +61,7 @@ impl Place {
             Place::DataMining => "XMP plus:DataMining".into(),
             Place::TdmReservation => "XMP tdm:reservation".into(),
             Place::IimSpecialInstructions => "IIM 2:40 Special Instructions".into(),
-            Place::C2pa { assertion, entry } => format!("C2PA {assertion} {entry}"),
+            Place::C2pa { assertion, entry } => c2pa::field(assertion, entry),
         }
     }
 }
@@ -751,6 +751,23 @@ impl FileSignals {
         self.sidecars.push(SidecarFields { path, name, fields });
         self.credit = credit_of(&credit_sources(self));
         self.decisions = combine(&self.sources, self.vocabulary);
+    }
+
+    /// How far its Content Credentials hold: `valid`, `trusted`,
+    /// `invalid`, or `unreadable`; `None` without credentials (or without
+    /// the `c2pa` feature).
+    ///
+    /// ```
+    /// let signed = ccsig::read_path("sample-images/c2pa/C_with_CAWG_data.jpg".as_ref()).unwrap();
+    /// assert_eq!(signed.c2pa_state(), if cfg!(feature = "c2pa") { Some("valid") } else { None });
+    /// let plain = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// assert_eq!(plain.c2pa_state(), None);
+    /// ```
+    pub fn c2pa_state(&self) -> Option<&'static str> {
+        self.c2pa.as_ref().map(|c| match c {
+            Ok(creds) => creds.state.as_str(),
+            Err(_) => "unreadable",
+        })
     }
 
     /// Adds what the file's Content Credentials say (as read by

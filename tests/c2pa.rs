@@ -15,8 +15,9 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ccsig::internals::mapping::c2pa::Credentials;
 use ccsig::signal::{Decision, Vocabulary};
-use ccsig::{Commitments, FindingKind, Pipeline, Verdict};
+use ccsig::{Commitments, FileSignals, FindingKind, Pipeline, Verdict};
 use common::{ccsig, sample, stderr, stdout};
 use serde_json::{json, Value};
 
@@ -178,6 +179,14 @@ fn tampered(path: &Path) {
     fs::write(path, bytes).unwrap();
 }
 
+/// What the file's Content Credentials say; they must have been read.
+fn credentials(signals: &FileSignals) -> &Credentials {
+    match &signals.c2pa {
+        Some(Ok(creds)) => creds,
+        other => panic!("no credentials read: {other:?}"),
+    }
+}
+
 fn kinds(path: &Path) -> Vec<FindingKind> {
     ccsig::check_path(path, None)
         .into_iter()
@@ -196,7 +205,7 @@ fn train(we_give: &str) -> Pipeline {
 fn the_cawg_fixture_says_no_to_generative_training_and_to_inference() {
     let path = sample("c2pa/C_with_CAWG_data.jpg");
     let signals = ccsig::read_path(&path).unwrap();
-    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    let creds = credentials(&signals);
     assert_eq!(creds.state.as_str(), "valid");
     assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
     let fields: Vec<String> = signals.sources.iter().map(|s| s.field()).collect();
@@ -254,7 +263,7 @@ fn an_allowed_counts_only_from_credentials_that_validate() {
 
     tampered(&path);
     let signals = ccsig::read_path(&path).unwrap();
-    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    let creds = credentials(&signals);
     assert_eq!(creds.state.as_str(), "invalid");
     assert!(!creds.failures.is_empty());
     assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
@@ -354,7 +363,7 @@ fn png_and_webp_credentials_are_read_too() {
             json!({"cawg.ai_training": {"use": "notAllowed"}}),
         );
         let signals = ccsig::read_path(&path).unwrap();
-        let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+        let creds = credentials(&signals);
         assert_eq!(creds.state.as_str(), "valid", "{rel}: {:?}", creds.failures);
         assert_eq!(signals.decisions["train-ai"], Decision::Disallowed, "{rel}");
         // And from bytes, as a pipeline holds them.
@@ -379,7 +388,7 @@ fn a_preference_only_in_the_history_is_a_note() {
     let again = signed(d.path(), &fs::read(&first).unwrap(), "image/jpeg", None);
     fs::write(&first, again).unwrap();
     let signals = ccsig::read_path(&first).unwrap();
-    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    let creds = credentials(&signals);
     assert!(creds.entries.is_empty());
     assert_eq!(creds.history.len(), 1, "{creds:?}");
     assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
@@ -461,7 +470,7 @@ fn a_store_of_megabytes_is_read_and_one_out_of_order_is_a_finding() {
     let path = d.path().join("big.jpg");
     fs::write(&path, &bytes).unwrap();
     let signals = ccsig::read_path(&path).unwrap();
-    let creds = signals.c2pa.as_ref().unwrap().as_ref().unwrap();
+    let creds = credentials(&signals);
     assert_eq!(creds.state.as_str(), "valid");
     assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
 
@@ -500,31 +509,11 @@ fn trust_anchors_make_an_allowed_need_a_trusted_signer() {
     };
     // Our root: trusted, and the allowed counts.
     let signals = read(&ours);
-    assert_eq!(
-        signals
-            .c2pa
-            .as_ref()
-            .unwrap()
-            .as_ref()
-            .unwrap()
-            .state
-            .as_str(),
-        "trusted"
-    );
+    assert_eq!(signals.c2pa_state(), Some("trusted"));
     assert_eq!(signals.decisions["train-ai"], Decision::Allowed);
     // Another root: valid but untrusted, and the allowed is ignored.
     let signals = read(&theirs);
-    assert_eq!(
-        signals
-            .c2pa
-            .as_ref()
-            .unwrap()
-            .as_ref()
-            .unwrap()
-            .state
-            .as_str(),
-        "valid"
-    );
+    assert_eq!(signals.c2pa_state(), Some("valid"));
     assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
     let findings = ccsig::audit::check(&signals, None);
     assert!(

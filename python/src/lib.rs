@@ -255,10 +255,7 @@ impl Signals {
                 .map(|src| (src.field(), src.stored.clone(), src.expression.clone()))
                 .collect(),
             c2pa: s.has_c2pa,
-            c2pa_state: s.c2pa.as_ref().map(|c| match c {
-                Ok(creds) => creds.state.as_str().to_string(),
-                Err(_) => "unreadable".to_string(),
-            }),
+            c2pa_state: s.c2pa_state().map(str::to_string),
         }
     }
 }

@@ -62,7 +62,18 @@ pub struct Entry {
     pub constraint_info: Option<String>,
 }
 
+/// The name of an entry's field in reports: `C2PA cawg.training-mining
+/// cawg.ai_training`.
+pub fn field(assertion: &str, key: &str) -> String {
+    format!("C2PA {assertion} {key}")
+}
+
 impl Entry {
+    /// The entry's field name in reports (see [`field`]).
+    pub fn field(&self) -> String {
+        field(&self.assertion, &self.key)
+    }
+
     /// The value as people read it: `notAllowed`, or `constrained: <text>`.
     pub fn stored(&self) -> String {
         match &self.constraint_info {

@@ -217,10 +217,7 @@ impl FileRecord {
                 .collect(),
             credit: Some(signals.credit.clone()),
             c2pa: signals.has_c2pa,
-            c2pa_state: signals.c2pa.as_ref().map(|c| match c {
-                Ok(creds) => creds.state.as_str(),
-                Err(_) => "unreadable",
-            }),
+            c2pa_state: signals.c2pa_state(),
             findings,
             rights: signals.xmp.as_ref().map(|f| Rights {
                 usage_terms: f.usage_terms.clone(),
