@@ -40,8 +40,8 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::container::ContainerError;
-use crate::inspect::{Credit, FileSignals, ReadError, CREDIT_FIELDS};
-use crate::signal::{self, Decision, InvalidValue, SignalCode, Statement, Use};
+use crate::inspect::{Credit, FileSignals, ReadError, Source, CREDIT_FIELDS};
+use crate::signal::{Decision, InvalidValue, SignalCode, Use};
 use crate::tree::{SkipReason, TreeItem};
 
 /// One thing a pipeline can give in return for using a work: the building
@@ -443,14 +443,19 @@ impl Pipeline {
     /// ```
     pub fn decide(&self, signals: &FileSignals) -> UseDecision {
         let label = self.usage.label();
-        let statements: Vec<&Statement> = signals.sources.iter().map(|s| &s.statement).collect();
-        let decision = signal::combine(&statements, label);
-        let mut out = self.decide_on(decision, !signals.sources.is_empty(), &signals.credit);
-        out.sources = signals
+        // Each source's say, once: combined for the decision, and kept to
+        // name the sources that decided it.
+        let said: Vec<(&Source, Decision)> = signals
             .sources
             .iter()
-            .filter(|s| s.statement.preference(label) != Decision::Unknown)
-            .map(|s| s.field())
+            .map(|s| (s, s.statement.preference(label)))
+            .collect();
+        let decision = Decision::combine_all(said.iter().map(|(_, d)| d));
+        let mut out = self.decide_on(decision, !signals.sources.is_empty(), &signals.credit);
+        out.sources = said
+            .iter()
+            .filter(|(_, d)| *d != Decision::Unknown)
+            .map(|(s, _)| s.field())
             .collect();
         out
     }
