@@ -11,7 +11,6 @@ use ccsig::report::{self, ChangeRecord, FileRecord, Reporter, Tally};
 use ccsig::signal::{self, SignalCode};
 use ccsig::tagging::{FileError, WriteOptions};
 use ccsig::tree::{triage, Triage};
-use ccsig::ReadOptions;
 use ccsig::{audit, ApplyRequest, ReadError, RequestOptions, SkipReason, TreeItem};
 
 use super::walking::{Account, Roots, WalkArgs};
@@ -175,10 +174,7 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
     let roots = args.walk.roots(&args.paths)?;
     let list_error = roots.error_slot();
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
-    options.read = ReadOptions {
-        vocabulary: args.vocabulary,
-        c2pa_trust: args.c2pa_trust.clone(),
-    };
+    options.read = args.reading.options();
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut unreadable = false;
@@ -215,8 +211,8 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
 
 pub fn check(args: CheckArgs) -> io::Result<i32> {
     let expect = match &args.expect {
-        Some(raw) if args.force => Some(signal::parse_in(raw, args.vocabulary)),
-        Some(raw) => match signal::validate_for_writing_in(raw, args.vocabulary) {
+        Some(raw) if args.force => Some(signal::parse_in(raw, args.reading.vocabulary)),
+        Some(raw) => match signal::validate_for_writing_in(raw, args.reading.vocabulary) {
             Ok(statement) => Some(statement),
             Err(e) => {
                 eprintln!("ccsig: --expect: {e}{FORCE_HINT}");
@@ -229,10 +225,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let list_error = roots.error_slot();
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
     options.image_digests = args.copies_by_content;
-    options.read = ReadOptions {
-        vocabulary: args.vocabulary,
-        c2pa_trust: args.c2pa_trust.clone(),
-    };
+    options.read = args.reading.options();
     let mut out = reporter(args.batch.format);
     let mut account = Account::new(args.walk.verbose);
     let mut tally = Tally::default();

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use ccsig::report::SCHEMA;
-use ccsig::signal::{Use, Vocabulary};
+use ccsig::signal::Use;
 use ccsig::{
     Commitments, Pipeline, State, TreeItem, TreeSink, UnknownPolicy, UnreadablePolicy, UseDecision,
 };
@@ -49,15 +49,10 @@ pub struct DecideArgs {
     /// the disk).
     #[arg(long, short = 'j', value_name = "N")]
     jobs: Option<usize>,
-    /// The AIPREF vocabulary draft --use and the files are read against:
-    /// draft-07 or draft-08.
-    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
-    vocabulary: Vocabulary,
-    /// Root certificates (a PEM file): C2PA Content Credentials are
-    /// trusted only when their signer chains to one, and only then does
-    /// an `allowed` in them count.
-    #[arg(long, value_name = "PEM", value_parser = super::trust_anchors)]
-    c2pa_trust: Option<std::sync::Arc<str>>,
+    /// The vocabulary draft (`--use` is checked against it too) and the
+    /// C2PA trust anchors.
+    #[command(flatten)]
+    reading: super::ReadingArgs,
     #[command(flatten)]
     walk: WalkArgs,
 }
@@ -78,7 +73,8 @@ enum OnlyArg {
 /// The pipeline the arguments describe, or the usage error (naming the
 /// option) that stops the command before any file is read.
 fn pipeline_of(args: &DecideArgs) -> Result<Pipeline, String> {
-    let usage = Use::parse(&args.use_label, args.vocabulary).map_err(|e| format!("--use: {e}"))?;
+    let usage =
+        Use::parse(&args.use_label, args.reading.vocabulary).map_err(|e| format!("--use: {e}"))?;
     let we_give = Commitments::parse(&args.we_give).map_err(|e| format!("--we-give: {e}"))?;
     Ok(Pipeline {
         unknown: args.unknown,
@@ -220,10 +216,7 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
     let list_error = roots.error_slot();
     let batch = super::commands::batch_options_with_jobs(args.jobs);
     let mut options = args.walk.tree_options(&batch);
-    options.read = ccsig::ReadOptions {
-        vocabulary: args.vocabulary,
-        c2pa_trust: args.c2pa_trust.clone(),
-    };
+    options.read = args.reading.options();
     let only_usable = args.only.is_some();
     let stdout = BufWriter::new(io::stdout().lock());
     let (out, header) = if args.format == DecideFormat::Csv && !only_usable {

@@ -170,14 +170,8 @@ struct FileArgs {
 struct ReadArgs {
     #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// The AIPREF vocabulary draft labels are read against: draft-07 or draft-08.
-    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
-    vocabulary: Vocabulary,
-    /// Root certificates (a PEM file): C2PA Content Credentials are
-    /// trusted only when their signer chains to one, and only then does
-    /// an `allowed` in them count.
-    #[arg(long, value_name = "PEM", value_parser = trust_anchors)]
-    c2pa_trust: Option<Arc<str>>,
+    #[command(flatten)]
+    reading: ReadingArgs,
     #[command(flatten)]
     batch: Batch,
     #[command(flatten)]
@@ -195,14 +189,8 @@ struct CheckArgs {
     /// Use an --expect expression that check would flag, as given.
     #[arg(long, requires = "expect")]
     force: bool,
-    /// The AIPREF vocabulary draft labels are checked against: draft-07 or draft-08.
-    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
-    vocabulary: Vocabulary,
-    /// Root certificates (a PEM file): C2PA Content Credentials are
-    /// trusted only when their signer chains to one, and only then does
-    /// an `allowed` in them count.
-    #[arg(long, value_name = "PEM", value_parser = trust_anchors)]
-    c2pa_trust: Option<Arc<str>>,
+    #[command(flatten)]
+    reading: ReadingArgs,
     /// Also recognise copies of one image without an xmpMM:DocumentID by a
     /// digest of their image data (reads every byte of every image).
     #[arg(long)]
@@ -263,6 +251,29 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// How `read`, `check` and `decide` read each image.
+#[derive(Debug, Args)]
+pub(crate) struct ReadingArgs {
+    /// The AIPREF vocabulary draft labels (and decide's --use) are read
+    /// against: draft-07 or draft-08.
+    #[arg(long, value_name = "DRAFT", default_value_t = Vocabulary::default())]
+    vocabulary: Vocabulary,
+    /// Root certificates (a PEM file): C2PA Content Credentials are
+    /// trusted only when their signer chains to one, and only then does
+    /// an `allowed` in them count.
+    #[arg(long, value_name = "PEM", value_parser = trust_anchors)]
+    c2pa_trust: Option<Arc<str>>,
+}
+
+impl ReadingArgs {
+    pub(crate) fn options(&self) -> ccsig::ReadOptions {
+        ccsig::ReadOptions {
+            vocabulary: self.vocabulary,
+            c2pa_trust: self.c2pa_trust.clone(),
+        }
+    }
+}
 
 /// `--c2pa-trust FILE`: the file's certificates, checked before any image
 /// is read.
