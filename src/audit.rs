@@ -360,8 +360,9 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
             FindingKind::Signed,
             Severity::Info,
             vec!["C2PA manifest".into()],
-            "the file carries C2PA Content Credentials: apply refuses to break them unless \
-             --allow-breaking-c2pa (use --sidecar to tag it without touching it)"
+            "the file carries C2PA Content Credentials: apply signs new ones with \
+             --c2pa-sign, and otherwise refuses to break them unless --allow-breaking-c2pa \
+             (use --sidecar to tag it without touching it)"
                 .into(),
         ));
     }

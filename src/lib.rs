@@ -61,6 +61,8 @@ pub use decide::{
     UseDecision, Verdict,
 };
 pub use inspect::{FileSignals, ReadError, ReadOptions};
+#[cfg(feature = "c2pa")]
+pub use mapping::c2pa::{SignError, SigningAlgorithm, SigningKey};
 pub use mapping::MappingError;
 pub use signal::SignalCode;
 pub use tagging::{

@@ -14,7 +14,7 @@ use crate::batch::atomic::{self, AtomicError, Fingerprint};
 use crate::batch::commit;
 use crate::container::{self, in_place, ContainerError, Edit, Layout, XmpEdit};
 use crate::inspect::{self, FileSignals, ReadError};
-use crate::mapping::{iptc, xmp, MappingError, Tag};
+use crate::mapping::{c2pa, iptc, xmp, MappingError, Tag};
 use crate::signal::{self, InvalidValue, NotWritable, Severity, SignalCode, Use, Vocabulary};
 
 /// What the user asks `apply` to write.
@@ -337,13 +337,21 @@ impl ApplyRequest {
 /// let signals = ccsig::read_path(&photo).unwrap();
 /// assert_eq!(signals.decisions["train-ai"], ccsig::signal::Decision::Disallowed);
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
     /// Decide and report, but write nothing.
     pub dry_run: bool,
     /// Rewrite files that carry C2PA Content Credentials (which breaks
     /// their signature's hard binding).
     pub allow_breaking_c2pa: bool,
+    /// Sign every file written with new Content Credentials: a manifest
+    /// that records the metadata edit, states the CC signal in a
+    /// `cawg.training-mining` assertion, and takes the file as it was as
+    /// its parent ingredient (`docs/mapping.md`, "C2PA Content
+    /// Credentials"). Files that carry Content Credentials are then
+    /// rewritten instead of refused.
+    #[cfg(feature = "c2pa")]
+    pub c2pa_sign: Option<std::sync::Arc<crate::SigningKey>>,
     /// Write the signal into an XMP sidecar (created if none exists) and
     /// leave the image untouched.
     pub sidecar_only: bool,
@@ -472,6 +480,11 @@ pub enum FileError {
     /// The new file could not be written or put in place.
     #[error("{0}")]
     Write(String),
+    /// Content Credentials could not be signed, or the signed file did not
+    /// validate.
+    #[cfg(feature = "c2pa")]
+    #[error(transparent)]
+    Signing(#[from] crate::SignError),
 }
 
 impl FileError {
@@ -496,6 +509,8 @@ impl FileError {
             FileError::Validation(_) => "validation",
             FileError::Container(e) => e.kind(),
             FileError::Write(_) => "write",
+            #[cfg(feature = "c2pa")]
+            FileError::Signing(_) => "signing",
         }
     }
 
@@ -531,6 +546,9 @@ enum Goal {
 struct Plan {
     edit: Edit,
     goal: Goal,
+    /// With `c2pa_sign`: the key, and the training-and-data-mining entries
+    /// the new manifest states (none: it withdraws a preference).
+    signing: Option<Signing>,
     /// When the IIM is rewritten: what 2:40 must read afterwards.
     iim_2_40: Option<Option<String>>,
     /// PNG raw profiles rewritten, and what 2:40 must read in each.
@@ -582,14 +600,47 @@ fn raw_profile_edits(plans: &[RawProfilePlan]) -> Vec<(u64, Vec<u8>)> {
 }
 
 fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileError> {
-    if signals.has_c2pa && !opts.allow_breaking_c2pa {
+    if signals.has_c2pa && !opts.allow_breaking_c2pa && !signs(opts) {
         return Err(FileError::Refused(
             "file carries C2PA Content Credentials; rewriting it would break their signature \
-             (use --sidecar to leave it untouched, or --allow-breaking-c2pa)"
+             (use --c2pa-sign CERT --c2pa-key KEY to sign new ones, --sidecar to leave it \
+             untouched, or --allow-breaking-c2pa)"
                 .into(),
         ));
     }
     Ok(())
+}
+
+/// The key that signs a rewritten file, and the entries its new manifest
+/// states (none: it withdraws a preference).
+#[cfg(feature = "c2pa")]
+type Signing = (std::sync::Arc<crate::SigningKey>, Vec<c2pa::Entry>);
+/// Without the `c2pa` feature nothing is signed.
+#[cfg(not(feature = "c2pa"))]
+type Signing = std::convert::Infallible;
+
+/// Whether written files get new Content Credentials.
+fn signs(opts: &WriteOptions) -> bool {
+    signing_for(opts, Vec::new()).is_some()
+}
+
+#[cfg(feature = "c2pa")]
+fn signing_for(opts: &WriteOptions, entries: Vec<c2pa::Entry>) -> Option<Signing> {
+    opts.c2pa_sign.clone().map(|key| (key, entries))
+}
+
+#[cfg(not(feature = "c2pa"))]
+fn signing_for(_: &WriteOptions, _: Vec<c2pa::Entry>) -> Option<Signing> {
+    None
+}
+
+/// With signing, what a new manifest states for `expression`, unless the
+/// file's active manifest is a valid one that already states exactly that.
+fn signing_of(signals: &FileSignals, expression: &str, opts: &WriteOptions) -> Option<Signing> {
+    let entries = c2pa::entries_for(expression);
+    let already = matches!(&signals.c2pa, Some(Ok(creds))
+        if creds.state != c2pa::ManifestState::Invalid && c2pa::same_entries(&creds.entries, &entries));
+    signing_for(opts, entries).filter(|_| !already)
 }
 
 /// The tag to write: the request, with the credit resolved as a pair from
@@ -760,7 +811,8 @@ fn plan_apply(
         let text = iptc::special_instructions_for(existing, &tag.expression);
         (existing != Some(text.as_str())).then_some(Some(text))
     })?;
-    if xmp_edit.is_none() && iim_edit.is_none() && raw_profiles.is_empty() {
+    let signing = signing_of(signals, &tag.expression, opts);
+    if xmp_edit.is_none() && iim_edit.is_none() && raw_profiles.is_empty() && signing.is_none() {
         return Ok(None);
     }
     refuse_signed(signals, opts)?;
@@ -776,6 +828,7 @@ fn plan_apply(
             png_raw_profiles: raw_profile_edits(&raw_profiles),
         },
         goal: Goal::Holds(tag.clone()),
+        signing,
         iim_2_40,
         raw_profiles,
     }))
@@ -924,6 +977,7 @@ fn plan_remove(
             png_raw_profiles: raw_profile_edits(&raw_profiles),
         },
         goal: Goal::NoCcsig,
+        signing: signing_for(opts, Vec::new()),
         iim_2_40: iim_expected,
         raw_profiles,
     }))
@@ -1021,6 +1075,59 @@ fn verify_raw_profiles<A: Read + Seek, B: Read + Seek>(
     Ok(())
 }
 
+/// Signs `edited` (the original, `old`, rewritten as planned and already
+/// validated against it) into `dest` with the plan's entries, and checks
+/// the result before it may be used: the same container with every block
+/// but the manifest store byte-identical to `edited`'s, and credentials
+/// that validate and state what was meant.
+#[cfg(feature = "c2pa")]
+fn sign_checked<R, W>(
+    (key, entries): &Signing,
+    layout: &Layout,
+    title: &str,
+    old: &mut R,
+    edited: Vec<u8>,
+    dest: &mut W,
+) -> Result<(), FileError>
+where
+    R: Read + Seek + Send,
+    W: Read + Write + Seek + Send,
+{
+    let mime = layout.format.mime();
+    let mut edited = Cursor::new(edited);
+    let edited_layout = container::scan(&mut edited)?;
+    key.sign(mime, title, old, &mut edited, dest, entries)?;
+    let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
+    let signed_layout = container::scan(dest).map_err(|e| invalid(&e))?;
+    let store = [container::BlockKind::C2pa];
+    container::verify_preserved_except(
+        &mut edited,
+        &edited_layout,
+        dest,
+        &signed_layout,
+        &store,
+        false,
+    )
+    .map_err(|e| invalid(&format!("after signing: {e}")))?;
+    if signed_layout.xmp() != edited_layout.xmp() {
+        return Err(invalid(&"signing changed the XMP packet"));
+    }
+    c2pa::verify_signed(mime, dest, entries)?;
+    Ok(())
+}
+
+#[cfg(not(feature = "c2pa"))]
+fn sign_checked<R, W>(
+    signing: &Signing,
+    _: &Layout,
+    _: &str,
+    _: &mut R,
+    _: Vec<u8>,
+    _: &mut W,
+) -> Result<(), FileError> {
+    match *signing {}
+}
+
 /// Replaces the image at `path` with the planned rewrite, validated first.
 fn write_image(
     path: &Path,
@@ -1032,10 +1139,18 @@ fn write_image(
 ) -> Result<PathBuf, FileError> {
     let result = atomic::replace_keeping(path, file, seen, keep, |temp| -> Result<(), FileError> {
         let mut source = file;
-        container::rewrite(&mut source, layout, &plan.edit, temp)?;
-        temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
         // Positioned reads: re-scanning costs no seek calls.
         let mut old = container::PositionedFile::new(file);
+        if let Some(signing) = &plan.signing {
+            let mut edited = Cursor::new(Vec::new());
+            container::rewrite(&mut source, layout, &plan.edit, &mut edited)?;
+            validate(&mut old, layout, &mut edited, plan)?;
+            let title = path.file_name().unwrap_or_default().to_string_lossy();
+            sign_checked(signing, layout, &title, &mut old, edited.into_inner(), temp)?;
+            return temp.flush().map_err(|e| FileError::Write(e.to_string()));
+        }
+        container::rewrite(&mut source, layout, &plan.edit, temp)?;
+        temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
         let mut new = container::PositionedFile::new(temp);
         validate(&mut old, layout, &mut new, plan)
     });
@@ -1071,7 +1186,8 @@ fn overwrite_for<R: Read + Seek>(
         && plan.raw_profiles.is_empty();
     let retag =
         matches!(plan.goal, Goal::Holds(_)) && signals.xmp.as_ref().is_some_and(|f| f.has_ccsig());
-    if opts.no_in_place || !only_xmp || !retag {
+    // A signed file is rewritten whole: its manifest binds every byte.
+    if opts.no_in_place || !only_xmp || !retag || plan.signing.is_some() {
         return Ok(None);
     }
     let Some(old) = layout.xmp().filter(|p| !xmp::is_utf16(p)) else {
@@ -1470,6 +1586,18 @@ fn execute_on_bytes(
     let mut new = Cursor::new(Vec::with_capacity(bytes.len() + 4096));
     container::rewrite(&mut old, &layout, &plan.edit, &mut new)?;
     validate(&mut old, &layout, &mut new, &plan)?;
+    if let Some(signing) = &plan.signing {
+        let mut signed = Cursor::new(Vec::with_capacity(bytes.len() + 65536));
+        sign_checked(
+            signing,
+            &layout,
+            "image",
+            &mut old,
+            new.into_inner(),
+            &mut signed,
+        )?;
+        new = signed;
+    }
     Ok((
         Some(new.into_inner()),
         outcome(true, false, removing, vec![]),
@@ -1609,12 +1737,22 @@ fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOption
             inspect::Place::CcsigExpression | inspect::Place::IimSpecialInstructions => true,
             inspect::Place::DataMining => writes_data_mining,
             inspect::Place::OtherConstraints { lang } => lang.is_empty() || lang == "x-default",
-            inspect::Place::TdmReservation | inspect::Place::C2pa { .. } => false,
+            // A new signed manifest supersedes the active one's entries.
+            inspect::Place::C2pa { .. } => signs(opts),
+            inspect::Place::TdmReservation => false,
         };
         let (severity, message) = match (&s.place, overwritten) {
             (inspect::Place::CcsigExpression, _) => (
                 Severity::Info,
                 format!("replaces {} {stored} (ccsig's earlier expression)", s.field()),
+            ),
+            (inspect::Place::C2pa { .. }, true) => (
+                Severity::Warning,
+                format!(
+                    "replaces {} {stored} (the new manifest states the signal; the earlier one \
+                     stays, signed, as its parent ingredient)",
+                    s.field()
+                ),
             ),
             (_, true) => (
                 Severity::Warning,

@@ -378,6 +378,9 @@ def apply(
     preserve_mtime: bool = False,
     vocabulary: VocabularyName = "draft-07",
     force: bool = False,
+    c2pa_sign: Optional[StrPath] = None,
+    c2pa_key: Optional[StrPath] = None,
+    c2pa_alg: str = "es256",
 ) -> WriteResult:
     """Writes ``<use>=n;exceptions=<signal>`` (``use`` defaults to
     ``train-ai``) or ``expression`` into the image at ``path``, atomically,
@@ -391,6 +394,16 @@ def apply(
     file its original modification and access times. An ``expression``
     that ``check`` would flag (a legacy or unknown label, a malformed value)
     is refused unless ``force=True``, which writes it exactly as given.
+
+    With ``c2pa_sign`` (the signer's PEM certificate chain, signer first)
+    and ``c2pa_key`` (its PEM private key; ``c2pa_alg`` one of es256,
+    es384, es512, ps256, ps384, ps512, ed25519), the file is signed with new
+    C2PA Content Credentials: a manifest recording the metadata edit and
+    stating the signal in a ``cawg.training-mining`` assertion, whose parent
+    ingredient is the file as it was (so an earlier manifest stays
+    verifiable). Without them, a file that carries Content Credentials is
+    refused (:class:`WriteError`, kind ``refused``). A key that cannot sign
+    raises :class:`InvalidArgument` before the file is opened.
 
     Raises, before the file is opened, :class:`InvalidArgument` (``signal``
     not a CC signal code, ``use`` not a label of ``vocabulary``, ``use``
@@ -425,9 +438,15 @@ def remove(
     sidecar: bool = False,
     break_hardlinks: bool = False,
     preserve_mtime: bool = False,
+    c2pa_sign: Optional[StrPath] = None,
+    c2pa_key: Optional[StrPath] = None,
+    c2pa_alg: str = "es256",
 ) -> WriteResult:
     """Removes what ccsig wrote (and nothing else) from the image at
-    ``path`` and its XMP sidecars, atomically."""
+    ``path`` and its XMP sidecars, atomically. With ``c2pa_sign`` and
+    ``c2pa_key`` (as for :func:`apply`) the file is signed with new Content
+    Credentials that state no preference: the earlier one stays, as
+    history, in the parent ingredient."""
 
 def remove_bytes(data: bytes) -> bytes:
     """:func:`remove` for an image held in memory (``data`` itself when

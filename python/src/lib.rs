@@ -706,16 +706,51 @@ fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
     }
 }
 
+/// The signing key of `c2pa_sign` (a PEM certificate chain) and `c2pa_key`
+/// (its PEM private key), proven to sign before any file is touched.
+fn signing_key(
+    py: Python<'_>,
+    c2pa_sign: Option<PathBuf>,
+    c2pa_key: Option<PathBuf>,
+    c2pa_alg: &str,
+) -> PyResult<Option<std::sync::Arc<ccsig::SigningKey>>> {
+    let fail = |m: String| Failure::Argument(m).into_pyerr(py);
+    let (cert, key) = match (c2pa_sign, c2pa_key) {
+        (None, None) => return Ok(None),
+        (Some(cert), Some(key)) => (cert, key),
+        _ => return Err(fail("c2pa_sign and c2pa_key go together".into())),
+    };
+    let algorithm: ccsig::SigningAlgorithm = c2pa_alg
+        .parse()
+        .map_err(|e| fail(format!("c2pa_alg: {e}")))?;
+    let read = |name: &str, path: &PathBuf| {
+        std::fs::read(path)
+            .map_err(|e| fail(format!("{name}: cannot read {}: {e}", path.display())))
+    };
+    let (chain, key) = (read("c2pa_sign", &cert)?, read("c2pa_key", &key)?);
+    let signing = run(py, || {
+        ccsig::SigningKey::from_pem(&chain, &key, algorithm)
+            .map_err(|e| Failure::Argument(format!("c2pa_sign: {e}")))
+    })?;
+    Ok(Some(std::sync::Arc::new(signing)))
+}
+
 /// Writes `<use>=n;exceptions=<signal>` (or `expression`, exactly as
 /// given) into the image at `path`, atomically, and into its XMP sidecars,
 /// like `ccsig apply`. Give `signal` or `expression`. Returns a
 /// `WriteResult` (`change`: written, would_write, kept, unchanged; `notes`).
 ///
+/// With `c2pa_sign` (a PEM certificate chain) and `c2pa_key` (its PEM
+/// private key; `c2pa_alg`: es256 by default), each file written is signed
+/// with new Content Credentials stating the signal, its earlier manifest
+/// kept as the new one's parent ingredient.
+///
 /// Raises `InvalidArgument`, `InvalidExpression`, `UnreadableImage`,
-/// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files);
-/// the file is untouched whenever an exception is raised.
+/// `AccessError` or `WriteError` (kind `refused` for C2PA-signed files
+/// without `c2pa_sign`); the file is untouched whenever an exception is
+/// raised.
 #[pyfunction]
-#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07", force = false))]
+#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07", force = false, c2pa_sign = None, c2pa_key = None, c2pa_alg = "es256"))]
 #[allow(clippy::too_many_arguments)]
 fn apply(
     py: Python<'_>,
@@ -734,6 +769,9 @@ fn apply(
     preserve_mtime: bool,
     vocabulary: &str,
     force: bool,
+    c2pa_sign: Option<PathBuf>,
+    c2pa_key: Option<PathBuf>,
+    c2pa_alg: &str,
 ) -> PyResult<WriteResult> {
     let opts = WriteOptions {
         dry_run,
@@ -743,6 +781,7 @@ fn apply(
         keep_existing,
         break_hardlinks,
         preserve_mtime,
+        c2pa_sign: signing_key(py, c2pa_sign, c2pa_key, c2pa_alg)?,
         ..WriteOptions::default()
     };
     let request = Requested {
@@ -804,8 +843,11 @@ fn apply_bytes<'py>(
 }
 
 /// Removes what ccsig wrote from the image at `path` and its sidecars.
+/// With `c2pa_sign` and `c2pa_key` (as for `apply`), a file is signed with
+/// new Content Credentials that state no preference (a withdrawal).
 #[pyfunction]
-#[pyo3(signature = (path, *, dry_run = false, sidecar = false, break_hardlinks = false, preserve_mtime = false))]
+#[pyo3(signature = (path, *, dry_run = false, sidecar = false, break_hardlinks = false, preserve_mtime = false, c2pa_sign = None, c2pa_key = None, c2pa_alg = "es256"))]
+#[allow(clippy::too_many_arguments)]
 fn remove(
     py: Python<'_>,
     path: PathBuf,
@@ -813,12 +855,16 @@ fn remove(
     sidecar: bool,
     break_hardlinks: bool,
     preserve_mtime: bool,
+    c2pa_sign: Option<PathBuf>,
+    c2pa_key: Option<PathBuf>,
+    c2pa_alg: &str,
 ) -> PyResult<WriteResult> {
     let opts = WriteOptions {
         dry_run,
         sidecar_only: sidecar,
         break_hardlinks,
         preserve_mtime,
+        c2pa_sign: signing_key(py, c2pa_sign, c2pa_key, c2pa_alg)?,
         ..WriteOptions::default()
     };
     run(py, || {

@@ -448,9 +448,12 @@ pub(super) fn write_items<R: Sync>(
     ))
 }
 
-/// How `apply` writes, whatever names the files.
-pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
-    WriteOptions {
+/// How `apply` writes, whatever names the files (an unusable signing key
+/// is an error in words, before any file is touched).
+pub(super) fn write_options(args: &ApplyArgs) -> Result<WriteOptions, String> {
+    #[cfg_attr(not(feature = "c2pa"), allow(unused_variables))]
+    let signing = args.signing.key()?;
+    Ok(WriteOptions {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
@@ -460,7 +463,9 @@ pub(super) fn write_options(args: &ApplyArgs) -> WriteOptions {
         break_hardlinks: args.files.break_hardlinks,
         preserve_mtime: args.files.preserve_mtime,
         no_in_place: args.files.no_in_place,
-    }
+        #[cfg(feature = "c2pa")]
+        c2pa_sign: signing,
+    })
 }
 
 pub(super) fn apply_verb(args: &ApplyArgs) -> &'static str {
@@ -501,7 +506,13 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
             return Ok(EXIT_ERROR);
         }
     };
-    let opts = write_options(&args);
+    let opts = match write_options(&args) {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     if args.dry_run && args.batch.format == OutputFormat::Table {
         println!("dry run: would write {}", request.expression);
     }
@@ -512,6 +523,14 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
 }
 
 pub fn remove(args: RemoveArgs) -> io::Result<i32> {
+    #[cfg_attr(not(feature = "c2pa"), allow(unused_variables))]
+    let signing = match args.signing.key() {
+        Ok(signing) => signing,
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let opts = WriteOptions {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
@@ -522,6 +541,8 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         break_hardlinks: args.files.break_hardlinks,
         preserve_mtime: args.files.preserve_mtime,
         no_in_place: args.files.no_in_place,
+        #[cfg(feature = "c2pa")]
+        c2pa_sign: signing,
     };
     let verb = if args.dry_run {
         "would be removed from"

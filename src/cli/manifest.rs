@@ -68,7 +68,13 @@ pub fn apply(args: ApplyArgs) -> io::Result<i32> {
             commands::plural(catalog.rows.len())
         );
     }
-    let opts = commands::write_options(&args);
+    let opts = match commands::write_options(&args) {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let rows = catalog.rows.iter().map(|row| (entry(row), row));
     commands::write_items(
         rows,

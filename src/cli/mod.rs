@@ -133,6 +133,8 @@ struct ApplyArgs {
     /// JPEGs that have IIM are always kept in sync.
     #[arg(long)]
     iim: bool,
+    #[command(flatten)]
+    signing: SigningArgs,
     /// Tag the files a CSV catalog names, each with its row's signal and
     /// credit (see docs/manifest.md); the whole catalog is checked first.
     #[arg(
@@ -164,6 +166,68 @@ struct FileArgs {
     /// journal that keeps the file old or new after a crash.
     #[arg(long)]
     no_in_place: bool,
+}
+
+/// Signing Content Credentials on every file written (docs/mapping.md,
+/// "C2PA Content Credentials").
+#[derive(Debug, Args)]
+pub(crate) struct SigningArgs {
+    /// Sign each file written with new C2PA Content Credentials, stating
+    /// the signal; CERT is the signer's PEM certificate chain (signer
+    /// first). Files that carry Content Credentials keep them as the new
+    /// manifest's parent ingredient.
+    #[arg(
+        long,
+        value_name = "CERT",
+        requires = "c2pa_key",
+        conflicts_with_all = ["allow_breaking_c2pa", "sidecar"]
+    )]
+    c2pa_sign: Option<PathBuf>,
+    /// The PEM private key of --c2pa-sign's certificate.
+    #[arg(long, value_name = "KEY", requires = "c2pa_sign")]
+    c2pa_key: Option<PathBuf>,
+    /// The signature algorithm of the key: es256, es384, es512, ps256,
+    /// ps384, ps512 or ed25519.
+    #[arg(
+        long,
+        value_name = "ALG",
+        default_value = "es256",
+        requires = "c2pa_sign"
+    )]
+    c2pa_alg: String,
+}
+
+impl SigningArgs {
+    /// The signing key, proven to sign before any file is touched.
+    #[cfg(feature = "c2pa")]
+    pub(crate) fn key(&self) -> Result<Option<Arc<ccsig::SigningKey>>, String> {
+        let (Some(cert), Some(key)) = (&self.c2pa_sign, &self.c2pa_key) else {
+            return Ok(None);
+        };
+        let algorithm: ccsig::SigningAlgorithm = self
+            .c2pa_alg
+            .parse()
+            .map_err(|e| format!("--c2pa-alg: {e}"))?;
+        let read = |flag: &str, path: &PathBuf| {
+            std::fs::read(path).map_err(|e| format!("{flag}: cannot read {}: {e}", path.display()))
+        };
+        let signing = ccsig::SigningKey::from_pem(
+            &read("--c2pa-sign", cert)?,
+            &read("--c2pa-key", key)?,
+            algorithm,
+        )
+        .map_err(|e| format!("--c2pa-sign: {e}"))?;
+        Ok(Some(Arc::new(signing)))
+    }
+
+    /// Without the `c2pa` feature, asking to sign is an error.
+    #[cfg(not(feature = "c2pa"))]
+    pub(crate) fn key(&self) -> Result<Option<std::convert::Infallible>, String> {
+        match self.c2pa_sign {
+            Some(_) => Err("--c2pa-sign: this ccsig was built without its c2pa feature".into()),
+            None => Ok(None),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -225,6 +289,8 @@ struct RemoveArgs {
     /// Clean the XMP sidecars only and leave the image untouched.
     #[arg(long)]
     sidecar: bool,
+    #[command(flatten)]
+    signing: SigningArgs,
     #[command(flatten)]
     files: FileArgs,
     #[command(flatten)]

@@ -22,6 +22,21 @@ fn severity_label(s: Severity, color: bool) -> String {
     }
 }
 
+/// Text from a file on one line of the table: line breaks and other
+/// control characters are shown escaped (`\n`), never sent to the terminal.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Writes one finding as a compiler-style line: `path: severity[kind]:
 /// message`; `color` adds ANSI colours.
 ///
@@ -40,7 +55,7 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Res
         r.path,
         severity_label(r.finding.severity, color),
         r.finding.kind.name(),
-        r.finding.message
+        one_line(&r.finding.message)
     )
 }
 
@@ -74,10 +89,11 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
     }
     let width = r.sources.iter().map(|s| s.field.len()).max().unwrap_or(0);
     for s in &r.sources {
+        let stored = one_line(&s.stored);
         let shown = match (&s.expression, &s.note) {
             (Some(e), _) if *e == s.stored => e.clone(),
-            (Some(e), _) => format!("{e}  (stored: {})", s.stored),
-            (None, note) => format!("{}  ({})", s.stored, note.as_deref().unwrap_or("")),
+            (Some(e), _) => format!("{e}  (stored: {stored})"),
+            (None, note) => format!("{stored}  ({})", note.as_deref().unwrap_or("")),
         };
         writeln!(out, "    {:<width$}  {shown}", s.field)?;
     }
@@ -114,7 +130,7 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()
             "  {}[{}]: {}",
             severity_label(f.severity, color),
             f.kind.name(),
-            f.message
+            one_line(&f.message)
         )?;
     }
     writeln!(out)
@@ -148,7 +164,7 @@ pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, color: bool) -> io::Resul
             out,
             "  {}: {}",
             severity_label(n.severity, color),
-            n.message
+            one_line(&n.message)
         )?;
     }
     Ok(())

@@ -20,6 +20,17 @@ use serde_json::Value;
 
 use crate::signal::{Use, Vocabulary};
 
+#[cfg(feature = "c2pa")]
+mod sign;
+#[cfg(feature = "c2pa")]
+pub(crate) use sign::verify as verify_signed;
+#[cfg(feature = "c2pa")]
+pub use sign::{SignError, SigningAlgorithm, SigningKey};
+pub use written::entries_for;
+pub(crate) use written::same_entries;
+
+mod written;
+
 /// The labels of the training-and-data-mining assertion, current first.
 pub const ASSERTION_LABELS: [&str; 2] = ["cawg.training-mining", "c2pa.training-mining"];
 
@@ -129,18 +140,21 @@ pub fn read(
     mime: &str,
     trust_anchors: Option<&str>,
 ) -> Result<Credentials, String> {
-    panic::catch_unwind(AssertUnwindSafe(|| {
-        read_unguarded(stream, mime, trust_anchors)
-    }))
-    .unwrap_or_else(|p| {
+    guarded(|| read_unguarded(stream, mime, trust_anchors)).unwrap_or_else(Err)
+}
+
+/// Runs `work`, which calls into the `c2pa` crate, turning a panic there
+/// into an error that says so (the crate is not ours: a panic on a
+/// hostile manifest must cost one file, never the batch).
+#[cfg(feature = "c2pa")]
+fn guarded<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(work)).map_err(|p| {
         let what = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(format!(
-            "the c2pa crate failed on this manifest (panic: {what})"
-        ))
+        format!("the c2pa crate failed on this manifest (panic: {what})")
     })
 }
 
@@ -170,12 +184,28 @@ fn read_unguarded(
     mime: &str,
     trust_anchors: Option<&str>,
 ) -> Result<Credentials, String> {
+    let reader = open(stream, mime, trust_anchors)?;
+    Ok(credentials_of(&reader, trust_anchors))
+}
+
+/// A reader of the asset's manifest store, validated, off the network.
+#[cfg(feature = "c2pa")]
+fn open(
+    stream: impl Read + Seek + Send,
+    mime: &str,
+    trust_anchors: Option<&str>,
+) -> Result<c2pa::Reader, String> {
     let context = c2pa::Context::new()
         .with_settings(settings(trust_anchors).as_str())
         .map_err(|e| format!("c2pa settings: {e}"))?;
-    let reader = c2pa::Reader::from_context(context)
+    c2pa::Reader::from_context(context)
         .with_stream(mime, stream)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// What a validated store says: its state and its entries.
+#[cfg(feature = "c2pa")]
+fn credentials_of(reader: &c2pa::Reader, trust_anchors: Option<&str>) -> Credentials {
     let codes: Vec<String> = match reader.validation_results() {
         Some(results) => results
             .active_manifest()
@@ -221,14 +251,14 @@ fn read_unguarded(
                 .map(|e| (label.to_string(), e)),
         );
     }
-    Ok(Credentials {
+    Credentials {
         state,
         failures,
         active,
         entries,
         history,
         trust_required: trust_anchors.is_some(),
-    })
+    }
 }
 
 #[cfg(feature = "c2pa")]
