@@ -13,94 +13,12 @@ mod common;
 use std::fs;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ccsig::internals::mapping::c2pa::Credentials;
 use ccsig::signal::{Decision, Vocabulary};
 use ccsig::{Commitments, FileSignals, FindingKind, Pipeline, Verdict};
-use common::{ccsig, sample, stderr, stdout};
+use common::{c2pa_certificates, ccsig, sample, stderr, stdout};
 use serde_json::{json, Value};
-
-/// A root CA and a signer certificate (chain PEM, key PEM) made by openssl.
-fn certificates(dir: &Path) -> (Vec<u8>, Vec<u8>) {
-    let run = |args: &[&str]| {
-        let o = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("the C2PA tests need the openssl command (bash .ci/run installs it)");
-        assert!(
-            o.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    let ec = [
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-    ];
-    run(&[&ec[..], &["root.key"]].concat());
-    run(&[
-        "req",
-        "-x509",
-        "-new",
-        "-key",
-        "root.key",
-        "-sha256",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=ccsig test root (test only)/O=ccsig tests",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-        "-out",
-        "root.pem",
-    ]);
-    run(&[&ec[..], &["signer.key"]].concat());
-    run(&[
-        "req",
-        "-new",
-        "-key",
-        "signer.key",
-        "-subj",
-        "/CN=ccsig test signer (test only)/O=ccsig tests",
-        "-out",
-        "signer.csr",
-    ]);
-    fs::write(
-        dir.join("signer.ext"),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=emailProtection\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "signer.csr",
-        "-CA",
-        "root.pem",
-        "-CAkey",
-        "root.key",
-        "-CAcreateserial",
-        "-days",
-        "30",
-        "-sha256",
-        "-extfile",
-        "signer.ext",
-        "-out",
-        "signer.pem",
-    ]);
-    let mut chain = fs::read(dir.join("signer.pem")).unwrap();
-    chain.extend(fs::read(dir.join("root.pem")).unwrap());
-    (chain, fs::read(dir.join("signer.key")).unwrap())
-}
 
 /// `source` (an image's bytes, of media type `mime`) with a new manifest
 /// whose `cawg.training-mining` assertion holds `entries` (none: no such
@@ -119,7 +37,7 @@ fn signed_with(
     entries: Option<Value>,
     padding: Option<usize>,
 ) -> Vec<u8> {
-    let (chain, key) = certificates(dir);
+    let (chain, key) = c2pa_certificates(dir);
     let signer =
         c2pa::create_signer::from_keys(&chain, &key, c2pa::SigningAlg::Es256, None).unwrap();
     let mut assertions = vec![json!({"label": "c2pa.actions", "data": {"actions": [{
@@ -500,7 +418,7 @@ fn trust_anchors_make_an_allowed_need_a_trusted_signer() {
     );
     let ours = fs::read_to_string(signer_dir.path().join("root.pem")).unwrap();
     let other_dir = tempfile::tempdir().unwrap();
-    certificates(other_dir.path());
+    c2pa_certificates(other_dir.path());
     let theirs = fs::read_to_string(other_dir.path().join("root.pem")).unwrap();
 
     let read = |pem: &str| {

@@ -3,6 +3,7 @@
 //! independent parser (img-parts) to check byte identity.
 #![allow(dead_code)]
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -239,4 +240,90 @@ pub fn xmp_packet(bytes: &[u8]) -> Option<String> {
         webp.chunk_by_id(*b"XMP ")?.content().data()?.to_vec()
     };
     Some(String::from_utf8_lossy(&raw).into_owned())
+}
+
+/// A root CA and a signer certificate with the extensions C2PA requires,
+/// made by the `openssl` command in `dir` (test-only keys, never
+/// committed): returns the chain PEM (signer, then root) and the signer's
+/// key PEM, also left in `dir` as `chain.pem` and `signer.key` (the root
+/// as `root.pem`).
+pub fn c2pa_certificates(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the C2PA tests need the openssl command (bash .ci/run installs it)");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let ec = [
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+    ];
+    run(&[&ec[..], &["root.key"]].concat());
+    run(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "root.key",
+        "-sha256",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=ccsig test root (test only)/O=ccsig tests",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-out",
+        "root.pem",
+    ]);
+    run(&[&ec[..], &["signer.key"]].concat());
+    run(&[
+        "req",
+        "-new",
+        "-key",
+        "signer.key",
+        "-subj",
+        "/CN=ccsig test signer (test only)/O=ccsig tests",
+        "-out",
+        "signer.csr",
+    ]);
+    fs::write(
+        dir.join("signer.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=emailProtection\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "signer.csr",
+        "-CA",
+        "root.pem",
+        "-CAkey",
+        "root.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-sha256",
+        "-extfile",
+        "signer.ext",
+        "-out",
+        "signer.pem",
+    ]);
+    let mut chain = fs::read(dir.join("signer.pem")).unwrap();
+    chain.extend(fs::read(dir.join("root.pem")).unwrap());
+    fs::write(dir.join("chain.pem"), &chain).unwrap();
+    (chain, fs::read(dir.join("signer.key")).unwrap())
 }

@@ -154,6 +154,12 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// What C2PA asks of a signer's certificate, said when a key cannot sign
+/// (a subject without an organisation fails as `claimSignature.mismatch`).
+const CERTIFICATE_PROFILE: &str = "C2PA accepts a signer certificate whose subject names an \
+     organisation (O=), with keyUsage digitalSignature and an extendedKeyUsage such as \
+     emailProtection, given before its issuers in the chain";
+
 /// A one-pixel greyscale PNG, to prove a key signs before any file is.
 const PROBE_PNG: [u8; 67] = [
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
@@ -194,9 +200,14 @@ impl SigningKey {
                 &entries,
             )
             .and_then(|()| verify("image/png", &mut signed, &entries))
-            .map_err(|e| match e {
-                SignError::Key(_) => e,
-                other => SignError::Key(other.to_string()),
+            .map_err(|e| {
+                SignError::Key(format!(
+                    "{}; {CERTIFICATE_PROFILE}",
+                    match e {
+                        SignError::Key(why) => why,
+                        other => other.to_string(),
+                    }
+                ))
             })?;
         Ok(signing)
     }
@@ -293,7 +304,7 @@ pub(crate) fn verify<R: Read + Seek + Send>(
         let reader = open(&mut *signed, mime, None)?;
         let credentials = credentials_of(&reader, None);
         if credentials.state == ManifestState::Invalid {
-            return Err(credentials.failures.join(", "));
+            return Err(explained_failures(&reader).unwrap_or(credentials.failures.join(", ")));
         }
         if !written::same_entries(&credentials.entries, entries) {
             return Err(format!(
@@ -313,4 +324,18 @@ pub(crate) fn verify<R: Read + Seek + Send>(
         Ok(())
     });
     checked.and_then(|r| r).map_err(SignError::Verify)
+}
+
+/// The active manifest's failures with the crate's explanation of each
+/// (`claimSignature.mismatch (claim signature is not valid: ...)`).
+fn explained_failures(reader: &c2pa::Reader) -> Option<String> {
+    let failures = reader.validation_results()?.active_manifest()?.failure();
+    let explained: Vec<String> = failures
+        .iter()
+        .map(|s| match s.explanation() {
+            Some(why) => format!("{} ({why})", s.code()),
+            None => s.code().to_string(),
+        })
+        .collect();
+    (!explained.is_empty()).then(|| explained.join(", "))
 }
