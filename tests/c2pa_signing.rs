@@ -430,3 +430,39 @@ fn exiftool_shows_the_new_manifests_training_and_mining_assertion() {
         );
     }
 }
+
+#[test]
+fn the_signed_sample_and_the_script_that_makes_it_agree() {
+    let committed = sample("c2pa/ccsig-signed-cr.jpg");
+    let out = tempfile::tempdir().unwrap();
+    let script = sample("c2pa/make-signed.sh");
+    let o = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(out.path())
+        .env("CCSIG", env!("CARGO_BIN_EXE_ccsig"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let remade = out.path().join("ccsig-signed-cr.jpg");
+    for path in [&committed, &remade] {
+        assert_signed(path, "constrained");
+        let signals = ccsig::read_path(path).unwrap();
+        assert_eq!(signals.c2pa_state(), Some("valid"));
+        assert_eq!(
+            signals.decisions["train-ai"],
+            Decision::AllowedIf(vec![SignalCode::Cr])
+        );
+        assert_eq!(signals.credit.name.as_deref(), Some("Ada Example"));
+        let kinds: Vec<FindingKind> = ccsig::check_path(path, None)
+            .into_iter()
+            .map(|f| f.kind)
+            .collect();
+        assert_eq!(kinds, [FindingKind::Signed], "{}", path.display());
+    }
+    // The same image data and foreign metadata as the file it was made from.
+    let source = fs::read(sample("jpeg/xmp-rich.jpg")).unwrap();
+    assert_eq!(
+        kept_blocks(&source),
+        kept_blocks(&fs::read(&committed).unwrap())
+    );
+}
