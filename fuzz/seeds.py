@@ -74,7 +74,7 @@ def main() -> None:
         images += sorted(p for p in HOSTILE.iterdir() if p.is_file())
     seeds: dict[str, dict[str, bytes]] = {t: {} for t in (
         "jpeg_scan", "png_scan", "webp_scan", "read", "apply", "xmp", "iim",
-        "expression", "shard")}
+        "expression", "shard", "c2pa_read")}
     packets = []
     for path in images:
         data = path.read_bytes()
@@ -90,6 +90,8 @@ def main() -> None:
             seeds["webp_scan"][name] = data
         seeds["read"][name] = data
         seeds["apply"][name] = data
+        if path.parent.name == "c2pa":
+            seeds["c2pa_read"][name] = data
         for i, packet in enumerate(xmp_packets(data)):
             packets.append(packet)
             seeds["xmp"][f"{name}-{i}"] = packet

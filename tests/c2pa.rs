@@ -482,3 +482,67 @@ fn trust_anchors_make_an_allowed_need_a_trusted_signer() {
         stderr(&o)
     );
 }
+
+/// The signed JPEG's bytes with the padding assertion's CBOR (a one-entry
+/// map holding `padding` bytes of text) replaced, in place and at the same
+/// length, by `bomb` and then zeros.
+fn with_cbor(signed: &[u8], padding: usize, bomb: &[u8]) -> Vec<u8> {
+    let mut head = vec![0xa1, 0x64];
+    head.extend_from_slice(b"text");
+    head.extend_from_slice(&[0x79, (padding >> 8) as u8, padding as u8]);
+    head.extend(std::iter::repeat_n(b'x', 16));
+    let at = signed
+        .windows(head.len())
+        .position(|w| w == head)
+        .expect("the padding assertion's CBOR");
+    let len = head.len() - 16 + padding;
+    let mut out = signed.to_vec();
+    let mut filler = bomb.to_vec();
+    filler.resize(len, 0);
+    out[at..at + len].copy_from_slice(&filler);
+    out
+}
+
+#[test]
+fn cbor_bombs_in_an_assertion_are_a_finding_never_a_crash() {
+    let d = tempfile::tempdir().unwrap();
+    let padding = 8000;
+    let source = fs::read(sample("jpeg/plain.jpg")).unwrap();
+    let entries = json!({"cawg.ai_training": {"use": "notAllowed"}});
+    let signed = signed_with(
+        d.path(),
+        &source,
+        "image/jpeg",
+        Some(entries),
+        Some(padding),
+    );
+    let bombs: [(&str, Vec<u8>); 6] = [
+        // Arrays nested thousands deep: a recursive decoder's stack.
+        ("nested arrays", vec![0x81; padding]),
+        ("nested maps", [0xa1, 0x00].repeat(padding / 2)),
+        ("indefinite arrays", vec![0x9f; padding]),
+        // Lengths that claim more than the file holds: an allocator's limit.
+        (
+            "a 2^64-item array",
+            vec![0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        ),
+        (
+            "a 2^64-byte string",
+            vec![0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        ),
+        ("a 2^32-entry map", vec![0xba, 0xff, 0xff, 0xff, 0xff]),
+    ];
+    for (what, bomb) in bombs {
+        let path = d.path().join("bomb.jpg");
+        fs::write(&path, with_cbor(&signed, padding, &bomb)).unwrap();
+        let signals = ccsig::read_path(&path).unwrap();
+        match signals.c2pa.as_ref().unwrap() {
+            Ok(creds) => assert_eq!(creds.state.as_str(), "invalid", "{what}"),
+            Err(e) => assert!(!e.is_empty(), "{what}"),
+        }
+        assert!(kinds(&path).contains(&FindingKind::C2paInvalid), "{what}");
+        // And the command reports it, file by file, with exit 1.
+        let o = ccsig(&["check", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+    }
+}
