@@ -1081,20 +1081,23 @@ fn verify_raw_profiles<A: Read + Seek, B: Read + Seek>(
 /// but the manifest store byte-identical to `edited`'s, and credentials
 /// that validate and state what was meant.
 #[cfg(feature = "c2pa")]
-fn sign_checked<R, W>(
+fn sign_checked<R, E, W>(
     (key, entries): &Signing,
     layout: &Layout,
     title: &str,
     old: &mut R,
-    edited: Vec<u8>,
+    mut edited: E,
     dest: &mut W,
 ) -> Result<(), FileError>
 where
     R: Read + Seek + Send,
+    E: Read + Seek + Send,
     W: Read + Write + Seek + Send,
 {
     let mime = layout.format.mime();
-    let mut edited = Cursor::new(edited);
+    edited
+        .rewind()
+        .map_err(|e| FileError::Write(e.to_string()))?;
     let edited_layout = container::scan(&mut edited)?;
     key.sign(mime, title, old, &mut edited, dest, entries)?;
     let invalid = |e: &dyn std::fmt::Display| FileError::Validation(e.to_string());
@@ -1117,12 +1120,12 @@ where
 }
 
 #[cfg(not(feature = "c2pa"))]
-fn sign_checked<R, W>(
+fn sign_checked<R, E, W>(
     signing: &Signing,
     _: &Layout,
     _: &str,
     _: &mut R,
-    _: Vec<u8>,
+    _: E,
     _: &mut W,
 ) -> Result<(), FileError> {
     match *signing {}
@@ -1142,12 +1145,22 @@ fn write_image(
         // Positioned reads: re-scanning costs no seek calls.
         let mut old = container::PositionedFile::new(file);
         if let Some(signing) = &plan.signing {
-            let mut edited = Cursor::new(Vec::new());
+            // The edited file, before signing, in an unnamed file beside
+            // the original (O_TMPFILE: no name to leave behind on a crash),
+            // not in memory: the c2pa crate holds a whole copy already.
+            let io = |e: std::io::Error| FileError::Write(e.to_string());
+            let mut edited = tempfile::tempfile_in(atomic::folder_of(path)).map_err(io)?;
             container::rewrite(&mut source, layout, &plan.edit, &mut edited)?;
-            validate(&mut old, layout, &mut edited, plan)?;
+            edited.flush().map_err(io)?;
+            validate(
+                &mut old,
+                layout,
+                &mut container::PositionedFile::new(&edited),
+                plan,
+            )?;
             let title = path.file_name().unwrap_or_default().to_string_lossy();
-            sign_checked(signing, layout, &title, &mut old, edited.into_inner(), temp)?;
-            return temp.flush().map_err(|e| FileError::Write(e.to_string()));
+            sign_checked(signing, layout, &title, &mut old, edited, temp)?;
+            return temp.flush().map_err(io);
         }
         container::rewrite(&mut source, layout, &plan.edit, temp)?;
         temp.flush().map_err(|e| FileError::Write(e.to_string()))?;
@@ -1588,14 +1601,7 @@ fn execute_on_bytes(
     validate(&mut old, &layout, &mut new, &plan)?;
     if let Some(signing) = &plan.signing {
         let mut signed = Cursor::new(Vec::with_capacity(bytes.len() + 65536));
-        sign_checked(
-            signing,
-            &layout,
-            "image",
-            &mut old,
-            new.into_inner(),
-            &mut signed,
-        )?;
+        sign_checked(signing, &layout, "image", &mut old, new, &mut signed)?;
         new = signed;
     }
     Ok((
