@@ -457,6 +457,16 @@ impl Pipeline {
             .filter(|(_, d)| *d != Decision::Unknown)
             .map(|(s, _)| s.field())
             .collect();
+        // Content Credentials that could not be read may hold a "no": what
+        // the rest of the file allows is not enough (fail closed).
+        if let (Some(Err(why)), Verdict::Allowed | Verdict::AllowedWithTerms | Verdict::Unknown) =
+            (&signals.c2pa, out.verdict)
+        {
+            out.state = State::Unreadable;
+            out.usable = self.unreadable == UnreadablePolicy::Allow;
+            out.reason
+                .push_str(&format!("; its Content Credentials cannot be read ({why})"));
+        }
         out
     }
 

@@ -313,7 +313,14 @@ pub fn read_in<R: Read + Seek + Send>(
         // Only files with a manifest pay for it: the whole asset is read to
         // check what the manifest binds.
         let trust = options.c2pa_trust.as_deref();
-        signals.add_credentials(c2pa::read(&mut *reader, layout.format.mime(), trust));
+        let store = container::manifest_store(&mut *reader, &layout).map_err(ReadError::Io)?;
+        let credentials = match c2pa::cbor_bomb(&store) {
+            Some(bomb) => Err(format!(
+                "the manifest store is malformed, and not read: {bomb}"
+            )),
+            None => c2pa::read(&mut *reader, layout.format.mime(), trust),
+        };
+        signals.add_credentials(credentials);
     }
     Ok((layout, signals))
 }

@@ -600,6 +600,11 @@ fn raw_profile_edits(plans: &[RawProfilePlan]) -> Vec<(u64, Vec<u8>)> {
 }
 
 fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileError> {
+    if let (Some(Err(why)), true) = (&signals.c2pa, signs(opts)) {
+        return Err(FileError::Refused(format!(
+            "its Content Credentials cannot be read ({why}); not signing over them"
+        )));
+    }
     if signals.has_c2pa && !opts.allow_breaking_c2pa && !signs(opts) {
         return Err(FileError::Refused(
             "file carries C2PA Content Credentials; rewriting it would break their signature \

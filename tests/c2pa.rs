@@ -546,3 +546,43 @@ fn cbor_bombs_in_an_assertion_are_a_finding_never_a_crash() {
         assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_cbor_length_past_its_box_keeps_the_store_from_the_crate_and_the_file_unusable() {
+    let d = tempfile::tempdir().unwrap();
+    let path = signed_sample(
+        d.path(),
+        "jpeg/plain.jpg",
+        json!({"cawg.ai_training": {"use": "allowed"}}),
+    );
+    let mut bytes = fs::read(&path).unwrap();
+    // The entry's "allowed" (a 7-byte text, 0x67) now claims 4 GiB.
+    let at = bytes
+        .windows(8)
+        .position(|w| w == b"\x67allowed")
+        .expect("the entry's use value");
+    bytes[at..at + 5].copy_from_slice(&[0x7a, 0xff, 0xff, 0xff, 0xf0]);
+    fs::write(&path, &bytes).unwrap();
+
+    let signals = ccsig::read_path(&path).unwrap();
+    let why = signals.c2pa.as_ref().unwrap().as_ref().unwrap_err();
+    assert!(why.contains("claims more than the box holds"), "{why}");
+    assert!(kinds(&path).contains(&FindingKind::C2paInvalid));
+    // Credentials that cannot be read may say no: the file is not usable,
+    // whatever else it says, unless unreadable files are.
+    let mut pipeline = train("credit");
+    pipeline.unknown = ccsig::UnknownPolicy::Allow;
+    let d = pipeline.decide(&signals);
+    assert_eq!(
+        (d.state, d.usable),
+        (ccsig::State::Unreadable, false),
+        "{d:?}"
+    );
+    assert!(
+        d.reason.contains("Content Credentials cannot be read"),
+        "{}",
+        d.reason
+    );
+    pipeline.unreadable = ccsig::UnreadablePolicy::Allow;
+    assert!(pipeline.decide(&signals).usable);
+}

@@ -266,6 +266,46 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
     Ok(blocks.finish(FORMAT, len, dimensions))
 }
 
+/// The C2PA manifest store carried in APP11 segments (`runs`: the bytes of
+/// each run of them, markers included), as JPEG XT boxes (ISO/IEC 19566-5):
+/// each segment holds `JP`, the box instance, a sequence number, then a
+/// piece of the box; every piece after the first repeats the box's header,
+/// which is dropped. Pieces go in instance and sequence order.
+pub(crate) fn manifest_store(runs: &[Vec<u8>]) -> Vec<u8> {
+    let mut pieces: Vec<(u16, u32, &[u8])> = Vec::new();
+    for run in runs {
+        let mut at = 0;
+        while run.len() >= at + 4 {
+            let len = u16::from_be_bytes([run[at + 2], run[at + 3]]) as usize;
+            let end = (at + 2 + len).min(run.len());
+            let data = &run[(at + 4).min(end)..end];
+            if data.len() >= 8 && data.starts_with(b"JP") {
+                let instance = u16::from_be_bytes([data[2], data[3]]);
+                let sequence = u32::from_be_bytes([data[4], data[5], data[6], data[7]]);
+                pieces.push((instance, sequence, &data[8..]));
+            }
+            at = end.max(at + 4);
+        }
+    }
+    pieces.sort_by_key(|&(instance, sequence, _)| (instance, sequence));
+    let mut store = Vec::new();
+    let mut current = None;
+    for (instance, _, piece) in pieces {
+        if current == Some(instance) {
+            let header = if piece.starts_with(&[0, 0, 0, 1]) {
+                16
+            } else {
+                8
+            };
+            store.extend_from_slice(piece.get(header..).unwrap_or_default());
+        } else {
+            store.extend_from_slice(piece);
+            current = Some(instance);
+        }
+    }
+    store
+}
+
 /// Builds a complete main-XMP APP1 segment (marker included).
 fn xmp_segment(packet: &[u8]) -> Result<Vec<u8>, ContainerError> {
     if packet.len() > MAX_XMP_PACKET {

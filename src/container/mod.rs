@@ -596,6 +596,35 @@ pub fn image_data_digest<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io:
     Ok(hasher.finalize().into())
 }
 
+/// The C2PA manifest store (a JUMBF superbox) a file carries, as its
+/// container holds it: the data of PNG's `caBX` and WebP's `C2PA` chunks,
+/// JPEG's APP11 segments put back together. Empty when it has none.
+pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Result<Vec<u8>> {
+    let mut blocks = Vec::new();
+    for block in layout.blocks_of(BlockKind::C2pa) {
+        let mut bytes = vec![0; (block.range.end - block.range.start) as usize];
+        reader.seek(SeekFrom::Start(block.range.start))?;
+        reader.read_exact(&mut bytes)?;
+        blocks.push(bytes);
+    }
+    // Chunk header (length or id, then type or size) first; PNG's CRC last.
+    let chunk_data = |trailer: usize| -> Vec<u8> {
+        blocks
+            .iter()
+            .flat_map(|b| {
+                b.get(8..b.len().saturating_sub(trailer))
+                    .unwrap_or_default()
+            })
+            .copied()
+            .collect()
+    };
+    Ok(match layout.format {
+        Format::Jpeg => jpeg::manifest_store(&blocks),
+        Format::Png => chunk_data(4),
+        Format::WebP => chunk_data(0),
+    })
+}
+
 /// Compares two byte ranges of two readers in bounded memory.
 pub fn ranges_equal<A: Read + Seek, B: Read + Seek>(
     a: &mut A,

@@ -31,6 +31,11 @@ pub(crate) use written::same_entries;
 
 mod written;
 
+#[cfg(feature = "c2pa")]
+mod store;
+#[cfg(feature = "c2pa")]
+pub use store::cbor_bomb;
+
 /// The labels of the training-and-data-mining assertion, current first.
 pub const ASSERTION_LABELS: [&str; 2] = ["cawg.training-mining", "c2pa.training-mining"];
 
