@@ -586,3 +586,64 @@ fn a_cbor_length_past_its_box_keeps_the_store_from_the_crate_and_the_file_unusab
     pipeline.unreadable = ccsig::UnreadablePolicy::Allow;
     assert!(pipeline.decide(&signals).usable);
 }
+
+#[test]
+fn the_manifest_disagreeing_with_iim_or_a_sidecar_is_a_conflict_too() {
+    let d = tempfile::tempdir().unwrap();
+    let no = json!({"cawg.ai_training": {"use": "notAllowed"}});
+    // A JPEG with IIM: ccsig writes the "yes" into XMP and 2:40 alike;
+    // img-parts then takes the XMP out, so that only 2:40 says yes.
+    let iim_only = d.path().join("iim.jpg");
+    fs::copy(sample("jpeg/iim.jpg"), &iim_only).unwrap();
+    let o = ccsig(&[
+        "apply",
+        "--expression",
+        "train-ai=y",
+        iim_only.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(fs::read(&iim_only).unwrap().into()).unwrap();
+    jpeg.segments_mut().retain(|s| {
+        !(s.marker() == 0xE1 && s.contents().starts_with(b"http://ns.adobe.com/xap/1.0/\0"))
+    });
+    let iim_yes = jpeg.encoder().bytes().to_vec();
+    let bytes = signed(d.path(), &iim_yes, "image/jpeg", Some(no.clone()));
+    fs::write(&iim_only, bytes).unwrap();
+    let findings = ccsig::check_path(&iim_only, None);
+    let conflict = findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Conflict)
+        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
+    assert!(
+        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
+        "{conflict:?}"
+    );
+    assert!(
+        conflict.fields.iter().any(|f| f.starts_with("IIM 2:40")),
+        "{conflict:?}"
+    );
+
+    // A sidecar: the image itself states nothing but its manifest's "no".
+    let photo = signed_sample(d.path(), "png/plain.png", no);
+    let sidecar = d.path().join("plain.png.xmp");
+    fs::write(
+        &sidecar,
+        common::packet("<ccsig:expression>train-ai=y</ccsig:expression>"),
+    )
+    .unwrap();
+    let signals = ccsig::read_path(&photo).unwrap();
+    assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    let findings = ccsig::check_path(&photo, None);
+    let conflict = findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Conflict)
+        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
+    assert!(
+        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
+        "{conflict:?}"
+    );
+    assert!(
+        conflict.fields.iter().any(|f| f.contains("plain.png.xmp")),
+        "{conflict:?}"
+    );
+}
