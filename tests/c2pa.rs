@@ -105,6 +105,21 @@ fn credentials(signals: &FileSignals) -> &Credentials {
     }
 }
 
+/// `check` finds a conflict between the Content Credentials and a field
+/// `other` accepts.
+fn assert_conflict(path: &Path, other: impl Fn(&String) -> bool) {
+    let findings = ccsig::check_path(path, None);
+    let conflict = findings
+        .iter()
+        .find(|f| f.kind == FindingKind::Conflict)
+        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
+    assert!(
+        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
+        "{conflict:?}"
+    );
+    assert!(conflict.fields.iter().any(other), "{conflict:?}");
+}
+
 fn kinds(path: &Path) -> Vec<FindingKind> {
     ccsig::check_path(path, None)
         .into_iter()
@@ -256,19 +271,7 @@ fn the_manifest_and_xmp_disagreeing_is_a_conflict_and_the_no_wins() {
     fs::write(&tagged, bytes).unwrap();
     let signals = ccsig::read_path(&tagged).unwrap();
     assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
-    let findings = ccsig::check_path(&tagged, None);
-    let conflict = findings
-        .iter()
-        .find(|f| f.kind == FindingKind::Conflict)
-        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
-    assert!(
-        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
-        "{conflict:?}"
-    );
-    assert!(
-        conflict.fields.iter().any(|f| f == "XMP ccsig:expression"),
-        "{conflict:?}"
-    );
+    assert_conflict(&tagged, |f| f == "XMP ccsig:expression");
 }
 
 #[test]
@@ -609,19 +612,7 @@ fn the_manifest_disagreeing_with_iim_or_a_sidecar_is_a_conflict_too() {
     let iim_yes = jpeg.encoder().bytes().to_vec();
     let bytes = signed(d.path(), &iim_yes, "image/jpeg", Some(no.clone()));
     fs::write(&iim_only, bytes).unwrap();
-    let findings = ccsig::check_path(&iim_only, None);
-    let conflict = findings
-        .iter()
-        .find(|f| f.kind == FindingKind::Conflict)
-        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
-    assert!(
-        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
-        "{conflict:?}"
-    );
-    assert!(
-        conflict.fields.iter().any(|f| f.starts_with("IIM 2:40")),
-        "{conflict:?}"
-    );
+    assert_conflict(&iim_only, |f| f.starts_with("IIM 2:40"));
 
     // A sidecar: the image itself states nothing but its manifest's "no".
     let photo = signed_sample(d.path(), "png/plain.png", no);
@@ -633,17 +624,5 @@ fn the_manifest_disagreeing_with_iim_or_a_sidecar_is_a_conflict_too() {
     .unwrap();
     let signals = ccsig::read_path(&photo).unwrap();
     assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
-    let findings = ccsig::check_path(&photo, None);
-    let conflict = findings
-        .iter()
-        .find(|f| f.kind == FindingKind::Conflict)
-        .unwrap_or_else(|| panic!("no conflict in {findings:?}"));
-    assert!(
-        conflict.fields.iter().any(|f| f.starts_with("C2PA ")),
-        "{conflict:?}"
-    );
-    assert!(
-        conflict.fields.iter().any(|f| f.contains("plain.png.xmp")),
-        "{conflict:?}"
-    );
+    assert_conflict(&photo, |f| f.contains("plain.png.xmp"));
 }

@@ -233,60 +233,54 @@ impl SigningKey {
     where
         W: Write + Read + Seek + Send,
     {
-        guarded(|| self.sign_unguarded(mime, title, original, edited, dest, entries))
-            .map_err(SignError::Sign)?
+        guarded(|| {
+            let signer =
+                c2pa::create_signer::from_keys(&self.chain, &self.key, self.algorithm.c2pa(), None)
+                    .map_err(|e| SignError::Key(e.to_string()))?;
+            let failed = |e: c2pa::Error| SignError::Sign(e.to_string());
+            let io = |e: std::io::Error| SignError::Sign(e.to_string());
+            let mut builder = manifest(title, entries)?;
+            let parent = json!({"title": title, "relationship": "parentOf"});
+            original.rewind().map_err(io)?;
+            builder
+                .add_ingredient_from_stream(parent.to_string(), mime, original)
+                .map_err(failed)?;
+            edited.rewind().map_err(io)?;
+            builder
+                .sign(signer.as_ref(), mime, edited, dest)
+                .map_err(failed)?;
+            Ok(())
+        })
+        .map_err(SignError::Sign)?
     }
+}
 
-    fn sign_unguarded<R: Read + Seek + Send, E: Read + Seek + Send, W>(
-        &self,
-        mime: &str,
-        title: &str,
-        original: &mut R,
-        edited: &mut E,
-        dest: &mut W,
-        entries: &[Entry],
-    ) -> Result<(), SignError>
-    where
-        W: Write + Read + Seek + Send,
-    {
-        let signer =
-            c2pa::create_signer::from_keys(&self.chain, &self.key, self.algorithm.c2pa(), None)
-                .map_err(|e| SignError::Key(e.to_string()))?;
-        let failed = |e: c2pa::Error| SignError::Sign(e.to_string());
-        let context = c2pa::Context::new()
-            .with_settings(super::settings(None).as_str())
-            .map_err(failed)?;
-        let mut assertions = vec![json!({"label": "c2pa.actions", "data": {"actions": [{
-            "action": "c2pa.edited.metadata",
-            "description": "CC signal (AI-use preference) written into the XMP and IPTC metadata",
-        }]}})];
-        if let Some(data) = written::assertion_json(entries) {
-            assertions.push(json!({"label": written::WRITTEN_LABEL, "data": data}));
-        }
-        let definition = json!({
-            "claim_generator_info": [{"name": "ccsig", "version": env!("CARGO_PKG_VERSION")}],
-            "title": title,
-            "assertions": assertions,
-        });
-        let mut builder = c2pa::Builder::from_context(context)
-            .with_definition(definition.to_string())
-            .map_err(failed)?;
-        builder.set_intent(c2pa::BuilderIntent::Edit);
-        let parent = json!({"title": title, "relationship": "parentOf"});
-        original
-            .rewind()
-            .map_err(|e| SignError::Sign(e.to_string()))?;
-        builder
-            .add_ingredient_from_stream(parent.to_string(), mime, original)
-            .map_err(failed)?;
-        edited
-            .rewind()
-            .map_err(|e| SignError::Sign(e.to_string()))?;
-        builder
-            .sign(signer.as_ref(), mime, edited, dest)
-            .map_err(failed)?;
-        Ok(())
+/// The manifest ccsig signs, before its parent ingredient is added: who
+/// made it, the file's title, the metadata edit (`c2pa.actions`; the crate
+/// puts the `c2pa.opened` of the parent first, as an edit intent asks),
+/// and the entries stating the signal, if any.
+fn manifest(title: &str, entries: &[Entry]) -> Result<c2pa::Builder, SignError> {
+    let failed = |e: c2pa::Error| SignError::Sign(e.to_string());
+    let context = c2pa::Context::new()
+        .with_settings(super::settings(None).as_str())
+        .map_err(failed)?;
+    let mut assertions = vec![json!({"label": "c2pa.actions", "data": {"actions": [{
+        "action": "c2pa.edited.metadata",
+        "description": "CC signal (AI-use preference) written into the XMP and IPTC metadata",
+    }]}})];
+    if let Some(data) = written::assertion_json(entries) {
+        assertions.push(json!({"label": written::WRITTEN_LABEL, "data": data}));
     }
+    let definition = json!({
+        "claim_generator_info": [{"name": "ccsig", "version": env!("CARGO_PKG_VERSION")}],
+        "title": title,
+        "assertions": assertions,
+    });
+    let mut builder = c2pa::Builder::from_context(context)
+        .with_definition(definition.to_string())
+        .map_err(failed)?;
+    builder.set_intent(c2pa::BuilderIntent::Edit);
+    Ok(builder)
 }
 
 /// Checks a file ccsig signed before it may replace the original: its
