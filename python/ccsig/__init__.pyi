@@ -426,10 +426,14 @@ def apply_bytes(
     allow_breaking_c2pa: bool = False,
     vocabulary: VocabularyName = "draft-07",
     force: bool = False,
+    c2pa_sign: Optional[StrPath] = None,
+    c2pa_key: Optional[StrPath] = None,
+    c2pa_alg: str = "es256",
 ) -> bytes:
     """:func:`apply` for an image held in memory: returns the new bytes
-    (``data`` itself when it already says exactly that). Arguments are
-    checked as for :func:`apply`, before ``data`` is read."""
+    (``data`` itself when it already says exactly that), signed with new
+    Content Credentials when ``c2pa_sign`` and ``c2pa_key`` are given.
+    Arguments are checked as for :func:`apply`, before ``data`` is read."""
 
 def remove(
     path: StrPath,

@@ -803,8 +803,9 @@ fn apply(
 
 /// Writes a CC signal (or an expression) into an image held in memory and
 /// returns the new bytes (the same object when it already says exactly that).
+/// `c2pa_sign`, `c2pa_key` and `c2pa_alg` sign it as for `apply`.
 #[pyfunction]
-#[pyo3(signature = (data, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false, vocabulary = "draft-07", force = false))]
+#[pyo3(signature = (data, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, iim = false, allow_breaking_c2pa = false, vocabulary = "draft-07", force = false, c2pa_sign = None, c2pa_key = None, c2pa_alg = "es256"))]
 #[allow(clippy::too_many_arguments)]
 fn apply_bytes<'py>(
     py: Python<'py>,
@@ -818,10 +819,14 @@ fn apply_bytes<'py>(
     allow_breaking_c2pa: bool,
     vocabulary: &str,
     force: bool,
+    c2pa_sign: Option<PathBuf>,
+    c2pa_key: Option<PathBuf>,
+    c2pa_alg: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let opts = WriteOptions {
         allow_breaking_c2pa,
         add_iim: iim,
+        c2pa_sign: signing_key(py, c2pa_sign, c2pa_key, c2pa_alg)?,
         ..WriteOptions::default()
     };
     let request = Requested {

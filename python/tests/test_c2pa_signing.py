@@ -6,6 +6,7 @@ ingredient. The certificate chain is made by ``openssl`` at test time."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -120,3 +121,12 @@ def test_a_signed_file_is_refused_without_a_key_and_a_bad_key_before_the_file(tm
     store = manifest_store(path, "image/jpeg")
     active = store["manifests"][store["active_manifest"]]
     assert not any(a["label"] == "cawg.training-mining" for a in active["assertions"])
+
+
+def test_apply_bytes_signs_too(keys):
+    chain, key = keys
+    original = (SAMPLES / "webp" / "lossy.webp").read_bytes()
+    signed = ccsig.apply_bytes(original, signal="cc-cr-op", c2pa_sign=chain, c2pa_key=key)
+    store = json.loads(c2pa.Reader("image/webp", io.BytesIO(signed)).json())
+    assert store["validation_state"] in ("Valid", "Trusted")
+    assert ccsig.read(signed).c2pa_state == "valid"
