@@ -757,3 +757,42 @@ fn ccsig_fields_in_the_extension_are_read_and_never_doubled() {
         assert_eq!(read(&path), before, "{args:?}: nothing written");
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+fn a_control_character_in_the_packet_header_is_read_and_kept() {
+    // Some writers put a control character in `begin=` where the
+    // byte-order mark belongs; XML forbids it there, ExifTool reads it.
+    let dir = tempfile::tempdir().unwrap();
+    let header = "<?xpacket begin=\"\u{1}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>";
+    let packet = format!(
+        "{header}\n{}\n<?xpacket end=\"w\"?>",
+        packet("<dc:creator><rdf:Seq><rdf:li>Ada Example</rdf:li></rdf:Seq></dc:creator>")
+    );
+    let path = with_packet(
+        dir.path(),
+        "jpeg/plain.jpg",
+        "control.jpg",
+        packet.into_bytes(),
+    );
+    assert_eq!(
+        ccsig::read_path(&path).unwrap().credit.name.as_deref(),
+        Some("Ada Example")
+    );
+    apply(&path);
+    assert_eq!(fields(&path).expression.as_deref(), Some(EXPRESSION));
+    // The header is written back as it was (img-parts reads the packet).
+    let written = xmp_packet(&read(&path)).unwrap();
+    assert!(written.starts_with(header), "{written:.80}");
+    let exiftool = tool("exiftool");
+    let out = run_tool(
+        &exiftool,
+        &["-XMP-ccsig:Expression", "-s3", path.to_str().unwrap()],
+    );
+    assert_eq!(out.trim(), EXPRESSION);
+    remove(&path);
+    assert!(xmp_packet(&read(&path)).unwrap().starts_with(header));
+}

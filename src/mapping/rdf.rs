@@ -408,6 +408,48 @@ pub fn parse(text: &str) -> Result<Packet, MappingError> {
     parse_keeping(text, |_, _| true)
 }
 
+/// `text` as the XML parser is given it: in the packet's `<?xpacket ...?>`
+/// header, each character XML forbids (some writers put a control
+/// character in `begin=` where the byte-order mark belongs) becomes as many
+/// spaces as it has bytes, so that every offset stays that of `text`.
+/// ExifTool reads such packets; ccsig reads them too, and writes the
+/// header back as it was.
+///
+/// ```
+/// use ccsig::internals::mapping::rdf::with_xml_header_chars;
+/// let text = "<?xpacket begin=\"\u{1}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x/>";
+/// assert_eq!(with_xml_header_chars(text), text.replace('\u{1}', " "));
+/// assert_eq!(with_xml_header_chars("<x>\u{1}</x>"), "<x>\u{1}</x>"); // only the header
+/// ```
+pub fn with_xml_header_chars(text: &str) -> Cow<'_, str> {
+    let forbidden = |c: char| {
+        ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    let head = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let start = text.len() - head.len();
+    if !head.starts_with("<?xpacket") {
+        return Cow::Borrowed(text);
+    }
+    let Some(end) = head.find("?>").map(|e| start + e) else {
+        return Cow::Borrowed(text);
+    };
+    if !text[start..end].chars().any(forbidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    for c in text[start..end].chars() {
+        if forbidden(c) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push_str(&text[end..]);
+    Cow::Owned(out)
+}
+
 /// [`parse`], listing only the properties `keep(namespace, name)` wants
 /// (the others are checked as XML all the same, but not read): for
 /// readers that look up a few properties by name, which find the same
@@ -417,7 +459,10 @@ pub fn parse_keeping(
     text: &str,
     keep: impl Fn(&str, &str) -> bool,
 ) -> Result<Packet, MappingError> {
-    let doc = Document::parse_with_options(text, options())
+    // Offsets into the parsed copy are offsets into `text`: what is edited
+    // is always the packet's own bytes.
+    let parsed = with_xml_header_chars(text);
+    let doc = Document::parse_with_options(&parsed, options())
         .map_err(|e| MappingError::XmpParse(e.to_string()))?;
     let rdf = doc
         .descendants()
