@@ -626,3 +626,37 @@ fn the_manifest_disagreeing_with_iim_or_a_sidecar_is_a_conflict_too() {
     assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
     assert_conflict(&photo, |f| f.contains("plain.png.xmp"));
 }
+
+#[test]
+fn a_catalog_check_reads_with_the_trust_anchors_given() {
+    let signer_dir = tempfile::tempdir().unwrap();
+    let path = signed_sample(
+        signer_dir.path(),
+        "jpeg/plain.jpg",
+        json!({"cawg.ai_training": {"use": "allowed"}}),
+    );
+    let other_dir = tempfile::tempdir().unwrap();
+    c2pa_certificates(other_dir.path());
+    let catalog = signer_dir.path().join("catalog.csv");
+    fs::write(
+        &catalog,
+        format!(
+            "path,expression,credit_name,credit_url\n{},train-ai=y,,\n",
+            path.display()
+        ),
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "jsonl", "--manifest"];
+        args.push(catalog.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let o = ccsig(&args);
+        stdout(&o)
+    };
+    // Without anchors the signed "allowed" counts; with another root's it
+    // is unverified, in a catalog check as in a check of paths.
+    assert!(!check(&[]).contains("\"unverified\""));
+    let root = other_dir.path().join("root.pem");
+    let out = check(&["--c2pa-trust", root.to_str().unwrap()]);
+    assert!(out.contains("\"unverified\""), "{out}");
+}

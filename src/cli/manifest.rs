@@ -107,9 +107,9 @@ type FileChecked = (
 
 /// A row's file: its findings, those of its comparison with the row, and
 /// (for the copy tracker) its signals and image-data digest.
-fn inspect_row(row: &Row, copies_by_content: bool) -> FileChecked {
+fn inspect_row(row: &Row, reading: &ccsig::ReadOptions, copies_by_content: bool) -> FileChecked {
     let shown = row.path.display().to_string();
-    match ccsig::read_path(&row.path) {
+    match ccsig::read_path_in(&row.path, reading.clone()) {
         Ok(signals) => {
             let mut findings = audit::check(&signals, None);
             findings.extend(manifest::compare(row, &signals));
@@ -129,6 +129,8 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         return Ok(EXIT_ERROR);
     };
     let named = catalog.named();
+    // --vocabulary and --c2pa-trust hold for catalog checks as for paths.
+    let reading = args.reading.options();
     let tree = args.tree.iter().cloned().collect::<Vec<_>>();
     let targets = catalog
         .rows
@@ -143,7 +145,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
                 None,
                 None,
             )),
-            Target::Row(row) => Some(inspect_row(row, args.copies_by_content)),
+            Target::Row(row) => Some(inspect_row(row, &reading, args.copies_by_content)),
             Target::Tree(Entry::File { path, .. }) => {
                 let finding = match named.unlisted(path) {
                     Ok(finding) => finding?,
