@@ -301,11 +301,18 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
         && signals.xmp_error.is_none()
         && !credentials_entries
     {
+        let message = match signals.format {
+            crate::Format::Other(format) => format!(
+                "no CC signal or AI-use preference in an XMP sidecar (ccsig reads {format} \
+                 files through their sidecars only; `ccsig apply` creates one)"
+            ),
+            _ => "no CC signal or AI-use preference in any field".into(),
+        };
         findings.push(Finding::new(
             FindingKind::Missing,
             Severity::Error,
             vec![],
-            "no CC signal or AI-use preference in any field".into(),
+            message,
         ));
     }
     for source in &signals.sources {

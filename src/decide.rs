@@ -457,6 +457,22 @@ impl Pipeline {
             .filter(|(_, d)| *d != Decision::Unknown)
             .map(|(s, _)| s.field())
             .collect();
+        // An image whose own bytes ccsig does not read (camera RAW ...) is
+        // decided by its sidecars; when they say nothing, the file itself
+        // may, so it is not known to be silent (fail closed).
+        if let crate::Format::Other(format) = signals.format {
+            if out.verdict == Verdict::Unknown {
+                out.state = State::Unsupported;
+                out.usable = self.unreadable == UnreadablePolicy::Allow;
+                // The words of a file read without sidecars (a shard's
+                // member), so both ways of reading one file agree.
+                out.reason = format!("unsupported format: {format}");
+            } else {
+                out.reason.push_str(&format!(
+                    " (from its XMP sidecar; ccsig does not read {format} files themselves)"
+                ));
+            }
+        }
         // Content Credentials that could not be read may hold a "no": what
         // the rest of the file allows is not enough (fail closed).
         if let (Some(Err(why)), Verdict::Allowed | Verdict::AllowedWithTerms | Verdict::Unknown) =
@@ -535,8 +551,16 @@ impl Pipeline {
     /// ```
     /// use ccsig::{Commitments, Pipeline, State};
     /// let pipeline = Pipeline::new("train-ai".parse().unwrap(), Commitments::none());
-    /// let gif = ccsig::read_path("sample-images/bad/unsupported.gif".as_ref()).unwrap_err();
-    /// let d = pipeline.decide_error(&gif);
+    /// // Bytes with no sidecar to read (a shard's member, say).
+    /// let gif = std::fs::read("sample-images/bad/unsupported.gif").unwrap();
+    /// let error = ccsig::read_bytes(&gif).unwrap_err();
+    /// let d = pipeline.decide_error(&error);
+    /// assert_eq!(d.state, State::Unsupported);
+    /// assert_eq!(d.reason, "unsupported format: GIF");
+    ///
+    /// // A path: the GIF is read through its sidecars, and has none.
+    /// let signals = ccsig::read_path("sample-images/bad/unsupported.gif".as_ref()).unwrap();
+    /// let d = pipeline.decide(&signals);
     /// assert_eq!(d.state, State::Unsupported);
     /// assert_eq!(d.reason, "unsupported format: GIF");
     /// ```

@@ -263,7 +263,7 @@ impl ReadError {
     /// read).
     ///
     /// ```
-    /// let gif = ccsig::read_path("sample-images/bad/unsupported.gif".as_ref()).unwrap_err();
+    /// let gif = ccsig::read_bytes(b"GIF89a....").unwrap_err();
     /// assert!(gif.is_bad_input());
     /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
     /// assert!(!missing.is_bad_input());
@@ -323,6 +323,36 @@ pub fn read_in<R: Read + Seek + Send>(
         signals.add_credentials(credentials);
     }
     Ok((layout, signals))
+}
+
+/// [`read_in`] for the file at `path`, read through `reader`. An image in
+/// a format ccsig recognises but does not read (by its bytes, or by its
+/// name: [`ReadError::named_by`]) is not an error: it gets a layout with
+/// no blocks and signals that only its XMP sidecars can give.
+pub(crate) fn read_named<R: Read + Seek + Send>(
+    reader: &mut R,
+    path: &std::path::Path,
+    options: impl Into<ReadOptions>,
+) -> Result<(Layout, FileSignals), ReadError> {
+    let options = options.into();
+    let vocabulary = options.vocabulary;
+    match read_in(reader, options) {
+        Err(e) => match e.named_by(path) {
+            ReadError::Container(container::ContainerError::OtherFormat(name)) => {
+                let len = reader.seek(std::io::SeekFrom::End(0))?;
+                let layout = Layout {
+                    format: Format::Other(name),
+                    blocks: Vec::new(),
+                    len,
+                    dimensions: None,
+                };
+                let signals = from_layout_in(&layout, vocabulary);
+                Ok((layout, signals))
+            }
+            e => Err(e),
+        },
+        read => read,
+    }
 }
 
 /// How a file is read: the vocabulary its statements are read against,

@@ -64,6 +64,7 @@ pub use inspect::{FileSignals, ReadError, ReadOptions};
 #[cfg(feature = "c2pa")]
 pub use mapping::c2pa::{SignError, SigningAlgorithm, SigningKey};
 pub use mapping::MappingError;
+pub use sidecar::SidecarStyle;
 pub use signal::SignalCode;
 pub use tagging::{
     apply_bytes, apply_path, remove_bytes, remove_path, ApplyRequest, RequestError, RequestOptions,
@@ -119,11 +120,13 @@ pub(crate) fn read_path_listed(
     folder: Option<&sidecar::FolderSidecars>,
 ) -> Result<FileSignals, ReadError> {
     let file = std::fs::File::open(path)?;
-    let (_, mut signals) = inspect::read_in(&mut container::PositionedFile::new(&file), options)
-        .map_err(|e| e.named_by(path))?;
-    let sidecars = match folder {
-        Some(listing) => listing.existing(path),
-        None => sidecar::existing(path),
+    let (_, mut signals) =
+        inspect::read_named(&mut container::PositionedFile::new(&file), path, options)?;
+    let sidecars = match (signals.format, folder) {
+        // A sidecar named directly has no sidecars of its own.
+        (Format::Xmp, _) => Vec::new(),
+        (_, Some(listing)) => listing.existing(path),
+        (_, None) => sidecar::existing(path),
     };
     for sidecar_path in sidecars {
         match sidecar::read(&sidecar_path) {

@@ -1,15 +1,22 @@
 //! XMP sidecar files next to an image. Two conventions exist and both are
-//! read: `photo.jpg.xmp` (darktable, digiKam) and `photo.xmp` (Lightroom,
-//! Capture One, ExifTool's `%f.xmp`). ccsig creates `photo.jpg.xmp` when
-//! asked for a sidecar and none exists: `photo.xmp` would be shared by
-//! `photo.jpg` and `photo.png` in the same folder.
+//! read and updated: `IMG_0001.CR2.xmp` (darktable, digiKam) and
+//! `IMG_0001.xmp` (Lightroom, Bridge, Camera Raw, Capture One, ExifTool's
+//! `%f.xmp`). When none exists, ccsig creates `IMG_0001.xmp` for an image
+//! it does not write itself (camera RAW: the name those tools look for)
+//! and `photo.jpg.xmp` for a JPEG, PNG or WebP tagged with `--sidecar`
+//! (`photo.xmp` would be shared by `photo.jpg` and `photo.png`); a
+//! [`SidecarStyle`] chooses the other form.
+//!
+//! A RAW+JPEG pair (`IMG_0001.CR2` and `IMG_0001.JPG`) would share
+//! `IMG_0001.xmp`. Lightroom writes that file for the RAW and puts the
+//! JPEG's metadata inside the JPEG, so `IMG_0001.xmp` belongs to the RAW:
+//! the JPEG neither reads it nor gets it as its new sidecar.
 
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-/// Sidecars larger than this are not XMP packets ccsig will load.
-pub const MAX_SIDECAR_BYTES: u64 = 16 * 1024 * 1024;
+pub use crate::container::MAX_SIDECAR_BYTES;
 
 /// The sidecar paths an image may have, `photo.jpg.xmp` first.
 pub fn candidates(image: &Path) -> Vec<PathBuf> {
@@ -31,12 +38,93 @@ pub fn candidates(image: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// How a new sidecar is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SidecarStyle {
+    /// `IMG_0001.xmp`, as Lightroom, Bridge, Camera Raw and Capture One
+    /// write it (ExifTool's `%f.xmp`).
+    Lightroom,
+    /// `IMG_0001.CR2.xmp`, as darktable and digiKam write it.
+    Darktable,
+}
+
+impl SidecarStyle {
+    /// The style a new sidecar of an image gets unless told otherwise:
+    /// [`SidecarStyle::Lightroom`] for an image ccsig does not write itself
+    /// (camera RAW), [`SidecarStyle::Darktable`] for one it does.
+    pub fn default_for(embeds: bool) -> SidecarStyle {
+        if embeds {
+            SidecarStyle::Darktable
+        } else {
+            SidecarStyle::Lightroom
+        }
+    }
+}
+
+/// A sidecar style that is neither `lightroom` nor `darktable`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a sidecar style (expected lightroom, for IMG_0001.xmp, or darktable, for IMG_0001.CR2.xmp)")]
+pub struct UnknownSidecarStyle(pub String);
+
+impl std::str::FromStr for SidecarStyle {
+    type Err = UnknownSidecarStyle;
+
+    /// `lightroom` (or `stem`) and `darktable` (or `appended`), as the
+    /// CLI's `--sidecar-style` takes them.
+    ///
+    /// ```
+    /// use ccsig::SidecarStyle;
+    /// assert_eq!("darktable".parse(), Ok(SidecarStyle::Darktable));
+    /// assert_eq!("stem".parse(), Ok(SidecarStyle::Lightroom));
+    /// assert!("capture-one".parse::<SidecarStyle>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "lightroom" | "stem" => Ok(SidecarStyle::Lightroom),
+            "darktable" | "appended" => Ok(SidecarStyle::Darktable),
+            other => Err(UnknownSidecarStyle(other.to_string())),
+        }
+    }
+}
+
+/// The image another image's `stem.xmp` belongs to: a RAW (or other image
+/// ccsig does not write) of the same stem in the same folder, when `image`
+/// is not one itself.
+pub fn stem_sidecar_owner(image: &Path) -> Option<PathBuf> {
+    if crate::container::other_image_extension(image).is_some() {
+        return None;
+    }
+    let stem = image.file_stem()?;
+    let folder = match image.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_stem().is_some_and(|s| s.eq_ignore_ascii_case(stem))
+                && crate::container::other_image_extension(p).is_some()
+                && p.is_file()
+        })
+}
+
 /// The sidecars that exist next to an image (each file once, even on a
-/// case-insensitive file system).
+/// case-insensitive file system). In a RAW+JPEG pair, `IMG_0001.xmp` is the
+/// RAW's, not the JPEG's.
 pub fn existing(image: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = Vec::new();
+    let stem_form = |c: &Path| c.file_stem() == image.file_stem();
+    let mut owner_checked = false;
     for candidate in candidates(image) {
         if candidate.is_file() {
+            if stem_form(&candidate) && !owner_checked {
+                owner_checked = true;
+                if stem_sidecar_owner(image).is_some() {
+                    break;
+                }
+            }
             let same = found.iter().any(|f| same_file(f, &candidate));
             if !same {
                 found.push(candidate);
@@ -106,9 +194,15 @@ pub fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Where ccsig creates a sidecar when there is none.
-pub fn default_for(image: &Path) -> PathBuf {
-    candidates(image).remove(0)
+/// Where ccsig creates a sidecar in `style` when there is none.
+pub fn new_path(image: &Path, style: SidecarStyle) -> PathBuf {
+    let mut names = candidates(image);
+    match style {
+        SidecarStyle::Darktable => names.swap_remove(0),
+        SidecarStyle::Lightroom if names.len() > 2 => names.swap_remove(2),
+        // No extension: only the appended form exists.
+        SidecarStyle::Lightroom => names.swap_remove(0),
+    }
 }
 
 /// Reads a sidecar, refusing anything too large to be a packet.
@@ -140,7 +234,40 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert!(found[0].ends_with("photo.jpg.xmp"));
         assert!(found[1].ends_with("photo.xmp"));
-        assert!(default_for(&image).ends_with("photo.jpg.xmp"));
+        assert!(new_path(&image, SidecarStyle::Darktable).ends_with("photo.jpg.xmp"));
+        assert!(new_path(&image, SidecarStyle::Lightroom).ends_with("photo.xmp"));
+    }
+
+    #[test]
+    fn in_a_raw_and_jpeg_pair_the_stem_sidecar_is_the_raws() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for name in [
+            "IMG_0001.CR2",
+            "IMG_0001.JPG",
+            "IMG_0001.xmp",
+            "IMG_0002.JPG",
+            "IMG_0002.xmp",
+        ] {
+            std::fs::write(d.join(name), "x").unwrap();
+        }
+        let names = |image: &str| -> Vec<String> {
+            existing(&d.join(image))
+                .iter()
+                .map(|p| display_name(p))
+                .collect()
+        };
+        assert_eq!(names("IMG_0001.CR2"), ["IMG_0001.xmp"]);
+        assert!(names("IMG_0001.JPG").is_empty());
+        // Without a RAW beside it, the JPEG's stem sidecar is its own.
+        assert_eq!(names("IMG_0002.JPG"), ["IMG_0002.xmp"]);
+        assert_eq!(
+            stem_sidecar_owner(&d.join("IMG_0001.JPG")),
+            Some(d.join("IMG_0001.CR2"))
+        );
+        assert_eq!(stem_sidecar_owner(&d.join("IMG_0001.CR2")), None);
+        let listing = FolderSidecars::list(d).unwrap();
+        assert!(listing.existing(&d.join("IMG_0001.JPG")).is_empty());
     }
 
     #[test]

@@ -353,8 +353,14 @@ pub struct WriteOptions {
     #[cfg(feature = "c2pa")]
     pub c2pa_sign: Option<std::sync::Arc<crate::SigningKey>>,
     /// Write the signal into an XMP sidecar (created if none exists) and
-    /// leave the image untouched.
+    /// leave the image untouched. Images ccsig does not write itself
+    /// (camera RAW, HEIF, GIF ...: [`crate::Format::Other`]) are always
+    /// tagged this way.
     pub sidecar_only: bool,
+    /// How a new sidecar is named; `None`: `IMG_0001.xmp` for an image
+    /// ccsig does not write itself, `photo.jpg.xmp` for a JPEG, PNG or WebP
+    /// (see [`crate::internals::sidecar`]).
+    pub sidecar_style: Option<crate::sidecar::SidecarStyle>,
     /// Add IPTC-IIM to JPEGs that have none (files that have it are always
     /// kept in sync).
     pub add_iim: bool,
@@ -1572,7 +1578,11 @@ fn open_image(path: &Path, opts: &WriteOptions) -> Result<OpenImage, FileError> 
     }
     let file = File::open(&path).map_err(ReadError::Io)?;
     let seen = Fingerprint::of(&file).map_err(ReadError::Io)?;
-    let (layout, signals) = inspect::read(&mut container::PositionedFile::new(&file))?;
+    let (layout, signals) = inspect::read_named(
+        &mut container::PositionedFile::new(&file),
+        &path,
+        crate::signal::Vocabulary::default(),
+    )?;
     Ok(OpenImage {
         path,
         file,
@@ -1658,7 +1668,8 @@ pub fn apply_path(
 ) -> Result<Outcome, FileError> {
     request.validate()?;
     let mut image = open_image(path, opts)?;
-    let mut sidecars = crate::sidecar::existing(&image.path);
+    let through_sidecar = through_sidecar(&image, opts)?;
+    let mut sidecars = sidecars_of(&image);
     // What the sidecars say counts for credit and for what is replaced.
     for sidecar in &sidecars {
         match crate::sidecar::read(sidecar) {
@@ -1674,7 +1685,7 @@ pub fn apply_path(
     let (tag, mut notes) = resolve_tag(&image.signals, request);
     notes.extend(replacement_notes(&image.signals, &tag.expression, opts));
     notes.extend(unreadable_raw_profile_note(&image.layout, &image.signals));
-    let plan = if opts.sidecar_only {
+    let plan = if through_sidecar {
         None
     } else {
         plan_apply(&image.layout, &image.signals, &tag, opts)?
@@ -1682,10 +1693,60 @@ pub fn apply_path(
     if plan.is_some() {
         notes.extend(xmp_rewrite_note(&image.layout));
     }
-    if opts.sidecar_only && sidecars.is_empty() {
-        sidecars.push(crate::sidecar::default_for(&image.path));
+    if through_sidecar && sidecars.is_empty() {
+        sidecars.push(new_sidecar(&image, opts)?);
     }
     carry_out(&image, plan, &sidecars, SidecarOp::Apply(&tag), notes, opts)
+}
+
+/// Whether the signal goes into sidecars only: when asked, and always for
+/// an image ccsig does not write itself (camera RAW: the tools that
+/// develop it keep its metadata in a sidecar, and a proprietary file is
+/// never rewritten) or a sidecar named directly.
+fn through_sidecar(image: &OpenImage, opts: &WriteOptions) -> Result<bool, FileError> {
+    let format = image.layout.format;
+    if format.embeds() {
+        return Ok(opts.sidecar_only);
+    }
+    if signs(opts) {
+        return Err(FileError::Refused(format!(
+            "{} files are tagged through their XMP sidecars, which cannot carry Content \
+             Credentials (leave out --c2pa-sign)",
+            format.name()
+        )));
+    }
+    Ok(true)
+}
+
+/// The sidecars a write updates: those that exist next to the image, or
+/// the file itself when it is a sidecar named directly.
+fn sidecars_of(image: &OpenImage) -> Vec<PathBuf> {
+    match image.layout.format {
+        container::Format::Xmp => vec![image.path.clone()],
+        _ => crate::sidecar::existing(&image.path),
+    }
+}
+
+/// Where the sidecar of an image that has none is created.
+fn new_sidecar(image: &OpenImage, opts: &WriteOptions) -> Result<PathBuf, FileError> {
+    use crate::sidecar::{self, SidecarStyle};
+    let embeds = image.layout.format.embeds();
+    let style = opts
+        .sidecar_style
+        .unwrap_or(SidecarStyle::default_for(embeds));
+    let path = sidecar::new_path(&image.path, style);
+    if style == SidecarStyle::Lightroom {
+        if let Some(owner) = sidecar::stem_sidecar_owner(&image.path) {
+            return Err(FileError::Refused(format!(
+                "{} would be {}'s sidecar too (a RAW+JPEG pair); leave out \
+                 --sidecar-style lightroom to create {}",
+                sidecar::display_name(&path),
+                sidecar::display_name(&owner),
+                sidecar::display_name(&sidecar::new_path(&image.path, SidecarStyle::Darktable)),
+            )));
+        }
+    }
+    Ok(path)
 }
 
 /// With `--keep-existing`, a file (or sidecar) that already states a
@@ -1868,12 +1929,12 @@ fn unreadable_raw_profile_note(layout: &Layout, signals: &FileSignals) -> Option
 /// ```
 pub fn remove_path(path: &Path, opts: &WriteOptions) -> Result<Outcome, FileError> {
     let image = open_image(path, opts)?;
-    let plan = if opts.sidecar_only {
+    let plan = if through_sidecar(&image, opts)? {
         None
     } else {
         plan_remove(&image.layout, &image.signals, opts)?
     };
-    let sidecars = crate::sidecar::existing(&image.path);
+    let sidecars = sidecars_of(&image);
     let notes = match plan {
         Some(_) => xmp_rewrite_note(&image.layout).into_iter().collect(),
         None => vec![],

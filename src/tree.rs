@@ -500,8 +500,9 @@ pub enum Triage {
 /// use ccsig::tree::{triage, Triage};
 /// use ccsig::SkipReason;
 ///
+/// // A GIF's bytes, with no sidecars to read them through (a shard's member).
 /// let gif = std::path::Path::new("sample-images/bad/unsupported.gif");
-/// let error = ccsig::read_path(gif).unwrap_err();
+/// let error = ccsig::read_bytes(&std::fs::read(gif).unwrap()).unwrap_err();
 /// // Found in a folder: passed over, with its format named.
 /// assert_eq!(triage(gif, false, &error), Triage::Skip(SkipReason::Unsupported("GIF".into())));
 /// // Named by the user: they hear why it could not be read.
@@ -821,7 +822,7 @@ mod tests {
         };
         let mut expected = vec![
             "f/a.jpg JPEG".to_string(),
-            "f/b.gif skipped: unsupported format (GIF)".into(),
+            "f/b.gif GIF".into(),
             "f/c.txt skipped: not an image".into(),
             "f/d.png error: not a JPEG, PNG or WebP file".into(),
         ];

@@ -242,9 +242,20 @@ fn non_images_in_folders_are_passed_over_but_named_ones_are_errors() {
     let (d, paths) = scratch(&["bad/unsupported.gif", "jpeg/plain.jpg"]);
     fs::write(d.path().join("notes.txt"), "not an image").unwrap();
     let o = ccsig_on(&["check", "--format", "jsonl"], &[d.path().to_path_buf()]);
-    assert_eq!(jsonl(&stdout(&o)).len(), 1, "only the JPEG: {}", stdout(&o));
-    let o = ccsig_on(&["check", "--format", "jsonl"], &paths[..1]);
+    // The GIF is checked through its (missing) sidecar; the text is passed over.
+    assert_eq!(kinds(&stdout(&o)), ["missing", "missing"], "{}", stdout(&o));
+    let named = d.path().join("notes.txt");
+    let o = ccsig_on(&["check", "--format", "jsonl"], &[named]);
     assert_eq!(kinds(&stdout(&o)), ["unreadable"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = ccsig_on(&["check", "--format", "jsonl"], &paths[..1]);
+    let records = jsonl(&stdout(&o));
+    assert_eq!(kinds(&stdout(&o)), ["missing"]);
+    let message = records[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("GIF files through their sidecars"),
+        "{message}"
+    );
     assert_eq!(o.status.code(), Some(1));
 }
 

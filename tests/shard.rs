@@ -255,7 +255,7 @@ fn walks_account_for_every_input() {
     assert_eq!(decided_names(&o, &dir), ["a.jpg", "g.gif", "raw/r.png"]);
     assert!(
         stderr(&o).contains(
-            "3 decided (1 in a format ccsig does not read: 1 GIF), 4 skipped: 1 not an image, 1 symlink not followed, 2 hidden"
+            "3 decided (1 through their XMP sidecars only: 1 GIF), 4 skipped: 1 not an image, 1 symlink not followed, 2 hidden"
         ),
         "{}",
         stderr(&o)
@@ -284,14 +284,14 @@ fn walks_account_for_every_input() {
     );
     assert!(
         err.contains(&format!(
-            "not read {}: unsupported format (GIF)",
+            "{}: GIF, read through its XMP sidecars only",
             dir.join("g.gif").display()
         )),
         "{err}"
     );
     assert!(
         err.contains(
-            "5 decided (1 in a format ccsig does not read: 1 GIF), 2 skipped: 1 not an image, 1 excluded"
+            "5 decided (1 through their XMP sidecars only: 1 GIF), 2 skipped: 1 not an image, 1 excluded"
         ),
         "{err}"
     );
@@ -314,11 +314,21 @@ fn walks_account_for_every_input() {
         std::slice::from_ref(&dir),
     );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("1 file: 1 written"), "{}", stdout(&o));
+    // The GIF is tagged through a new sidecar, and itself left alone.
+    assert!(stdout(&o).contains("2 files: 2 written"), "{}", stdout(&o));
     assert!(
-        stderr(&o).contains("1 processed, 6 skipped"),
+        stdout(&o).contains("sidecar g.xmp created"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("2 processed, 5 skipped"),
         "{}",
         stderr(&o)
+    );
+    assert_eq!(
+        fs::read(dir.join("g.gif")).unwrap(),
+        fs::read(sample("bad/unsupported.gif")).unwrap()
     );
     assert_eq!(fs::read(dir.join(".hidden.jpg")).unwrap(), hidden_before);
     assert_eq!(

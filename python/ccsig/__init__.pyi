@@ -371,6 +371,7 @@ def apply(
     credit_url: Optional[str] = None,
     dry_run: bool = False,
     sidecar: bool = False,
+    sidecar_style: Optional[Literal["lightroom", "darktable"]] = None,
     iim: bool = False,
     allow_breaking_c2pa: bool = False,
     keep_existing: bool = False,
@@ -394,6 +395,14 @@ def apply(
     file its original modification and access times. An ``expression``
     that ``check`` would flag (a legacy or unknown label, a malformed value)
     is refused unless ``force=True``, which writes it exactly as given.
+
+    Camera RAW and other images ccsig does not write (``Signals.format``
+    names them, e.g. ``"Nikon NEF"``) are tagged through their XMP
+    sidecar, as ``sidecar=True`` tags a JPEG: the one that exists, or a new
+    ``IMG_0001.xmp`` (``sidecar_style="darktable"``: ``IMG_0001.NEF.xmp``;
+    a new JPEG, PNG or WebP sidecar is ``photo.jpg.xmp`` unless
+    ``sidecar_style="lightroom"``). A path ending in ``.xmp`` is a sidecar
+    named directly, read and written as such.
 
     With ``c2pa_sign`` (the signer's PEM certificate chain, signer first)
     and ``c2pa_key`` (its PEM private key; ``c2pa_alg`` one of es256,

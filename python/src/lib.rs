@@ -234,7 +234,7 @@ struct Signals {
 impl Signals {
     fn new(s: &FileSignals) -> Self {
         Signals {
-            format: s.format.name().to_ascii_lowercase(),
+            format: s.format.label().to_string(),
             expression: s.combined_expression(),
             decisions: s
                 .decisions
@@ -661,7 +661,21 @@ fn decide(
         _ => None,
     };
     run(py, || match input.read_signals(&args.read) {
-        Ok(signals) => Ok(args.pipeline.decide(&signals)),
+        Ok(signals) => {
+            let decision = args.pipeline.decide(&signals);
+            // An image read only through sidecars that say nothing was not
+            // really read: raised like one that could not be, unless asked.
+            match signals.format {
+                ccsig::Format::Other(name)
+                    if decision.state == ccsig::State::Unsupported && !decide_unreadable =>
+                {
+                    Err(input.failure(ccsig::ReadError::Container(
+                        ccsig::ContainerError::OtherFormat(name),
+                    )))
+                }
+                _ => Ok(decision),
+            }
+        }
         Err(e) if decide_unreadable => Ok(args.pipeline.decide_error(&e)),
         Err(e) => Err(input.failure(e)),
     })
@@ -750,7 +764,7 @@ fn signing_key(
 /// without `c2pa_sign`); the file is untouched whenever an exception is
 /// raised.
 #[pyfunction]
-#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07", force = false, c2pa_sign = None, c2pa_key = None, c2pa_alg = "es256"))]
+#[pyo3(signature = (path, *, signal = None, expression = None, r#use = None, credit_name = None, credit_url = None, dry_run = false, sidecar = false, sidecar_style = None, iim = false, allow_breaking_c2pa = false, keep_existing = false, break_hardlinks = false, preserve_mtime = false, vocabulary = "draft-07", force = false, c2pa_sign = None, c2pa_key = None, c2pa_alg = "es256"))]
 #[allow(clippy::too_many_arguments)]
 fn apply(
     py: Python<'_>,
@@ -762,6 +776,7 @@ fn apply(
     credit_url: Option<String>,
     dry_run: bool,
     sidecar: bool,
+    sidecar_style: Option<&str>,
     iim: bool,
     allow_breaking_c2pa: bool,
     keep_existing: bool,
@@ -773,10 +788,15 @@ fn apply(
     c2pa_key: Option<PathBuf>,
     c2pa_alg: &str,
 ) -> PyResult<WriteResult> {
+    let sidecar_style = sidecar_style
+        .map(str::parse::<ccsig::SidecarStyle>)
+        .transpose()
+        .map_err(|e| Failure::Argument(format!("sidecar_style: {e}")).into_pyerr(py))?;
     let opts = WriteOptions {
         dry_run,
         allow_breaking_c2pa,
         sidecar_only: sidecar,
+        sidecar_style,
         add_iim: iim,
         keep_existing,
         break_hardlinks,

@@ -104,10 +104,14 @@ def test_bad_bytes_raise_unreadable_image(data: bytes, kind: str):
 
 
 def test_unsupported_format_names_the_format():
+    # Bytes: nothing to read them through.
     with pytest.raises(ccsig.UnreadableImage, match="unsupported format: GIF") as e:
-        ccsig.read(GIF)
+        ccsig.read(GIF.read_bytes())
     assert e.value.kind == "unsupported_format"
-    assert e.value.path == str(GIF)
+    # A path: read through its XMP sidecars (it has none).
+    signals = ccsig.read(GIF)
+    assert signals.format == "GIF"
+    assert signals.sources == []
 
 
 def test_missing_file_is_an_access_error_and_an_oserror(tmp_path: Path):
@@ -231,10 +235,17 @@ def test_decide_unreadable_raises_or_decides_unknown():
     assert (d.decision, d.usable, d.state) == ("unknown", True, "unreadable")
     d = ccsig.decide(b"junk", on_error="unknown")
     assert (d.decision, d.usable, d.state) == ("unknown", False, "unreadable")
-    d = ccsig.decide(GIF, on_error="unknown")
+    d = ccsig.decide(GIF.read_bytes(), on_error="unknown")
     assert (d.decision, d.usable, d.state, d.reason) == ("unknown", False, "unsupported", "unsupported format: GIF")
     with pytest.raises(ccsig.UnreadableImage, match="unsupported format: GIF"):
+        ccsig.decide(GIF.read_bytes())
+    # A path is read through its sidecars; without one it is still unsupported.
+    with pytest.raises(ccsig.UnreadableImage, match="unsupported format: GIF"):
         ccsig.decide(GIF)
+    d = ccsig.decide(GIF, on_error="unknown")
+    assert (d.decision, d.usable, d.state) == ("unknown", False, "unsupported")
+    assert d.reason == "unsupported format: GIF"
+    assert ccsig.decide(GIF, on_error="unknown", unreadable="allow").usable
 
 
 @pytest.mark.parametrize(
@@ -259,11 +270,11 @@ def test_decide_bad_arguments(kwargs, match):
 
 def test_decide_from_many_threads_matches_serial():
     files = [p for p in sample_files() if "bad" not in p.parts]
-    serial = [ccsig.decide(p, we_give=["credit"]).to_dict() for p in files]
+    serial = [ccsig.decide(p, we_give=["credit"], on_error="unknown").to_dict() for p in files]
     results: dict[int, list] = {}
 
     def work(n: int) -> None:
-        results[n] = [ccsig.decide(p, we_give=["credit"]).to_dict() for p in files]
+        results[n] = [ccsig.decide(p, we_give=["credit"], on_error="unknown").to_dict() for p in files]
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
     for t in threads:

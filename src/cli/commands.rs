@@ -186,8 +186,8 @@ pub fn read(args: ReadArgs) -> io::Result<i32> {
         item, None,
     ) {
         Inspected::Skipped(path, reason) => account.skipped(&path, &reason),
-        Inspected::Read(record, _, _, system) => {
-            account.taken += 1;
+        Inspected::Read(record, signals, _, system) => {
+            account.took(&record.path, signals.as_deref());
             ran += usize::from(!system);
             walk_errors |= system;
             unreadable |= record.error.is_some();
@@ -250,7 +250,7 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
             account.skipped(&path, &reason)
         }
         Inspected::Read(mut record, signals, digest, system) => {
-            account.taken += 1;
+            account.took(&record.path, signals.as_deref());
             ran += usize::from(!system);
             walk_errors |= system;
             if result.is_err() {
@@ -457,6 +457,7 @@ pub(super) fn write_options(args: &ApplyArgs) -> Result<WriteOptions, String> {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
+        sidecar_style: args.sidecar_style.map(Into::into),
         add_iim: args.iim,
         keep_existing: args.keep_existing,
         defer_dir_sync: true,
@@ -535,6 +536,7 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
         dry_run: args.dry_run,
         allow_breaking_c2pa: args.allow_breaking_c2pa,
         sidecar_only: args.sidecar,
+        sidecar_style: None,
         add_iim: false,
         keep_existing: false,
         defer_dir_sync: true,

@@ -191,7 +191,14 @@ impl<W: Write> TreeSink for Decider<W> {
             TreeItem::Read { .. } => {}
         }
         self.not_read |= matches!(decision.state, State::Unreadable | State::Unsupported);
-        self.account.taken += 1;
+        let signals = match &item {
+            TreeItem::Read {
+                signals: Ok(signals),
+                ..
+            } => Some(signals),
+            _ => None,
+        };
+        self.account.took(item.path(), signals);
         if self.result.is_ok() {
             self.result = self.write(item.path(), &decision);
         }

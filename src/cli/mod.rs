@@ -55,6 +55,26 @@ pub enum ExplainFormat {
     Jsonl,
 }
 
+/// How a new XMP sidecar is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SidecarStyleArg {
+    /// IMG_0001.xmp (Lightroom, Bridge, Camera Raw, Capture One).
+    #[value(alias = "stem")]
+    Lightroom,
+    /// IMG_0001.CR2.xmp (darktable, digiKam).
+    #[value(alias = "appended")]
+    Darktable,
+}
+
+impl From<SidecarStyleArg> for ccsig::SidecarStyle {
+    fn from(style: SidecarStyleArg) -> Self {
+        match style {
+            SidecarStyleArg::Lightroom => ccsig::SidecarStyle::Lightroom,
+            SidecarStyleArg::Darktable => ccsig::SidecarStyle::Darktable,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SignalArg {
     #[value(name = "cc-cr")]
@@ -127,8 +147,13 @@ struct ApplyArgs {
     #[arg(long)]
     allow_breaking_c2pa: bool,
     /// Write an XMP sidecar (photo.jpg.xmp, or the one that exists) and leave the image untouched.
+    /// Camera RAW and other images ccsig does not write are always tagged through a sidecar.
     #[arg(long)]
     sidecar: bool,
+    /// How a new sidecar is named [default: lightroom (IMG_0001.xmp) for camera RAW and other
+    /// images ccsig does not write, darktable (photo.jpg.xmp) for JPEG, PNG and WebP].
+    #[arg(long, value_enum, value_name = "STYLE")]
+    sidecar_style: Option<SidecarStyleArg>,
     /// Also add IPTC-IIM (2:40 Special Instructions) to JPEGs that have none;
     /// JPEGs that have IIM are always kept in sync.
     #[arg(long)]

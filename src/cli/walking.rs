@@ -144,6 +144,9 @@ pub struct Account {
     /// Images in formats ccsig does not read that got an answer of their
     /// own (`decide`) rather than being passed over, by format.
     answered_unsupported: BTreeMap<String, usize>,
+    /// Images ccsig reads through their XMP sidecars only (camera RAW
+    /// ...), by format.
+    through_sidecars: BTreeMap<String, usize>,
     verbose: bool,
 }
 
@@ -176,6 +179,17 @@ impl Account {
         }
     }
 
+    /// An input read and reported: an image, or a file that failed.
+    pub fn took(&mut self, path: &str, signals: Option<&ccsig::FileSignals>) {
+        self.taken += 1;
+        if let Some(ccsig::Format::Other(format)) = signals.map(|s| s.format) {
+            if self.verbose {
+                eprintln!("ccsig: {path}: {format}, read through its XMP sidecars only");
+            }
+            *self.through_sidecars.entry(format.to_string()).or_default() += 1;
+        }
+    }
+
     pub fn skipped_count(&self) -> usize {
         self.skipped.values().sum()
     }
@@ -183,6 +197,13 @@ impl Account {
     /// One line: `12 read, 5 skipped: 3 not an image, 1 unsupported format (1 GIF), 1 hidden`.
     pub fn summary(&self, verb: &str) -> String {
         let mut line = format!("{} {verb}", self.taken);
+        if !self.through_sidecars.is_empty() {
+            let n: usize = self.through_sidecars.values().sum();
+            line.push_str(&format!(
+                " ({n} through their XMP sidecars only: {})",
+                counts(&self.through_sidecars)
+            ));
+        }
         if !self.answered_unsupported.is_empty() {
             let n: usize = self.answered_unsupported.values().sum();
             line.push_str(&format!(

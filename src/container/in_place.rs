@@ -140,6 +140,8 @@ pub fn locate<R: Read + Seek>(
             let Some(end) = end else { return Ok(None) };
             Some((start..end, Some(head[4..at].to_vec())))
         }
+        // Written through sidecars, never in place.
+        Format::Xmp | Format::Other(_) => return Ok(None),
         Format::WebP => {
             // The RIFF header is a Header block too: the flags are the
             // first byte of the VP8X chunk's data.

@@ -10,6 +10,7 @@
 //! bytes (`copy_file_range`) and keeps memory bounded whatever the file
 //! size.
 
+mod bare_xmp;
 pub mod in_place;
 pub mod jpeg;
 mod other;
@@ -19,6 +20,7 @@ mod testing;
 mod walk;
 pub mod webp;
 
+pub use bare_xmp::MAX_SIDECAR_BYTES;
 pub use other::{
     other_image_extension, unsupported_format, unsupported_name, OTHER_IMAGE_EXTENSIONS,
 };
@@ -26,13 +28,26 @@ pub use other::{
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 
-/// The container formats ccsig understands, recognised by their bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+/// The kinds of file ccsig reads, recognised by their bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Jpeg,
     Png,
     WebP,
+    /// An XMP packet on its own: a sidecar file named directly (its
+    /// signals are its own, as an image's embedded packet is).
+    Xmp,
+    /// An image in a format ccsig recognises but whose bytes it neither
+    /// reads nor writes (camera RAW, HEIF, GIF ..., named as
+    /// [`unsupported_format`] names them): its signals are read from, and
+    /// written into, its XMP sidecars only.
+    Other(&'static str),
+}
+
+impl serde::Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.label())
+    }
 }
 
 impl Format {
@@ -50,11 +65,31 @@ impl Format {
         }
     }
 
+    /// The format's name for people: `JPEG`, `XMP`, `Nikon NEF`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Jpeg => "JPEG",
             Format::Png => "PNG",
             Format::WebP => "WebP",
+            Format::Xmp => "XMP",
+            Format::Other(name) => name,
+        }
+    }
+
+    /// The format's name in reports (JSON, CSV): `jpeg`, `png`, `webp`,
+    /// `xmp`, or for other images the name [`Format::name`] gives.
+    ///
+    /// ```
+    /// assert_eq!(ccsig::Format::WebP.label(), "webp");
+    /// assert_eq!(ccsig::Format::Other("Nikon NEF").label(), "Nikon NEF");
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Png => "png",
+            Format::WebP => "webp",
+            Format::Xmp => "xmp",
+            Format::Other(name) => name,
         }
     }
 
@@ -64,7 +99,20 @@ impl Format {
             Format::Jpeg => "image/jpeg",
             Format::Png => "image/png",
             Format::WebP => "image/webp",
+            Format::Xmp => "application/rdf+xml",
+            Format::Other(_) => "application/octet-stream",
         }
+    }
+
+    /// Whether ccsig writes into files of this format themselves (the
+    /// others are tagged through their XMP sidecars).
+    ///
+    /// ```
+    /// assert!(ccsig::Format::Jpeg.embeds());
+    /// assert!(!ccsig::Format::Other("Canon CR3").embeds());
+    /// ```
+    pub fn embeds(self) -> bool {
+        matches!(self, Format::Jpeg | Format::Png | Format::WebP)
     }
 
     /// What the format calls its blocks, for error messages.
@@ -72,6 +120,7 @@ impl Format {
         match self {
             Format::Jpeg => "segment",
             Format::Png | Format::WebP => "chunk",
+            Format::Xmp | Format::Other(_) => "part",
         }
     }
 
@@ -267,6 +316,9 @@ pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
         return Err(ContainerError::Empty);
     }
     let head = &head[..got];
+    if bare_xmp::may_begin(head) {
+        return bare_xmp::scan_blocks(&mut reader);
+    }
     let format = Format::detect(head).ok_or_else(|| match unsupported_format(head) {
         Some(other) => ContainerError::OtherFormat(other),
         None => ContainerError::UnknownFormat,
@@ -293,6 +345,8 @@ fn scan_with<R: Read + Seek>(
         Format::Jpeg => jpeg::scan_blocks(reader),
         Format::Png => png::scan_blocks(reader),
         Format::WebP => webp::scan_blocks(reader),
+        Format::Xmp => bare_xmp::scan_blocks(reader),
+        Format::Other(name) => Err(ContainerError::OtherFormat(name)),
     }
 }
 
@@ -352,6 +406,9 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         }
         (Format::Png, xmp) => png::rewrite(src, layout, xmp.as_ref(), &edit.png_raw_profiles, dst),
         (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
+        (format @ (Format::Xmp | Format::Other(_)), Some(_)) => Err(ContainerError::Unsupported(
+            format!("ccsig does not rewrite {} files themselves", format.name()),
+        )),
         (_, None) => {
             copy_range(src, 0..layout.len, dst)?;
             Ok(())
@@ -622,6 +679,7 @@ pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Re
         Format::Jpeg => jpeg::manifest_store(&blocks),
         Format::Png => chunk_data(4),
         Format::WebP => chunk_data(0),
+        Format::Xmp | Format::Other(_) => Vec::new(),
     })
 }
 

@@ -185,11 +185,7 @@ impl FileRecord {
         FileRecord {
             schema: SCHEMA,
             path,
-            format: Some(match signals.format {
-                crate::container::Format::Jpeg => "jpeg",
-                crate::container::Format::Png => "png",
-                crate::container::Format::WebP => "webp",
-            }),
+            format: Some(signals.format.label()),
             status: "ok",
             error: None,
             decisions: signals

@@ -74,7 +74,7 @@ pub fn finding<W: Write>(out: &mut W, r: &FindingRecord, color: bool) -> io::Res
 /// assert!(text.contains("  credit     Ada Example (from EXIF Artist)\n"), "{text}");
 /// ```
 pub fn file<W: Write>(out: &mut W, r: &FileRecord, color: bool) -> io::Result<()> {
-    let format = r.format.map(|f| f.to_uppercase()).unwrap_or_default();
+    let format = r.format.map(shown_format).unwrap_or_default();
     writeln!(out, "{}  {}", paint(&r.path, "1", color), format)?;
     if let Some(e) = &r.error {
         writeln!(out, "  {}: {e}", severity_label(Severity::Error, color))?;
@@ -168,4 +168,13 @@ pub fn change<W: Write>(out: &mut W, r: &ChangeRecord, color: bool) -> io::Resul
         )?;
     }
     Ok(())
+}
+
+/// `JPEG` for `jpeg`; a format named for people (`Nikon NEF`) as it is.
+fn shown_format(label: &str) -> String {
+    if label.bytes().all(|b| b.is_ascii_lowercase()) {
+        label.to_uppercase()
+    } else {
+        label.to_string()
+    }
 }
