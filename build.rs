@@ -1,5 +1,5 @@
 //! Finds the external tools the interop tests compare against (ExifTool,
-//! exiv2, libwebp's webpmux), so that a test whose tool is missing shows as
+//! exiv2, libwebp's webpmux, libtiff's tools), so that a test whose tool is missing shows as
 //! *ignored* in the test summary instead of passing without checking
 //! anything. With `CCSIG_REQUIRE_TOOLS` set (CI) every tool counts as
 //! present, so a missing one fails its tests.
@@ -16,6 +16,9 @@ const TOOLS: &[(&str, &str)] = &[
     ("exiv2", "--version"),
     ("webpmux", "-version"),
     ("setfacl", "--version"),
+    // libtiff's tools (tiffinfo, tiffdump, tiffcmp): the TIFF tests' own
+    // parser and pixel comparison.
+    ("tiffinfo", "-h"),
 ];
 
 fn main() {

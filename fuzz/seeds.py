@@ -33,6 +33,29 @@ def tiny_png(extra: bytes = b"") -> bytes:
             + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
 
 
+def tiny_tiff(xmp: bytes = b"", little: bool = True) -> bytes:
+    """A 2x2 grey TIFF in one strip, with `xmp` in IFD0's tag 700."""
+    e = "<" if little else ">"
+    entries = [(256, 3, 1, 2), (257, 3, 1, 2), (258, 3, 1, 8), (262, 3, 1, 1),
+               (273, 4, 1, 0), (277, 3, 1, 1), (279, 4, 1, 4)]
+    if xmp:
+        entries.append((700, 1, len(xmp), 0))
+    dir_len = 2 + 12 * len(entries) + 4
+    strip_at = 8 + dir_len
+    out = (b"II*\0" if little else b"MM\0*") + struct.pack(e + "I", 8)
+    out += struct.pack(e + "H", len(entries))
+    for tag, kind, count, value in entries:
+        if tag == 273:
+            value = strip_at
+        if tag == 700:
+            value = strip_at + 4
+        if kind == 3:
+            out += struct.pack(e + "HHIHH", tag, kind, count, value, 0)
+        else:
+            out += struct.pack(e + "HHII", tag, kind, count, value)
+    return out + b"\0\0\0\0" + b"\x10\x20\x30\x40" + xmp
+
+
 def xmp_packets(data: bytes):
     start = 0
     while True:
@@ -69,11 +92,11 @@ def iim_blocks(data: bytes):
 
 def main() -> None:
     out = pathlib.Path(sys.argv[1])
-    images = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp"))
+    images = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp", ".tif"))
     if HOSTILE.is_dir():
         images += sorted(p for p in HOSTILE.iterdir() if p.is_file())
     seeds: dict[str, dict[str, bytes]] = {t: {} for t in (
-        "jpeg_scan", "png_scan", "webp_scan", "read", "apply", "xmp", "iim",
+        "jpeg_scan", "png_scan", "webp_scan", "tiff_scan", "read", "apply", "xmp", "iim",
         "expression", "shard", "c2pa_read")}
     packets = []
     for path in images:
@@ -88,6 +111,8 @@ def main() -> None:
             seeds["png_scan"][name] = data
         elif head[:4] == b"RIFF":
             seeds["webp_scan"][name] = data
+        elif head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"):
+            seeds["tiff_scan"][name] = data
         seeds["read"][name] = data
         seeds["apply"][name] = data
         if path.parent.name == "c2pa":
@@ -104,6 +129,12 @@ def main() -> None:
         tagged = tiny_png(png_chunk(b"iTXt", itxt))
         for target in ("png_scan", "read", "apply"):
             seeds[target]["tiny-xmp.png"] = tagged
+    seeds["tiff_scan"]["tiny-le.tif"] = tiny_tiff()
+    seeds["tiff_scan"]["tiny-be.tif"] = tiny_tiff(little=False)
+    if packets:
+        tagged = tiny_tiff(min(packets, key=len))
+        for target in ("tiff_scan", "read", "apply"):
+            seeds[target]["tiny-xmp.tif"] = tagged
     seeds["iim"]["special-instructions"] = b"\x1c\x01\x5a\x00\x03\x1b%G\x1c\x02\x28\x00\x08train-ai"
     for i, text in enumerate([
         "train-ai=n;exceptions=cc-cr",

@@ -238,18 +238,29 @@ impl ReadError {
     ///
     /// ```
     /// use std::path::Path;
+    /// // A TIFF whose IFD0 has no entries: no TIFF, but a NEF still.
     /// let tiff = ccsig::read_bytes(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0").unwrap_err();
     /// assert_eq!(tiff.named_by(Path::new("a.nef")).to_string(), "unsupported format: Nikon NEF");
+    /// let tiff = ccsig::read_bytes(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0").unwrap_err();
+    /// assert_eq!(tiff.named_by(Path::new("a.tif")).kind(), "malformed");
     /// let unknown = ccsig::read_bytes(b"not an image at all").unwrap_err();
     /// assert_eq!(unknown.named_by(Path::new("a.heic")).to_string(), "unsupported format: HEIF");
     /// let unknown = ccsig::read_bytes(b"not an image at all").unwrap_err();
     /// assert_eq!(unknown.named_by(Path::new("a.txt")).kind(), "unknown_format");
     /// ```
     pub fn named_by(self, path: &std::path::Path) -> ReadError {
-        use container::ContainerError::{OtherFormat, UnknownFormat};
+        use container::ContainerError::{Malformed, OtherFormat, Truncated, UnknownFormat};
         let by_bytes = match &self {
             ReadError::Container(OtherFormat(format)) => Some(*format),
             ReadError::Container(UnknownFormat) => None,
+            // A RAW whose TIFF structure ccsig cannot follow (makers take
+            // liberties) is still that RAW, read through its sidecars.
+            ReadError::Container(Malformed { format: "TIFF", .. } | Truncated(_)) => {
+                return match raw_named(path) {
+                    Some(raw) => ReadError::Container(OtherFormat(raw)),
+                    None => self,
+                };
+            }
             _ => return self,
         };
         match container::unsupported_name(by_bytes, path) {
@@ -337,6 +348,7 @@ pub(crate) fn read_named<R: Read + Seek + Send>(
     let options = options.into();
     let vocabulary = options.vocabulary;
     match read_in(reader, options) {
+        Ok((layout, signals)) => Ok(named(layout, signals, path)),
         Err(e) => match e.named_by(path) {
             ReadError::Container(container::ContainerError::OtherFormat(name)) => {
                 let len = reader.seek(std::io::SeekFrom::End(0))?;
@@ -351,8 +363,29 @@ pub(crate) fn read_named<R: Read + Seek + Send>(
             }
             e => Err(e),
         },
-        read => read,
     }
+}
+
+/// A camera RAW that is TIFF inside (a NEF, a CR2): its packet is read,
+/// but it is named, and written (through sidecars), as the RAW it is.
+pub(crate) fn named(
+    mut layout: Layout,
+    mut signals: FileSignals,
+    path: &std::path::Path,
+) -> (Layout, FileSignals) {
+    if layout.format == Format::Tiff {
+        if let Some(raw) = raw_named(path) {
+            layout.format = Format::Other(raw);
+            signals.format = Format::Other(raw);
+        }
+    }
+    (layout, signals)
+}
+
+/// The RAW format a path's extension names, when it names one that is not
+/// TIFF or DNG (which ccsig writes).
+fn raw_named(path: &std::path::Path) -> Option<&'static str> {
+    container::other_image_extension(path).filter(|name| !matches!(*name, "TIFF" | "DNG"))
 }
 
 /// How a file is read: the vocabulary its statements are read against,
@@ -925,6 +958,13 @@ fn read_iim(layout: &Layout) -> Result<Option<iptc::IimFields>, crate::mapping::
         .find_map(|b| b.payload.as_deref())
     {
         return iptc::read_irb(irb);
+    }
+    // TIFF: bare datasets.
+    if let Some(bare) = layout
+        .blocks_of(BlockKind::Iim)
+        .find_map(|b| b.payload.as_deref())
+    {
+        return iptc::read_bare(bare).map(Some);
     }
     // PNG: ImageMagick's "iptc" and "8bim" profiles; the first that holds
     // IIM (an "8bim" one may hold other resources only).

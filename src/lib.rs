@@ -1,5 +1,6 @@
 //! ccsig writes, reads and audits Creative Commons CC signals (AI-use
-//! preferences) in the XMP metadata of JPEG, PNG and WebP files, without
+//! preferences) in the XMP metadata of JPEG, PNG, WebP and TIFF files (and
+//! the XMP sidecars of camera RAW), without
 //! re-encoding them.
 //!
 //! Data flows one way: path or bytes -> container (metadata blocks of

@@ -828,6 +828,7 @@ fn plan_apply(
     }
     refuse_signed(signals, opts)?;
     refuse_later_packet_conflicts(signals, tag)?;
+    refuse_unwritten_iim(layout, signals, &tag.expression)?;
     let (photoshop_irb, iim_2_40) = match iim_edit {
         Some((irb, text)) => (Some(irb), Some(Some(text))),
         None => (None, None),
@@ -843,6 +844,31 @@ fn plan_apply(
         iim_2_40,
         raw_profiles,
     }))
+}
+
+/// IIM that ccsig reads but does not write (a TIFF's IPTC-NAA tag or
+/// image resources) and that states another preference: the file would
+/// state two, which `check` reports.
+fn refuse_unwritten_iim(
+    layout: &Layout,
+    signals: &FileSignals,
+    expression: &str,
+) -> Result<(), FileError> {
+    if layout.format != container::Format::Tiff {
+        return Ok(());
+    }
+    let stated = signals
+        .iim
+        .as_ref()
+        .and_then(|i| i.special_instructions.as_deref())
+        .and_then(crate::mapping::constraints::find_expression);
+    match stated {
+        Some(other) if other != expression => Err(FileError::Refused(format!(
+            "IPTC-IIM 2:40 Special Instructions states {other:?}; ccsig does not write IIM into \
+             TIFF, so the file would state two preferences (change 2:40 first, or use --sidecar)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A later XMP packet that states another preference: ccsig writes only
@@ -1706,6 +1732,13 @@ pub fn apply_path(
 fn through_sidecar(image: &OpenImage, opts: &WriteOptions) -> Result<bool, FileError> {
     let format = image.layout.format;
     if format.embeds() {
+        if signs(opts) && format == container::Format::Tiff && !opts.sidecar_only {
+            return Err(FileError::Refused(
+                "ccsig does not sign TIFF files with Content Credentials yet (leave out \
+                 --c2pa-sign)"
+                    .into(),
+            ));
+        }
         return Ok(opts.sidecar_only);
     }
     if signs(opts) {

@@ -706,12 +706,16 @@ fn item_from_bytes(
 ) -> TreeItem {
     let mut cursor = io::Cursor::new(bytes);
     match inspect::read_in(&mut cursor, read.clone()) {
-        Ok((layout, signals)) => TreeItem::Read {
-            path,
-            signals: Ok(signals),
-            image_digest: image_digests
-                .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io)),
-        },
+        Ok((layout, signals)) => {
+            let image_digest = image_digests
+                .then(|| container::image_data_digest(&mut cursor, &layout).map_err(ReadError::Io));
+            let (_, signals) = inspect::named(layout, signals, Path::new(&path));
+            TreeItem::Read {
+                path,
+                signals: Ok(signals),
+                image_digest,
+            }
+        }
         Err(e) => TreeItem::Read {
             signals: Err(e.named_by(Path::new(&path))),
             path,
@@ -824,7 +828,7 @@ mod tests {
             "f/a.jpg JPEG".to_string(),
             "f/b.gif GIF".into(),
             "f/c.txt skipped: not an image".into(),
-            "f/d.png error: not a JPEG, PNG or WebP file".into(),
+            "f/d.png error: not a JPEG, PNG, WebP or TIFF file".into(),
         ];
         expected.extend(members("s.tar"));
         expected.extend(members("shard-by-magic"));
@@ -846,7 +850,7 @@ mod tests {
                 "f/s.tar:000.jpg JPEG digest",
                 "f/s.tar:000.json skipped: excluded",
                 "f/s.tar:001.webp WebP digest",
-                "f/s.tar:._001.webp error: not a JPEG, PNG or WebP file",
+                "f/s.tar:._001.webp error: not a JPEG, PNG, WebP or TIFF file",
                 "f/s.tar:002.png PNG digest",
                 "f/t.tgz skipped: excluded",
             ]
@@ -995,7 +999,7 @@ mod listed_tests {
         );
         assert_eq!(
             one("a.jpg", b"junk"),
-            ["a.jpg error: not a JPEG, PNG or WebP file"]
+            ["a.jpg error: not a JPEG, PNG, WebP or TIFF file"]
         );
         assert_eq!(
             one("a.jpg", &png[..40]).len(),

@@ -182,9 +182,10 @@ fn a_catalog_row_with_a_mistyped_use_is_refused_with_a_suggestion() {
     assert!(stderr(&o).contains("train-ai"), "{}", stderr(&o));
 }
 
-/// The bytes of a HEIF file's head, of a TIFF, of a Fujifilm RAF.
+/// The bytes of a HEIF file's head, of a TIFF (IFD0: ImageWidth 1), of a
+/// Fujifilm RAF.
 const HEIC: &[u8] = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic\0\0\0\x08free";
-const TIFF: &[u8] = b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0";
+const TIFF: &[u8] = b"II*\0\x08\0\0\0\x01\0\x00\x01\x03\0\x01\0\0\0\x01\0\0\0\0\0\0\0";
 const RAF: &[u8] = b"FUJIFILMCCD-RAW 0201FF383501";
 
 /// What a folder or a shard holds: images ccsig reads, images it cannot,
@@ -213,7 +214,7 @@ fn expected_answers() -> BTreeMap<&'static str, (&'static str, &'static str)> {
     BTreeMap::from([
         ("0001.jpg", ("stated", "train-ai=n except under cc-cr-op")),
         ("0002.heic", ("unsupported", "unsupported format: HEIF")),
-        ("0003.tif", ("unsupported", "unsupported format: TIFF")),
+        ("0003.tif", ("no-signal", "no signal in the file")),
         ("0004.nef", ("unsupported", "unsupported format: Nikon NEF")),
         (
             "0005.raf",
@@ -302,12 +303,9 @@ fn every_image_in_a_folder_and_a_shard_gets_one_record_and_no_caption_does() {
         // The captions are still counted on stderr.
         let err = stderr(&o);
         assert!(err.contains("3 not an image"), "{root}: {err}");
-        // In a folder they are read through their (absent) sidecars; in a
-        // shard, where no sidecar can be, they are not read at all.
-        let not_read = match root {
-            "folder" => "4 through their XMP sidecars only",
-            _ => "4 in a format ccsig does not read",
-        };
+        // HEIF, NEF and RAF: in a folder read through their (absent)
+        // sidecars, in a shard (no sidecar can be there) not at all.
+        let not_read = "3 in a format ccsig does not write";
         assert!(err.contains(not_read), "{root}: {err}");
     }
 
@@ -369,10 +367,10 @@ fn unknown_allow_takes_only_files_that_were_read_and_say_nothing() {
         stdout(&o).lines().map(name_of).collect()
     };
     assert!(usable(&[]).is_empty());
-    assert_eq!(usable(&["--unknown", "allow"]), ["0007.png"]);
+    assert_eq!(usable(&["--unknown", "allow"]), ["0003.tif", "0007.png"]);
     assert_eq!(
         usable(&["--unreadable", "allow"]),
-        ["0002.heic", "0003.tif", "0004.nef", "0005.raf", "0006.png"]
+        ["0002.heic", "0004.nef", "0005.raf", "0006.png"]
     );
     assert_eq!(
         usable(&["--unknown", "allow", "--unreadable", "allow"]).len(),

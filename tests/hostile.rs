@@ -50,7 +50,7 @@ const CUT: &[&str] = &[
     "truncated",
     "malformed",
     "empty file",
-    "not a JPEG, PNG or WebP file",
+    "not a JPEG, PNG, WebP or TIFF file",
 ];
 const MALFORMED: &[&str] = &["malformed", "truncated"];
 
@@ -603,6 +603,11 @@ const COMMITTED: &[(&str, Expect)] = &[
     (
         "fuzz-c2pa-read-cbor-length.jpg",
         Expect::Refused(&["C2PA Content Credentials"]),
+    ),
+    // A strip whose offset points inside IFD0: moving IFD0 changed it.
+    (
+        "fuzz-tiff-strip-inside-ifd0.tif",
+        Expect::Error(&["overlaps"]),
     ),
 ];
 

@@ -255,7 +255,7 @@ fn walks_account_for_every_input() {
     assert_eq!(decided_names(&o, &dir), ["a.jpg", "g.gif", "raw/r.png"]);
     assert!(
         stderr(&o).contains(
-            "3 decided (1 through their XMP sidecars only: 1 GIF), 4 skipped: 1 not an image, 1 symlink not followed, 2 hidden"
+            "3 decided (1 in a format ccsig does not write: 1 GIF), 4 skipped: 1 not an image, 1 symlink not followed, 2 hidden"
         ),
         "{}",
         stderr(&o)
@@ -284,14 +284,14 @@ fn walks_account_for_every_input() {
     );
     assert!(
         err.contains(&format!(
-            "{}: GIF, read through its XMP sidecars only",
+            "{}: GIF, a format ccsig does not write (its XMP sidecars are read)",
             dir.join("g.gif").display()
         )),
         "{err}"
     );
     assert!(
         err.contains(
-            "5 decided (1 through their XMP sidecars only: 1 GIF), 2 skipped: 1 not an image, 1 excluded"
+            "5 decided (1 in a format ccsig does not write: 1 GIF), 2 skipped: 1 not an image, 1 excluded"
         ),
         "{err}"
     );

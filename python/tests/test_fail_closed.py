@@ -278,7 +278,7 @@ RAF = b"FUJIFILMCCD-RAW 0201" + bytes(40)
 IMAGES = {
     "a.jpg": ("no-signal", "no signal in the file"),
     "x.heic": ("unsupported", "unsupported format: HEIF"),
-    "t.tif": ("unsupported", "unsupported format: TIFF"),
+    "t.tif": ("unreadable", "unreadable: "),  # a TIFF whose IFD0 is empty
     "n.nef": ("unsupported", "unsupported format: Nikon NEF"),
     "f.raf": ("unsupported", "unsupported format: Fujifilm RAF"),
     "p.png": ("unreadable", "unreadable: "),
@@ -365,8 +365,10 @@ def test_decide_listed_answers_every_image_of_a_shard_and_of_loose_files(mixed):
     for d in loose:
         alone = ccsig.decide(mixed_files()[member(d.path)], on_error="unknown").to_dict()
         if d.path.endswith(".nef"):
-            assert alone["reason"] == "unsupported format: TIFF"
-            alone["reason"] = d.reason
+            # Its bytes alone: a TIFF with an empty IFD0; named .nef: a RAW.
+            assert alone["state"] == "unreadable", alone
+            assert alone["reason"].startswith("unreadable: malformed TIFF"), alone
+            alone["reason"], alone["state"] = d.reason, d.state
         assert {**alone, "path": d.path} == d.to_dict()
 
 
@@ -399,7 +401,8 @@ def test_decide_raises_for_what_it_cannot_read_unless_asked_not_to(mixed):
             continue
         with pytest.raises(ccsig.UnreadableImage) as e:
             ccsig.decide(folder / name)
-        assert e.value.kind == ("unsupported_format" if state == "unsupported" else "truncated")
+        kind = {"unsupported": "unsupported_format"}.get(state, "malformed" if name.endswith(".tif") else "truncated")
+        assert e.value.kind == kind
         d = ccsig.decide(folder / name, on_error="unknown")
         assert (d.decision, d.state, d.usable) == ("unknown", state, False)
 

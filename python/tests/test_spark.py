@@ -26,7 +26,7 @@ EXAMPLE = REPO / "examples" / "spark_decide.py"
 
 # Images in formats ccsig does not read: each must still get a record.
 HEIC = b"\0\0\0\x18ftypheic" + bytes(64)
-TIFF = b"II*\0\x08\0\0\0" + bytes(64)
+RAF = b"FUJIFILMCCD-RAW 0201" + bytes(64)
 
 
 def spark_available() -> None:
@@ -67,20 +67,20 @@ def run_spark(input_dir: Path, output_dir: Path, *args: str, env: Optional[dict]
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
     """Two shards of tagged and untagged images with captions and a damaged
-    member each; a third shard with a HEIC, a TIFF, a JPEG and a caption;
+    member each; a third shard with a HEIC, a Fujifilm RAF, a JPEG and a caption;
     and a folder of loose images with captions, a damaged JPEG, a HEIC and
-    a TIFF."""
+    a RAF."""
     root = tmp_path_factory.mktemp("spark-input")
     write_shards(root / "shards", 240, 2)
     with tarfile.open(root / "shards" / "mixed.tar", "w") as tar:
         add_member(tar, "m1.heic", HEIC)
         add_member(tar, "m1.txt", b"a caption")
-        add_member(tar, "m2.tif", TIFF)
+        add_member(tar, "m2.raf", RAF)
         add_member(tar, "m3.jpg", (SAMPLES / "tagged" / "ccsig-cr-op.jpg").read_bytes())
     write_files(root / "loose", 45)
     shutil.copyfile(SAMPLES / "bad" / "truncated.jpg", root / "loose" / "broken.jpg")
     (root / "loose" / "phone.heic").write_bytes(HEIC)
-    (root / "loose" / "scan.tif").write_bytes(TIFF)
+    (root / "loose" / "scan.raf").write_bytes(RAF)
     return root
 
 
@@ -121,9 +121,9 @@ def test_spark_decisions_agree_with_the_cli(tree: Path, tmp_path: Path, cli: Pat
     unsupported = {p: r for p, r in ours.items() if r["state"] == "unsupported"}
     assert {p.rsplit("/", 1)[-1]: r["reason"] for p, r in unsupported.items()} == {
         "mixed.tar:m1.heic": "unsupported format: HEIF",
-        "mixed.tar:m2.tif": "unsupported format: TIFF",
+        "mixed.tar:m2.raf": "unsupported format: Fujifilm RAF",
         "phone.heic": "unsupported format: HEIF",
-        "scan.tif": "unsupported format: TIFF",
+        "scan.raf": "unsupported format: Fujifilm RAF",
     }
     assert all(r["decision"] == "unknown" and not r["usable"] for r in unsupported.values())
     assert not any(p.endswith((".txt", ".json")) for p in ours)

@@ -141,12 +141,10 @@ pub struct Account {
     pub taken: usize,
     skipped: BTreeMap<&'static str, usize>,
     unsupported: BTreeMap<String, usize>,
-    /// Images in formats ccsig does not read that got an answer of their
-    /// own (`decide`) rather than being passed over, by format.
+    /// Images in formats ccsig does not write (camera RAW, read through
+    /// their sidecars; a shard's member not read at all) that got an
+    /// answer of their own rather than being passed over, by format.
     answered_unsupported: BTreeMap<String, usize>,
-    /// Images ccsig reads through their XMP sidecars only (camera RAW
-    /// ...), by format.
-    through_sidecars: BTreeMap<String, usize>,
     verbose: bool,
 }
 
@@ -184,9 +182,12 @@ impl Account {
         self.taken += 1;
         if let Some(ccsig::Format::Other(format)) = signals.map(|s| s.format) {
             if self.verbose {
-                eprintln!("ccsig: {path}: {format}, read through its XMP sidecars only");
+                eprintln!("ccsig: {path}: {format}, a format ccsig does not write (its XMP sidecars are read)");
             }
-            *self.through_sidecars.entry(format.to_string()).or_default() += 1;
+            *self
+                .answered_unsupported
+                .entry(format.to_string())
+                .or_default() += 1;
         }
     }
 
@@ -197,17 +198,10 @@ impl Account {
     /// One line: `12 read, 5 skipped: 3 not an image, 1 unsupported format (1 GIF), 1 hidden`.
     pub fn summary(&self, verb: &str) -> String {
         let mut line = format!("{} {verb}", self.taken);
-        if !self.through_sidecars.is_empty() {
-            let n: usize = self.through_sidecars.values().sum();
-            line.push_str(&format!(
-                " ({n} through their XMP sidecars only: {})",
-                counts(&self.through_sidecars)
-            ));
-        }
         if !self.answered_unsupported.is_empty() {
             let n: usize = self.answered_unsupported.values().sum();
             line.push_str(&format!(
-                " ({n} in a format ccsig does not read: {})",
+                " ({n} in a format ccsig does not write: {})",
                 counts(&self.answered_unsupported)
             ));
         }

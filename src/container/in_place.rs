@@ -140,6 +140,8 @@ pub fn locate<R: Read + Seek>(
             let Some(end) = end else { return Ok(None) };
             Some((start..end, Some(head[4..at].to_vec())))
         }
+        // The value of IFD0's tag 700, when it is exactly the packet read.
+        Format::Tiff => Some((range.clone(), None)),
         // Written through sidecars, never in place.
         Format::Xmp | Format::Other(_) => return Ok(None),
         Format::WebP => {

@@ -17,6 +17,7 @@ mod other;
 pub mod png;
 #[cfg(test)]
 mod testing;
+pub mod tiff;
 mod walk;
 pub mod webp;
 
@@ -34,6 +35,10 @@ pub enum Format {
     Jpeg,
     Png,
     WebP,
+    /// TIFF and DNG (BigTIFF read, not written). A camera RAW that is TIFF
+    /// inside (NEF, CR2, ARW ...) is read as TIFF but named and written as
+    /// [`Format::Other`].
+    Tiff,
     /// An XMP packet on its own: a sidecar file named directly (its
     /// signals are its own, as an image's embedded packet is).
     Xmp,
@@ -60,6 +65,11 @@ impl Format {
             Some(Format::Png)
         } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
             Some(Format::WebP)
+        } else if [b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"]
+            .iter()
+            .any(|m| head.starts_with(*m))
+        {
+            Some(Format::Tiff)
         } else {
             None
         }
@@ -71,6 +81,7 @@ impl Format {
             Format::Jpeg => "JPEG",
             Format::Png => "PNG",
             Format::WebP => "WebP",
+            Format::Tiff => "TIFF",
             Format::Xmp => "XMP",
             Format::Other(name) => name,
         }
@@ -88,6 +99,7 @@ impl Format {
             Format::Jpeg => "jpeg",
             Format::Png => "png",
             Format::WebP => "webp",
+            Format::Tiff => "tiff",
             Format::Xmp => "xmp",
             Format::Other(name) => name,
         }
@@ -99,6 +111,7 @@ impl Format {
             Format::Jpeg => "image/jpeg",
             Format::Png => "image/png",
             Format::WebP => "image/webp",
+            Format::Tiff => "image/tiff",
             Format::Xmp => "application/rdf+xml",
             Format::Other(_) => "application/octet-stream",
         }
@@ -112,7 +125,10 @@ impl Format {
     /// assert!(!ccsig::Format::Other("Canon CR3").embeds());
     /// ```
     pub fn embeds(self) -> bool {
-        matches!(self, Format::Jpeg | Format::Png | Format::WebP)
+        matches!(
+            self,
+            Format::Jpeg | Format::Png | Format::WebP | Format::Tiff
+        )
     }
 
     /// What the format calls its blocks, for error messages.
@@ -120,6 +136,7 @@ impl Format {
         match self {
             Format::Jpeg => "segment",
             Format::Png | Format::WebP => "chunk",
+            Format::Tiff => "entry",
             Format::Xmp | Format::Other(_) => "part",
         }
     }
@@ -179,7 +196,10 @@ pub enum BlockKind {
     RawIptcProfile,
     /// ICC profile (JPEG APP2 `ICC_PROFILE`, PNG `iCCP`, WebP `ICCP`).
     Icc,
-    /// C2PA Content Credentials (JPEG APP11 JUMBF, PNG `caBX`, WebP `C2PA`).
+    /// Bare IPTC-IIM datasets (TIFF tag 33723).
+    Iim,
+    /// C2PA Content Credentials (JPEG APP11 JUMBF, PNG `caBX`, WebP `C2PA`,
+    /// TIFF tag 52545).
     C2pa,
     /// The container header that describes the file as a whole and that a
     /// metadata change may have to update: WebP `VP8X`. Compared
@@ -254,7 +274,7 @@ pub enum XmpEdit {
 pub enum ContainerError {
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
-    #[error("not a JPEG, PNG or WebP file")]
+    #[error("not a JPEG, PNG, WebP or TIFF file")]
     UnknownFormat,
     /// An image, by its first bytes, in a format ccsig does not read
     /// (see [`unsupported_format`]).
@@ -345,6 +365,7 @@ fn scan_with<R: Read + Seek>(
         Format::Jpeg => jpeg::scan_blocks(reader),
         Format::Png => png::scan_blocks(reader),
         Format::WebP => webp::scan_blocks(reader),
+        Format::Tiff => tiff::scan_blocks(reader),
         Format::Xmp => bare_xmp::scan_blocks(reader),
         Format::Other(name) => Err(ContainerError::OtherFormat(name)),
     }
@@ -406,6 +427,7 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         }
         (Format::Png, xmp) => png::rewrite(src, layout, xmp.as_ref(), &edit.png_raw_profiles, dst),
         (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
+        (Format::Tiff, Some(xmp)) => tiff::rewrite(src, layout, xmp, dst),
         (format @ (Format::Xmp | Format::Other(_)), Some(_)) => Err(ContainerError::Unsupported(
             format!("ccsig does not rewrite {} files themselves", format.name()),
         )),
@@ -445,6 +467,10 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
     let fail = |detail: String| new_layout.format.malformed(detail);
     if old_layout.format != new_layout.format {
         return Err(fail("format changed during rewrite".into()));
+    }
+    // Nothing in a TIFF moves: its own check, byte by byte at each offset.
+    if old_layout.format == Format::Tiff {
+        return tiff::verify_preserved(old, old_layout, new, new_layout);
     }
     if old_layout.dimensions != new_layout.dimensions {
         return Err(fail(format!(
@@ -679,6 +705,8 @@ pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Re
         Format::Jpeg => jpeg::manifest_store(&blocks),
         Format::Png => chunk_data(4),
         Format::WebP => chunk_data(0),
+        // The value of tag 52545 is the store itself.
+        Format::Tiff => blocks.concat(),
         Format::Xmp | Format::Other(_) => Vec::new(),
     })
 }

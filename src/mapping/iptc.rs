@@ -62,6 +62,11 @@ pub fn read_irb(irb_bytes: &[u8]) -> Result<Option<IimFields>, MappingError> {
     fields_of(iim_bytes, digest).map(Some)
 }
 
+/// Reads bare IIM datasets (TIFF's IPTC-NAA tag), which carry no digest.
+pub fn read_bare(iim_bytes: &[u8]) -> Result<IimFields, MappingError> {
+    fields_of(iim_bytes, DigestState::Absent)
+}
+
 /// Decodes ImageMagick's PNG raw profile text ("Raw profile type iptc" or
 /// "8bim"): a line with the profile name, a line with its length, then the
 /// bytes in hex. Returns the name and the bytes.

@@ -117,6 +117,7 @@ pub fn tool(name: &str) -> PathBuf {
     let version_flag = match name {
         "exiftool" => "-ver",
         "webpmux" => "-version",
+        "tiffinfo" => "-h",
         _ => "--version",
     };
     let works = Command::new(&candidate)

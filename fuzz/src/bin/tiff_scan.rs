@@ -1,0 +1,11 @@
+//! The TIFF walker alone: any input either fails with a typed error or
+//! yields a layout whose blocks cover the file end to end.
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        if let Ok(layout) = ccsig::internals::container::tiff::scan(&mut std::io::Cursor::new(data))
+        {
+            ccsig_fuzz::assert_layout_covers(&layout, data.len());
+        }
+    });
+}
