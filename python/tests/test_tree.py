@@ -225,4 +225,12 @@ def test_ctrl_c_interrupts_a_waiting_iterator(tmp_path):
     assert time.monotonic() - started < 5
     it.cancel()
     del it
-    os.close(os.open(fifo, os.O_WRONLY))  # let the walk's open() return
+    # Let the walk's open() return, if it got that far: a blocking open for
+    # writing would wait forever when the cancelled walk never opened it
+    # (as on a loaded machine); a non-blocking one fails at once then.
+    for _ in range(50):
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            break
+        except OSError:
+            time.sleep(0.1)

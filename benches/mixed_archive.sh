@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# A photographer's mixed archive (issue 19): TIFF (little- and big-endian,
+# tiled, with ExifTool's metadata), the pair's JPEG, and camera RAW (CR2
+# with a Lightroom sidecar, NEF without one, RAF with a darktable
+# sidecar). Usage:
+#
+#   benches/mixed_archive.sh [COPIES] [RUNS]
+#
+# COPIES (default 100) copies of each of 8 files of sample-images/tiff
+# and sample-images/raw are made; on fresh copies each run (untimed: cp -a,
+# then sync) /usr/bin/time measures:
+#   floor         cp -a of the archive, then sync (the bytes a rewrite moves)
+#   ccsig-apply   ccsig apply --signal cc-cr (TIFF and JPEG written, RAW
+#                 through sidecars: 3 updated, 1 created per copy)
+#   exiftool-apply ExifTool writing plus:DataMining into the TIFFs and JPEGs
+#                 in place, then creating the RAW sidecars that do not exist
+#                 (-o %d%f.xmp; it cannot update existing ones in that call)
+#   ccsig-read    ccsig check (reads every image and its sidecars)
+#   exiftool-read exiftool -r -XMP:all
+#   exiv2-read    exiv2 -px on the TIFFs and JPEGs (it reads no sidecar by
+#                 itself)
+# and prints the median (of RUNS, default 5) wall and CPU seconds, files/s
+# and peak RSS. MIXED_WORK is where the copies go (default
+# /tmp/ccsig-mixed-bench); EXIFTOOL and EXIV2 name the tools.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+copies="${1:-100}"
+runs="${2:-5}"
+ccsig="${CCSIG:-$root/target/release/ccsig}"
+exiftool="${EXIFTOOL:-exiftool}"
+exiv2="${EXIV2:-exiv2}"
+work="${MIXED_WORK:-/tmp/ccsig-mixed-bench}"
+[ -x "$ccsig" ] || (cd "$root" && cargo build --release --quiet)
+
+rm -rf "$work"
+mkdir -p "$work/archive"
+for i in $(seq -w "$copies"); do
+    d="$work/archive/$i"
+    mkdir -p "$d"
+    cp "$root"/sample-images/tiff/*.tif "$d/"
+    rm "$d/bigtiff.tif"   # read, not written: it would be a failure per copy
+    cp "$root"/sample-images/raw/IMG_0001.* "$root"/sample-images/raw/DSC_0002.NEF \
+        "$root"/sample-images/raw/DSCF0003.* "$d/"
+done
+files=$(find "$work/archive" -type f ! -name '*.xmp' | wc -l)
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+measure() { # name command...: RUNS timed runs on fresh copies of the archive
+    local name="$1"; shift
+    local walls=() cpus=() rsss=()
+    for _ in $(seq "$runs"); do
+        rm -rf "$work/run"; cp -a "$work/archive" "$work/run"; sync
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
+        read -r wall user sys rss < <(tail -1 "$work/time")
+        walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc -l)"); rsss+=("$rss")
+    done
+    local wall cpu rss
+    wall=$(printf '%s\n' "${walls[@]}" | median)
+    cpu=$(printf '%s\n' "${cpus[@]}" | median)
+    rss=$(printf '%s\n' "${rsss[@]}" | median)
+    printf '| %-14s | %6.2f | %6.2f | %7.0f | %6.1f |\n' \
+        "$name" "$wall" "$cpu" "$(echo "$files / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+}
+echo "$files images ($copies copies of 8), $(find "$work/archive" -name '*.xmp' | wc -l) sidecars, median of $runs; $(nproc) cores"
+echo "| command | wall s | cpu s | files/s | peak RSS MB |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+measure floor sh -c "cp -a '$work/archive' '$work/floor' && sync && rm -rf '$work/floor'"
+measure ccsig-apply "$ccsig" apply --signal cc-cr "$work/run"
+measure exiftool-apply sh -c "'$exiftool' -q -q -r -overwrite_original -ext tif -ext jpg \
+    -XMP-plus:DataMining=DMI-PROHIBITED-SEECONSTRAINT '$work/run'; \
+    '$exiftool' -q -q -r -ext cr2 -ext nef -ext raf -o '%d%f.xmp' \
+    -XMP-plus:DataMining=DMI-PROHIBITED-SEECONSTRAINT '$work/run'; sync"
+measure ccsig-read "$ccsig" check "$work/run"
+measure exiftool-read "$exiftool" -q -r -XMP:all "$work/run"
+measure exiv2-read sh -c "find '$work/run' \\( -name '*.tif' -o -name '*.JPG' \\) -print0 | xargs -0 '$exiv2' -px"
