@@ -92,7 +92,7 @@ def iim_blocks(data: bytes):
 
 def main() -> None:
     out = pathlib.Path(sys.argv[1])
-    images = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp", ".tif"))
+    images = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp", ".tif", ".heic", ".avif"))
     if HOSTILE.is_dir():
         images += sorted(p for p in HOSTILE.iterdir() if p.is_file())
     seeds: dict[str, dict[str, bytes]] = {t: {} for t in (

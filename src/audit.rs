@@ -303,8 +303,8 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
     {
         let message = match signals.format {
             crate::Format::Other(format) => format!(
-                "no CC signal or AI-use preference in an XMP sidecar (ccsig reads {format} \
-                 files through their sidecars only; `ccsig apply` creates one)"
+                "no CC signal or AI-use preference in the file or its XMP sidecars (ccsig \
+                 tags {format} files through their sidecars only; `ccsig apply` creates one)"
             ),
             _ => "no CC signal or AI-use preference in any field".into(),
         };

@@ -468,9 +468,8 @@ impl Pipeline {
                 // member), so both ways of reading one file agree.
                 out.reason = format!("unsupported format: {format}");
             } else {
-                out.reason.push_str(&format!(
-                    " (from its XMP sidecar; ccsig does not read {format} files themselves)"
-                ));
+                out.reason
+                    .push_str(&format!(" ({format}: ccsig writes only its XMP sidecars)"));
             }
         }
         // Content Credentials that could not be read may hold a "no": what

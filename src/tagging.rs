@@ -1712,6 +1712,7 @@ pub fn apply_path(
     notes.extend(replacement_notes(&image.signals, &tag.expression, opts));
     notes.extend(unreadable_raw_profile_note(&image.layout, &image.signals));
     let plan = if through_sidecar {
+        refuse_unwritable_disagreement(&image, &tag, opts)?;
         None
     } else {
         plan_apply(&image.layout, &image.signals, &tag, opts)?
@@ -1749,6 +1750,36 @@ fn through_sidecar(image: &OpenImage, opts: &WriteOptions) -> Result<bool, FileE
         )));
     }
     Ok(true)
+}
+
+/// A file ccsig does not write whose own metadata (a RAW's IFD0 packet, a
+/// HEIF's XMP item) states another preference: the sidecar would contradict
+/// it, which `check` reports, so `apply` refuses unless told to write the
+/// sidecar anyway (`--sidecar`).
+fn refuse_unwritable_disagreement(
+    image: &OpenImage,
+    tag: &Tag,
+    opts: &WriteOptions,
+) -> Result<(), FileError> {
+    if opts.sidecar_only || image.layout.format.embeds() {
+        return Ok(());
+    }
+    let own: Vec<String> = image
+        .signals
+        .sources
+        .iter()
+        .filter(|s| s.sidecar.is_none() && s.expression != tag.expression)
+        .map(|s| format!("{} says {:?}", s.field(), s.expression))
+        .collect();
+    if own.is_empty() {
+        return Ok(());
+    }
+    Err(FileError::Refused(format!(
+        "{}; ccsig does not write {} files, so their sidecar would contradict it \
+         (--sidecar writes the sidecar anyway)",
+        own.join(", "),
+        image.layout.format.name()
+    )))
 }
 
 /// The sidecars a write updates: those that exist next to the image, or

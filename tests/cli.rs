@@ -253,7 +253,7 @@ fn non_images_in_folders_are_passed_over_but_named_ones_are_errors() {
     assert_eq!(kinds(&stdout(&o)), ["missing"]);
     let message = records[0]["message"].as_str().unwrap();
     assert!(
-        message.contains("GIF files through their sidecars"),
+        message.contains("tags GIF files through their sidecars"),
         "{message}"
     );
     assert_eq!(o.status.code(), Some(1));

@@ -259,8 +259,28 @@ fn a_raw_that_is_tiff_inside_is_read_but_written_through_its_sidecar() {
     assert_eq!(signals.format, ccsig::Format::Other("Nikon NEF"));
     assert_eq!(signals.sources[0].field(), "XMP ccsig:expression");
 
+    // The same signal: the sidecar agrees with the RAW's own packet.
+    let same = ccsig::apply_path(&nef, &request, &Default::default()).unwrap();
+    assert!(same
+        .notes
+        .iter()
+        .any(|n| n.message == "sidecar DSC_0100.xmp created"));
+    fs::remove_file(dir.path().join("DSC_0100.xmp")).unwrap();
+    // Another: the sidecar would contradict the packet ccsig cannot rewrite.
     let other = ccsig::ApplyRequest::from_expression("train-ai=n;exceptions=cc-cr").unwrap();
-    let outcome = ccsig::apply_path(&nef, &other, &Default::default()).unwrap();
+    let refused = ccsig::apply_path(&nef, &other, &Default::default()).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("does not write Nikon NEF files"),
+        "{refused}"
+    );
+    assert!(!dir.path().join("DSC_0100.xmp").exists());
+    let insist = ccsig::WriteOptions {
+        sidecar_only: true,
+        ..Default::default()
+    };
+    let outcome = ccsig::apply_path(&nef, &other, &insist).unwrap();
     assert!(
         outcome
             .notes

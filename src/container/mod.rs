@@ -11,6 +11,7 @@
 //! size.
 
 mod bare_xmp;
+mod bmff;
 pub mod in_place;
 pub mod jpeg;
 mod other;
@@ -339,10 +340,14 @@ pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
     if bare_xmp::may_begin(head) {
         return bare_xmp::scan_blocks(&mut reader);
     }
-    let format = Format::detect(head).ok_or_else(|| match unsupported_format(head) {
-        Some(other) => ContainerError::OtherFormat(other),
-        None => ContainerError::UnknownFormat,
-    })?;
+    let Some(format) = Format::detect(head) else {
+        return match unsupported_format(head) {
+            // Not written, but its XMP item is read.
+            Some(name @ ("HEIF" | "AVIF")) => bmff::scan_blocks(&mut reader, name),
+            Some(other) => Err(ContainerError::OtherFormat(other)),
+            None => Err(ContainerError::UnknownFormat),
+        };
+    };
     scan_with(&mut reader.for_format(format), format)
 }
 
