@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import shutil
 import tarfile
 import threading
@@ -210,13 +211,17 @@ def test_the_gil_is_released_while_rust_reads(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs mkfifo")
-def test_ctrl_c_interrupts_a_waiting_iterator(tmp_path):
+def test_ctrl_c_interrupts_a_waiting_iterator(tmp_path, request):
     """A root that blocks (a FIFO nobody writes) keeps next() waiting in
     Rust; Ctrl-C must still reach Python promptly."""
     import _thread
 
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
+    # interrupt_main() does nothing where SIGINT is ignored (a test run
+    # started in the background): the test sets Python's own handler.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     threading.Timer(0.3, _thread.interrupt_main).start()
     it = ccsig.decide_tree(fifo)
     started = time.monotonic()
