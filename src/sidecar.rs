@@ -114,16 +114,19 @@ pub fn stem_sidecar_owner(image: &Path) -> Option<PathBuf> {
 /// case-insensitive file system). In a RAW+JPEG pair, `IMG_0001.xmp` is the
 /// RAW's, not the JPEG's.
 pub fn existing(image: &Path) -> Vec<PathBuf> {
+    existing_unless_owned(image, || stem_sidecar_owner(image).is_some())
+}
+
+/// [`existing`], with `stem_owned` saying whether another image owns
+/// `stem.xmp` (asked once, and only when such a file exists).
+fn existing_unless_owned(image: &Path, stem_owned: impl FnOnce() -> bool) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = Vec::new();
     let stem_form = |c: &Path| c.file_stem() == image.file_stem();
-    let mut owner_checked = false;
+    let mut stem_owned = Some(stem_owned);
     for candidate in candidates(image) {
         if candidate.is_file() {
-            if stem_form(&candidate) && !owner_checked {
-                owner_checked = true;
-                if stem_sidecar_owner(image).is_some() {
-                    break;
-                }
+            if stem_form(&candidate) && stem_owned.take().is_some_and(|owned| owned()) {
+                break;
             }
             let same = found.iter().any(|f| same_file(f, &candidate));
             if !same {
@@ -134,31 +137,47 @@ pub fn existing(image: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// The sidecar-like names (`*.xmp` in any case) of one folder, from one
-/// listing of it. A batch that reads a whole folder asks this rather than
-/// probing four names per image: an image none of whose candidate names is
-/// listed has no sidecar, and costs no system call; an image that may have
-/// one goes through [`existing`], so both give the same sidecars.
+/// The sidecar-like names (`*.xmp` in any case) of one folder, and the
+/// stems of its RAW files, from one listing of it. A batch that reads a
+/// whole folder asks this rather than probing four names per image: an
+/// image none of whose candidate names is listed has no sidecar, and costs
+/// no system call; an image that may have one goes through the probes of
+/// [`existing`], but learns from the listing whether a RAW owns its
+/// `stem.xmp` (rather than listing the folder again), so both give the
+/// same sidecars.
 #[derive(Debug, Default)]
 pub struct FolderSidecars {
     /// Lower-cased, so that a sidecar whose name differs from a candidate
     /// only in case (on a case-insensitive file system, `existing` finds
     /// it) is never missed.
     names: HashSet<String>,
+    /// The stems (ASCII lower-cased, as [`stem_sidecar_owner`] compares
+    /// them) of the files whose extension is a RAW's or another image's
+    /// ccsig does not write.
+    raw_stems: HashSet<String>,
 }
 
 impl FolderSidecars {
     /// Lists `folder` once.
     pub fn list(folder: &Path) -> io::Result<Self> {
-        let mut names = HashSet::new();
+        let mut listing = FolderSidecars::default();
         for entry in std::fs::read_dir(folder)? {
-            let name = entry?.file_name();
+            let path = entry?.path();
+            let Some(name) = path.file_name() else {
+                continue;
+            };
             let name = name.to_string_lossy().to_lowercase();
             if name.ends_with(".xmp") {
-                names.insert(name);
+                listing.names.insert(name);
+            } else if crate::container::other_image_extension(&path).is_some() && path.is_file() {
+                if let Some(stem) = path.file_stem() {
+                    listing
+                        .raw_stems
+                        .insert(stem.to_string_lossy().to_ascii_lowercase());
+                }
             }
         }
-        Ok(FolderSidecars { names })
+        Ok(listing)
     }
 
     /// The sidecars of `image`, an image in the listed folder: what
@@ -172,11 +191,16 @@ impl FolderSidecars {
             c.file_name()
                 .is_some_and(|n| self.names.contains(&n.to_string_lossy().to_lowercase()))
         });
-        if listed {
-            existing(image)
-        } else {
-            Vec::new()
+        if !listed {
+            return Vec::new();
         }
+        existing_unless_owned(image, || {
+            crate::container::other_image_extension(image).is_none()
+                && image.file_stem().is_some_and(|stem| {
+                    self.raw_stems
+                        .contains(&stem.to_string_lossy().to_ascii_lowercase())
+                })
+        })
     }
 }
 
@@ -285,6 +309,11 @@ mod tests {
             "e.jpg.txt",
             "f.jpg",
             "f.xmp.jpg",
+            // A RAW+JPEG pair: g.xmp is the RAW's.
+            "g.CR2",
+            "g.jpg",
+            "g.xmp",
+            "G.JPG.xmp",
         ];
         for name in names {
             std::fs::write(dir.path().join(name), "x").unwrap();
@@ -300,6 +329,11 @@ mod tests {
         assert_eq!(listing.existing(&dir.path().join("b.png")).len(), 1);
         assert!(listing.existing(&dir.path().join("c.webp")).is_empty());
         assert!(listing.existing(&dir.path().join("e.jpg")).is_empty());
+        assert!(listing.existing(&dir.path().join("g.jpg")).is_empty());
+        assert_eq!(
+            listing.existing(&dir.path().join("g.CR2")),
+            [dir.path().join("g.xmp")]
+        );
         assert!(FolderSidecars::list(&dir.path().join("missing")).is_err());
     }
 }
