@@ -462,11 +462,9 @@ impl Pipeline {
         // may, so it is not known to be silent (fail closed).
         if let crate::Format::Other(format) = signals.format {
             if out.verdict == Verdict::Unknown {
-                out.state = State::Unsupported;
-                out.usable = self.unreadable == UnreadablePolicy::Allow;
-                // The words of a file read without sidecars (a shard's
+                // The answer for a file read without sidecars (a shard's
                 // member), so both ways of reading one file agree.
-                out.reason = format!("unsupported format: {format}");
+                out = self.decide_unsupported(format);
             } else {
                 out.reason
                     .push_str(&format!(" ({format}: ccsig writes only its XMP sidecars)"));

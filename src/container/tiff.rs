@@ -166,7 +166,6 @@ struct Entry {
 #[derive(Debug)]
 struct Directory {
     order: Order,
-    at: u64,
     entries: Vec<Entry>,
     /// The whole directory: count, entries, next-IFD offset.
     range: Range<u64>,
@@ -260,7 +259,6 @@ fn directory<R: Read + Seek>(reader: &mut BlockReader<R>) -> Result<Directory, C
     let next = dir[dir.len() - order.offset_len() as usize..].to_vec();
     Ok(Directory {
         order,
-        at,
         entries,
         range: at..end,
         next,
@@ -448,8 +446,9 @@ pub(crate) fn rewrite<R: Read + Seek, W: Write>(
     xmp: &XmpEdit,
     dst: &mut W,
 ) -> Result<(), ContainerError> {
-    check_layout(layout, Format::Tiff, layout.len)?;
-    let dir = directory(&mut BlockReader::new(src)?)?;
+    let mut src = BlockReader::new(src)?.for_format(Format::Tiff);
+    check_layout(layout, Format::Tiff, src.len())?;
+    let dir = directory(&mut src)?;
     let order = dir.order;
     if order.big_tiff {
         return Err(ContainerError::Unsupported(
@@ -520,7 +519,7 @@ pub(crate) fn rewrite<R: Read + Seek, W: Write>(
         edits.push((end, BlockEdit::InsertBefore(tail)));
     }
     edits.sort_by_key(|(i, _)| *i);
-    splice(src, layout, &edits, dst)
+    splice(src.inner(), layout, &edits, dst)
 }
 
 /// An entry (classic TIFF) whose value of `len` bytes is at `at`.
@@ -531,9 +530,8 @@ fn entry_bytes(
     len: usize,
     at: u64,
 ) -> Result<Vec<u8>, ContainerError> {
-    let too_large = || ContainerError::Unsupported("the TIFF would pass 4 GiB".into());
-    let len = u32::try_from(len).map_err(|_| too_large())?;
-    let at = u32::try_from(at).map_err(|_| too_large())?;
+    let len = offset32(len as u64)?;
+    let at = offset32(at)?;
     let mut e = Vec::with_capacity(12);
     e.extend(order.put_u16(tag));
     e.extend(order.put_u16(kind));
@@ -542,9 +540,13 @@ fn entry_bytes(
     Ok(e)
 }
 
+/// A classic TIFF's offsets and counts are 32 bits.
+fn offset32(v: u64) -> Result<u32, ContainerError> {
+    u32::try_from(v).map_err(|_| ContainerError::Unsupported("the TIFF would pass 4 GiB".into()))
+}
+
 fn header_bytes(order: Order, ifd0: u64) -> Result<Vec<u8>, ContainerError> {
-    let ifd0 = u32::try_from(ifd0)
-        .map_err(|_| ContainerError::Unsupported("the TIFF would pass 4 GiB".into()))?;
+    let ifd0 = offset32(ifd0)?;
     let mut h = if order.little {
         b"II*\0".to_vec()
     } else {
@@ -622,7 +624,6 @@ pub(crate) fn verify_preserved<A: Read + Seek, B: Read + Seek>(
     if a.order != b.order || a.next != b.next || others(&a) != others(&b) {
         return Err(fail("IFD0 changed beyond its XMP entry".into()));
     }
-    let _ = b.at;
     Ok(())
 }
 
