@@ -47,23 +47,14 @@ for i in $(seq -w "$copies"); do
 done
 sign=(--c2pa-sign "$keys/chain.pem" --c2pa-key "$keys/signer.key")
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# shellcheck source=benches/timing.sh
+. "$here/timing.sh"
 measure() { # name set command...: RUNS timed runs on fresh copies of set
     local name="$1" set="$2"; shift 2
-    local walls=() cpus=() rsss=()
-    for _ in $(seq "$runs"); do
-        rm -rf "$work/run"; cp -a "$work/$set" "$work/run"; sync
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
-        read -r wall user sys rss <"$work/time"
-        walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc -l)"); rsss+=("$rss")
-    done
-    local wall cpu rss
-    wall=$(printf '%s\n' "${walls[@]}" | median)
-    cpu=$(printf '%s\n' "${cpus[@]}" | median)
-    rss=$(printf '%s\n' "${rsss[@]}" | median)
+    time_runs "$runs" "$work/$set" "$work/run" "$work" "$@"
     printf '%-7s wall %6.2f s  cpu %6.2f s  %6.0f files/s  %5.1f ms cpu/file  peak RSS %6.1f MB\n' \
-        "$name" "$wall" "$cpu" "$(echo "$copies / $wall" | bc -l)" \
-        "$(echo "1000 * $cpu / $copies" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+        "$name" "$WALL" "$CPU" "$(echo "$copies / $WALL" | bc -l)" \
+        "$(echo "1000 * $CPU / $copies" | bc -l)" "$(echo "$RSS / 1024" | bc -l)"
 }
 echo "$copies files per set, median of $runs; $(nproc) cores"
 measure floor plain sh -c "cp -a '$work/plain' '$work/floor' && sync && rm -rf '$work/floor'"

@@ -46,22 +46,13 @@ for i in $(seq -w "$copies"); do
 done
 files=$(find "$work/archive" -type f ! -name '*.xmp' | wc -l)
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# shellcheck source=benches/timing.sh
+. "$here/timing.sh"
 measure() { # name command...: RUNS timed runs on fresh copies of the archive
     local name="$1"; shift
-    local walls=() cpus=() rsss=()
-    for _ in $(seq "$runs"); do
-        rm -rf "$work/run"; cp -a "$work/archive" "$work/run"; sync
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>&1 || true
-        read -r wall user sys rss < <(tail -1 "$work/time")
-        walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc -l)"); rsss+=("$rss")
-    done
-    local wall cpu rss
-    wall=$(printf '%s\n' "${walls[@]}" | median)
-    cpu=$(printf '%s\n' "${cpus[@]}" | median)
-    rss=$(printf '%s\n' "${rsss[@]}" | median)
+    time_runs "$runs" "$work/archive" "$work/run" "$work" "$@"
     printf '| %-14s | %6.2f | %6.2f | %7.0f | %6.1f |\n' \
-        "$name" "$wall" "$cpu" "$(echo "$files / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+        "$name" "$WALL" "$CPU" "$(echo "$files / $WALL" | bc -l)" "$(echo "$RSS / 1024" | bc -l)"
 }
 echo "$files images ($copies copies of 8), $(find "$work/archive" -name '*.xmp' | wc -l) sidecars, median of $runs; $(nproc) cores"
 echo "| command | wall s | cpu s | files/s | peak RSS MB |"
