@@ -1629,6 +1629,7 @@ fn execute_on_bytes(
     let Some(plan) = plan_for(&layout, &signals)? else {
         return Ok((None, outcome(false, false, removing, vec![])));
     };
+    let plan = fit_packet_length(&mut old, &layout, plan)?;
     // The same bytes as a write to a path: in place when it would be there.
     if let Some((site, overwrite)) = overwrite_for(&mut old, &layout, &signals, &plan, opts)? {
         let mut new = bytes.to_vec();
@@ -1733,12 +1734,16 @@ pub fn apply_path(
 fn through_sidecar(image: &OpenImage, opts: &WriteOptions) -> Result<bool, FileError> {
     let format = image.layout.format;
     if format.embeds() {
-        if signs(opts) && format == container::Format::Tiff && !opts.sidecar_only {
-            return Err(FileError::Refused(
-                "ccsig does not sign TIFF files with Content Credentials yet (leave out \
-                 --c2pa-sign)"
-                    .into(),
-            ));
+        let signable = matches!(
+            format,
+            container::Format::Jpeg | container::Format::Png | container::Format::WebP
+        );
+        if signs(opts) && !signable && !opts.sidecar_only {
+            return Err(FileError::Refused(format!(
+                "ccsig does not sign {} files with Content Credentials yet (leave out \
+                 --c2pa-sign)",
+                format.name()
+            )));
         }
         return Ok(opts.sidecar_only);
     }
@@ -1907,6 +1912,42 @@ fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOption
     notes
 }
 
+/// A plan whose packet has the length the container fixes, if it fixes one
+/// (a JPEG XL that rebuilds its original JPEG, XMP included, from the
+/// file): the packet padded to it, or the write refused when it cannot be.
+fn fit_packet_length<R: Read + Seek>(
+    reader: &mut R,
+    layout: &Layout,
+    mut plan: Plan,
+) -> Result<Plan, FileError> {
+    let Some(len) = container::fixed_packet_len(reader, layout)? else {
+        return Ok(plan);
+    };
+    let why = "this JPEG XL holds the data that rebuilds its original JPEG (jbrd), which \
+               takes the XMP packet from the file at its recorded length";
+    match &plan.edit.xmp {
+        Some(XmpEdit::Replace(packet)) => {
+            let sized = std::str::from_utf8(packet)
+                .ok()
+                .and_then(|text| xmp::with_length(text, len));
+            let Some(sized) = sized else {
+                return Err(FileError::Refused(format!(
+                    "{why}: the new packet does not fit in the old one's {len} bytes (its \
+                     padding is too small); nothing written"
+                )));
+            };
+            plan.edit.xmp = Some(XmpEdit::Replace(sized.into_bytes()));
+        }
+        Some(XmpEdit::Remove) => {
+            return Err(FileError::Refused(format!(
+                "{why}: the packet cannot be removed, only its CC signal fields"
+            )))
+        }
+        None => {}
+    }
+    Ok(plan)
+}
+
 /// Writes the image (if it has a plan) and then each sidecar, and reports.
 fn carry_out(
     image: &OpenImage,
@@ -1916,6 +1957,13 @@ fn carry_out(
     mut notes: Vec<Note>,
     opts: &WriteOptions,
 ) -> Result<Outcome, FileError> {
+    let plan = match plan {
+        Some(plan) => {
+            let mut reader = container::PositionedFile::new(&image.file);
+            Some(fit_packet_length(&mut reader, &image.layout, plan)?)
+        }
+        None => None,
+    };
     let mut changed = plan.is_some();
     let mut dirs = Vec::new();
     let image_meta = image.file.metadata().map_err(ReadError::Io)?;

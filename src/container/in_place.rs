@@ -142,6 +142,17 @@ pub fn locate<R: Read + Seek>(
         }
         // The value of IFD0's tag 700, when it is exactly the packet read.
         Format::Tiff => Some((range.clone(), None)),
+        // A plain `xml ` box's payload (a `brob` one's bytes are not the
+        // packet read, and are found so below).
+        Format::Jxl => {
+            let head = blocks.read_vec(range.start, 8.min(len) as usize)?;
+            let header_len = match head.get(..4) {
+                Some([0, 0, 0, 1]) => 16,
+                _ => 8,
+            };
+            (head.get(4..8) == Some(&b"xml "[..]))
+                .then(|| (range.start + header_len..range.end, None))
+        }
         // Written through sidecars, never in place.
         Format::Xmp | Format::Other(_) => return Ok(None),
         Format::WebP => {

@@ -12,8 +12,10 @@
 
 mod bare_xmp;
 mod bmff;
+mod boxes;
 pub mod in_place;
 pub mod jpeg;
+pub mod jxl;
 mod other;
 pub mod png;
 #[cfg(test)]
@@ -40,6 +42,8 @@ pub enum Format {
     /// inside (NEF, CR2, ARW ...) is read as TIFF but named and written as
     /// [`Format::Other`].
     Tiff,
+    /// JPEG XL, a bare codestream or the box container.
+    Jxl,
     /// An XMP packet on its own: a sidecar file named directly (its
     /// signals are its own, as an image's embedded packet is).
     Xmp,
@@ -71,6 +75,8 @@ impl Format {
             .any(|m| head.starts_with(*m))
         {
             Some(Format::Tiff)
+        } else if head.starts_with(&[0xFF, 0x0A]) || head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") {
+            Some(Format::Jxl)
         } else {
             None
         }
@@ -83,6 +89,7 @@ impl Format {
             Format::Png => "PNG",
             Format::WebP => "WebP",
             Format::Tiff => "TIFF",
+            Format::Jxl => "JPEG XL",
             Format::Xmp => "XMP",
             Format::Other(name) => name,
         }
@@ -101,6 +108,7 @@ impl Format {
             Format::Png => "png",
             Format::WebP => "webp",
             Format::Tiff => "tiff",
+            Format::Jxl => "jxl",
             Format::Xmp => "xmp",
             Format::Other(name) => name,
         }
@@ -113,6 +121,7 @@ impl Format {
             Format::Png => "image/png",
             Format::WebP => "image/webp",
             Format::Tiff => "image/tiff",
+            Format::Jxl => "image/jxl",
             Format::Xmp => "application/rdf+xml",
             Format::Other(_) => "application/octet-stream",
         }
@@ -128,7 +137,7 @@ impl Format {
     pub fn embeds(self) -> bool {
         matches!(
             self,
-            Format::Jpeg | Format::Png | Format::WebP | Format::Tiff
+            Format::Jpeg | Format::Png | Format::WebP | Format::Tiff | Format::Jxl
         )
     }
 
@@ -138,6 +147,7 @@ impl Format {
             Format::Jpeg => "segment",
             Format::Png | Format::WebP => "chunk",
             Format::Tiff => "entry",
+            Format::Jxl => "box",
             Format::Xmp | Format::Other(_) => "part",
         }
     }
@@ -275,7 +285,7 @@ pub enum XmpEdit {
 pub enum ContainerError {
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
-    #[error("not a JPEG, PNG, WebP or TIFF file")]
+    #[error("not a JPEG, PNG, WebP, TIFF or JPEG XL file")]
     UnknownFormat,
     /// An image, by its first bytes, in a format ccsig does not read
     /// (see [`unsupported_format`]).
@@ -371,6 +381,7 @@ fn scan_with<R: Read + Seek>(
         Format::Png => png::scan_blocks(reader),
         Format::WebP => webp::scan_blocks(reader),
         Format::Tiff => tiff::scan_blocks(reader),
+        Format::Jxl => jxl::scan_blocks(reader),
         Format::Xmp => bare_xmp::scan_blocks(reader),
         Format::Other(name) => Err(ContainerError::OtherFormat(name)),
     }
@@ -433,6 +444,7 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         (Format::Png, xmp) => png::rewrite(src, layout, xmp.as_ref(), &edit.png_raw_profiles, dst),
         (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
         (Format::Tiff, Some(xmp)) => tiff::rewrite(src, layout, xmp, dst),
+        (Format::Jxl, Some(xmp)) => jxl::rewrite(src, layout, xmp, dst),
         (format @ (Format::Xmp | Format::Other(_)), Some(_)) => Err(ContainerError::Unsupported(
             format!("ccsig does not rewrite {} files themselves", format.name()),
         )),
@@ -440,6 +452,21 @@ pub fn rewrite<R: Read + Seek, W: Write>(
             copy_range(src, 0..layout.len, dst)?;
             Ok(())
         }
+    }
+}
+
+/// The length a new XMP packet must have to be written into this file, when
+/// its container fixes it: a JPEG XL holding JPEG reconstruction data
+/// rebuilds the original JPEG's XMP at the length it recorded. `None` when
+/// any length will do. [`rewrite`] refuses any other length; a caller pads
+/// the packet to it.
+pub fn fixed_packet_len<R: Read + Seek>(
+    reader: &mut R,
+    layout: &Layout,
+) -> Result<Option<usize>, ContainerError> {
+    match layout.format {
+        Format::Jxl => jxl::fixed_packet_len(&mut walk::BlockReader::new(reader)?, layout),
+        _ => Ok(None),
     }
 }
 
@@ -710,8 +737,9 @@ pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Re
         Format::Jpeg => jpeg::manifest_store(&blocks),
         Format::Png => chunk_data(4),
         Format::WebP => chunk_data(0),
-        // The value of tag 52545 is the store itself.
-        Format::Tiff => blocks.concat(),
+        // The value of tag 52545, and JPEG XL's `jumb` box, is the store
+        // itself.
+        Format::Tiff | Format::Jxl => blocks.concat(),
         Format::Xmp | Format::Other(_) => Vec::new(),
     })
 }

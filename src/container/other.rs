@@ -1,4 +1,4 @@
-//! Images in formats ccsig does not read (HEIF, TIFF, camera RAW, JPEG XL,
+//! Images in formats ccsig does not read (HEIF, camera RAW,
 //! GIF ...), recognised by their first bytes or, when those say nothing,
 //! by their name: such a file is an image to account for (a pipeline gets
 //! an `unsupported` answer for it), never a file to pass over in silence.
@@ -38,8 +38,6 @@ pub fn unsupported_format(head: &[u8]) -> Option<&'static str> {
         _ if head.starts_with(b"FOVb") => "Sigma X3F",
         _ if head.starts_with(b"BM") && head.get(6..10) == Some(&[0; 4]) => "BMP",
         _ if head.starts_with(b"8BPS") => "PSD",
-        _ if head.starts_with(&[0xFF, 0x0A]) => "JPEG XL",
-        _ if head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") => "JPEG XL",
         _ if head.starts_with(b"\0\0\0\x0cjP  \r\n\x87\n") => "JPEG 2000",
         _ if head.starts_with(b"\0\0\x01\0") && head.len() >= 6 && head[4] != 0 => "ICO",
         _ if head.starts_with(b"qoif") => "QOI",
