@@ -1,5 +1,5 @@
 //! Finds the external tools the interop tests compare against (ExifTool,
-//! exiv2, libwebp's webpmux, libtiff's tools), so that a test whose tool is missing shows as
+//! exiv2, libwebp's webpmux, libtiff's tools, libjxl's djxl), so that a test whose tool is missing shows as
 //! *ignored* in the test summary instead of passing without checking
 //! anything. With `CCSIG_REQUIRE_TOOLS` set (CI) every tool counts as
 //! present, so a missing one fails its tests.
@@ -19,6 +19,9 @@ const TOOLS: &[(&str, &str)] = &[
     // libtiff's tools (tiffinfo, tiffdump, tiffcmp): the TIFF tests' own
     // parser and pixel comparison.
     ("tiffinfo", "-h"),
+    // libjxl's decoder: the JPEG XL tests' pixel comparison and JPEG
+    // reconstruction.
+    ("djxl", "--version"),
 ];
 
 fn main() {

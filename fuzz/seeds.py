@@ -92,11 +92,11 @@ def iim_blocks(data: bytes):
 
 def main() -> None:
     out = pathlib.Path(sys.argv[1])
-    images = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp", ".tif", ".heic", ".avif"))
+    images = sorted(p for p in SAMPLES.rglob("*") if p.suffix in (".jpg", ".png", ".webp", ".tif", ".heic", ".avif", ".jxl"))
     if HOSTILE.is_dir():
         images += sorted(p for p in HOSTILE.iterdir() if p.is_file())
     seeds: dict[str, dict[str, bytes]] = {t: {} for t in (
-        "jpeg_scan", "png_scan", "webp_scan", "tiff_scan", "read", "apply", "xmp", "iim",
+        "jpeg_scan", "png_scan", "webp_scan", "tiff_scan", "jxl_scan", "read", "apply", "xmp", "iim",
         "expression", "shard", "c2pa_read")}
     packets = []
     for path in images:
@@ -113,6 +113,8 @@ def main() -> None:
             seeds["webp_scan"][name] = data
         elif head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"):
             seeds["tiff_scan"][name] = data
+        elif head[:2] == b"\xff\x0a" or head[4:8] == b"JXL ":
+            seeds["jxl_scan"][name] = data
         seeds["read"][name] = data
         seeds["apply"][name] = data
         if path.parent.name == "c2pa":

@@ -357,6 +357,7 @@ pub(crate) fn read_named<R: Read + Seek + Send>(
                     blocks: Vec::new(),
                     len,
                     dimensions: None,
+                    fixed_xmp_len: None,
                 };
                 let signals = from_layout_in(&layout, vocabulary);
                 Ok((layout, signals))

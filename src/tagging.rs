@@ -810,11 +810,13 @@ fn plan_apply(
             }
             // The file is rewritten now: the packet gets room, so that a
             // re-tag (an agency changing a contributor's terms) overwrites
-            // it in place instead of copying the file again.
-            let packet = xmp::apply_with_room(layout.xmp(), tag)?;
-            Some(XmpEdit::Replace(
-                xmp::fit(packet, xmp_limit(layout)).into_bytes(),
-            ))
+            // it in place instead of copying the file again; unless its
+            // length is fixed, and then it takes what room there is.
+            let packet = match layout.fixed_xmp_len {
+                Some(len) => fixed_length(xmp::apply(layout.xmp(), tag)?, len)?,
+                None => xmp::fit(xmp::apply_with_room(layout.xmp(), tag)?, xmp_limit(layout)),
+            };
+            Some(XmpEdit::Replace(packet.into_bytes()))
         }
     };
     let iim_edit = plan_iim_apply(layout, signals, &tag.expression, opts)?;
@@ -949,6 +951,22 @@ fn plan_iim_apply(
     Ok(Some((irb, text)))
 }
 
+/// Why a file's packet has a fixed length (see [`Layout::fixed_xmp_len`]).
+const FIXED_LENGTH_WHY: &str = "this JPEG XL holds the data that rebuilds its original JPEG \
+                                (jbrd), which takes the XMP packet from the file at its \
+                                recorded length";
+
+/// The packet with its padding resized to exactly `len` bytes, or the
+/// write refused when its content alone is longer.
+fn fixed_length(packet: String, len: usize) -> Result<String, FileError> {
+    xmp::with_length(&packet, len).ok_or_else(|| {
+        FileError::Refused(format!(
+            "{FIXED_LENGTH_WHY}: the new packet does not fit in the old one's {len} bytes (its \
+             padding is too small); nothing written (--sidecar writes a sidecar instead)"
+        ))
+    })
+}
+
 fn plan_remove(
     layout: &Layout,
     signals: &FileSignals,
@@ -970,10 +988,19 @@ fn plan_remove(
             )));
         }
     }
-    let edit = match xmp::remove(packet)? {
-        xmp::Removal::NothingToRemove => return Ok(None),
-        xmp::Removal::Packet(p) => XmpEdit::Replace(p.into_bytes()),
-        xmp::Removal::Empty => XmpEdit::Remove,
+    let edit = match (xmp::remove(packet)?, layout.fixed_xmp_len) {
+        (xmp::Removal::NothingToRemove, _) => return Ok(None),
+        (xmp::Removal::Packet(p), None) => XmpEdit::Replace(p.into_bytes()),
+        (xmp::Removal::Packet(p), Some(len)) => {
+            XmpEdit::Replace(fixed_length(p, len)?.into_bytes())
+        }
+        (xmp::Removal::Empty, None) => XmpEdit::Remove,
+        (xmp::Removal::Empty, Some(_)) => {
+            return Err(FileError::Refused(format!(
+                "{FIXED_LENGTH_WHY}: the packet, which holds only ccsig's fields, cannot be \
+                 removed (--sidecar leaves the file alone)"
+            )))
+        }
     };
     // IIM 2:40 loses ccsig's segment for the expression being removed.
     let expression = signals.xmp.as_ref().and_then(|f| f.expression.as_deref());
@@ -1629,7 +1656,6 @@ fn execute_on_bytes(
     let Some(plan) = plan_for(&layout, &signals)? else {
         return Ok((None, outcome(false, false, removing, vec![])));
     };
-    let plan = fit_packet_length(&mut old, &layout, plan)?;
     // The same bytes as a write to a path: in place when it would be there.
     if let Some((site, overwrite)) = overwrite_for(&mut old, &layout, &signals, &plan, opts)? {
         let mut new = bytes.to_vec();
@@ -1912,42 +1938,6 @@ fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOption
     notes
 }
 
-/// A plan whose packet has the length the container fixes, if it fixes one
-/// (a JPEG XL that rebuilds its original JPEG, XMP included, from the
-/// file): the packet padded to it, or the write refused when it cannot be.
-fn fit_packet_length<R: Read + Seek>(
-    reader: &mut R,
-    layout: &Layout,
-    mut plan: Plan,
-) -> Result<Plan, FileError> {
-    let Some(len) = container::fixed_packet_len(reader, layout)? else {
-        return Ok(plan);
-    };
-    let why = "this JPEG XL holds the data that rebuilds its original JPEG (jbrd), which \
-               takes the XMP packet from the file at its recorded length";
-    match &plan.edit.xmp {
-        Some(XmpEdit::Replace(packet)) => {
-            let sized = std::str::from_utf8(packet)
-                .ok()
-                .and_then(|text| xmp::with_length(text, len));
-            let Some(sized) = sized else {
-                return Err(FileError::Refused(format!(
-                    "{why}: the new packet does not fit in the old one's {len} bytes (its \
-                     padding is too small); nothing written"
-                )));
-            };
-            plan.edit.xmp = Some(XmpEdit::Replace(sized.into_bytes()));
-        }
-        Some(XmpEdit::Remove) => {
-            return Err(FileError::Refused(format!(
-                "{why}: the packet cannot be removed, only its CC signal fields"
-            )))
-        }
-        None => {}
-    }
-    Ok(plan)
-}
-
 /// Writes the image (if it has a plan) and then each sidecar, and reports.
 fn carry_out(
     image: &OpenImage,
@@ -1957,13 +1947,6 @@ fn carry_out(
     mut notes: Vec<Note>,
     opts: &WriteOptions,
 ) -> Result<Outcome, FileError> {
-    let plan = match plan {
-        Some(plan) => {
-            let mut reader = container::PositionedFile::new(&image.file);
-            Some(fit_packet_length(&mut reader, &image.layout, plan)?)
-        }
-        None => None,
-    };
     let mut changed = plan.is_some();
     let mut dirs = Vec::new();
     let image_meta = image.file.metadata().map_err(ReadError::Io)?;

@@ -50,7 +50,7 @@ const CUT: &[&str] = &[
     "truncated",
     "malformed",
     "empty file",
-    "not a JPEG, PNG, WebP or TIFF file",
+    "not a JPEG, PNG, WebP, TIFF or JPEG XL file",
 ];
 const MALFORMED: &[&str] = &["malformed", "truncated"];
 

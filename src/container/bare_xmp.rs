@@ -59,6 +59,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
         }],
         len,
         dimensions: None,
+        fixed_xmp_len: None,
     })
 }
 

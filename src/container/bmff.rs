@@ -217,6 +217,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
         blocks,
         len,
         dimensions: None,
+        fixed_xmp_len: None,
     })
 }
 

@@ -15,8 +15,8 @@
 //! from the `xml ` box, at the length `jbrd` recorded: another length makes
 //! the reconstruction fail (libjxl then falls back to re-encoding pixels).
 //! There a packet is replaced only by one of exactly the old length
-//! ([`fixed_packet_len`]), and never removed; a file without one may gain
-//! one (the rebuilt JPEG is then the original, without it).
+//! ([`Layout::fixed_xmp_len`]), and never removed; a file without one may
+//! gain one (the rebuilt JPEG is then the original, without it).
 
 use std::io::{Read, Seek, Write};
 
@@ -65,6 +65,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
     let mut xmp_packets = XmpPackets::default();
     let mut dimensions = None;
     let mut codestream_seen = false;
+    let mut jbrd_seen = false;
     let mut at = 12;
     while at < len {
         let b = match boxes::read_box(r, at)? {
@@ -136,14 +137,21 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
                     _ => blocks.push(BlockKind::Other, b.range.clone(), None),
                 }
             }
-            _ => blocks.push(BlockKind::Other, b.range.clone(), None),
+            ty => {
+                jbrd_seen |= ty == b"jbrd";
+                blocks.push(BlockKind::Other, b.range.clone(), None)
+            }
         }
         at = b.range.end;
     }
     if !codestream_seen {
         return Err(FORMAT.malformed("no codestream box (jxlc or jxlp)"));
     }
-    Ok(blocks.finish(FORMAT, len, dimensions))
+    let mut layout = blocks.finish(FORMAT, len, dimensions);
+    if jbrd_seen {
+        layout.fixed_xmp_len = layout.xmp().map(<[u8]>::len);
+    }
+    Ok(layout)
 }
 
 /// A metadata box's payload, refused past [`MAX_METADATA`].
@@ -272,41 +280,6 @@ fn box_type<R: Read + Seek>(r: &mut BlockReader<R>, start: u64) -> Result<[u8; 4
     Ok(head[4..8].try_into().expect("4 bytes"))
 }
 
-/// The length a new packet must have for a rewrite of this file: that of
-/// its packet, when it holds JPEG reconstruction data (`jbrd`) that
-/// rebuilds the original JPEG's XMP from it. `None` when any length will
-/// do. The rewrite refuses any other length; the caller pads the packet
-/// to it.
-pub(crate) fn fixed_packet_len<R: Read + Seek>(
-    r: &mut BlockReader<R>,
-    layout: &Layout,
-) -> Result<Option<usize>, ContainerError> {
-    if !has_jbrd(r, layout)? {
-        return Ok(None);
-    }
-    Ok(layout
-        .blocks_of(BlockKind::Xmp)
-        .next()
-        .and_then(|b| b.payload.as_ref())
-        .map(Vec::len))
-}
-
-/// Whether a JPEG XL file holds JPEG reconstruction data (`jbrd`).
-fn has_jbrd<R: Read + Seek>(
-    r: &mut BlockReader<R>,
-    layout: &Layout,
-) -> Result<bool, ContainerError> {
-    if layout.format != FORMAT || is_bare(layout) {
-        return Ok(false);
-    }
-    for b in layout.blocks_of(BlockKind::Other) {
-        if b.range.end - b.range.start >= 8 && &box_type(r, b.range.start)? == b"jbrd" {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// Writes `src` to `dst` with its `xml ` box replaced, inserted or
 /// removed (a bare codestream wrapped in the container to hold one); every
 /// other box is copied byte for byte.
@@ -339,34 +312,23 @@ pub(crate) fn rewrite<R: Read + Seek, W: Write>(
         );
     }
     let xmp_at = layout.blocks.iter().position(|b| b.kind == BlockKind::Xmp);
-    if has_jbrd(&mut src, layout)? {
-        let old = fixed_packet_len(&mut src, layout)?;
-        match (packet, old) {
-            (Some(p), Some(old)) if p.len() != old => {
-                return Err(ContainerError::Unsupported(format!(
-                    "this JPEG XL holds the data that rebuilds its original JPEG (jbrd), \
-                     which takes the XMP from the file at its old length ({old} bytes); a \
-                     {}-byte packet would break that reconstruction",
-                    p.len()
-                )))
-            }
-            (None, Some(_)) => {
-                return Err(ContainerError::Unsupported(
-                    "this JPEG XL holds the data that rebuilds its original JPEG (jbrd), \
-                     which needs its XMP: the packet cannot be removed"
-                        .into(),
-                ))
-            }
-            (_, None) if xmp_at.is_none() => {}
-            (_, None) => {
-                return Err(ContainerError::Unsupported(
-                    "this JPEG XL's XMP box was not read, and its JPEG reconstruction data \
-                     (jbrd) depends on it"
-                        .into(),
-                ))
-            }
-            _ => {}
+    match (packet, layout.fixed_xmp_len) {
+        (Some(p), Some(old)) if p.len() != old => {
+            return Err(ContainerError::Unsupported(format!(
+                "this JPEG XL holds the data that rebuilds its original JPEG (jbrd), which \
+                 takes the XMP from the file at its old length ({old} bytes); a {}-byte \
+                 packet would break that reconstruction",
+                p.len()
+            )))
         }
+        (None, Some(_)) => {
+            return Err(ContainerError::Unsupported(
+                "this JPEG XL holds the data that rebuilds its original JPEG (jbrd), which \
+                 needs its XMP: the packet cannot be removed"
+                    .into(),
+            ))
+        }
+        _ => {}
     }
     let edits = match (packet, xmp_at) {
         (Some(p), Some(i)) => vec![(i, BlockEdit::Replace(xml_box(p)))],
@@ -578,9 +540,7 @@ pub(crate) mod tests {
         ]);
         let layout = scan_bytes(&file).unwrap();
         assert_eq!(layout.dimensions, Some((64, 48)));
-        let mut c = Cursor::new(&file);
-        let mut r = BlockReader::new(&mut c).unwrap();
-        assert_eq!(fixed_packet_len(&mut r, &layout).unwrap(), Some(6));
+        assert_eq!(layout.fixed_xmp_len, Some(6));
         let e = rewritten(&file, XmpEdit::Replace(b"<a/>".to_vec())).unwrap_err();
         assert!(e.to_string().contains("jbrd"), "{e}");
         assert!(rewritten(&file, XmpEdit::Remove).is_err());

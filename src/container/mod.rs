@@ -252,6 +252,12 @@ pub struct Layout {
     /// Canvas size (width, height) when the container states it cheaply
     /// (PNG IHDR, WebP VP8X or bitstream header, JPEG SOFn).
     pub dimensions: Option<(u32, u32)>,
+    /// The length a new XMP packet must have, when the container fixes it:
+    /// a JPEG XL holding JPEG reconstruction data (`jbrd`) rebuilds the
+    /// original JPEG's XMP from its packet at the length it recorded.
+    /// [`rewrite`] refuses any other length (and removing the packet);
+    /// `None`: any length will do.
+    pub fixed_xmp_len: Option<usize>,
 }
 
 impl Layout {
@@ -452,21 +458,6 @@ pub fn rewrite<R: Read + Seek, W: Write>(
             copy_range(src, 0..layout.len, dst)?;
             Ok(())
         }
-    }
-}
-
-/// The length a new XMP packet must have to be written into this file, when
-/// its container fixes it: a JPEG XL holding JPEG reconstruction data
-/// rebuilds the original JPEG's XMP at the length it recorded. `None` when
-/// any length will do. [`rewrite`] refuses any other length; a caller pads
-/// the packet to it.
-pub fn fixed_packet_len<R: Read + Seek>(
-    reader: &mut R,
-    layout: &Layout,
-) -> Result<Option<usize>, ContainerError> {
-    match layout.format {
-        Format::Jxl => jxl::fixed_packet_len(&mut walk::BlockReader::new(reader)?, layout),
-        _ => Ok(None),
     }
 }
 

@@ -196,6 +196,7 @@ impl LayoutBuilder {
             blocks: self.blocks,
             len,
             dimensions,
+            fixed_xmp_len: None,
         }
     }
 }

@@ -1,0 +1,11 @@
+//! The JPEG XL box walker alone: any input either fails with a typed error
+//! or yields a layout whose blocks cover the file end to end.
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        if let Ok(layout) = ccsig::internals::container::jxl::scan(&mut std::io::Cursor::new(data))
+        {
+            ccsig_fuzz::assert_layout_covers(&layout, data.len());
+        }
+    });
+}
