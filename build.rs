@@ -22,6 +22,8 @@ const TOOLS: &[(&str, &str)] = &[
     // libjxl's decoder: the JPEG XL tests' pixel comparison and JPEG
     // reconstruction.
     ("djxl", "--version"),
+    // libheif's and libavif's decoders, for the HEIF and AVIF tests.
+    ("heif-convert", "-h"),
 ];
 
 fn main() {
@@ -36,9 +38,10 @@ fn main() {
         .any(|dir| manifest_dir.contains(dir));
     let required = std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some();
     for (name, version_flag) in TOOLS {
-        let env_name = name.to_uppercase();
+        let cfg_name = name.replace('-', "_");
+        let env_name = cfg_name.to_uppercase();
         println!("cargo:rerun-if-env-changed={env_name}");
-        println!("cargo::rustc-check-cfg=cfg(ccsig_has_{name})");
+        println!("cargo::rustc-check-cfg=cfg(ccsig_has_{cfg_name})");
         let candidate = std::env::var_os(&env_name)
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(name));
@@ -48,7 +51,7 @@ fn main() {
                 .output()
                 .is_ok_and(|o| o.status.success());
         if found || required {
-            println!("cargo:rustc-cfg=ccsig_has_{name}");
+            println!("cargo:rustc-cfg=ccsig_has_{cfg_name}");
         }
     }
 }

@@ -468,7 +468,7 @@ mod tests {
                 format!("a.jpg image {}", jpeg.len()),
                 "a.json skipped not an image".into(),
                 "b.gif skipped unsupported format (GIF)".into(),
-                "c.png unreadable not a JPEG, PNG, WebP, TIFF or JPEG XL file".into(),
+                "c.png unreadable not a JPEG, PNG, WebP, TIFF, JPEG XL, HEIF or AVIF file".into(),
                 "d.jpg unreadable empty file".into(),
                 format!("image-without-extension image {}", jpeg.len()),
             ]

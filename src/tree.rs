@@ -828,7 +828,7 @@ mod tests {
             "f/a.jpg JPEG".to_string(),
             "f/b.gif GIF".into(),
             "f/c.txt skipped: not an image".into(),
-            "f/d.png error: not a JPEG, PNG, WebP, TIFF or JPEG XL file".into(),
+            "f/d.png error: not a JPEG, PNG, WebP, TIFF, JPEG XL, HEIF or AVIF file".into(),
         ];
         expected.extend(members("s.tar"));
         expected.extend(members("shard-by-magic"));
@@ -850,7 +850,7 @@ mod tests {
                 "f/s.tar:000.jpg JPEG digest",
                 "f/s.tar:000.json skipped: excluded",
                 "f/s.tar:001.webp WebP digest",
-                "f/s.tar:._001.webp error: not a JPEG, PNG, WebP, TIFF or JPEG XL file",
+                "f/s.tar:._001.webp error: not a JPEG, PNG, WebP, TIFF, JPEG XL, HEIF or AVIF file",
                 "f/s.tar:002.png PNG digest",
                 "f/t.tgz skipped: excluded",
             ]
@@ -999,7 +999,7 @@ mod listed_tests {
         );
         assert_eq!(
             one("a.jpg", b"junk"),
-            ["a.jpg error: not a JPEG, PNG, WebP, TIFF or JPEG XL file"]
+            ["a.jpg error: not a JPEG, PNG, WebP, TIFF, JPEG XL, HEIF or AVIF file"]
         );
         assert_eq!(
             one("a.jpg", &png[..40]).len(),

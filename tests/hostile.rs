@@ -50,7 +50,7 @@ const CUT: &[&str] = &[
     "truncated",
     "malformed",
     "empty file",
-    "not a JPEG, PNG, WebP, TIFF or JPEG XL file",
+    "not a JPEG, PNG, WebP, TIFF, JPEG XL, HEIF or AVIF file",
 ];
 const MALFORMED: &[&str] = &["malformed", "truncated"];
 

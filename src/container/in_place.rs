@@ -144,6 +144,8 @@ pub fn locate<R: Read + Seek>(
         Format::Tiff => Some((range.clone(), None)),
         // A plain `xml ` box's payload (a `brob` one's bytes are not the
         // packet read, and are found so below).
+        // The XMP item's one extent, when it is exactly the packet read.
+        Format::Heif | Format::Avif => Some((range.clone(), None)),
         Format::Jxl => {
             let head = blocks.read_vec(range.start, 8.min(len) as usize)?;
             let header_len = match head.get(..4) {

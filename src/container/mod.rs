@@ -44,6 +44,10 @@ pub enum Format {
     Tiff,
     /// JPEG XL, a bare codestream or the box container.
     Jxl,
+    /// HEIF/HEIC (ISO BMFF; image sequences read, not written).
+    Heif,
+    /// AVIF (ISO BMFF, as HEIF).
+    Avif,
     /// An XMP packet on its own: a sidecar file named directly (its
     /// signals are its own, as an image's embedded packet is).
     Xmp,
@@ -78,7 +82,11 @@ impl Format {
         } else if head.starts_with(&[0xFF, 0x0A]) || head.starts_with(b"\0\0\0\x0cJXL \r\n\x87\n") {
             Some(Format::Jxl)
         } else {
-            None
+            match unsupported_format(head) {
+                Some("HEIF") => Some(Format::Heif),
+                Some("AVIF") => Some(Format::Avif),
+                _ => None,
+            }
         }
     }
 
@@ -90,6 +98,8 @@ impl Format {
             Format::WebP => "WebP",
             Format::Tiff => "TIFF",
             Format::Jxl => "JPEG XL",
+            Format::Heif => "HEIF",
+            Format::Avif => "AVIF",
             Format::Xmp => "XMP",
             Format::Other(name) => name,
         }
@@ -109,6 +119,8 @@ impl Format {
             Format::WebP => "webp",
             Format::Tiff => "tiff",
             Format::Jxl => "jxl",
+            Format::Heif => "heif",
+            Format::Avif => "avif",
             Format::Xmp => "xmp",
             Format::Other(name) => name,
         }
@@ -122,6 +134,8 @@ impl Format {
             Format::WebP => "image/webp",
             Format::Tiff => "image/tiff",
             Format::Jxl => "image/jxl",
+            Format::Heif => "image/heif",
+            Format::Avif => "image/avif",
             Format::Xmp => "application/rdf+xml",
             Format::Other(_) => "application/octet-stream",
         }
@@ -137,7 +151,13 @@ impl Format {
     pub fn embeds(self) -> bool {
         matches!(
             self,
-            Format::Jpeg | Format::Png | Format::WebP | Format::Tiff | Format::Jxl
+            Format::Jpeg
+                | Format::Png
+                | Format::WebP
+                | Format::Tiff
+                | Format::Jxl
+                | Format::Heif
+                | Format::Avif
         )
     }
 
@@ -147,7 +167,7 @@ impl Format {
             Format::Jpeg => "segment",
             Format::Png | Format::WebP => "chunk",
             Format::Tiff => "entry",
-            Format::Jxl => "box",
+            Format::Jxl | Format::Heif | Format::Avif => "box",
             Format::Xmp | Format::Other(_) => "part",
         }
     }
@@ -291,7 +311,7 @@ pub enum XmpEdit {
 pub enum ContainerError {
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
-    #[error("not a JPEG, PNG, WebP, TIFF or JPEG XL file")]
+    #[error("not a JPEG, PNG, WebP, TIFF, JPEG XL, HEIF or AVIF file")]
     UnknownFormat,
     /// An image, by its first bytes, in a format ccsig does not read
     /// (see [`unsupported_format`]).
@@ -358,8 +378,6 @@ pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
     }
     let Some(format) = Format::detect(head) else {
         return match unsupported_format(head) {
-            // Not written, but its XMP item is read.
-            Some(name @ ("HEIF" | "AVIF")) => bmff::scan_blocks(&mut reader, name),
             Some(other) => Err(ContainerError::OtherFormat(other)),
             None => Err(ContainerError::UnknownFormat),
         };
@@ -388,6 +406,7 @@ fn scan_with<R: Read + Seek>(
         Format::WebP => webp::scan_blocks(reader),
         Format::Tiff => tiff::scan_blocks(reader),
         Format::Jxl => jxl::scan_blocks(reader),
+        Format::Heif | Format::Avif => bmff::scan_blocks(reader, format),
         Format::Xmp => bare_xmp::scan_blocks(reader),
         Format::Other(name) => Err(ContainerError::OtherFormat(name)),
     }
@@ -451,6 +470,7 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
         (Format::Tiff, Some(xmp)) => tiff::rewrite(src, layout, xmp, dst),
         (Format::Jxl, Some(xmp)) => jxl::rewrite(src, layout, xmp, dst),
+        (Format::Heif | Format::Avif, Some(xmp)) => bmff::rewrite(src, layout, xmp, dst),
         (format @ (Format::Xmp | Format::Other(_)), Some(_)) => Err(ContainerError::Unsupported(
             format!("ccsig does not rewrite {} files themselves", format.name()),
         )),
@@ -494,6 +514,10 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
     // Nothing in a TIFF moves: its own check, byte by byte at each offset.
     if old_layout.format == Format::Tiff {
         return tiff::verify_preserved(old, old_layout, new, new_layout);
+    }
+    // Nor in a HEIF but after meta, by as much as meta grew: item by item.
+    if matches!(old_layout.format, Format::Heif | Format::Avif) {
+        return bmff::verify_preserved(old, old_layout, new, new_layout);
     }
     if old_layout.dimensions != new_layout.dimensions {
         return Err(fail(format!(
@@ -731,6 +755,7 @@ pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Re
         // The value of tag 52545, and JPEG XL's `jumb` box, is the store
         // itself.
         Format::Tiff | Format::Jxl => blocks.concat(),
+        Format::Heif | Format::Avif => bmff::manifest_store(&blocks.concat()),
         Format::Xmp | Format::Other(_) => Vec::new(),
     })
 }

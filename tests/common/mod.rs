@@ -110,14 +110,14 @@ pub fn stderr(o: &Output) -> String {
 /// when the tool was found (or CCSIG_REQUIRE_TOOLS is set), so without the
 /// tool the test shows as ignored, and here a missing tool is a failure.
 pub fn tool(name: &str) -> PathBuf {
-    let env_name = name.to_uppercase();
+    let env_name = name.replace('-', "_").to_uppercase();
     let candidate = std::env::var_os(&env_name)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(name));
     let version_flag = match name {
         "exiftool" => "-ver",
         "webpmux" => "-version",
-        "tiffinfo" => "-h",
+        "tiffinfo" | "heif-convert" => "-h",
         _ => "--version",
     };
     let works = Command::new(&candidate)
