@@ -196,98 +196,8 @@ pub struct SidecarFields {
     pub fields: Result<xmp::XmpFields, String>,
 }
 
-/// Why a file could not be read at all.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    /// The bytes are not a JPEG, PNG or WebP ccsig can read (unsupported,
-    /// truncated, malformed).
-    #[error(transparent)]
-    Container(#[from] container::ContainerError),
-    /// The file could not be opened or read.
-    #[error("cannot open: {0}")]
-    Io(#[from] std::io::Error),
-    /// A member of a tar shard could not be taken, or the shard is damaged.
-    #[error(transparent)]
-    Shard(#[from] crate::shard::ShardError),
-}
-
-impl ReadError {
-    /// A stable name for the kind of error: `io` when the file could not be
-    /// opened or read, else the container's or shard's kind (see
-    /// [`container::ContainerError::kind`], [`crate::shard::ShardError::kind`]).
-    ///
-    /// ```
-    /// let truncated = ccsig::read_path("sample-images/bad/truncated.png".as_ref()).unwrap_err();
-    /// assert_eq!(truncated.kind(), "truncated");
-    /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
-    /// assert_eq!(missing.kind(), "io");
-    /// ```
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ReadError::Io(_) => "io",
-            ReadError::Container(e) => e.kind(),
-            ReadError::Shard(e) => e.kind(),
-        }
-    }
-
-    /// This error, for a file named `path`: an image in a format ccsig does
-    /// not read is named as its name says when its bytes only say TIFF (a
-    /// camera RAW: `Nikon NEF`), and a file whose bytes ccsig does not know
-    /// but whose name is that of such an image (`.heic`, `.cr3`) is one.
-    /// So a file gets the same answer whether it was named or found.
-    ///
-    /// ```
-    /// use std::path::Path;
-    /// // A TIFF whose IFD0 has no entries: no TIFF, but a NEF still.
-    /// let tiff = ccsig::read_bytes(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0").unwrap_err();
-    /// assert_eq!(tiff.named_by(Path::new("a.nef")).to_string(), "unsupported format: Nikon NEF");
-    /// let tiff = ccsig::read_bytes(b"II*\0\x08\0\0\0\0\0\0\0\0\0\0\0").unwrap_err();
-    /// assert_eq!(tiff.named_by(Path::new("a.tif")).kind(), "malformed");
-    /// let unknown = ccsig::read_bytes(b"not an image at all").unwrap_err();
-    /// assert_eq!(unknown.named_by(Path::new("a.heic")).to_string(), "unsupported format: HEIF");
-    /// let unknown = ccsig::read_bytes(b"not an image at all").unwrap_err();
-    /// assert_eq!(unknown.named_by(Path::new("a.txt")).kind(), "unknown_format");
-    /// ```
-    pub fn named_by(self, path: &std::path::Path) -> ReadError {
-        use container::ContainerError::{Malformed, OtherFormat, Truncated, UnknownFormat};
-        let by_bytes = match &self {
-            ReadError::Container(OtherFormat(format)) => Some(*format),
-            ReadError::Container(UnknownFormat) => None,
-            // A RAW whose TIFF structure ccsig cannot follow (makers take
-            // liberties) is still that RAW, read through its sidecars.
-            ReadError::Container(Malformed { format: "TIFF", .. } | Truncated(_)) => {
-                return match raw_named(path) {
-                    Some(raw) => ReadError::Container(OtherFormat(raw)),
-                    None => self,
-                };
-            }
-            _ => return self,
-        };
-        match container::unsupported_name(by_bytes, path) {
-            Some(format) => ReadError::Container(OtherFormat(format)),
-            None => self,
-        }
-    }
-
-    /// Whether the bytes are at fault (not an image ccsig reads, truncated,
-    /// malformed), rather than the system (the file could not be opened or
-    /// read).
-    ///
-    /// ```
-    /// let gif = ccsig::read_bytes(b"GIF89a....").unwrap_err();
-    /// assert!(gif.is_bad_input());
-    /// let missing = ccsig::read_path("no/such/file.png".as_ref()).unwrap_err();
-    /// assert!(!missing.is_bad_input());
-    /// ```
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(
-            self,
-            ReadError::Io(_)
-                | ReadError::Container(container::ContainerError::Io(_))
-                | ReadError::Shard(crate::shard::ShardError::Io(_))
-        )
-    }
-}
+use crate::read_error::raw_named;
+pub use crate::read_error::ReadError;
 
 /// Reads the signals of a file held in any seekable reader. The layout
 /// (ccsig's map of the file's blocks) can be handed to [`from_layout`]
@@ -381,12 +291,6 @@ pub(crate) fn named(
         }
     }
     (layout, signals)
-}
-
-/// The RAW format a path's extension names, when it names one that is not
-/// TIFF or DNG (which ccsig writes).
-fn raw_named(path: &std::path::Path) -> Option<&'static str> {
-    container::other_image_extension(path).filter(|name| !matches!(*name, "TIFF" | "DNG"))
 }
 
 /// How a file is read: the vocabulary its statements are read against,

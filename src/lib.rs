@@ -34,6 +34,7 @@ pub mod batch;
 mod decide;
 pub mod inspect;
 pub mod manifest;
+mod read_error;
 pub mod report;
 pub mod shard;
 pub mod signal;

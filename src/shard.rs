@@ -39,7 +39,7 @@ use std::rc::Rc;
 use crate::batch::walk::{has_image_extension, SkipReason};
 use crate::container::{unsupported_format, unsupported_name};
 use crate::container::{ContainerError, Format};
-use crate::inspect::ReadError;
+use crate::read_error::ReadError;
 
 /// The largest member held in memory to be read (1 GiB): a bigger image
 /// member is reported as an error rather than read.
@@ -87,62 +87,7 @@ pub fn is_tar_header(head: &[u8]) -> bool {
         .is_some_and(|m| m == b"ustar\0" || m == b"ustar ")
 }
 
-/// Why a shard, or one of its members, could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ShardError {
-    /// The shard could not be opened or read (or does not decompress).
-    #[error("cannot read shard: {0}")]
-    Io(#[from] io::Error),
-    /// The archive ends, or is damaged, partway through; the message says
-    /// where.
-    #[error("shard is truncated: {0}")]
-    Truncated(String),
-    /// An image member is too large to hold in memory to read.
-    #[error("member of {size} bytes is larger than the {limit}-byte limit for an image read from a shard")]
-    MemberTooLarge {
-        /// The member's size in bytes.
-        size: u64,
-        /// The limit in bytes ([`MAX_MEMBER_BYTES`]).
-        limit: u64,
-    },
-}
-
-impl ShardError {
-    /// A stable name for the kind of error: `io`, `shard_truncated` or
-    /// `member_too_large`.
-    ///
-    /// ```
-    /// use std::ops::ControlFlow;
-    /// // A shard cut short in its first member.
-    /// let jpeg = std::fs::read("sample-images/jpeg/plain.jpg").unwrap();
-    /// let mut builder = tar::Builder::new(Vec::new());
-    /// let mut header = tar::Header::new_gnu();
-    /// header.set_size(jpeg.len() as u64);
-    /// header.set_cksum();
-    /// builder.append_data(&mut header, "000001.jpg", &jpeg[..]).unwrap();
-    /// let archive = builder.into_inner().unwrap();
-    /// let cut = &archive[..1024];
-    ///
-    /// let mut kinds = vec![];
-    /// let error = ccsig::shard::read_members(cut, |_| None, |member| {
-    ///     // The member cut short is still handed over, as unreadable.
-    ///     if let ccsig::shard::MemberContent::Unreadable(e) = member.content {
-    ///         kinds.push(e.kind());
-    ///     }
-    ///     ControlFlow::Continue(())
-    /// })
-    /// .unwrap_err();
-    /// assert_eq!(error.kind(), "shard_truncated");
-    /// assert_eq!(kinds, ["truncated"]);
-    /// ```
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ShardError::Io(_) => "io",
-            ShardError::Truncated(_) => "shard_truncated",
-            ShardError::MemberTooLarge { .. } => "member_too_large",
-        }
-    }
-}
+pub use crate::read_error::ShardError;
 
 /// One member of a shard, as classified by its bytes.
 #[derive(Debug)]

@@ -727,7 +727,20 @@ fn item_from_bytes(
 fn member_item(shard: &str, member: Member, image_digests: bool, read: &ReadOptions) -> TreeItem {
     let path = format!("{shard}:{}", member.name);
     match member.content {
-        MemberContent::Image(bytes) => item_from_bytes(path, bytes, image_digests, read),
+        // An image ccsig recognises but cannot follow (a HEIF whose boxes
+        // it cannot read) has no sidecar in a shard: not read at all, as
+        // one whose format ccsig does not read.
+        MemberContent::Image(bytes) => match item_from_bytes(path, bytes, image_digests, read) {
+            TreeItem::Read {
+                path,
+                signals: Err(ReadError::Container(ContainerError::OtherFormat(format))),
+                ..
+            } => TreeItem::Skipped {
+                path,
+                reason: SkipReason::Unsupported(format.to_string()),
+            },
+            item => item,
+        },
         MemberContent::Unreadable(e) => TreeItem::Read {
             path,
             signals: Err(e),

@@ -18,11 +18,9 @@ use std::time::SystemTime;
 
 use tempfile::NamedTempFile;
 
-/// Prefix of ccsig's temporary files; the walker skips them.
-pub const TEMP_PREFIX: &str = ".ccsig-";
-/// Suffix of ccsig's temporary files (between it and [`TEMP_PREFIX`], a
-/// random part).
-pub const TEMP_SUFFIX: &str = ".tmp";
+use super::folder;
+pub(crate) use super::folder::folder_of;
+pub use super::folder::{sync_dir, TEMP_PREFIX, TEMP_SUFFIX};
 
 /// Why a replacement did not happen. The original is untouched in every case.
 #[derive(Debug, thiserror::Error)]
@@ -216,15 +214,6 @@ where
     Ok(dir.to_path_buf())
 }
 
-/// The folder a file is in (`.` for a bare name): where its temporaries
-/// and undo journals go, and whose entry a write must sync.
-pub(crate) fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// Whether `path` is named like one of ccsig's temporary files (an undo
 /// journal of an in-place write is one too).
 ///
@@ -293,18 +282,7 @@ pub fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
 /// after the first-write cleaning of `dir`.
 fn locked_new_in(dir: &Path, suffix: &str) -> io::Result<NamedTempFile> {
     clean_dir_once(dir);
-    loop {
-        let temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(suffix)
-            .tempfile_in(dir)?;
-        // Blocking: another ccsig may hold it for an instant while deciding
-        // whether it is stale; if it removed it meanwhile, start again.
-        temp.as_file().lock()?;
-        if still_linked(temp.as_file())? {
-            return Ok(temp);
-        }
-    }
+    folder::locked_new_in(dir, suffix)
 }
 
 /// Removes the temporaries in `dir` that no live process holds (left by a
@@ -394,28 +372,6 @@ pub fn clean_dir_once(dir: &Path) {
         // Best effort: a folder we cannot clean is no reason not to write.
         let _ = clean_stale_temps(dir);
     }
-}
-
-#[cfg(unix)]
-fn still_linked(file: &File) -> io::Result<bool> {
-    use std::os::unix::fs::MetadataExt;
-    Ok(file.metadata()?.nlink() > 0)
-}
-
-#[cfg(not(unix))]
-fn still_linked(_: &File) -> io::Result<bool> {
-    Ok(true)
-}
-
-/// Makes renames in `dir` durable (the directory entry reaches the disk).
-///
-/// ```
-/// let dir = tempfile::tempdir().unwrap();
-/// std::fs::write(dir.path().join("a"), b"a").unwrap();
-/// ccsig::batch::atomic::sync_dir(dir.path()).unwrap();
-/// ```
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// Whether `path` still names the file we opened (not replaced by another).

@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use md5::{Digest, Md5};
 
-use super::atomic::{self, folder_of, TEMP_PREFIX};
+use super::folder::{self, folder_of, TEMP_PREFIX};
 
 /// Suffix of ccsig's undo journals (after [`TEMP_PREFIX`] and a random part).
 pub const JOURNAL_SUFFIX: &str = ".journal";
@@ -224,7 +224,7 @@ impl Journal {
         let record = Record::of(target_path, target, offset, old, new)?;
         let dir = folder_of(target_path);
         let journal = Journal::write(dir, &[record])?;
-        let synced = journal.file.sync_all().and_then(|()| atomic::sync_dir(dir));
+        let synced = journal.file.sync_all().and_then(|()| folder::sync_dir(dir));
         if let Err(e) = synced {
             // Nothing was overwritten yet: the journal is worthless.
             let _ = fs::remove_file(&journal.path);
@@ -236,7 +236,11 @@ impl Journal {
     /// Writes a journal of `records` (files in `dir`), not yet durable:
     /// the caller makes it so before any overwrite starts.
     pub(crate) fn write(dir: &Path, records: &[Record]) -> io::Result<Journal> {
-        let (file, path) = atomic::locked_temp_in(dir, JOURNAL_SUFFIX)?;
+        // The folder was settled before the image was read for writing
+        // (`tagging::open_image`), so no stale journal lingers beside it.
+        let (file, path) = folder::locked_new_in(dir, JOURNAL_SUFFIX)?
+            .keep()
+            .map_err(|e| e.error)?;
         if let Err(e) = file.write_all_at(&encode(records), 0) {
             let _ = fs::remove_file(&path);
             return Err(e);
@@ -365,7 +369,7 @@ pub fn replay(path: &Path) -> io::Result<Replay> {
         }
     };
     fs::remove_file(path)?;
-    atomic::sync_dir(dir)?;
+    folder::sync_dir(dir)?;
     Ok(outcome)
 }
 
@@ -480,7 +484,7 @@ pub(crate) mod tests {
         let (dir, path) = setup();
         let journal = begin_and_die(&path, 4, b"WXYZ");
         assert_eq!(targets_of(&journal).unwrap(), std::slice::from_ref(&path));
-        assert!(atomic::is_stale_temp(&journal));
+        assert!(crate::batch::atomic::is_stale_temp(&journal));
         assert_eq!(replay(&journal).unwrap(), Replay::Untouched);
         assert_eq!(fs::read(&path).unwrap(), b"0123456789abcdef");
         assert!(journals(dir.path()).is_empty());
@@ -528,7 +532,7 @@ pub(crate) mod tests {
             .unwrap();
         let journal = Journal::begin(&path, &file, 0, b"01", b"AB").unwrap();
         file.write_all_at(b"AB", 0).unwrap();
-        assert!(!atomic::is_stale_temp(journal.path()));
+        assert!(!crate::batch::atomic::is_stale_temp(journal.path()));
         assert_eq!(replay(journal.path()).unwrap(), Replay::Busy);
         assert_eq!(&fs::read(&path).unwrap()[..2], b"AB");
         let at = journal.path().to_path_buf();

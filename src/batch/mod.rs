@@ -6,6 +6,7 @@
 pub mod atomic;
 #[cfg(unix)]
 pub(crate) mod commit;
+mod folder;
 #[cfg(unix)]
 pub mod journal;
 pub mod walk;

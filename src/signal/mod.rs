@@ -27,6 +27,7 @@
 //! assert!(signal::disagree(&[&statement, &other], "train-ai"));
 //! ```
 
+mod agreement;
 pub mod builder;
 pub mod decision;
 pub mod diagnostic;
@@ -36,8 +37,9 @@ mod invalid;
 mod usage;
 pub mod vocabulary;
 
+pub use agreement::{combine, disagree, distinct_decisions};
 pub use builder::{BuildError, StatementBuilder};
-pub use decision::{combine, disagree, distinct_decisions, Decision};
+pub use decision::Decision;
 pub use diagnostic::{Diagnostic, Severity};
 pub use explain::{explain, explain_text, DiagnosticExplanation, Explanation, MemberExplanation};
 pub use expression::{
