@@ -3,8 +3,8 @@
 //! also its payload.
 
 use super::walk::BlockReader;
-use super::{BlockKind, ContainerError, Format, Layout};
-use std::io::{Read, Seek};
+use super::{BlockKind, ContainerError, Edit, Format, Layout};
+use std::io::{Read, Seek, Write};
 
 /// Sidecars larger than this are not XMP packets ccsig will load.
 pub const MAX_SIDECAR_BYTES: u64 = 16 * 1024 * 1024;
@@ -61,6 +61,34 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
         dimensions: None,
         fixed_xmp_len: None,
     })
+}
+
+/// A sidecar's [`Container`](super::Container): read, never rewritten as
+/// an image (sidecars are written whole, by `sidecar`).
+pub(crate) struct BareXmp;
+
+impl super::Container for BareXmp {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        _: &mut R,
+        _: &Layout,
+        _: &Edit,
+        _: &mut W,
+    ) -> Result<(), ContainerError> {
+        Err(ContainerError::Unsupported(
+            "ccsig does not rewrite XMP files themselves".into(),
+        ))
+    }
+
+    fn manifest_store(_: &[Vec<u8>]) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,9 @@ use std::ops::Range;
 
 use super::boxes::{self, BoxHeader, BoxRead};
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{blocks_match, BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{
+    blocks_match, Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit,
+};
 
 /// `meta` larger than this is not read (item tables of bursts and grids
 /// run to kilobytes, not megabytes).
@@ -1206,6 +1208,60 @@ pub(crate) fn manifest_store(uuid_box: &[u8]) -> Vec<u8> {
 
 fn name(ty: &[u8; 4]) -> String {
     String::from_utf8_lossy(ty).into_owned()
+}
+
+/// HEIF's and AVIF's [`Container`](super::Container).
+pub(crate) struct Bmff;
+
+impl super::Container for Bmff {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        format: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader, format)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        match &edit.xmp {
+            Some(xmp) => rewrite(src, layout, xmp, dst),
+            None => splice(src, layout, &[], dst),
+        }
+    }
+
+    /// The XMP item's one extent, when it is exactly the packet read.
+    fn packet_bytes<R: Read + Seek>(
+        _: &mut BlockReader<R>,
+        _: &Layout,
+        block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        Ok(Some(PacketBytes {
+            packet: block.range.clone(),
+            crc_prefix: None,
+        }))
+    }
+
+    /// Nothing before `meta` moves, everything after it by as much as it
+    /// grew: item by item.
+    fn verify<A: Read + Seek, B: Read + Seek>(
+        old: &mut A,
+        old_layout: &Layout,
+        new: &mut B,
+        new_layout: &Layout,
+        _: &[BlockKind],
+        _: bool,
+    ) -> Result<(), ContainerError> {
+        verify_preserved(old, old_layout, new, new_layout)
+    }
+
+    /// The store in C2PA's `uuid` box.
+    fn manifest_store(blocks: &[Vec<u8>]) -> Vec<u8> {
+        manifest_store(&blocks.concat())
+    }
 }
 
 #[cfg(test)]

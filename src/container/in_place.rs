@@ -10,14 +10,7 @@
 use std::io::{Read, Seek};
 use std::ops::Range;
 
-use super::{BlockKind, ContainerError, Format, Layout};
-
-/// JPEG: the main XMP APP1 segment's marker, length and namespace string.
-const JPEG_XMP_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
-/// PNG: the main XMP `iTXt` keyword.
-const PNG_XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp";
-/// WebP: the VP8X flag that says the file has an `XMP ` chunk.
-const WEBP_FLAG_XMP: u8 = 0x04;
+use super::{BlockKind, ContainerError, Layout};
 
 /// Where the main XMP packet of a file can be overwritten in place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,79 +97,9 @@ pub fn locate<R: Read + Seek>(
         return Ok(None);
     };
     let range = block.range.clone();
-    let len = range.end - range.start;
     let mut blocks = super::walk::BlockReader::new(reader)?.for_format(layout.format);
-    let site = match layout.format {
-        Format::Jpeg => {
-            let header_len = 4 + JPEG_XMP_HEADER.len() as u64;
-            let head = blocks.read_vec(range.start, header_len.min(len) as usize)?;
-            if !head[4..].starts_with(JPEG_XMP_HEADER) {
-                return Ok(None);
-            }
-            let start = range.start + header_len;
-            Some((start..range.end, None))
-        }
-        Format::Png => {
-            // length, type, keyword NUL, compression flag and method,
-            // language tag NUL, translated keyword NUL, text, CRC.
-            let probe_len = len.min(8 + 1024) as usize;
-            let head = blocks.read_vec(range.start, probe_len)?;
-            if &head[4..8] != b"iTXt" || !head[8..].starts_with(PNG_XMP_KEYWORD) {
-                return Ok(None);
-            }
-            let mut at = 8 + PNG_XMP_KEYWORD.len();
-            if head.get(at) != Some(&0) || head.get(at + 1) != Some(&0) {
-                return Ok(None); // compressed, or not a keyword end
-            }
-            at += 3;
-            for _ in 0..2 {
-                let Some(nul) = head[at.min(head.len())..].iter().position(|b| *b == 0) else {
-                    return Ok(None);
-                };
-                at += nul + 1;
-            }
-            let start = range.start + at as u64;
-            let end = range.end.checked_sub(4).filter(|end| *end >= start);
-            let Some(end) = end else { return Ok(None) };
-            Some((start..end, Some(head[4..at].to_vec())))
-        }
-        // The value of IFD0's tag 700, when it is exactly the packet read.
-        Format::Tiff => Some((range.clone(), None)),
-        // A plain `xml ` box's payload (a `brob` one's bytes are not the
-        // packet read, and are found so below).
-        // The XMP item's one extent, when it is exactly the packet read.
-        Format::Heif | Format::Avif => Some((range.clone(), None)),
-        Format::Jxl => {
-            let head = blocks.read_vec(range.start, 8.min(len) as usize)?;
-            let header_len = match head.get(..4) {
-                Some([0, 0, 0, 1]) => 16,
-                _ => 8,
-            };
-            (head.get(4..8) == Some(&b"xml "[..]))
-                .then(|| (range.start + header_len..range.end, None))
-        }
-        // Written through sidecars, never in place.
-        Format::Xmp | Format::Other(_) => return Ok(None),
-        Format::WebP => {
-            // The RIFF header is a Header block too: the flags are the
-            // first byte of the VP8X chunk's data.
-            let mut flags = 0;
-            for header in layout.blocks_of(BlockKind::Header) {
-                if header.range.end - header.range.start > 8 {
-                    let head = blocks.read_vec(header.range.start, 9)?;
-                    if &head[..4] == b"VP8X" {
-                        flags = head[8];
-                    }
-                }
-            }
-            if flags & WEBP_FLAG_XMP == 0 {
-                return Ok(None);
-            }
-            let start = range.start + 8;
-            let end = start + payload.len() as u64;
-            Some((start..end, None))
-        }
-    };
+    let site =
+        super::packet_bytes(&mut blocks, layout, block)?.map(|site| (site.packet, site.crc_prefix));
     let Some((packet, png_crc_prefix)) = site else {
         return Ok(None);
     };
@@ -206,6 +129,10 @@ pub fn locate<R: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// WebP: the VP8X flag that says the file has an `XMP ` chunk.
+    const WEBP_FLAG_XMP: u8 = 0x04;
+    /// PNG: the main XMP `iTXt` keyword.
+    const PNG_XMP_KEYWORD: &[u8] = b"XML:com.adobe.xmp";
     use crate::container::scan;
     use std::io::Cursor;
 

@@ -10,7 +10,7 @@
 use std::io::{Read, Seek, Write};
 
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit};
 
 const FORMAT: Format = Format::Jpeg;
 
@@ -415,6 +415,58 @@ fn irb_segment(irb: &[u8]) -> Result<Vec<u8>, ContainerError> {
     seg.extend_from_slice(IRB_PREFIX);
     seg.extend_from_slice(irb);
     Ok(seg)
+}
+
+/// JPEG's [`Container`](super::Container).
+pub(crate) struct Jpeg;
+
+impl super::Container for Jpeg {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        rewrite_blocks(
+            src,
+            layout,
+            edit.xmp.as_ref(),
+            edit.photoshop_irb.as_deref(),
+            dst,
+        )
+    }
+
+    /// The main XMP APP1 after its marker, length and namespace string.
+    fn packet_bytes<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: &Layout,
+        block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        let range = &block.range;
+        let header_len = 4 + XMP_PREFIX.len() as u64;
+        let head = reader.read_vec(
+            range.start,
+            header_len.min(range.end - range.start) as usize,
+        )?;
+        if !head.get(4..).is_some_and(|h| h.starts_with(XMP_PREFIX)) {
+            return Ok(None);
+        }
+        Ok(Some(PacketBytes {
+            packet: range.start + header_len..range.end,
+            crc_prefix: None,
+        }))
+    }
+
+    fn manifest_store(blocks: &[Vec<u8>]) -> Vec<u8> {
+        manifest_store(blocks)
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,9 @@ use std::io::{Read, Seek, Write};
 
 use super::boxes::{self, BoxRead};
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{BlockKind, ContainerError, Format, Layout, XmpEdit, XmpPackets};
+use super::{
+    Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit, XmpPackets,
+};
 
 const FORMAT: Format = Format::Jxl;
 const BARE_SIGNATURE: [u8; 2] = [0xFF, 0x0A];
@@ -371,6 +373,49 @@ fn xml_box(packet: &[u8]) -> Vec<u8> {
     let mut b = boxes::header(b"xml ", packet.len() as u64);
     b.extend_from_slice(packet);
     b
+}
+
+/// JPEG XL's [`Container`](super::Container).
+pub(crate) struct Jxl;
+
+impl super::Container for Jxl {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        match &edit.xmp {
+            Some(xmp) => rewrite(src, layout, xmp, dst),
+            None => splice(src, layout, &[], dst),
+        }
+    }
+
+    /// A plain `xml ` box's payload (a `brob` box's bytes are not the
+    /// packet read, and are found so by the caller's check).
+    fn packet_bytes<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: &Layout,
+        block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        let range = &block.range;
+        let head = reader.read_vec(range.start, 16.min(range.end - range.start) as usize)?;
+        let header_len = match head.get(..4) {
+            Some([0, 0, 0, 1]) => 16,
+            _ => 8,
+        };
+        Ok((head.get(4..8) == Some(&b"xml "[..])).then(|| PacketBytes {
+            packet: range.start + header_len..range.end,
+            crc_prefix: None,
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -181,6 +181,111 @@ impl Format {
     }
 }
 
+/// What each container format provides: its own syntax and nothing else.
+/// What they share (reading blocks through windows, checking that a
+/// layout still describes a file, splicing a rewrite from copies and new
+/// bytes, comparing what a rewrite kept) lives once, in `walk` and here;
+/// the functions of this module pick the format's container with
+/// [`with_container!`] and never look at a format's bytes themselves.
+pub(crate) trait Container {
+    /// The blocks of a file of `format` (one this container reads; not
+    /// empty), tiling it from its start.
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut walk::BlockReader<R>,
+        format: Format,
+    ) -> Result<Layout, ContainerError>;
+
+    /// `src` written anew to `dst` with `edit` made. [`rewrite`] has
+    /// refused what the format cannot hold and copied a file with nothing
+    /// to change, so `edit` holds something for this format.
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError>;
+
+    /// Where the bytes of the main packet (in `block`, the main XMP block)
+    /// are, for an overwrite of the same length; `None` when only a
+    /// rewrite can change it (compressed, a flag to set, a sidecar).
+    /// [`in_place::locate`] then checks the bytes against the packet read.
+    fn packet_bytes<R: Read + Seek>(
+        _reader: &mut walk::BlockReader<R>,
+        _layout: &Layout,
+        _block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        Ok(None)
+    }
+
+    /// Checks that `new` (a rewrite of `old`) kept what it must; by
+    /// default every block but the main packet and the headers, in order
+    /// and byte for byte ([`verify_blocks`]).
+    fn verify<A: Read + Seek, B: Read + Seek>(
+        old: &mut A,
+        old_layout: &Layout,
+        new: &mut B,
+        new_layout: &Layout,
+        changed: &[BlockKind],
+        main_removed: bool,
+    ) -> Result<(), ContainerError> {
+        verify_blocks(old, old_layout, new, new_layout, changed, main_removed)
+    }
+
+    /// The C2PA manifest store, from the bytes of the file's C2pa blocks
+    /// in order; by default they are the store.
+    fn manifest_store(blocks: &[Vec<u8>]) -> Vec<u8> {
+        blocks.concat()
+    }
+}
+
+/// Where a packet's bytes are for an overwrite in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PacketBytes {
+    /// The packet, inside its block.
+    pub(crate) packet: Range<u64>,
+    /// PNG: the chunk type and the `iTXt` header before the packet, which
+    /// with it make up what the chunk's CRC (right after it) covers.
+    pub(crate) crc_prefix: Option<Vec<u8>>,
+}
+
+/// Runs `$body` with `$C` the [`Container`] of `$format`, or `$none` for
+/// an image ccsig reads only through its sidecars.
+macro_rules! with_container {
+    ($format:expr, $C:ident => $body:expr, Other => $none:expr) => {
+        match $format {
+            Format::Jpeg => {
+                type $C = jpeg::Jpeg;
+                $body
+            }
+            Format::Png => {
+                type $C = png::Png;
+                $body
+            }
+            Format::WebP => {
+                type $C = webp::WebP;
+                $body
+            }
+            Format::Tiff => {
+                type $C = tiff::Tiff;
+                $body
+            }
+            Format::Jxl => {
+                type $C = jxl::Jxl;
+                $body
+            }
+            Format::Heif | Format::Avif => {
+                type $C = bmff::Bmff;
+                $body
+            }
+            Format::Xmp => {
+                type $C = bare_xmp::BareXmp;
+                $body
+            }
+            Format::Other(_) => $none,
+        }
+    };
+}
+
 /// How many later XMP packets of one file are read; any more are counted,
 /// not loaded (a file may hold thousands).
 pub const MAX_LATER_XMP: usize = 4;
@@ -400,16 +505,8 @@ fn scan_with<R: Read + Seek>(
     if reader.len() == 0 {
         return Err(ContainerError::Empty);
     }
-    match format {
-        Format::Jpeg => jpeg::scan_blocks(reader),
-        Format::Png => png::scan_blocks(reader),
-        Format::WebP => webp::scan_blocks(reader),
-        Format::Tiff => tiff::scan_blocks(reader),
-        Format::Jxl => jxl::scan_blocks(reader),
-        Format::Heif | Format::Avif => bmff::scan_blocks(reader, format),
-        Format::Xmp => bare_xmp::scan_blocks(reader),
-        Format::Other(name) => Err(ContainerError::OtherFormat(name)),
-    }
+    with_container!(format, C => C::scan_blocks(reader, format),
+        Other => Err(ContainerError::OtherFormat(format.name())))
 }
 
 /// What a rewrite changes. Everything else is copied byte for byte.
@@ -454,31 +551,15 @@ pub fn rewrite<R: Read + Seek, W: Write>(
             layout.format.name()
         )));
     }
-    match (layout.format, &edit.xmp) {
-        (Format::Jpeg, xmp) => jpeg::rewrite_blocks(
-            src,
-            layout,
-            xmp.as_ref(),
-            edit.photoshop_irb.as_deref(),
-            dst,
-        ),
-        (Format::Png, None) if edit.png_raw_profiles.is_empty() => {
-            copy_range(src, 0..layout.len, dst)?;
-            Ok(())
-        }
-        (Format::Png, xmp) => png::rewrite(src, layout, xmp.as_ref(), &edit.png_raw_profiles, dst),
-        (Format::WebP, Some(xmp)) => webp::rewrite(src, layout, xmp, dst),
-        (Format::Tiff, Some(xmp)) => tiff::rewrite(src, layout, xmp, dst),
-        (Format::Jxl, Some(xmp)) => jxl::rewrite(src, layout, xmp, dst),
-        (Format::Heif | Format::Avif, Some(xmp)) => bmff::rewrite(src, layout, xmp, dst),
-        (format @ (Format::Xmp | Format::Other(_)), Some(_)) => Err(ContainerError::Unsupported(
-            format!("ccsig does not rewrite {} files themselves", format.name()),
-        )),
-        (_, None) => {
-            copy_range(src, 0..layout.len, dst)?;
-            Ok(())
-        }
+    if edit.xmp.is_none() && edit.photoshop_irb.is_none() && edit.png_raw_profiles.is_empty() {
+        copy_range(src, 0..layout.len, dst)?;
+        return Ok(());
     }
+    with_container!(layout.format, C => C::rewrite(src, layout, edit, dst),
+    Other => Err(ContainerError::Unsupported(format!(
+        "ccsig does not rewrite {} files themselves",
+        layout.format.name()
+    ))))
 }
 
 /// Checks that `new` (a rewrite of `old`) kept every block ccsig does not
@@ -507,18 +588,27 @@ pub fn verify_preserved_except<A: Read + Seek, B: Read + Seek>(
     changed: &[BlockKind],
     main_removed: bool,
 ) -> Result<(), ContainerError> {
-    let fail = |detail: String| new_layout.format.malformed(detail);
     if old_layout.format != new_layout.format {
-        return Err(fail("format changed during rewrite".into()));
+        return Err(new_layout.format.malformed("format changed during rewrite"));
     }
-    // Nothing in a TIFF moves: its own check, byte by byte at each offset.
-    if old_layout.format == Format::Tiff {
-        return tiff::verify_preserved(old, old_layout, new, new_layout);
-    }
-    // Nor in a HEIF but after meta, by as much as meta grew: item by item.
-    if matches!(old_layout.format, Format::Heif | Format::Avif) {
-        return bmff::verify_preserved(old, old_layout, new, new_layout);
-    }
+    with_container!(old_layout.format,
+        C => C::verify(old, old_layout, new, new_layout, changed, main_removed),
+        Other => verify_blocks(old, old_layout, new, new_layout, changed, main_removed))
+}
+
+/// What a rewrite of most formats must keep: every block but the main
+/// packet and the headers (and the kinds in `changed`), of the same kinds,
+/// in the same order, byte for byte (the canvas size too); with
+/// `main_removed`, the first later packet is the new main one.
+pub(crate) fn verify_blocks<A: Read + Seek, B: Read + Seek>(
+    old: &mut A,
+    old_layout: &Layout,
+    new: &mut B,
+    new_layout: &Layout,
+    changed: &[BlockKind],
+    main_removed: bool,
+) -> Result<(), ContainerError> {
+    let fail = |detail: String| new_layout.format.malformed(detail);
     if old_layout.dimensions != new_layout.dimensions {
         return Err(fail(format!(
             "canvas size changed from {:?} to {:?}",
@@ -727,8 +817,8 @@ pub fn image_data_digest<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io:
 }
 
 /// The C2PA manifest store (a JUMBF superbox) a file carries, as its
-/// container holds it: the data of PNG's `caBX` and WebP's `C2PA` chunks,
-/// JPEG's APP11 segments put back together. Empty when it has none.
+/// container holds it (each format's container says where). Empty when
+/// it has none.
 pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Result<Vec<u8>> {
     let mut blocks = Vec::new();
     for block in layout.blocks_of(BlockKind::C2pa) {
@@ -737,27 +827,7 @@ pub fn manifest_store<R: Read + Seek>(reader: &mut R, layout: &Layout) -> io::Re
         reader.read_exact(&mut bytes)?;
         blocks.push(bytes);
     }
-    // Chunk header (length or id, then type or size) first; PNG's CRC last.
-    let chunk_data = |trailer: usize| -> Vec<u8> {
-        blocks
-            .iter()
-            .flat_map(|b| {
-                b.get(8..b.len().saturating_sub(trailer))
-                    .unwrap_or_default()
-            })
-            .copied()
-            .collect()
-    };
-    Ok(match layout.format {
-        Format::Jpeg => jpeg::manifest_store(&blocks),
-        Format::Png => chunk_data(4),
-        Format::WebP => chunk_data(0),
-        // The value of tag 52545, and JPEG XL's `jumb` box, is the store
-        // itself.
-        Format::Tiff | Format::Jxl => blocks.concat(),
-        Format::Heif | Format::Avif => bmff::manifest_store(&blocks.concat()),
-        Format::Xmp | Format::Other(_) => Vec::new(),
-    })
+    Ok(with_container!(layout.format, C => C::manifest_store(&blocks), Other => Vec::new()))
 }
 
 /// Compares two byte ranges of two readers in bounded memory.
@@ -866,6 +936,30 @@ pub(crate) fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<
         }
     }
     Ok(filled)
+}
+
+/// Where the main packet's bytes are for an overwrite in place (see
+/// [`Container::packet_bytes`]).
+pub(crate) fn packet_bytes<R: Read + Seek>(
+    reader: &mut walk::BlockReader<R>,
+    layout: &Layout,
+    block: &Block,
+) -> Result<Option<PacketBytes>, ContainerError> {
+    with_container!(layout.format, C => C::packet_bytes(reader, layout, block), Other => Ok(None))
+}
+
+/// The data of chunks whose header (`header` bytes) comes first and whose
+/// `trailer` bytes (a CRC) come last, put together: what PNG's `caBX` and
+/// WebP's `C2PA` chunks hold.
+pub(crate) fn chunk_data(blocks: &[Vec<u8>], header: usize, trailer: usize) -> Vec<u8> {
+    blocks
+        .iter()
+        .flat_map(|b| {
+            b.get(header..b.len().saturating_sub(trailer))
+                .unwrap_or_default()
+        })
+        .copied()
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use std::io::{Read, Seek, Write};
 
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{Block, BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit};
 
 const FORMAT: Format = Format::Png;
 
@@ -379,6 +379,67 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         }
     }
     splice(src.inner(), layout, &edits, dst)
+}
+
+/// PNG's [`Container`](super::Container).
+pub(crate) struct Png;
+
+impl super::Container for Png {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        rewrite(src, layout, edit.xmp.as_ref(), &edit.png_raw_profiles, dst)
+    }
+
+    /// The text of an uncompressed `iTXt` `XML:com.adobe.xmp`: after the
+    /// length, type, keyword and its NUL, compression flag and method,
+    /// language tag and translated keyword; the CRC follows it.
+    fn packet_bytes<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: &Layout,
+        block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        let range = &block.range;
+        let probe_len = (range.end - range.start).min(8 + 1024) as usize;
+        let head = reader.read_vec(range.start, probe_len)?;
+        if head.get(4..8) != Some(b"iTXt") || !head[8..].starts_with(XMP_KEYWORD) {
+            return Ok(None);
+        }
+        let mut at = 8 + XMP_KEYWORD.len();
+        if head.get(at) != Some(&0) || head.get(at + 1) != Some(&0) {
+            return Ok(None); // compressed, or not a keyword end
+        }
+        at += 3;
+        for _ in 0..2 {
+            let Some(nul) = head[at.min(head.len())..].iter().position(|b| *b == 0) else {
+                return Ok(None);
+            };
+            at += nul + 1;
+        }
+        let start = range.start + at as u64;
+        let Some(end) = range.end.checked_sub(4).filter(|end| *end >= start) else {
+            return Ok(None);
+        };
+        Ok(Some(PacketBytes {
+            packet: start..end,
+            crc_prefix: Some(head[4..at].to_vec()),
+        }))
+    }
+
+    /// The data of the `caBX` chunks: after length and type, before the CRC.
+    fn manifest_store(blocks: &[Vec<u8>]) -> Vec<u8> {
+        super::chunk_data(blocks, 8, 4)
+    }
 }
 
 #[cfg(test)]

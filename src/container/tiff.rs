@@ -19,7 +19,10 @@ use std::io::{Read, Seek, Write};
 use std::ops::Range;
 
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{blocks_match, BlockKind, ContainerError, Format, Layout, XmpEdit, XmpPackets};
+use super::{
+    blocks_match, Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit,
+    XmpPackets,
+};
 
 /// IFD0's XMLPacket: the XMP packet.
 const TAG_XMP: u16 = 700;
@@ -625,6 +628,54 @@ pub(crate) fn verify_preserved<A: Read + Seek, B: Read + Seek>(
         return Err(fail("IFD0 changed beyond its XMP entry".into()));
     }
     Ok(())
+}
+
+/// TIFF's [`Container`](super::Container).
+pub(crate) struct Tiff;
+
+impl super::Container for Tiff {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        match &edit.xmp {
+            Some(xmp) => rewrite(src, layout, xmp, dst),
+            None => splice(src, layout, &[], dst),
+        }
+    }
+
+    /// The value of IFD0's tag 700, when it is exactly the packet read.
+    fn packet_bytes<R: Read + Seek>(
+        _: &mut BlockReader<R>,
+        _: &Layout,
+        block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        Ok(Some(PacketBytes {
+            packet: block.range.clone(),
+            crc_prefix: None,
+        }))
+    }
+
+    /// Nothing moves: every byte at the same offset.
+    fn verify<A: Read + Seek, B: Read + Seek>(
+        old: &mut A,
+        old_layout: &Layout,
+        new: &mut B,
+        new_layout: &Layout,
+        _: &[BlockKind],
+        _: bool,
+    ) -> Result<(), ContainerError> {
+        verify_preserved(old, old_layout, new, new_layout)
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use std::io::{Read, Seek, Write};
 
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{BlockKind, ContainerError, Format, Layout, XmpEdit};
+use super::{Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit};
 
 const FORMAT: Format = Format::WebP;
 
@@ -366,6 +366,63 @@ pub fn rewrite<R: Read + Seek, W: Write>(
         (None, None) => {}
     }
     splice(src.inner(), layout, &edits, dst)
+}
+
+/// WebP's [`Container`](super::Container).
+pub(crate) struct WebP;
+
+impl super::Container for WebP {
+    fn scan_blocks<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        _: Format,
+    ) -> Result<Layout, ContainerError> {
+        scan_blocks(reader)
+    }
+
+    fn rewrite<R: Read + Seek, W: Write>(
+        src: &mut R,
+        layout: &Layout,
+        edit: &Edit,
+        dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        match &edit.xmp {
+            Some(xmp) => rewrite(src, layout, xmp, dst),
+            None => splice(src, layout, &[], dst),
+        }
+    }
+
+    /// The `XMP ` chunk's data, when VP8X already says the file has XMP
+    /// (else the flag must be set: a rewrite).
+    fn packet_bytes<R: Read + Seek>(
+        reader: &mut BlockReader<R>,
+        layout: &Layout,
+        block: &Block,
+    ) -> Result<Option<PacketBytes>, ContainerError> {
+        // The RIFF header is a Header block too: the flags are the first
+        // byte of the VP8X chunk's data.
+        let mut flags = 0;
+        for header in layout.blocks_of(BlockKind::Header) {
+            if header.range.end - header.range.start > CHUNK_HEADER_LEN {
+                let head = reader.read_vec(header.range.start, 9)?;
+                if &head[..4] == b"VP8X" {
+                    flags = head[8];
+                }
+            }
+        }
+        let Some(payload) = block.payload.as_ref().filter(|_| flags & FLAG_XMP != 0) else {
+            return Ok(None);
+        };
+        let start = block.range.start + CHUNK_HEADER_LEN;
+        Ok(Some(PacketBytes {
+            packet: start..start + payload.len() as u64,
+            crc_prefix: None,
+        }))
+    }
+
+    /// The data of the `C2PA` chunks: after FourCC and size.
+    fn manifest_store(blocks: &[Vec<u8>]) -> Vec<u8> {
+        super::chunk_data(blocks, CHUNK_HEADER_LEN as usize, 0)
+    }
 }
 
 #[cfg(test)]
