@@ -3,8 +3,8 @@
 //! also its payload.
 
 use super::walk::BlockReader;
-use super::{BlockKind, ContainerError, Edit, Format, Layout};
-use std::io::{Read, Seek, Write};
+use super::{BlockKind, ContainerError, Format, Layout};
+use std::io::{Read, Seek};
 
 /// Sidecars larger than this are not XMP packets ccsig will load.
 pub const MAX_SIDECAR_BYTES: u64 = 16 * 1024 * 1024;
@@ -73,17 +73,6 @@ impl super::Container for BareXmp {
         _: Format,
     ) -> Result<Layout, ContainerError> {
         scan_blocks(reader)
-    }
-
-    fn rewrite<R: Read + Seek, W: Write>(
-        _: &mut R,
-        _: &Layout,
-        _: &Edit,
-        _: &mut W,
-    ) -> Result<(), ContainerError> {
-        Err(ContainerError::Unsupported(
-            "ccsig does not rewrite XMP files themselves".into(),
-        ))
     }
 
     fn manifest_store(_: &[Vec<u8>]) -> Vec<u8> {

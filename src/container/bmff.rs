@@ -29,9 +29,7 @@ use std::ops::Range;
 
 use super::boxes::{self, BoxHeader, BoxRead};
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{
-    blocks_match, Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit,
-};
+use super::{blocks_match, Block, BlockKind, ContainerError, Format, Layout, PacketBytes, XmpEdit};
 
 /// `meta` larger than this is not read (item tables of bursts and grids
 /// run to kilobytes, not megabytes).
@@ -1221,16 +1219,13 @@ impl super::Container for Bmff {
         scan_blocks(reader, format)
     }
 
-    fn rewrite<R: Read + Seek, W: Write>(
+    fn rewrite_xmp<R: Read + Seek, W: Write>(
         src: &mut R,
         layout: &Layout,
-        edit: &Edit,
+        edit: &XmpEdit,
         dst: &mut W,
     ) -> Result<(), ContainerError> {
-        match &edit.xmp {
-            Some(xmp) => rewrite(src, layout, xmp, dst),
-            None => splice(src, layout, &[], dst),
-        }
+        rewrite(src, layout, edit, dst)
     }
 
     /// The XMP item's one extent, when it is exactly the packet read.

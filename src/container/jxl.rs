@@ -22,9 +22,7 @@ use std::io::{Read, Seek, Write};
 
 use super::boxes::{self, BoxRead};
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{
-    Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit, XmpPackets,
-};
+use super::{Block, BlockKind, ContainerError, Format, Layout, PacketBytes, XmpEdit, XmpPackets};
 
 const FORMAT: Format = Format::Jxl;
 const BARE_SIGNATURE: [u8; 2] = [0xFF, 0x0A];
@@ -386,16 +384,13 @@ impl super::Container for Jxl {
         scan_blocks(reader)
     }
 
-    fn rewrite<R: Read + Seek, W: Write>(
+    fn rewrite_xmp<R: Read + Seek, W: Write>(
         src: &mut R,
         layout: &Layout,
-        edit: &Edit,
+        edit: &XmpEdit,
         dst: &mut W,
     ) -> Result<(), ContainerError> {
-        match &edit.xmp {
-            Some(xmp) => rewrite(src, layout, xmp, dst),
-            None => splice(src, layout, &[], dst),
-        }
+        rewrite(src, layout, edit, dst)
     }
 
     /// A plain `xml ` box's payload (a `brob` box's bytes are not the

@@ -197,13 +197,35 @@ pub(crate) trait Container {
 
     /// `src` written anew to `dst` with `edit` made. [`rewrite`] has
     /// refused what the format cannot hold and copied a file with nothing
-    /// to change, so `edit` holds something for this format.
+    /// to change, so `edit` holds something for this format. By default
+    /// the XMP edit, the only part most formats hold ([`rewrite_xmp`]).
+    ///
+    /// [`rewrite_xmp`]: Container::rewrite_xmp
     fn rewrite<R: Read + Seek, W: Write>(
         src: &mut R,
         layout: &Layout,
         edit: &Edit,
         dst: &mut W,
-    ) -> Result<(), ContainerError>;
+    ) -> Result<(), ContainerError> {
+        match &edit.xmp {
+            Some(xmp) => Self::rewrite_xmp(src, layout, xmp, dst),
+            None => Ok(copy_range(src, 0..layout.len, dst)?),
+        }
+    }
+
+    /// `src` written anew to `dst` with its main packet replaced, added or
+    /// removed; by default refused (a format ccsig does not rewrite).
+    fn rewrite_xmp<R: Read + Seek, W: Write>(
+        _src: &mut R,
+        layout: &Layout,
+        _edit: &XmpEdit,
+        _dst: &mut W,
+    ) -> Result<(), ContainerError> {
+        Err(ContainerError::Unsupported(format!(
+            "ccsig does not rewrite {} files themselves",
+            layout.format.name()
+        )))
+    }
 
     /// Where the bytes of the main packet (in `block`, the main XMP block)
     /// are, for an overwrite of the same length; `None` when only a

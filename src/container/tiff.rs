@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
 use super::{
-    blocks_match, Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit,
+    blocks_match, Block, BlockKind, ContainerError, Format, Layout, PacketBytes, XmpEdit,
     XmpPackets,
 };
 
@@ -641,16 +641,13 @@ impl super::Container for Tiff {
         scan_blocks(reader)
     }
 
-    fn rewrite<R: Read + Seek, W: Write>(
+    fn rewrite_xmp<R: Read + Seek, W: Write>(
         src: &mut R,
         layout: &Layout,
-        edit: &Edit,
+        edit: &XmpEdit,
         dst: &mut W,
     ) -> Result<(), ContainerError> {
-        match &edit.xmp {
-            Some(xmp) => rewrite(src, layout, xmp, dst),
-            None => splice(src, layout, &[], dst),
-        }
+        rewrite(src, layout, edit, dst)
     }
 
     /// The value of IFD0's tag 700, when it is exactly the packet read.

@@ -11,7 +11,7 @@
 use std::io::{Read, Seek, Write};
 
 use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
-use super::{Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit};
+use super::{Block, BlockKind, ContainerError, Format, Layout, PacketBytes, XmpEdit};
 
 const FORMAT: Format = Format::WebP;
 
@@ -379,16 +379,13 @@ impl super::Container for WebP {
         scan_blocks(reader)
     }
 
-    fn rewrite<R: Read + Seek, W: Write>(
+    fn rewrite_xmp<R: Read + Seek, W: Write>(
         src: &mut R,
         layout: &Layout,
-        edit: &Edit,
+        edit: &XmpEdit,
         dst: &mut W,
     ) -> Result<(), ContainerError> {
-        match &edit.xmp {
-            Some(xmp) => rewrite(src, layout, xmp, dst),
-            None => splice(src, layout, &[], dst),
-        }
+        rewrite(src, layout, edit, dst)
     }
 
     /// The `XMP ` chunk's data, when VP8X already says the file has XMP

@@ -133,6 +133,22 @@ pub fn tool(name: &str) -> PathBuf {
     candidate
 }
 
+/// ExifTool's validation warnings of a file, sorted: a write must add
+/// none.
+pub fn exiftool_warnings(et: &Path, file: &Path) -> Vec<String> {
+    let out = run_tool(
+        et,
+        &["-validate", "-warning", "-a", "-s3", file.to_str().unwrap()],
+    );
+    let mut lines: Vec<String> = out
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
 pub fn run_tool(tool: &Path, args: &[&str]) -> String {
     let o = Command::new(tool).args(args).output().unwrap();
     assert!(
