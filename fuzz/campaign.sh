@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 seconds="$1"; shift
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(read apply jpeg_scan png_scan webp_scan tiff_scan jxl_scan xmp iim shard expression c2pa_read)
+[[ ${#targets[@]} -gt 0 ]] || targets=(read apply jpeg_scan png_scan webp_scan tiff_scan jxl_scan heif_scan xmp iim shard expression c2pa_read)
 cargo afl build --release
 rm -rf target/seeds && python3 seeds.py target/seeds
 mkdir -p target/logs

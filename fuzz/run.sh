@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target with AFL++ (cargo-afl, stable toolchain):
 #   bash fuzz/run.sh TARGET SECONDS [afl-fuzz options...]
-# Targets: jpeg_scan png_scan webp_scan tiff_scan jxl_scan xmp iim expression read apply shard c2pa_read.
+# Targets: jpeg_scan png_scan webp_scan tiff_scan jxl_scan heif_scan xmp iim expression read apply shard c2pa_read.
 # Seeds come from fuzz/seeds.py; findings land in
 # fuzz/target/out/TARGET/default/{crashes,hangs}; `fuzzer_stats` there holds
 # the figures (execs_done, edges_found, bitmap_cvg, saved_crashes, ...).

@@ -96,7 +96,7 @@ def main() -> None:
     if HOSTILE.is_dir():
         images += sorted(p for p in HOSTILE.iterdir() if p.is_file())
     seeds: dict[str, dict[str, bytes]] = {t: {} for t in (
-        "jpeg_scan", "png_scan", "webp_scan", "tiff_scan", "jxl_scan", "read", "apply", "xmp", "iim",
+        "jpeg_scan", "png_scan", "webp_scan", "tiff_scan", "jxl_scan", "heif_scan", "read", "apply", "xmp", "iim",
         "expression", "shard", "c2pa_read")}
     packets = []
     for path in images:
@@ -115,6 +115,8 @@ def main() -> None:
             seeds["tiff_scan"][name] = data
         elif head[:2] == b"\xff\x0a" or head[4:8] == b"JXL ":
             seeds["jxl_scan"][name] = data
+        elif head[4:8] == b"ftyp":
+            seeds["heif_scan"][name] = data
         seeds["read"][name] = data
         seeds["apply"][name] = data
         if path.parent.name == "c2pa":

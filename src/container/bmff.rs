@@ -609,6 +609,20 @@ impl Heif {
     }
 }
 
+/// Lists the boxes of a HEIF or AVIF file (named by its `ftyp` brand). See
+/// the module docs and [`super::scan`].
+pub fn scan<R: Read + Seek>(r: &mut R) -> Result<Layout, ContainerError> {
+    let mut reader = BlockReader::new(r)?;
+    let mut head = [0u8; 16];
+    let got = reader.read_up_to_at(0, &mut head)?;
+    let format = match Format::detect(&head[..got]) {
+        Some(format @ (Format::Heif | Format::Avif)) => format,
+        _ => Format::Heif,
+    };
+    let mut reader = reader.for_format(format);
+    scan_blocks(&mut reader, format)
+}
+
 /// The layout of a HEIF or AVIF file: its top-level boxes, with the XMP
 /// item's bytes cut out of the box holding them. `Err(OtherFormat)` when
 /// its boxes cannot be followed: it is read through its sidecars only.

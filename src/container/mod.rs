@@ -11,7 +11,7 @@
 //! size.
 
 mod bare_xmp;
-mod bmff;
+pub mod bmff;
 mod boxes;
 pub mod in_place;
 pub mod jpeg;
