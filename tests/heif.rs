@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -25,94 +24,6 @@ const SAMPLES: &[&str] = &[
     "heif/heif-enc-alpha-thumb.heic",
     "heif/avifenc-xmp.avif",
 ];
-
-fn be(b: &[u8]) -> u64 {
-    b.iter().fold(0, |v, x| v << 8 | u64::from(*x))
-}
-
-/// (type, payload start, end) of the boxes in `b[from..to]`.
-fn box_list(b: &[u8], from: usize, to: usize) -> Vec<([u8; 4], usize, usize)> {
-    let mut out = Vec::new();
-    let mut at = from;
-    while at + 8 <= to {
-        let (mut size, mut head) = (be(&b[at..at + 4]) as usize, 8);
-        if size == 1 {
-            size = be(&b[at + 8..at + 16]) as usize;
-            head = 16;
-        } else if size == 0 {
-            size = to - at;
-        }
-        out.push((b[at + 4..at + 8].try_into().unwrap(), at + head, at + size));
-        at += size;
-    }
-    out
-}
-
-/// Every item of a HEIF file: id -> (item type, its bytes), by the test's
-/// own reading of `iinf` and `iloc` (construction methods 0 and 1).
-fn items(file: &[u8]) -> BTreeMap<u32, (String, Vec<u8>)> {
-    let top = box_list(file, 0, file.len());
-    let &(_, meta_at, meta_end) = top.iter().find(|(t, _, _)| t == b"meta").unwrap();
-    let children = box_list(file, meta_at + 4, meta_end);
-    let find = |ty: &[u8; 4]| {
-        children
-            .iter()
-            .find(|(t, _, _)| t == ty)
-            .map(|&(_, s, e)| (s, e))
-    };
-    let mut types = BTreeMap::new();
-    let (s, e) = find(b"iinf").unwrap();
-    let skip = if file[s] == 0 { 6 } else { 8 };
-    for (_, p, _) in box_list(file, s + skip, e) {
-        let v = file[p];
-        let (id, at) = match v {
-            2 => (be(&file[p + 4..p + 6]) as u32, p + 8),
-            _ => (be(&file[p + 4..p + 8]) as u32, p + 10),
-        };
-        types.insert(id, String::from_utf8_lossy(&file[at..at + 4]).into_owned());
-    }
-    let idat = find(b"idat").map(|(s, _)| s);
-    let (s, _) = find(b"iloc").unwrap();
-    let v = file[s];
-    let sizes = be(&file[s + 4..s + 6]);
-    let (os, ls, bs, is) = (
-        (sizes >> 12) as usize,
-        (sizes >> 8 & 15) as usize,
-        (sizes >> 4 & 15) as usize,
-        if v == 0 { 0 } else { (sizes & 15) as usize },
-    );
-    let ids = if v < 2 { 2 } else { 4 };
-    let mut at = s + 6;
-    let mut take = |n: usize| {
-        let x = be(&file[at..at + n]);
-        at += n;
-        x
-    };
-    let count = take(ids);
-    let mut out = BTreeMap::new();
-    for _ in 0..count {
-        let id = take(ids) as u32;
-        let method = if v == 0 { 0 } else { take(2) & 15 };
-        take(2);
-        let base = take(bs) as usize;
-        let mut bytes = Vec::new();
-        for _ in 0..take(2) {
-            take(is);
-            let (off, len) = (take(os) as usize, take(ls) as usize);
-            let origin = if method == 1 { idat.unwrap() } else { 0 };
-            bytes.extend_from_slice(&file[origin + base + off..origin + base + off + len]);
-        }
-        out.insert(id, (types[&id].clone(), bytes));
-    }
-    out
-}
-
-/// Every item but the XMP (`mime`).
-fn image_items(file: &[u8]) -> BTreeMap<u32, (String, Vec<u8>)> {
-    let mut all = items(file);
-    all.retain(|_, (ty, _)| ty != "mime");
-    all
-}
 
 /// The picture as decoded by libheif (HEIC) or libavif (AVIF), as raw
 /// RGBA through ImageMagick.

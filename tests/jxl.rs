@@ -21,44 +21,6 @@ const SAMPLES: &[&str] = &[
     "jxl/exiftool-xmp.jxl",
 ];
 
-/// A file's top-level boxes as (type, whole box bytes); a bare codestream
-/// is one pseudo-box `bare` holding it.
-fn boxes(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    if bytes.starts_with(&[0xFF, 0x0A]) {
-        return vec![("bare".into(), bytes.to_vec())];
-    }
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < bytes.len() {
-        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        let size = match size {
-            0 => bytes.len() - at,
-            1 => u64::from_be_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize,
-            s => s,
-        };
-        let ty = String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned();
-        out.push((ty, bytes[at..at + size].to_vec()));
-        at += size;
-    }
-    assert_eq!(at, bytes.len(), "boxes do not end with the file");
-    out
-}
-
-/// The boxes ccsig does not own: all but the XMP (`xml `, or `brob`
-/// holding `xml `); a bare codestream is compared as the codestream.
-fn foreign_boxes(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    boxes(bytes)
-        .into_iter()
-        .filter(|(ty, b)| ty != "xml " && !(ty == "brob" && &b[8..12] == b"xml "))
-        .filter(|(ty, _)| ty != "JXL " && ty != "ftyp")
-        .map(|(ty, b)| match ty.as_str() {
-            "bare" => ("codestream".into(), b),
-            "jxlc" => ("codestream".into(), b[8..].to_vec()),
-            _ => (ty, b),
-        })
-        .collect()
-}
-
 /// The picture, decoded by djxl to a portable pixmap (no metadata).
 fn pixels(djxl: &Path, file: &Path, dir: &Path) -> Vec<u8> {
     let out = dir.join(format!(

@@ -1,9 +1,10 @@
 //! SIGKILL (`kill -9`) at a random moment of a batch, round after round.
 //!
 //! Each round starts `ccsig apply --signal S DIR` over a batch of large
-//! JPEG, PNG and WebP files, kills it outright after a random delay, and
+//! JPEG, PNG, WebP, JPEG XL and HEIC files, kills it outright after a random delay, and
 //! checks that every file is either byte-identical to its state before the
-//! round or completely rewritten: it parses (img-parts), reads back with
+//! round or completely rewritten: it parses (img-parts, or the tests' box
+//! parsers for JPEG XL and HEIC), reads back with
 //! exactly `S`, and its image data and every foreign block are the
 //! original's. Temporary files left by the kill are expected; `ccsig check`
 //! must report each as `stale_temporary`, and the next `apply` run to
@@ -85,7 +86,7 @@ impl Rng {
 #[test]
 fn kill_9_leaves_every_file_old_or_new() {
     run(Config {
-        files: 12,
+        files: 15,
         min_len: 4 * MIB,
         max_len: 8 * MIB,
         rounds: env_usize("CCSIG_KILL_ROUNDS").unwrap_or(40),
@@ -94,15 +95,23 @@ fn kill_9_leaves_every_file_old_or_new() {
 }
 
 #[test]
-#[ignore = "long: 120 rounds over 12 files of 4-16 MiB; run by benches/kill.sh"]
+#[ignore = "long: 120 rounds over 15 files of 4-16 MiB; run by benches/kill.sh"]
 fn kill_9_long() {
     run(Config {
-        files: 12,
+        files: 15,
         min_len: 4 * MIB,
         max_len: 16 * MIB,
         rounds: env_usize("CCSIG_KILL_ROUNDS").unwrap_or(120),
         complete_every: 3,
     });
+}
+
+#[test]
+fn the_big_heic_holds_its_sample_items_at_their_moved_offsets() {
+    let sample = fs::read(common::sample("heif/heif-enc-alpha-thumb.heic")).unwrap();
+    let big = big_heic(MIB, &mut Rng(7));
+    assert_eq!(common::image_items(&big), common::image_items(&sample));
+    assert_eq!(big.len(), sample.len() + MIB + 8);
 }
 
 fn env_usize(name: &str) -> Option<usize> {
@@ -211,6 +220,85 @@ fn big_webp(len: usize) -> Vec<u8> {
     webp.encoder().bytes().to_vec()
 }
 
+/// A JPEG XL container of about `len` bytes: the sample's boxes with a
+/// `free` box of `len` random bytes before the codestream (readers skip
+/// boxes they do not know; ccsig copies it).
+fn big_jxl(len: usize, rng: &mut Rng) -> Vec<u8> {
+    let sample = fs::read(common::sample("jxl/container.jxl")).unwrap();
+    let codestream = 32; // after the signature and ftyp boxes
+    let mut out = sample[..codestream].to_vec();
+    out.extend_from_slice(&((len + 8) as u32).to_be_bytes());
+    out.extend_from_slice(b"free");
+    let start = out.len();
+    out.resize(start + len, 0);
+    rng.fill(&mut out[start..]);
+    out.extend_from_slice(&sample[codestream..]);
+    out
+}
+
+/// A HEIC of about `len` bytes: the sample with a `free` box of `len`
+/// random bytes between `meta` and `mdat`, so that every item offset moves
+/// when `meta` grows.
+fn big_heic(len: usize, rng: &mut Rng) -> Vec<u8> {
+    let sample = fs::read(common::sample("heif/heif-enc-alpha-thumb.heic")).unwrap();
+    let (_, _, meta_end) = common::box_list(&sample, 0, sample.len())
+        .into_iter()
+        .find(|(t, _, _)| t == b"meta")
+        .unwrap();
+    let mut out = sample[..meta_end].to_vec();
+    out.extend_from_slice(&((len + 8) as u32).to_be_bytes());
+    out.extend_from_slice(b"free");
+    let start = out.len();
+    out.resize(start + len, 0);
+    rng.fill(&mut out[start..]);
+    out.extend_from_slice(&sample[meta_end..]);
+    // iloc's file offsets past meta move by the box's length.
+    shift_iloc(&mut out, meta_end as u64, (len + 8) as u64);
+    out
+}
+
+/// Adds `by` to every iloc file offset (construction method 0) at or past
+/// `from`, in place (the sample's iloc: version 1, 4-byte offsets, lengths
+/// and base offsets, no index).
+fn shift_iloc(file: &mut [u8], from: u64, by: u64) {
+    let top = common::box_list(file, 0, file.len());
+    let &(_, meta, meta_end) = top.iter().find(|(t, _, _)| t == b"meta").unwrap();
+    let &(_, s, _) = common::box_list(file, meta + 4, meta_end)
+        .iter()
+        .find(|(t, _, _)| t == b"iloc")
+        .unwrap();
+    let sizes = common::be(&file[s + 4..s + 6]);
+    assert_eq!((file[s], sizes), (1, 0x4440), "the sample's iloc layout");
+    let count = common::be(&file[s + 6..s + 8]) as usize;
+    let mut at = s + 8;
+    let shift = |at: usize, file: &mut [u8]| {
+        let value = common::be(&file[at..at + 4]);
+        if value >= from {
+            file[at..at + 4].copy_from_slice(&((value + by) as u32).to_be_bytes());
+        }
+    };
+    for _ in 0..count {
+        // id, method, data reference, base, extent count
+        let method = common::be(&file[at + 2..at + 4]) & 15;
+        let base = at + 6;
+        let extents = common::be(&file[at + 10..at + 12]) as usize;
+        at += 12;
+        if method != 0 {
+            at += extents * 8;
+            continue;
+        }
+        if common::be(&file[base..base + 4]) > 0 {
+            shift(base, file);
+            at += extents * 8;
+            continue;
+        }
+        for _ in 0..extents {
+            shift(at, file);
+            at += 8;
+        }
+    }
+}
+
 /// Writes the batch into `dir`; returns each file's path and bytes.
 fn build_batch(dir: &Path, cfg: &Config, rng: &mut Rng) -> Vec<(PathBuf, Vec<u8>)> {
     const JPEGS: [&str; 4] = [
@@ -228,13 +316,15 @@ fn build_batch(dir: &Path, cfg: &Config, rng: &mut Rng) -> Vec<(PathBuf, Vec<u8>
     (0..cfg.files)
         .map(|i| {
             let len = cfg.min_len + rng.below((cfg.max_len - cfg.min_len) as u64) as usize;
-            let (name, bytes) = match i % 3 {
+            let (name, bytes) = match i % 5 {
                 0 => (
                     format!("big{i:02}.jpg"),
-                    big_jpeg(JPEGS[i / 3 % 4], len, rng),
+                    big_jpeg(JPEGS[i / 5 % 4], len, rng),
                 ),
-                1 => (format!("big{i:02}.png"), big_png(PNGS[i / 3 % 4], len, rng)),
-                _ => (format!("big{i:02}.webp"), big_webp(len)),
+                1 => (format!("big{i:02}.png"), big_png(PNGS[i / 5 % 4], len, rng)),
+                2 => (format!("big{i:02}.webp"), big_webp(len)),
+                3 => (format!("big{i:02}.jxl"), big_jxl(len, rng)),
+                _ => (format!("big{i:02}.heic"), big_heic(len, rng)),
             };
             let path = dir.join(name);
             fs::write(&path, &bytes).unwrap();

@@ -3,6 +3,7 @@
 //! independent parser (img-parts) to check byte identity.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -170,7 +171,8 @@ fn is_xmp_itxt(contents: &[u8]) -> bool {
 }
 
 /// Every block of an image that is not ccsig's to change, as (name, exact
-/// bytes), parsed by img-parts, independently of ccsig's own walker.
+/// bytes), parsed by img-parts (JPEG, PNG, WebP) or the box parsers below
+/// (JPEG XL, HEIF), independently of ccsig's own walkers.
 /// JPEG: every segment (the SOS segment with its entropy-coded data) but
 /// the main XMP APP1 and the Photoshop APP13 (IIM). PNG: every chunk but the
 /// XMP iTXt and the raw IPTC/8BIM profiles. WebP: every chunk
@@ -207,6 +209,23 @@ pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
                 )
             })
             .collect()
+    } else if bytes.starts_with(&[0xFF, 0x0A]) || bytes.get(4..8) == Some(b"JXL ") {
+        foreign_boxes(bytes)
+    } else if bytes.get(4..8) == Some(b"ftyp") {
+        // Every item but the XMP, and every top-level box but meta (its
+        // item tables change) and mdat (its items are compared one by one;
+        // the old packet's bytes are blanked).
+        let mut out: Vec<(String, Vec<u8>)> = image_items(bytes)
+            .into_iter()
+            .map(|(id, (ty, data))| (format!("item {id} {ty}"), data))
+            .collect();
+        for (ty, start, end) in box_list(bytes, 0, bytes.len()) {
+            if &ty != b"meta" && &ty != b"mdat" {
+                let name = String::from_utf8_lossy(&ty).into_owned();
+                out.push((name, bytes[start..end].to_vec()));
+            }
+        }
+        out
     } else {
         let webp = WebP::from_bytes(b).expect("img-parts parses the WebP");
         webp.chunks()
@@ -220,6 +239,135 @@ pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             })
             .collect()
     }
+}
+
+// ISO BMFF boxes, read by the tests' own parser (not ccsig's): JPEG XL's
+// top-level boxes, HEIF's items.
+
+pub fn be(b: &[u8]) -> u64 {
+    b.iter().fold(0, |v, x| v << 8 | u64::from(*x))
+}
+
+/// (type, payload start, end) of the boxes in `b[from..to]`.
+pub fn box_list(b: &[u8], from: usize, to: usize) -> Vec<([u8; 4], usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = from;
+    while at + 8 <= to {
+        let (mut size, mut head) = (be(&b[at..at + 4]) as usize, 8);
+        if size == 1 {
+            size = be(&b[at + 8..at + 16]) as usize;
+            head = 16;
+        } else if size == 0 {
+            size = to - at;
+        }
+        out.push((b[at + 4..at + 8].try_into().unwrap(), at + head, at + size));
+        at += size;
+    }
+    out
+}
+
+/// Every item of a HEIF file: id -> (item type, its bytes), by the test's
+/// own reading of `iinf` and `iloc` (construction methods 0 and 1).
+pub fn items(file: &[u8]) -> BTreeMap<u32, (String, Vec<u8>)> {
+    let top = box_list(file, 0, file.len());
+    let &(_, meta_at, meta_end) = top.iter().find(|(t, _, _)| t == b"meta").unwrap();
+    let children = box_list(file, meta_at + 4, meta_end);
+    let find = |ty: &[u8; 4]| {
+        children
+            .iter()
+            .find(|(t, _, _)| t == ty)
+            .map(|&(_, s, e)| (s, e))
+    };
+    let mut types = BTreeMap::new();
+    let (s, e) = find(b"iinf").unwrap();
+    let skip = if file[s] == 0 { 6 } else { 8 };
+    for (_, p, _) in box_list(file, s + skip, e) {
+        let v = file[p];
+        let (id, at) = match v {
+            2 => (be(&file[p + 4..p + 6]) as u32, p + 8),
+            _ => (be(&file[p + 4..p + 8]) as u32, p + 10),
+        };
+        types.insert(id, String::from_utf8_lossy(&file[at..at + 4]).into_owned());
+    }
+    let idat = find(b"idat").map(|(s, _)| s);
+    let (s, _) = find(b"iloc").unwrap();
+    let v = file[s];
+    let sizes = be(&file[s + 4..s + 6]);
+    let (os, ls, bs, is) = (
+        (sizes >> 12) as usize,
+        (sizes >> 8 & 15) as usize,
+        (sizes >> 4 & 15) as usize,
+        if v == 0 { 0 } else { (sizes & 15) as usize },
+    );
+    let ids = if v < 2 { 2 } else { 4 };
+    let mut at = s + 6;
+    let mut take = |n: usize| {
+        let x = be(&file[at..at + n]);
+        at += n;
+        x
+    };
+    let count = take(ids);
+    let mut out = BTreeMap::new();
+    for _ in 0..count {
+        let id = take(ids) as u32;
+        let method = if v == 0 { 0 } else { take(2) & 15 };
+        take(2);
+        let base = take(bs) as usize;
+        let mut bytes = Vec::new();
+        for _ in 0..take(2) {
+            take(is);
+            let (off, len) = (take(os) as usize, take(ls) as usize);
+            let origin = if method == 1 { idat.unwrap() } else { 0 };
+            bytes.extend_from_slice(&file[origin + base + off..origin + base + off + len]);
+        }
+        out.insert(id, (types[&id].clone(), bytes));
+    }
+    out
+}
+
+/// Every item but the XMP (`mime`).
+pub fn image_items(file: &[u8]) -> BTreeMap<u32, (String, Vec<u8>)> {
+    let mut all = items(file);
+    all.retain(|_, (ty, _)| ty != "mime");
+    all
+}
+
+/// A file's top-level boxes as (type, whole box bytes); a bare codestream
+/// is one pseudo-box `bare` holding it.
+pub fn boxes(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    if bytes.starts_with(&[0xFF, 0x0A]) {
+        return vec![("bare".into(), bytes.to_vec())];
+    }
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let size = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let size = match size {
+            0 => bytes.len() - at,
+            1 => u64::from_be_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize,
+            s => s,
+        };
+        let ty = String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned();
+        out.push((ty, bytes[at..at + size].to_vec()));
+        at += size;
+    }
+    assert_eq!(at, bytes.len(), "boxes do not end with the file");
+    out
+}
+
+/// The boxes ccsig does not own: all but the XMP (`xml `, or `brob`
+/// holding `xml `); a bare codestream is compared as the codestream.
+pub fn foreign_boxes(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    boxes(bytes)
+        .into_iter()
+        .filter(|(ty, b)| ty != "xml " && !(ty == "brob" && &b[8..12] == b"xml "))
+        .filter(|(ty, _)| ty != "JXL " && ty != "ftyp")
+        .map(|(ty, b)| match ty.as_str() {
+            "bare" => ("codestream".into(), b),
+            "jxlc" => ("codestream".into(), b[8..].to_vec()),
+            _ => (ty, b),
+        })
+        .collect()
 }
 
 /// The main XMP packet as img-parts sees it.
