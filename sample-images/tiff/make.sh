@@ -40,3 +40,10 @@ convert "$tmp/photo.png" -strip -compress none "TIFF64:$out/bigtiff.tif"
 "$et" -config '' -q -overwrite_original -n \
   -XMP-plus:DataMining=DMI-PROHIBITED-AIMLTRAINING "$out/bigtiff.tif" 2>/dev/null \
   || echo "ExifTool did not write XMP into the BigTIFF: it stays without" >&2
+# A DNG made by a DNG writer: pidng 4.0.9 (PyPI), a 64x48 16-bit Bayer
+# mosaic, one tile. pidng writes IFD0's entries out of order and
+# DNGVersion twice: a quirky real-world file whose quirks ccsig must keep.
+venv=$(mktemp -d)
+python3 -m venv "$venv" && "$venv/bin/pip" install --quiet pidng==4.0.9 numpy
+"$venv/bin/python" "$here/make_dng.py" "$out/pidng.dng"
+rm -rf "$venv"
