@@ -363,14 +363,18 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
     licence_context(signals, &mut findings);
     content_credentials(signals, &mut findings);
     if signals.has_c2pa {
+        let sign = match signals.format.signs_c2pa() {
+            true => "apply signs new ones with --c2pa-sign, and otherwise refuses",
+            false => "apply refuses",
+        };
         findings.push(Finding::new(
             FindingKind::Signed,
             Severity::Info,
             vec!["C2PA manifest".into()],
-            "the file carries C2PA Content Credentials: apply signs new ones with \
-             --c2pa-sign, and otherwise refuses to break them unless --allow-breaking-c2pa \
-             (use --sidecar to tag it without touching it)"
-                .into(),
+            format!(
+                "the file carries C2PA Content Credentials: {sign} to break them unless \
+                 --allow-breaking-c2pa (use --sidecar to tag it without touching it)"
+            ),
         ));
     }
     if let Some(expected) = expect {

@@ -612,12 +612,14 @@ fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileE
         )));
     }
     if signals.has_c2pa && !opts.allow_breaking_c2pa && !signs(opts) {
-        return Err(FileError::Refused(
+        let sign = match signals.format.signs_c2pa() {
+            true => "use --c2pa-sign CERT --c2pa-key KEY to sign new ones, ",
+            false => "",
+        };
+        return Err(FileError::Refused(format!(
             "file carries C2PA Content Credentials; rewriting it would break their signature \
-             (use --c2pa-sign CERT --c2pa-key KEY to sign new ones, --sidecar to leave it \
-             untouched, or --allow-breaking-c2pa)"
-                .into(),
-        ));
+             ({sign}--sidecar to leave it untouched, or --allow-breaking-c2pa)"
+        )));
     }
     Ok(())
 }
@@ -1760,11 +1762,7 @@ pub fn apply_path(
 fn through_sidecar(image: &OpenImage, opts: &WriteOptions) -> Result<bool, FileError> {
     let format = image.layout.format;
     if format.embeds() {
-        let signable = matches!(
-            format,
-            container::Format::Jpeg | container::Format::Png | container::Format::WebP
-        );
-        if signs(opts) && !signable && !opts.sidecar_only {
+        if signs(opts) && !format.signs_c2pa() && !opts.sidecar_only {
             return Err(FileError::Refused(format!(
                 "ccsig does not sign {} files with Content Credentials yet (leave out \
                  --c2pa-sign)",

@@ -311,3 +311,38 @@ fn damaged_heif_boxes_are_errors_or_sidecar_reads_and_stay_untouched() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn content_credentials_are_detected_and_not_broken() {
+    // C2PA's uuid box at the end of a HEIC (its store need not validate:
+    // a file that carries one is not rewritten unless the user insists).
+    let mut uuid = vec![
+        0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e, 0x48, 0x3c, 0x92, 0x97, 0x58, 0x28, 0x87, 0x7e, 0xc4,
+        0x81,
+    ];
+    uuid.extend_from_slice(b"\0\0\0\0manifest\0\0\0\0\0\0\0\0\0");
+    let mut bytes = fs::read(sample("heif/plain.heic")).unwrap();
+    bytes.extend_from_slice(&((uuid.len() + 8) as u32).to_be_bytes());
+    bytes.extend_from_slice(b"uuid");
+    bytes.extend_from_slice(&uuid);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signed.heic");
+    fs::write(&path, &bytes).unwrap();
+    assert!(ccsig::read_path(&path).unwrap().has_c2pa);
+    let o = ccsig_on(&["apply", "--signal", "cc-cr"], std::slice::from_ref(&path));
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("would break their signature (--sidecar"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+    // Told to, ccsig writes it, the box kept as it was.
+    let o = ccsig_on(
+        &["apply", "--signal", "cc-cr", "--allow-breaking-c2pa"],
+        std::slice::from_ref(&path),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let new = fs::read(&path).unwrap();
+    assert!(new.windows(uuid.len()).any(|w| w == uuid));
+}

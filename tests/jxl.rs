@@ -335,3 +335,27 @@ fn hostile_jpeg_xl_files_are_errors_and_stay_untouched() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn content_credentials_are_detected_and_not_broken() {
+    // A jumb box whose description (jumd) is labelled c2pa.
+    let mut jumd = b"jumdc2pa\0\x11\0\x10\x80\0\0\xaa\0\x38\x9b\x71\x03c2pa\0".to_vec();
+    let len = (jumd.len() + 4) as u32;
+    jumd.splice(0..0, len.to_be_bytes());
+    let mut bytes = fs::read(sample("jxl/container.jxl")).unwrap();
+    bytes.extend_from_slice(&((jumd.len() + 8) as u32).to_be_bytes());
+    bytes.extend_from_slice(b"jumb");
+    bytes.extend_from_slice(&jumd);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signed.jxl");
+    fs::write(&path, &bytes).unwrap();
+    assert!(ccsig::read_path(&path).unwrap().has_c2pa);
+    let o = ccsig_on(&["apply", "--signal", "cc-cr"], std::slice::from_ref(&path));
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("would break their signature"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+}

@@ -161,6 +161,17 @@ impl Format {
         )
     }
 
+    /// Whether ccsig signs files of this format with Content Credentials
+    /// (`--c2pa-sign`); it detects them in every format it writes.
+    ///
+    /// ```
+    /// assert!(ccsig::Format::Png.signs_c2pa());
+    /// assert!(!ccsig::Format::Heif.signs_c2pa());
+    /// ```
+    pub fn signs_c2pa(self) -> bool {
+        matches!(self, Format::Jpeg | Format::Png | Format::WebP)
+    }
+
     /// What the format calls its blocks, for error messages.
     pub(crate) fn block_noun(self) -> &'static str {
         match self {
