@@ -1,10 +1,10 @@
 //! SIGKILL (`kill -9`) at a random moment of a batch, round after round.
 //!
 //! Each round starts `ccsig apply --signal S DIR` over a batch of large
-//! JPEG, PNG, WebP, JPEG XL and HEIC files, kills it outright after a random delay, and
+//! JPEG, PNG, WebP, JPEG XL, HEIC and TIFF files, kills it outright after a random delay, and
 //! checks that every file is either byte-identical to its state before the
-//! round or completely rewritten: it parses (img-parts, or the tests' box
-//! parsers for JPEG XL and HEIC), reads back with
+//! round or completely rewritten: it parses (img-parts, or the tests' own
+//! parsers for JPEG XL, HEIC and TIFF), reads back with
 //! exactly `S`, and its image data and every foreign block are the
 //! original's. Temporary files left by the kill are expected; `ccsig check`
 //! must report each as `stale_temporary`, and the next `apply` run to
@@ -86,7 +86,7 @@ impl Rng {
 #[test]
 fn kill_9_leaves_every_file_old_or_new() {
     run(Config {
-        files: 15,
+        files: 18,
         min_len: 4 * MIB,
         max_len: 8 * MIB,
         rounds: env_usize("CCSIG_KILL_ROUNDS").unwrap_or(40),
@@ -95,10 +95,10 @@ fn kill_9_leaves_every_file_old_or_new() {
 }
 
 #[test]
-#[ignore = "long: 120 rounds over 15 files of 4-16 MiB; run by benches/kill.sh"]
+#[ignore = "long: 120 rounds over 18 files of 4-16 MiB; run by benches/kill.sh"]
 fn kill_9_long() {
     run(Config {
-        files: 15,
+        files: 18,
         min_len: 4 * MIB,
         max_len: 16 * MIB,
         rounds: env_usize("CCSIG_KILL_ROUNDS").unwrap_or(120),
@@ -299,6 +299,36 @@ fn shift_iloc(file: &mut [u8], from: u64, by: u64) {
     }
 }
 
+/// A little-endian TIFF of about `len` bytes: one strip of 8-bit grey
+/// pixels, `len` random bytes, 1,024 pixels wide; no XMP.
+fn big_tiff(len: usize, rng: &mut Rng) -> Vec<u8> {
+    let (width, height) = (1024u32, (len / 1024) as u32);
+    let strip = 8 + 2 + 8 * 12 + 4; // header, IFD0 of 8 entries
+    let entries: [(u16, u16, u32); 8] = [
+        (256, 4, width),
+        (257, 4, height),
+        (258, 3, 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, strip as u32),
+        (278, 4, height),
+        (279, 4, width * height),
+    ];
+    let mut out = b"II*\0\x08\0\0\0".to_vec();
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, ty, value) in entries {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&ty.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    let start = out.len();
+    out.resize(start + (width * height) as usize, 0);
+    rng.fill(&mut out[start..]);
+    out
+}
+
 /// Writes the batch into `dir`; returns each file's path and bytes.
 fn build_batch(dir: &Path, cfg: &Config, rng: &mut Rng) -> Vec<(PathBuf, Vec<u8>)> {
     const JPEGS: [&str; 4] = [
@@ -316,15 +346,16 @@ fn build_batch(dir: &Path, cfg: &Config, rng: &mut Rng) -> Vec<(PathBuf, Vec<u8>
     (0..cfg.files)
         .map(|i| {
             let len = cfg.min_len + rng.below((cfg.max_len - cfg.min_len) as u64) as usize;
-            let (name, bytes) = match i % 5 {
+            let (name, bytes) = match i % 6 {
                 0 => (
                     format!("big{i:02}.jpg"),
-                    big_jpeg(JPEGS[i / 5 % 4], len, rng),
+                    big_jpeg(JPEGS[i / 6 % 4], len, rng),
                 ),
-                1 => (format!("big{i:02}.png"), big_png(PNGS[i / 5 % 4], len, rng)),
+                1 => (format!("big{i:02}.png"), big_png(PNGS[i / 6 % 4], len, rng)),
                 2 => (format!("big{i:02}.webp"), big_webp(len)),
                 3 => (format!("big{i:02}.jxl"), big_jxl(len, rng)),
-                _ => (format!("big{i:02}.heic"), big_heic(len, rng)),
+                4 => (format!("big{i:02}.heic"), big_heic(len, rng)),
+                _ => (format!("big{i:02}.tif"), big_tiff(len, rng)),
             };
             let path = dir.join(name);
             fs::write(&path, &bytes).unwrap();

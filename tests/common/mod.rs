@@ -209,6 +209,8 @@ pub fn foreign_blocks(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
                 )
             })
             .collect()
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        tiff_foreign(bytes)
     } else if bytes.starts_with(&[0xFF, 0x0A]) || bytes.get(4..8) == Some(b"JXL ") {
         foreign_boxes(bytes)
     } else if bytes.get(4..8) == Some(b"ftyp") {
@@ -368,6 +370,60 @@ pub fn foreign_boxes(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             _ => (ty, b),
         })
         .collect()
+}
+
+/// A classic TIFF's IFD0, by the tests' own reading: every entry but the
+/// XMP (tag 700) with its value's bytes, and each strip's or tile's bytes.
+pub fn tiff_foreign(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let little = bytes.starts_with(b"II");
+    let int = |b: &[u8]| -> u64 {
+        let fold = |v: u64, x: &u8| v << 8 | u64::from(*x);
+        match little {
+            true => b.iter().rev().fold(0, fold),
+            false => b.iter().fold(0, fold),
+        }
+    };
+    let ifd = int(&bytes[4..8]) as usize;
+    let count = int(&bytes[ifd..ifd + 2]) as usize;
+    let mut out = Vec::new();
+    let mut values = BTreeMap::new();
+    for i in 0..count {
+        let e = &bytes[ifd + 2 + 12 * i..ifd + 14 + 12 * i];
+        let (tag, ty, n) = (int(&e[0..2]), int(&e[2..4]), int(&e[4..8]) as usize);
+        let unit = match ty {
+            1 | 2 | 6 | 7 => 1,
+            3 | 8 => 2,
+            4 | 9 | 11 => 4,
+            _ => 8,
+        };
+        let value = match unit * n {
+            len if len <= 4 => e[8..8 + len].to_vec(),
+            len => {
+                let at = int(&e[8..12]) as usize;
+                bytes[at..at + len].to_vec()
+            }
+        };
+        if tag != 700 {
+            out.push((format!("IFD0 tag {tag} type {ty}"), value.clone()));
+        }
+        values.insert(tag, (unit, value));
+    }
+    let list = |tag: u64| -> Vec<u64> {
+        values
+            .get(&tag)
+            .map_or(vec![], |(unit, v)| v.chunks(*unit).map(int).collect())
+    };
+    let (offsets, counts) = match values.contains_key(&324) {
+        true => (list(324), list(325)),
+        false => (list(273), list(279)),
+    };
+    for (at, len) in offsets.into_iter().zip(counts) {
+        out.push((
+            format!("image data at {at}"),
+            bytes[at as usize..(at + len) as usize].to_vec(),
+        ));
+    }
+    out
 }
 
 /// The main XMP packet as img-parts sees it.
