@@ -156,8 +156,12 @@ impl ShardError {
     }
 }
 
-/// The RAW format a path's extension names, when it names one that is not
-/// TIFF or DNG (which ccsig writes).
+/// The RAW format a path's extension names, when it names one ccsig does
+/// not write (not TIFF, DNG, HEIF, AVIF or JPEG XL): a file whose bytes
+/// ccsig cannot follow but whose name is such a RAW's is that RAW, read
+/// through its sidecars; a damaged file of a format ccsig writes is an
+/// error, as a damaged JPEG is.
 pub(crate) fn raw_named(path: &std::path::Path) -> Option<&'static str> {
-    container::other_image_extension(path).filter(|name| !matches!(*name, "TIFF" | "DNG"))
+    container::other_image_extension(path)
+        .filter(|name| !matches!(*name, "TIFF" | "DNG" | "HEIF" | "AVIF" | "JPEG XL"))
 }

@@ -677,6 +677,101 @@ fn later_packets() -> Vec<Case> {
     ]
 }
 
+/// The formats of issue 19: HEIF and JPEG XL boxes and TIFF directories
+/// cut off, sized past the file or near 4 GiB (and with 64-bit sizes),
+/// HEIF items located outside the file or over another item's bytes, an
+/// image sequence, a TIFF whose directories loop.
+fn boxes_and_directories() -> Vec<Case> {
+    let heic = sample_bytes("heif/exiftool-xmp.heic");
+    let top = common::box_list(&heic, 0, heic.len());
+    let mdat = top.iter().find(|(t, _, _)| t == b"mdat").unwrap().1;
+    let &(_, meta, meta_end) = top.iter().find(|(t, _, _)| t == b"meta").unwrap();
+    let iloc = common::box_list(&heic, meta + 4, meta_end)
+        .into_iter()
+        .find(|(t, _, _)| t == b"iloc")
+        .unwrap();
+    // The XMP item's extent is the last entry's: its offset and length
+    // close the box (version 1, 4-byte fields).
+    let xmp_offset = iloc.2 - 8;
+    let with_xmp_at = |offset: u32| {
+        let mut b = heic.clone();
+        b[xmp_offset..xmp_offset + 4].copy_from_slice(&offset.to_be_bytes());
+        b
+    };
+    // ExifTool put the packet first in mdat, the image's tiles after it:
+    // 100 bytes on, the item runs over the first tile.
+    let first_item = mdat as u32 + 100;
+    let mut heic_mdat_4g = heic.clone();
+    heic_mdat_4g[mdat - 8..mdat - 4].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+    let mut heic_mdat_64 = heic[..mdat - 8].to_vec();
+    heic_mdat_64.extend_from_slice(b"\0\0\0\x01mdat\xff\xff\xff\xff\xff\xff\xff\xf0");
+    heic_mdat_64.extend_from_slice(&heic[mdat..]);
+    let mut sequence = sample_bytes("heif/plain.avif");
+    sequence.extend_from_slice(b"\0\0\0\x08moov");
+
+    let jxl = sample_bytes("jxl/from-jpeg.jxl");
+    let jxl_boxes = common::box_list(&jxl, 0, jxl.len());
+    let brob = jxl_boxes.iter().find(|(t, _, _)| t == b"brob").unwrap().1;
+    let mut bad_brob = jxl.clone();
+    bad_brob[brob + 4..brob + 16].fill(0xFF);
+    let mut jxl_4g = jxl.clone();
+    jxl_4g[32..36].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+    let mut jxl_64 = jxl[..32].to_vec();
+    jxl_64.extend_from_slice(b"\0\0\0\x01free\xff\xff\xff\xff\xff\xff\xff\xf0");
+    jxl_64.extend_from_slice(&jxl[32..]);
+
+    let tiff = sample_bytes("tiff/plain.tif");
+    let ifd0 = u32::from_le_bytes(tiff[4..8].try_into().unwrap()) as usize;
+    let entries = u16::from_le_bytes(tiff[ifd0..ifd0 + 2].try_into().unwrap()) as usize;
+    let next = ifd0 + 2 + 12 * entries;
+    let mut tiff_loop = tiff.clone();
+    tiff_loop[next..next + 4].copy_from_slice(&(ifd0 as u32).to_le_bytes());
+    let mut tiff_outside = tiff.clone();
+    tiff_outside[4..8].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    vec![
+        case(
+            "heif-cut-in-mdat.heic",
+            heic[..mdat + 10].to_vec(),
+            Expect::Error(CUT),
+        ),
+        case("heif-mdat-size-4gib.heic", heic_mdat_4g, Expect::Error(CUT)),
+        case(
+            "heif-mdat-64-bit-size.heic",
+            heic_mdat_64,
+            Expect::Error(CUT),
+        ),
+        case(
+            "heif-xmp-item-past-the-end.heic",
+            with_xmp_at(0x7FFF_0000),
+            Expect::Error(CUT),
+        ),
+        case(
+            "heif-xmp-item-over-the-image.heic",
+            with_xmp_at(first_item),
+            Expect::Refused(&["XMP packet cannot be read", "shared with another item"]),
+        ),
+        case(
+            "heif-image-sequence.avif",
+            sequence,
+            Expect::Refused(&["image sequence"]),
+        ),
+        case(
+            "jxl-cut-in-a-box.jxl",
+            jxl[..brob + 20].to_vec(),
+            Expect::Error(CUT),
+        ),
+        case(
+            "jxl-brob-not-brotli.jxl",
+            bad_brob,
+            Expect::Error(&["does not decompress"]),
+        ),
+        case("jxl-box-size-4gib.jxl", jxl_4g, Expect::Error(CUT)),
+        case("jxl-box-64-bit-size.jxl", jxl_64, Expect::Error(CUT)),
+        case("tiff-ifd0-outside.tif", tiff_outside, Expect::Error(CUT)),
+        case("tiff-ifd-loop.tif", tiff_loop, Expect::Reads),
+    ]
+}
+
 fn corpus() -> Vec<Case> {
     let mut all = truncations();
     for group in [
@@ -691,6 +786,7 @@ fn corpus() -> Vec<Case> {
         iim_lengths(),
         other_languages(),
         later_packets(),
+        boxes_and_directories(),
         committed(),
     ] {
         all.extend(group);

@@ -37,6 +37,8 @@ const MAX_META: u64 = 4 * 1024 * 1024;
 /// An XMP item larger than this is not loaded.
 const MAX_XMP: u64 = 16 * 1024 * 1024;
 const XMP_MIME: &[u8] = b"application/rdf+xml";
+/// Why an item cannot be read: its extents run past the file's end.
+const OUTSIDE: &str = "an item lies outside the file";
 /// C2PA's manifest store in BMFF: a top-level `uuid` box of this type.
 const C2PA_UUID: [u8; 16] = [
     0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e, 0x48, 0x3c, 0x92, 0x97, 0x58, 0x28, 0x87, 0x7e, 0xc4, 0x81,
@@ -440,8 +442,13 @@ struct Heif {
 
 impl Heif {
     /// Reads the top-level boxes and `meta`'s item tables. `None` when they
-    /// cannot be followed.
-    fn read<R: Read + Seek>(r: &mut BlockReader<R>) -> Result<Option<Heif>, ContainerError> {
+    /// cannot be followed (no `meta`, two of a table, a version ccsig does
+    /// not know); a box cut off by the file's end, or smaller than its
+    /// header, is an error of `format`, as in any other format.
+    fn read<R: Read + Seek>(
+        r: &mut BlockReader<R>,
+        format: Format,
+    ) -> Result<Option<Heif>, ContainerError> {
         let len = r.len();
         let mut all = Vec::new();
         let mut at = 0;
@@ -449,7 +456,8 @@ impl Heif {
         while at < len {
             let b = match boxes::read_box(r, at)? {
                 BoxRead::Box(b) => b,
-                BoxRead::Truncated(_) | BoxRead::Malformed(_) => return Ok(None),
+                BoxRead::Truncated(why) => return Err(ContainerError::Truncated(why)),
+                BoxRead::Malformed(why) => return Err(format.malformed(why)),
             };
             let mut size = [0u8; 4];
             r.read_at(at, &mut size)?;
@@ -601,7 +609,7 @@ impl Heif {
                     l => start.checked_add(l).ok_or("an item's length overflows")?,
                 };
                 if end > len || start > end {
-                    return Err("an item lies outside the file");
+                    return Err(OUTSIDE);
                 }
                 Ok(start..end)
             })
@@ -632,11 +640,19 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
 ) -> Result<Layout, ContainerError> {
     let unread = || ContainerError::OtherFormat(format.name());
     let len = reader.len();
-    let heif = match Heif::read(reader)? {
+    let heif = match Heif::read(reader, format)? {
         Some(h) => h,
         None => return Err(unread()),
     };
-    let xmp = heif.xmp_ranges(len).map_err(|_| unread())?;
+    let xmp = heif.xmp_ranges(len).map_err(|why| match why {
+        // Its packet cut off by the file's end: a truncated file, as in
+        // any other format.
+        OUTSIDE => ContainerError::Truncated(format!(
+            "the {} file ends inside its XMP item",
+            format.name()
+        )),
+        _ => unread(),
+    })?;
     let mut packet = None;
     if let Some((_, ranges)) = &xmp {
         let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
@@ -708,8 +724,8 @@ pub(crate) fn rewrite<R: Read + Seek, W: Write>(
             format.name()
         ))
     };
-    let heif =
-        Heif::read(&mut r)?.ok_or_else(|| format.malformed("its boxes cannot be followed"))?;
+    let heif = Heif::read(&mut r, format)?
+        .ok_or_else(|| format.malformed("its boxes cannot be followed"))?;
     if heif
         .boxes
         .iter()
@@ -1016,8 +1032,10 @@ pub(crate) fn verify_preserved<A: Read + Seek, B: Read + Seek>(
         BlockReader::new(new)?.for_format(format),
     );
     let (old_len, new_len) = (ra.len(), rb.len());
-    let a = Heif::read(&mut ra)?.ok_or_else(|| fail("the original cannot be followed".into()))?;
-    let b = Heif::read(&mut rb)?.ok_or_else(|| fail("the rewrite cannot be followed".into()))?;
+    let a = Heif::read(&mut ra, format)?
+        .ok_or_else(|| fail("the original cannot be followed".into()))?;
+    let b = Heif::read(&mut rb, format)?
+        .ok_or_else(|| fail("the rewrite cannot be followed".into()))?;
     let old_xmp = a.xmp_ranges(old_len).map_err(|e| fail(e.into()))?;
     let new_xmp = b.xmp_ranges(new_len).map_err(|e| fail(e.into()))?;
     let old_id = old_xmp.as_ref().map(|(id, _)| *id);
@@ -1293,7 +1311,7 @@ mod tests {
         ] {
             match scan(bytes) {
                 Ok(layout) => assert!(layout.xmp().is_none()),
-                Err(ContainerError::OtherFormat("HEIF")) => {}
+                Err(ContainerError::OtherFormat("HEIF") | ContainerError::Truncated(_)) => {}
                 Err(e) => panic!("{e}"),
             }
         }
