@@ -302,7 +302,7 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
         && !credentials_entries
     {
         let message = match signals.format {
-            crate::Format::Other(format) => format!(
+            crate::container::Format::Other(format) => format!(
                 "no CC signal or AI-use preference in the file or its XMP sidecars (ccsig \
                  tags {format} files through their sidecars only; `ccsig apply` creates one)"
             ),

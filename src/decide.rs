@@ -460,7 +460,7 @@ impl Pipeline {
         // An image whose own bytes ccsig does not read (camera RAW ...) is
         // decided by its sidecars; when they say nothing, the file itself
         // may, so it is not known to be silent (fail closed).
-        if let crate::Format::Other(format) = signals.format {
+        if let crate::container::Format::Other(format) = signals.format {
             if out.verdict == Verdict::Unknown {
                 // The answer for a file read without sidecars (a shard's
                 // member), so both ways of reading one file agree.

@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::container::{self, BlockKind, Format, Layout};
 use crate::mapping::c2pa::{self, Credentials, Meaning};
 use crate::mapping::{constraints, datamining::DataMining, exif, extended, iptc, xmp};
+use crate::sidecar;
 use crate::signal::{self, Decision, Statement, Vocabulary};
 
 /// A place in a file that can carry a signal.
@@ -252,7 +254,7 @@ pub fn read_in<R: Read + Seek + Send>(
 /// no blocks and signals that only its XMP sidecars can give.
 pub(crate) fn read_named<R: Read + Seek + Send>(
     reader: &mut R,
-    path: &std::path::Path,
+    path: &Path,
     options: impl Into<ReadOptions>,
 ) -> Result<(Layout, FileSignals), ReadError> {
     let options = options.into();
@@ -277,12 +279,45 @@ pub(crate) fn read_named<R: Read + Seek + Send>(
     }
 }
 
+/// [`crate::read_path_in`], finding the sidecars in `folder`, a listing of the
+/// image's folder, when there is one (batches list each folder once).
+pub(crate) fn read_path_listed(
+    path: &Path,
+    options: impl Into<ReadOptions>,
+    folder: Option<&sidecar::FolderSidecars>,
+) -> Result<FileSignals, ReadError> {
+    let file = std::fs::File::open(path)?;
+    let (_, mut signals) = read_named(&mut container::PositionedFile::new(&file), path, options)?;
+    let sidecars = match (signals.format, folder) {
+        // A sidecar named directly has no sidecars of its own.
+        (Format::Xmp, _) => Vec::new(),
+        (_, Some(listing)) => listing.existing(path),
+        (_, None) => sidecar::existing(path),
+    };
+    for sidecar_path in sidecars {
+        match sidecar::read(&sidecar_path) {
+            Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),
+            Err(e) => signals.add_sidecar_error(sidecar_path, e.to_string()),
+        }
+    }
+    Ok(signals)
+}
+
+/// MD5 of the image data of the file at `path` (see
+/// [`crate::image_digest_path`]).
+pub(crate) fn image_digest_path(path: &Path) -> Result<[u8; 16], ReadError> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = container::PositionedFile::new(&file);
+    let layout = container::scan(&mut reader)?;
+    Ok(container::image_data_digest(&mut reader, &layout)?)
+}
+
 /// A camera RAW that is TIFF inside (a NEF, a CR2): its packet is read,
 /// but it is named, and written (through sidecars), as the RAW it is.
 pub(crate) fn named(
     mut layout: Layout,
     mut signals: FileSignals,
-    path: &std::path::Path,
+    path: &Path,
 ) -> (Layout, FileSignals) {
     if layout.format == Format::Tiff {
         if let Some(raw) = raw_named(path) {

@@ -111,32 +111,7 @@ pub fn read_path_in(
     path: &Path,
     options: impl Into<ReadOptions>,
 ) -> Result<FileSignals, ReadError> {
-    read_path_listed(path, options, None)
-}
-
-/// [`read_path_in`], finding the sidecars in `folder`, a listing of the
-/// image's folder, when there is one (batches list each folder once).
-pub(crate) fn read_path_listed(
-    path: &Path,
-    options: impl Into<ReadOptions>,
-    folder: Option<&sidecar::FolderSidecars>,
-) -> Result<FileSignals, ReadError> {
-    let file = std::fs::File::open(path)?;
-    let (_, mut signals) =
-        inspect::read_named(&mut container::PositionedFile::new(&file), path, options)?;
-    let sidecars = match (signals.format, folder) {
-        // A sidecar named directly has no sidecars of its own.
-        (Format::Xmp, _) => Vec::new(),
-        (_, Some(listing)) => listing.existing(path),
-        (_, None) => sidecar::existing(path),
-    };
-    for sidecar_path in sidecars {
-        match sidecar::read(&sidecar_path) {
-            Ok(bytes) => signals.add_sidecar(sidecar_path, &bytes),
-            Err(e) => signals.add_sidecar_error(sidecar_path, e.to_string()),
-        }
-    }
-    Ok(signals)
+    inspect::read_path_listed(path, options, None)
 }
 
 /// MD5 of the image data of the file at `path` (not its metadata), to
@@ -157,10 +132,7 @@ pub(crate) fn read_path_listed(
 /// assert_ne!(other, before);
 /// ```
 pub fn image_digest_path(path: &Path) -> Result<[u8; 16], ReadError> {
-    let file = std::fs::File::open(path)?;
-    let mut reader = container::PositionedFile::new(&file);
-    let layout = container::scan(&mut reader)?;
-    Ok(container::image_data_digest(&mut reader, &layout)?)
+    inspect::image_digest_path(path)
 }
 
 /// Reads the signals of an image file held in memory.

@@ -351,7 +351,7 @@ pub struct WriteOptions {
     /// Credentials"). Files that carry Content Credentials are then
     /// rewritten instead of refused.
     #[cfg(feature = "c2pa")]
-    pub c2pa_sign: Option<std::sync::Arc<crate::SigningKey>>,
+    pub c2pa_sign: Option<std::sync::Arc<crate::mapping::c2pa::SigningKey>>,
     /// Write the signal into an XMP sidecar (created if none exists) and
     /// leave the image untouched. Images ccsig does not write itself
     /// (camera RAW, HEIF, GIF ...: [`crate::Format::Other`]) are always
@@ -490,7 +490,7 @@ pub enum FileError {
     /// validate.
     #[cfg(feature = "c2pa")]
     #[error(transparent)]
-    Signing(#[from] crate::SignError),
+    Signing(#[from] crate::mapping::c2pa::SignError),
 }
 
 impl FileError {
@@ -627,7 +627,10 @@ fn refuse_signed(signals: &FileSignals, opts: &WriteOptions) -> Result<(), FileE
 /// The key that signs a rewritten file, and the entries its new manifest
 /// states (none: it withdraws a preference).
 #[cfg(feature = "c2pa")]
-type Signing = (std::sync::Arc<crate::SigningKey>, Vec<c2pa::Entry>);
+type Signing = (
+    std::sync::Arc<crate::mapping::c2pa::SigningKey>,
+    Vec<c2pa::Entry>,
+);
 /// Without the `c2pa` feature nothing is signed.
 #[cfg(not(feature = "c2pa"))]
 type Signing = std::convert::Infallible;

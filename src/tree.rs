@@ -459,11 +459,11 @@ fn examine(
         return Outcome::Shard(path, compression);
     }
     let shown = path.display().to_string();
-    match crate::read_path_listed(&path, read.clone(), listing) {
+    match inspect::read_path_listed(&path, read.clone(), listing) {
         Ok(signals) => Outcome::Item(TreeItem::Read {
             path: shown,
             signals: Ok(signals),
-            image_digest: image_digests.then(|| crate::image_digest_path(&path)),
+            image_digest: image_digests.then(|| inspect::image_digest_path(&path)),
         }),
         Err(e) => match triage(&path, explicit, &e) {
             Triage::Report => Outcome::Item(TreeItem::Read {
