@@ -40,7 +40,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::container::ContainerError;
-use crate::inspect::{Credit, FileSignals, ReadError, Source, CREDIT_FIELDS};
+use crate::inspect::{Credit, FileSignals, ReadError, Source, WebContext, CREDIT_FIELDS};
 use crate::signal::{Decision, InvalidValue, SignalCode, Use};
 use crate::tree::{SkipReason, TreeItem};
 
@@ -568,6 +568,48 @@ impl Pipeline {
             }
             other => self.not_read(State::Unreadable, format!("unreadable: {other}")),
         }
+    }
+
+    /// [`decide_error`](Self::decide_error) for an image whose surroundings
+    /// are known: a "no" they state stands though the file could not be
+    /// read (what the file says could only make it stricter); otherwise
+    /// the file's error decides, as without them.
+    ///
+    /// ```
+    /// use ccsig::{Commitments, Pipeline, Verdict, WebContext};
+    /// let pipeline = Pipeline::new("train-ai".parse().unwrap(), Commitments::none());
+    /// let error = ccsig::read_bytes(b"not an image").unwrap_err();
+    /// let web = WebContext {
+    ///     headers: vec![("X-Robots-Tag".into(), "noai".into())],
+    ///     ..Default::default()
+    /// };
+    /// let decision = pipeline.decide_error_with(&error, &web);
+    /// assert_eq!(decision.verdict, Verdict::Disallowed);
+    /// assert_eq!(decision.sources, ["HTTP X-Robots-Tag noai"]);
+    /// // Without a "no" around it, the file's error decides.
+    /// let silent = pipeline.decide_error_with(&error, &WebContext::default());
+    /// assert_eq!(silent.verdict, Verdict::Unknown);
+    /// ```
+    pub fn decide_error_with(&self, error: &ReadError, web: &WebContext) -> UseDecision {
+        let label = self.usage.label();
+        let sources = crate::inspect::web_sources(web, Default::default());
+        let said: Vec<(&Source, Decision)> = sources
+            .iter()
+            .map(|s| (s, s.statement.preference(label)))
+            .collect();
+        let decision = Decision::combine_all(said.iter().map(|(_, d)| d));
+        let mut out = self.decide_on(decision, !sources.is_empty(), &Credit::default());
+        if out.verdict != Verdict::Disallowed {
+            return self.decide_error(error);
+        }
+        out.sources = said
+            .iter()
+            .filter(|(_, d)| *d != Decision::Unknown)
+            .map(|(s, _)| s.field())
+            .collect();
+        out.reason
+            .push_str(&format!(" (the file itself could not be read: {error})"));
+        out
     }
 
     /// Decides for an image in a format ccsig does not read (`format`, e.g.

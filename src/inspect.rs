@@ -32,6 +32,19 @@ pub enum Place {
     TdmReservation,
     /// IPTC-IIM 2:40 Special Instructions.
     IimSpecialInstructions,
+    /// The HTTP response's `Content-Usage` field.
+    HttpContentUsage,
+    /// An AI or indexing directive of the HTTP response's `X-Robots-Tag`
+    /// (see [`crate::internals::mapping::http`]).
+    XRobotsTag {
+        /// The directive: `noai`, `noimageai`, `noindex` ...
+        directive: String,
+    },
+    /// A `Content-Usage` rule of the site's robots.txt.
+    Robots {
+        /// Its line, from 1.
+        line: usize,
+    },
     /// One entry of a C2PA Content Credentials training-and-data-mining
     /// assertion of the active manifest.
     C2pa {
@@ -63,6 +76,9 @@ impl Place {
             Place::DataMining => "XMP plus:DataMining".into(),
             Place::TdmReservation => "XMP tdm:reservation".into(),
             Place::IimSpecialInstructions => "IIM 2:40 Special Instructions".into(),
+            Place::HttpContentUsage => "HTTP Content-Usage".into(),
+            Place::XRobotsTag { directive } => format!("HTTP X-Robots-Tag {directive}"),
+            Place::Robots { line } => format!("robots.txt line {line}"),
             Place::C2pa { assertion, entry } => c2pa::field(assertion, entry),
         }
     }
@@ -90,7 +106,7 @@ pub struct Source {
 }
 
 /// Who is to be credited, and which field said so.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 ///
 /// The first credit source that names someone wins, and its URL only is
 /// given (see [`credit_sources`] for the order); every part is `None` when
@@ -125,6 +141,93 @@ pub struct Unparsable {
     pub stored: String,
     /// Why it could not be read, for people.
     pub reason: String,
+}
+
+/// What a pipeline knows of an image besides its bytes: the HTTP response
+/// it came with and its site's robots.txt (draft-ietf-aipref-attach).
+/// ccsig fetches nothing: the caller hands these over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebContext {
+    /// The response's header fields, (name, value), every occurrence.
+    pub headers: Vec<(String, String)>,
+    /// The text of the site's robots.txt.
+    pub robots: Option<String>,
+    /// The image's URL, whose path picks robots.txt's rules (`/` without).
+    pub url: Option<String>,
+    /// The fetcher's user agent, whose product token picks robots.txt's
+    /// group and addressed `X-Robots-Tag` directives (`*` without).
+    pub user_agent: Option<String>,
+}
+
+impl WebContext {
+    /// The URL's path and query, as robots.txt rules match them (`/`
+    /// without a URL, or for one that does not parse).
+    ///
+    /// ```
+    /// let web = ccsig::WebContext {
+    ///     url: Some("https://example.org/a/b.jpg?size=2".into()),
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(web.url_path(), "/a/b.jpg?size=2");
+    /// ```
+    pub fn url_path(&self) -> String {
+        let parsed = self.url.as_deref().and_then(|u| url::Url::parse(u).ok());
+        match parsed {
+            Some(u) => match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            },
+            None => "/".into(),
+        }
+    }
+
+    /// What it states, source by source (see [`FileSignals::add_web`]): a
+    /// value that does not parse is a source whose statement says so
+    /// (`statement.parsed` false, `statement.parse_error` why).
+    ///
+    /// ```
+    /// let web = ccsig::WebContext {
+    ///     headers: vec![("Content-Usage".into(), "train-ai=maybe".into())],
+    ///     ..Default::default()
+    /// };
+    /// let sources = web.sources();
+    /// assert_eq!(sources[0].field(), "HTTP Content-Usage");
+    /// assert!(sources[0].statement.preference("train-ai") == ccsig::signal::Decision::Unknown);
+    /// ```
+    pub fn sources(&self) -> Vec<Source> {
+        web_sources(self, Vocabulary::default())
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty() && self.robots.is_none()
+    }
+}
+
+/// The sources an image's surroundings give: each `Content-Usage` field and
+/// read `X-Robots-Tag` directive of its response, and the robots.txt
+/// `Content-Usage` rules that apply to its URL and the user agent.
+pub(crate) fn web_sources(web: &WebContext, vocabulary: Vocabulary) -> Vec<Source> {
+    let user_agent = web.user_agent.as_deref();
+    let mut sources = Vec::new();
+    for h in crate::mapping::http::statements(&web.headers, user_agent) {
+        let place = match h.field.strip_prefix("HTTP X-Robots-Tag ") {
+            Some(directive) => Place::XRobotsTag {
+                directive: directive.to_string(),
+            },
+            None => Place::HttpContentUsage,
+        };
+        sources.push(source(place, &h.stored, &h.expression, vocabulary));
+    }
+    if let Some(robots) = &web.robots {
+        let path = web.url_path();
+        let agent = user_agent.unwrap_or("*");
+        for rule in crate::mapping::robots::content_usage(robots, agent, &path) {
+            let place = Place::Robots { line: rule.line };
+            sources.push(source(place, &rule.value, &rule.value, vocabulary));
+        }
+    }
+    sources
 }
 
 /// Everything ccsig reads from one file.
@@ -838,6 +941,32 @@ impl FileSignals {
             };
         }
         builder.to_expression().ok()
+    }
+
+    /// Adds what the image's surroundings say (its HTTP response, its
+    /// site's robots.txt) as sources of their own: the decision combines
+    /// them with the file's (the most restrictive wins) and names each.
+    ///
+    /// ```
+    /// use ccsig::signal::Decision;
+    /// use ccsig::WebContext;
+    /// let mut signals = ccsig::read_path("sample-images/tagged/ccsig-cr.png".as_ref()).unwrap();
+    /// let web = WebContext {
+    ///     headers: vec![("X-Robots-Tag".into(), "noai".into())],
+    ///     robots: Some("User-agent: *\nContent-Usage: /photos/ search=n\n".into()),
+    ///     url: Some("https://example.org/photos/a.png".into()),
+    ///     user_agent: Some("img2dataset".into()),
+    /// };
+    /// signals.add_web(&web);
+    /// assert_eq!(signals.decisions["train-ai"], Decision::Disallowed);
+    /// assert_eq!(signals.decisions["search"], Decision::Disallowed);
+    /// let fields: Vec<String> = signals.sources.iter().map(|s| s.field()).collect();
+    /// assert!(fields.contains(&"HTTP X-Robots-Tag noai".to_string()));
+    /// assert!(fields.contains(&"robots.txt line 2".to_string()));
+    /// ```
+    pub fn add_web(&mut self, web: &WebContext) {
+        self.sources.extend(web_sources(web, self.vocabulary));
+        self.decisions = combine(&self.sources, self.vocabulary);
     }
 
     /// Records a sidecar that exists but could not be read.

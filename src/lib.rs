@@ -62,7 +62,7 @@ pub use decide::{
     Commitments, Element, Obligation, Pipeline, State, UnknownPolicy, UnreadablePolicy,
     UseDecision, Verdict,
 };
-pub use inspect::{FileSignals, ReadError, ReadOptions};
+pub use inspect::{FileSignals, ReadError, ReadOptions, WebContext};
 #[cfg(feature = "c2pa")]
 pub use mapping::c2pa::{SignError, SigningAlgorithm, SigningKey};
 pub use mapping::MappingError;

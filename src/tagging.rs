@@ -1907,7 +1907,11 @@ fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOption
             inspect::Place::OtherConstraints { lang } => lang.is_empty() || lang == "x-default",
             // A new signed manifest supersedes the active one's entries.
             inspect::Place::C2pa { .. } => signs(opts),
-            inspect::Place::TdmReservation => false,
+            // Around the file, not in it: never written.
+            inspect::Place::TdmReservation
+            | inspect::Place::HttpContentUsage
+            | inspect::Place::XRobotsTag { .. }
+            | inspect::Place::Robots { .. } => false,
         };
         let (severity, message) = match (&s.place, overwritten) {
             (inspect::Place::CcsigExpression, _) => (

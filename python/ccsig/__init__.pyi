@@ -1,5 +1,5 @@
 """ccsig: read, decide on, write and audit Creative Commons CC signals
-(AI-use preferences) in JPEG, PNG and WebP metadata, without re-encoding.
+(AI-use preferences) in image metadata, without re-encoding.
 
 Every function releases the GIL while it reads, parses or writes.
 
@@ -13,7 +13,20 @@ usage label of draft-07 (expected one of: train-ai, search); did you mean
 """
 
 import os
-from typing import Iterable, Iterator, Literal, Optional, Sequence, TypedDict, Union
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+    Union,
+)
 
 from ._errors import (
     AccessError as AccessError,
@@ -34,6 +47,8 @@ StrPath = Union[str, "os.PathLike[str]"]
 #: A file: its path, or its bytes (``bytes`` are read in place; a
 #: ``bytearray`` is copied first).
 File = Union[StrPath, bytes, bytearray]
+#: HTTP response header fields: a mapping, or (name, value) pairs.
+Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 #: What the pipeline gives in return: element names (``credit``,
 #: ``direct-contribution``, ``ecosystem-contribution``, ``open``), as a list
 #: or one comma-separated string. Any other name raises
@@ -272,6 +287,10 @@ def decide(
     on_error: Literal["raise", "unknown"] = "raise",
     vocabulary: VocabularyName = "draft-07",
     c2pa_trust: Optional[StrPath] = None,
+    headers: Optional[Headers] = None,
+    robots: Optional[str] = None,
+    url: Optional[str] = None,
+    user_agent: Optional[str] = None,
 ) -> Decision:
     """May a pipeline doing ``use`` and giving ``we_give`` use this file?
 
@@ -293,7 +312,29 @@ def decide(
     ``vocabulary``), element, policy, ``on_error`` or vocabulary, even when
     the file does not exist; then :class:`UnreadableImage` or
     :class:`AccessError` (with ``on_error="raise"``).
+
+    ``headers`` (the HTTP response's fields, a mapping or (name, value)
+    pairs), ``robots`` (the site's robots.txt text), ``url`` and
+    ``user_agent``: what the image came with. Their ``Content-Usage``
+    field and rules, and ``X-Robots-Tag``'s ``noai``/``noimageai``
+    (``train-ai=n``) and ``noindex``/``noimageindex`` (``search=n``), are
+    sources of the decision like the file's fields (the most restrictive
+    wins; ``sources`` names them: ``HTTP X-Robots-Tag noai``, ``robots.txt
+    line 12``). A "no" among them decides even a file that cannot be read.
     """
+
+WebSource = Dict[str, Any]
+
+def parse_header(headers: Headers, *, user_agent: Optional[str] = None) -> List[WebSource]:
+    """What an HTTP response's fields state: one dict per statement,
+    ``field``, ``stored``, ``expression``, ``parsed``, ``problem``."""
+
+def parse_robots(
+    text: str, *, url: Optional[str] = None, user_agent: Optional[str] = None
+) -> List[WebSource]:
+    """The ``Content-Usage`` rules of a robots.txt that apply to
+    ``user_agent`` fetching ``url``, as :func:`parse_header` gives them
+    (``field`` ``robots.txt line N``)."""
 
 def decide_tree(
     roots: Union[StrPath, Sequence[StrPath]],

@@ -638,7 +638,7 @@ fn read(
 ///
 /// Returns a `Decision` (see the type stubs and docs/schema.md).
 #[pyfunction]
-#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07", c2pa_trust = None))]
+#[pyo3(signature = (file, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07", c2pa_trust = None, headers = None, robots = None, url = None, user_agent = None))]
 #[allow(clippy::too_many_arguments)]
 fn decide(
     py: Python<'_>,
@@ -650,18 +650,24 @@ fn decide(
     on_error: &str,
     vocabulary: &str,
     c2pa_trust: Option<PathBuf>,
+    headers: Option<&Bound<'_, PyAny>>,
+    robots: Option<String>,
+    url: Option<String>,
+    user_agent: Option<String>,
 ) -> PyResult<UseDecisionPy> {
     let args = decide_args(
         py, r#use, we_give, unknown, unreadable, vocabulary, c2pa_trust,
     )?;
     let decide_unreadable = on_error_policy(py, on_error)?;
+    let web = web_context(headers, robots, url, user_agent)?;
     let input = Input::from_py(file)?;
     let path = match &input {
         Input::Path(p) => Some(p.to_string_lossy().into_owned()),
         _ => None,
     };
     run(py, || match input.read_signals(&args.read) {
-        Ok(signals) => {
+        Ok(mut signals) => {
+            signals.add_web(&web);
             let decision = args.pipeline.decide(&signals);
             // An image read only through sidecars that say nothing was not
             // really read: raised like one that could not be, unless asked.
@@ -676,10 +682,101 @@ fn decide(
                 _ => Ok(decision),
             }
         }
-        Err(e) if decide_unreadable => Ok(args.pipeline.decide_error(&e)),
-        Err(e) => Err(input.failure(e)),
+        Err(e) => {
+            // A "no" around the file stands though the file is unreadable.
+            let around = args.pipeline.decide_error_with(&e, &web);
+            match (around.verdict, decide_unreadable) {
+                (ccsig::Verdict::Disallowed, _) | (_, true) => Ok(around),
+                _ => Err(input.failure(e)),
+            }
+        }
     })
     .map(|d| UseDecisionPy::new(path, d))
+}
+
+/// Header fields as (name, value) pairs: from a mapping (a dict,
+/// `requests`' headers, `email.message.Message`: anything with `items()`)
+/// or a sequence of pairs.
+fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let items = match headers.hasattr("items")? {
+        true => headers.call_method0("items")?,
+        false => headers.clone(),
+    };
+    items
+        .try_iter()?
+        .map(|pair| {
+            let (name, value): (String, String) = pair?.extract()?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+/// The web context of `headers`, `robots`, `url`, `user_agent`.
+fn web_context(
+    headers: Option<&Bound<'_, PyAny>>,
+    robots: Option<String>,
+    url: Option<String>,
+    user_agent: Option<String>,
+) -> PyResult<ccsig::WebContext> {
+    Ok(ccsig::WebContext {
+        headers: headers.map(header_pairs).transpose()?.unwrap_or_default(),
+        robots,
+        url,
+        user_agent,
+    })
+}
+
+/// The statements of web sources as dicts: `field`, `stored`,
+/// `expression`, `parsed`, `problem` (why it does not parse, or None).
+fn web_sources_py<'py>(
+    py: Python<'py>,
+    web: &ccsig::WebContext,
+) -> PyResult<Vec<Bound<'py, pyo3::types::PyDict>>> {
+    web.sources()
+        .into_iter()
+        .map(|s| {
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("field", s.field())?;
+            d.set_item("stored", &s.stored)?;
+            d.set_item("expression", &s.expression)?;
+            d.set_item("parsed", s.statement.parsed)?;
+            d.set_item("problem", s.statement.parse_error.clone())?;
+            Ok(d)
+        })
+        .collect()
+}
+
+/// What an HTTP response's header fields state (draft-ietf-aipref-attach's
+/// `Content-Usage`, and `X-Robots-Tag`'s `noai`, `noimageai`, `noindex`,
+/// `noimageindex`): a list of dicts, `field` (`HTTP Content-Usage`, `HTTP
+/// X-Robots-Tag noai`), `stored`, `expression`, `parsed`, `problem`.
+/// `headers`: a mapping or a sequence of (name, value) pairs.
+/// `user_agent` picks the `X-Robots-Tag` directives addressed to it.
+#[pyfunction]
+#[pyo3(signature = (headers, *, user_agent = None))]
+fn parse_header<'py>(
+    py: Python<'py>,
+    headers: &Bound<'py, PyAny>,
+    user_agent: Option<String>,
+) -> PyResult<Vec<Bound<'py, pyo3::types::PyDict>>> {
+    let web = web_context(Some(headers), None, None, user_agent)?;
+    web_sources_py(py, &web)
+}
+
+/// The `Content-Usage` rules of a robots.txt (`text`) that apply to
+/// `user_agent` fetching `url` (RFC 9309 groups; the longest matching path
+/// wins): a list of dicts as `parse_header` gives, `field` `robots.txt
+/// line N`.
+#[pyfunction]
+#[pyo3(signature = (text, *, url = None, user_agent = None))]
+fn parse_robots<'py>(
+    py: Python<'py>,
+    text: String,
+    url: Option<String>,
+    user_agent: Option<String>,
+) -> PyResult<Vec<Bound<'py, pyo3::types::PyDict>>> {
+    let web = web_context(None, Some(text), url, user_agent)?;
+    web_sources_py(py, &web)
 }
 
 pub(crate) fn decide_args(
@@ -971,6 +1068,8 @@ fn _ccsig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tree::DecisionIterator>()?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(decide, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_header, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_robots, m)?)?;
     m.add_function(wrap_pyfunction!(tree::decide_tree, m)?)?;
     m.add_function(wrap_pyfunction!(tree::decide_listed, m)?)?;
     m.add_function(wrap_pyfunction!(apply, m)?)?;

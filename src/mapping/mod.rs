@@ -4,17 +4,20 @@
 //!
 //! This layer knows metadata fields (XMP properties, EXIF tags), not file
 //! containers: it takes packets and blocks as bytes and gives back packets
-//! and field values.
+//! and field values. The carriers around a file (an HTTP response's
+//! headers, a site's robots.txt) are read here too (`http`, `robots`).
 
 pub mod c2pa;
 pub mod constraints;
 pub mod datamining;
 pub mod exif;
 pub mod extended;
+pub mod http;
 pub mod iim;
 pub mod iptc;
 pub mod irb;
 pub mod rdf;
+pub mod robots;
 pub mod xmp;
 
 use crate::signal::SignalCode;

@@ -1,0 +1,83 @@
+"""Preferences around a file: the HTTP response's Content-Usage and
+X-Robots-Tag, the site's robots.txt, in the same decision as the file's
+own signals (draft-ietf-aipref-attach)."""
+
+from pathlib import Path
+
+import pytest
+
+import ccsig
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample-images"
+TAGGED = (SAMPLES / "tagged" / "ccsig-cr.png").read_bytes()
+PLAIN = (SAMPLES / "jpeg" / "plain.jpg").read_bytes()
+
+
+def test_a_header_no_beats_the_files_yes_and_is_named():
+    assert ccsig.decide(TAGGED, we_give=["credit"]).usable
+    d = ccsig.decide(
+        TAGGED,
+        we_give=["credit"],
+        headers={"X-Robots-Tag": "noai", "Content-Type": "image/png"},
+    )
+    assert not d.usable
+    assert d.decision == "disallowed"
+    assert "HTTP X-Robots-Tag noai" in d.sources
+
+
+def test_headers_as_pairs_and_addressed_directives():
+    pairs = [("X-Robots-Tag", "img2dataset: noimageai"), ("x-robots-tag", "otherbot: noai")]
+    assert not ccsig.decide(TAGGED, we_give=["credit"], headers=pairs, user_agent="img2dataset/1.4").usable
+    assert ccsig.decide(TAGGED, we_give=["credit"], headers=pairs, user_agent="ccsig").usable
+
+
+def test_robots_rules_by_path_and_agent():
+    robots = "User-agent: *\nContent-Usage: /archive/ train-ai=n\n"
+    d = ccsig.decide(PLAIN, robots=robots, url="https://example.org/archive/a.jpg", unknown="allow")
+    assert d.decision == "disallowed"
+    assert d.sources == ["robots.txt line 2"]
+    d = ccsig.decide(PLAIN, robots=robots, url="https://example.org/new/a.jpg", unknown="allow")
+    assert d.usable and d.state == "no-signal"
+
+
+def test_a_no_around_an_unreadable_file_decides_it():
+    with pytest.raises(ccsig.UnreadableImage):
+        ccsig.decide(b"\xff\xd8\xff cut")
+    d = ccsig.decide(b"\xff\xd8\xff cut", headers={"Content-Usage": "train-ai=n"})
+    assert d.decision == "disallowed"
+    assert "could not be read" in d.reason
+    # A yes around it does not make it readable.
+    d = ccsig.decide(b"\xff\xd8\xff cut", headers={"Content-Usage": "train-ai=y"}, on_error="unknown")
+    assert not d.usable and d.state == "unreadable"
+
+
+def test_parse_header_and_parse_robots_expose_the_parsing():
+    found = ccsig.parse_header({"Content-Usage": "train-ai=maybe", "X-Robots-Tag": "noindex, noai"})
+    assert [f["field"] for f in found] == [
+        "HTTP Content-Usage",
+        "HTTP X-Robots-Tag noindex",
+        "HTTP X-Robots-Tag noai",
+    ]
+    assert found[1]["expression"] == "search=n"
+    rules = ccsig.parse_robots(
+        "User-agent: a\nUser-agent: b\nContent-Usage: train-ai=n;exceptions=cc-cr\n",
+        url="https://e.org/x",
+        user_agent="B/2.0",
+    )
+    assert [(r["field"], r["expression"], r["parsed"]) for r in rules] == [
+        ("robots.txt line 3", "train-ai=n;exceptions=cc-cr", True)
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Content-Usage": "(("}, {"X-Robots-Tag": ":::"}, [("Content-Usage", "")], {}],
+)
+def test_malformed_headers_are_never_a_crash(headers):
+    d = ccsig.decide(PLAIN, headers=headers, robots="User-agent\n:\nContent-Usage: /*$ ((", url="::")
+    assert d.decision == "unknown"
+
+
+def test_bad_header_shapes_are_python_errors():
+    with pytest.raises(TypeError):
+        ccsig.decide(PLAIN, headers=[("only-a-name",)])
