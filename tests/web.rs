@@ -133,3 +133,44 @@ fn malformed_headers_and_robots_files_are_reported_never_a_crash() {
     // Nothing it said decides anything.
     assert_eq!(signals.decisions["train-ai"], Decision::Unknown);
 }
+
+#[test]
+fn explain_shows_what_headers_and_robots_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let robots = dir.path().join("robots.txt");
+    std::fs::write(
+        &robots,
+        "User-agent: *\nContent-Usage: /archive/ train-ai=n\n",
+    )
+    .unwrap();
+    let o = ccsig(&[
+        "explain",
+        "--header",
+        "X-Robots-Tag: noimageai",
+        "--robots",
+        robots.to_str().unwrap(),
+        "--url",
+        "https://example.org/archive/a.jpg",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fields: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["field"].to_string())
+        .collect();
+    assert_eq!(
+        fields,
+        ["\"HTTP X-Robots-Tag noimageai\"", "\"robots.txt line 2\""]
+    );
+    // A malformed field is explained, and the exit code says so.
+    let o = ccsig(&["explain", "--header", "Content-Usage: (("]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("HTTP Content-Usage: (("),
+        "{}",
+        stdout(&o)
+    );
+    let o = ccsig(&["explain", "--header", "no colon"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -557,24 +557,75 @@ pub fn remove(args: RemoveArgs) -> io::Result<i32> {
 }
 
 pub fn explain(args: ExplainArgs) -> io::Result<i32> {
-    let statement = signal::parse_in(&args.expression, args.vocabulary);
-    let explanation = signal::explain::explain(&statement);
-    let mut out = BufWriter::new(io::stdout().lock());
-    match args.format {
-        ExplainFormat::Text => write!(out, "{}", signal::explain::explain_text(&statement))?,
-        ExplainFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &explanation).map_err(io::Error::from)?;
-            writeln!(out)?;
+    // What to explain: the expression given, or each statement of the
+    // response's fields and robots.txt rules, named by its field.
+    let mut items: Vec<(Option<String>, String)> = Vec::new();
+    if let Some(expression) = &args.expression {
+        items.push((None, expression.clone()));
+    }
+    if !args.header.is_empty() || args.robots.is_some() {
+        let robots = match &args.robots {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    eprintln!("ccsig: {}: {e}", path.display());
+                    return Ok(EXIT_ERROR);
+                }
+            },
+            None => None,
+        };
+        let mut headers = Vec::new();
+        for field in &args.header {
+            let Some((name, value)) = field.split_once(':') else {
+                eprintln!("ccsig: --header {field:?}: expected 'Name: value'");
+                return Ok(EXIT_ERROR);
+            };
+            headers.push((name.trim().to_string(), value.trim().to_string()));
         }
-        ExplainFormat::Jsonl => {
-            serde_json::to_writer(&mut out, &explanation).map_err(io::Error::from)?;
-            writeln!(out)?;
+        let web = ccsig::WebContext {
+            headers,
+            robots,
+            url: args.url.clone(),
+            user_agent: args.user_agent.clone(),
+        };
+        for source in web.sources() {
+            items.push((Some(source.field()), source.expression));
+        }
+        if items.is_empty() {
+            println!("nothing stated: no Content-Usage, no read X-Robots-Tag directive, no robots.txt rule that applies");
+            return Ok(EXIT_OK);
         }
     }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut has_errors = false;
+    for (field, expression) in &items {
+        let statement = signal::parse_in(expression, args.vocabulary);
+        let explanation = signal::explain::explain(&statement);
+        match args.format {
+            ExplainFormat::Text => {
+                if let Some(field) = field {
+                    writeln!(out, "{field}: {expression}")?;
+                }
+                write!(out, "{}", signal::explain::explain_text(&statement))?;
+            }
+            ExplainFormat::Json | ExplainFormat::Jsonl => {
+                let value = match field {
+                    Some(field) => serde_json::json!({"field": field, "explanation": explanation}),
+                    None => serde_json::to_value(&explanation).map_err(io::Error::from)?,
+                };
+                match args.format {
+                    ExplainFormat::Json => serde_json::to_writer_pretty(&mut out, &value),
+                    _ => serde_json::to_writer(&mut out, &value),
+                }
+                .map_err(io::Error::from)?;
+                writeln!(out)?;
+            }
+        }
+        has_errors |= statement
+            .diagnostics()
+            .iter()
+            .any(|d| d.severity() == signal::Severity::Error);
+    }
     out.flush()?;
-    let has_errors = statement
-        .diagnostics()
-        .iter()
-        .any(|d| d.severity() == signal::Severity::Error);
     Ok(if has_errors { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -32,7 +32,8 @@ enum Command {
     Check(CheckArgs),
     /// Remove what ccsig wrote (its namespace and unchanged mirrors), nothing else.
     Remove(RemoveArgs),
-    /// Explain one content-usage expression in words.
+    /// Explain one content-usage expression in words, or what an HTTP
+    /// response's fields and a robots.txt state (--header, --robots).
     Explain(ExplainArgs),
     /// For pipelines: may each image be used for a use, given what the pipeline gives in return? (JSON Lines)
     Decide(decide::DecideArgs),
@@ -327,8 +328,27 @@ struct RemoveArgs {
 #[derive(Debug, Args)]
 struct ExplainArgs {
     /// The expression, e.g. 'train-ai=n;exceptions=cc-cr-ec'.
-    #[arg(value_name = "EXPR", allow_hyphen_values = true)]
-    expression: String,
+    #[arg(
+        value_name = "EXPR",
+        allow_hyphen_values = true,
+        required_unless_present_any = ["header", "robots"]
+    )]
+    expression: Option<String>,
+    /// An HTTP response field, 'Name: value' (repeatable): its
+    /// Content-Usage, its X-Robots-Tag's noai, noimageai, noindex and
+    /// noimageindex.
+    #[arg(long, value_name = "FIELD")]
+    header: Vec<String>,
+    /// A robots.txt: its Content-Usage rules for --url and --user-agent.
+    #[arg(long, value_name = "FILE")]
+    robots: Option<PathBuf>,
+    /// The image's URL, whose path picks robots.txt's rules.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// The fetcher's user agent, whose product token picks robots.txt's
+    /// group and addressed X-Robots-Tag directives.
+    #[arg(long, value_name = "UA")]
+    user_agent: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     format: ExplainFormat,
