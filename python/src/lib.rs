@@ -698,17 +698,22 @@ fn decide(
 /// `requests`' headers, `email.message.Message`: anything with `items()`)
 /// or a sequence of pairs.
 fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
-    let items = match headers.hasattr("items")? {
-        true => headers.call_method0("items")?,
-        false => headers.clone(),
+    let pairs = || -> PyResult<Vec<(String, String)>> {
+        let items = match headers.hasattr("items")? {
+            true => headers.call_method0("items")?,
+            false => headers.clone(),
+        };
+        items.try_iter()?.map(|pair| pair?.extract()).collect()
     };
-    items
-        .try_iter()?
-        .map(|pair| {
-            let (name, value): (String, String) = pair?.extract()?;
-            Ok((name, value))
-        })
-        .collect()
+    pairs().map_err(|e| {
+        raise(
+            headers.py(),
+            "InvalidArgument",
+            &format!("headers: expected a mapping or (name, value) pairs of str ({e})"),
+            "argument",
+            None,
+        )
+    })
 }
 
 /// The web context of `headers`, `robots`, `url`, `user_agent`.

@@ -78,6 +78,7 @@ def test_malformed_headers_are_never_a_crash(headers):
     assert d.decision == "unknown"
 
 
-def test_bad_header_shapes_are_python_errors():
-    with pytest.raises(TypeError):
-        ccsig.decide(PLAIN, headers=[("only-a-name",)])
+@pytest.mark.parametrize("headers", [[("only-a-name",)], 42, {"Content-Usage": 7}])
+def test_bad_header_shapes_are_invalid_arguments(headers):
+    with pytest.raises(ccsig.InvalidArgument, match="headers:"):
+        ccsig.decide(PLAIN, headers=headers)
