@@ -34,6 +34,7 @@ pub mod batch;
 mod decide;
 pub mod inspect;
 pub mod manifest;
+pub mod ranged;
 mod read_error;
 pub mod report;
 pub mod shard;

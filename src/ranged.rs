@@ -1,0 +1,361 @@
+//! Reading a file's signals from ranges of its bytes, with no I/O of its
+//! own: the caller asks [`RangedRead::step`] what to fetch, fetches it
+//! however it fetches (an HTTP Range request, an object store's ranged
+//! GET, a file's `pread`), and hands the bytes to [`RangedRead::feed`],
+//! until the step is [`Step::Done`] with the same answer a read of the
+//! whole file gives.
+//!
+//! How: each step runs the ordinary reader over the bytes fetched so far;
+//! a read of a byte not fetched yet stops it, and that byte's range
+//! (widened: the walkers ask for headers one by one, and round trips cost
+//! more than bytes) is what to fetch next. The answer is the full read's,
+//! since it *is* the full read, over the bytes it needed; a file with
+//! Content Credentials needs all of them (the manifest binds every byte).
+
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+
+use crate::container::{self, BlockKind};
+use crate::inspect::{self, FileSignals, ReadError, ReadOptions};
+
+/// What the first step fetches: a typical file's metadata fits in it.
+pub const FIRST_FETCH: u64 = 64 * 1024;
+/// How large a later fetch grows at most (it doubles from the first).
+pub const MAX_FETCH: u64 = 8 * 1024 * 1024;
+/// Fetches that bring nothing new, in a row, before the read gives up.
+const MAX_BARREN: u32 = 3;
+
+/// What to do next.
+#[derive(Debug)]
+pub enum Step {
+    /// Fetch these ranges and [`RangedRead::feed`] each.
+    Fetch(Vec<Range<u64>>),
+    /// The answer: what a read of the whole file gives.
+    Done(Box<Result<FileSignals, ReadError>>),
+}
+
+/// A read of one file's signals from ranges of its bytes (see the module
+/// docs).
+///
+/// ```
+/// use ccsig::ranged::{RangedRead, Step};
+/// // A JPEG with a megabyte more of image data before its end (EOI).
+/// let mut file = std::fs::read("sample-images/tagged/ccsig-cr-op.jpg").unwrap();
+/// let eoi = file.split_off(file.len() - 2);
+/// file.extend(vec![0u8; 1 << 20]);
+/// file.extend(eoi);
+/// let mut read = RangedRead::new(Some(file.len() as u64), ccsig::ReadOptions::default());
+/// let (mut fetched, mut fetches) = (0, 0);
+/// let signals = loop {
+///     match read.step() {
+///         Step::Fetch(ranges) => {
+///             for r in ranges {
+///                 fetches += 1;
+///                 let bytes = &file[r.start as usize..r.end as usize];
+///                 fetched += bytes.len();
+///                 read.feed(r.start, bytes);
+///             }
+///         }
+///         Step::Done(answer) => break answer.unwrap(),
+///     }
+/// };
+/// assert_eq!(signals.decisions, ccsig::read_bytes(&file).unwrap().decisions);
+/// // The head, then the end marker: the image data is not fetched.
+/// assert_eq!((fetches, fetched), (2, 64 * 1024 + 2));
+/// ```
+#[derive(Debug)]
+pub struct RangedRead {
+    size: Option<u64>,
+    /// Fetched bytes, as sorted, disjoint, non-adjacent runs.
+    have: Vec<(u64, Vec<u8>)>,
+    options: ReadOptions,
+    /// How much the next fetch past what is held asks for.
+    window: u64,
+    barren: u32,
+    held_before: u64,
+    steps: u64,
+}
+
+impl RangedRead {
+    /// A read of a file of `size` bytes (`None` when unknown: it is learnt
+    /// from a fetch that comes back short, the file's end).
+    pub fn new(size: Option<u64>, options: impl Into<ReadOptions>) -> Self {
+        RangedRead {
+            size,
+            have: Vec::new(),
+            options: options.into(),
+            window: FIRST_FETCH,
+            barren: 0,
+            held_before: 0,
+            steps: 0,
+        }
+    }
+
+    /// Hands over the bytes a fetch of `[at, at + asked)` brought. Fewer
+    /// bytes than asked, for a file whose size is unknown, end it there.
+    pub fn feed_asked(&mut self, at: u64, asked: u64, bytes: &[u8]) {
+        if self.size.is_none() && (bytes.len() as u64) < asked {
+            self.size = Some(at + bytes.len() as u64);
+        }
+        self.feed(at, bytes);
+    }
+
+    /// Hands over bytes of the file at offset `at` (any part of a range
+    /// asked for, or more).
+    pub fn feed(&mut self, at: u64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let mut start = at;
+        let mut data = bytes.to_vec();
+        // Merge with every run that overlaps or touches [at, end).
+        let mut kept = Vec::with_capacity(self.have.len() + 1);
+        for (s, d) in std::mem::take(&mut self.have) {
+            let e = s + d.len() as u64;
+            if e < start || s > start + data.len() as u64 {
+                kept.push((s, d));
+                continue;
+            }
+            let new_start = s.min(start);
+            let new_end = e.max(start + data.len() as u64);
+            let mut merged = vec![0u8; (new_end - new_start) as usize];
+            merged[(s - new_start) as usize..(e - new_start) as usize].copy_from_slice(&d);
+            let from = (start - new_start) as usize;
+            merged[from..from + data.len()].copy_from_slice(&data);
+            start = new_start;
+            data = merged;
+        }
+        kept.push((start, data));
+        kept.sort_by_key(|(s, _)| *s);
+        self.have = kept;
+    }
+
+    /// How many bytes are held.
+    pub fn held(&self) -> u64 {
+        self.have.iter().map(|(_, d)| d.len() as u64).sum()
+    }
+
+    /// What to do next: fetch ranges, or the answer.
+    pub fn step(&mut self) -> Step {
+        let Some(size) = self.size else {
+            // Without a size, the file is fetched from its start until a
+            // fetch comes back short.
+            let from = self
+                .have
+                .first()
+                .filter(|(s, _)| *s == 0)
+                .map_or(0, |(_, d)| d.len() as u64);
+            return self.fetch(from..from + self.window);
+        };
+        if let Some(done) = self.barren_check() {
+            return done;
+        }
+        let attempt = self.attempt(size);
+        match attempt {
+            Ok(answer) => Step::Done(Box::new(answer)),
+            Err(missing) => {
+                let end = missing
+                    .start
+                    .saturating_add(missing.end.saturating_sub(missing.start).max(self.window))
+                    .min(size);
+                let step = self.fetch(missing.start..end);
+                self.window = (self.window * 2).min(MAX_FETCH);
+                step
+            }
+        }
+    }
+
+    /// Gives up when fetches stop bringing bytes (a fetch that keeps
+    /// failing or coming back empty).
+    fn barren_check(&mut self) -> Option<Step> {
+        let held = self.held();
+        self.steps += 1;
+        if self.steps > 1 && held == self.held_before {
+            self.barren += 1;
+        } else {
+            self.barren = 0;
+        }
+        self.held_before = held;
+        (self.barren >= MAX_BARREN).then(|| {
+            Step::Done(Box::new(Err(ReadError::Io(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the fetches brought no more of the file",
+            )))))
+        })
+    }
+
+    fn fetch(&mut self, range: Range<u64>) -> Step {
+        let range = match self.size {
+            Some(size) => range.start.min(size)..range.end.min(size),
+            None => range,
+        };
+        Step::Fetch(vec![range])
+    }
+
+    /// One run of the reader over the bytes held: its answer, or the first
+    /// range it lacked.
+    fn attempt(&self, size: u64) -> Result<Result<FileSignals, ReadError>, Range<u64>> {
+        let mut file = Sparse {
+            have: &self.have,
+            size,
+            pos: 0,
+        };
+        let missing = |e: &ReadError| -> Option<Range<u64>> {
+            let io = match e {
+                ReadError::Io(io) => io,
+                ReadError::Container(container::ContainerError::Io(io)) => io,
+                _ => return None,
+            };
+            io.get_ref()?.downcast_ref::<Missing>().map(|m| m.0.clone())
+        };
+        // Content Credentials bind every byte: with a manifest, the whole
+        // file is fetched before the reader checks it.
+        match container::scan(&mut file) {
+            Ok(layout) if layout.has(BlockKind::C2pa) && cfg!(feature = "c2pa") => {
+                if let Some(gap) = self.first_gap(size) {
+                    return Err(gap);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let e = ReadError::Container(e);
+                return match missing(&e) {
+                    Some(range) => Err(range),
+                    None => Ok(Err(e)),
+                };
+            }
+        }
+        file.pos = 0;
+        match inspect::read_in(&mut file, self.options.clone()) {
+            Ok((_, signals)) => Ok(Ok(signals)),
+            Err(e) => match missing(&e) {
+                Some(range) => Err(range),
+                None => Ok(Err(e)),
+            },
+        }
+    }
+
+    /// The first range of `[0, size)` not held.
+    fn first_gap(&self, size: u64) -> Option<Range<u64>> {
+        let mut at = 0;
+        for (s, d) in &self.have {
+            if *s > at {
+                return Some(at..*s);
+            }
+            at = at.max(s + d.len() as u64);
+        }
+        (at < size).then_some(at..size)
+    }
+}
+
+/// The error a read of bytes not held stops with: their range.
+#[derive(Debug)]
+struct Missing(Range<u64>);
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bytes {}..{} not fetched yet", self.0.start, self.0.end)
+    }
+}
+
+impl std::error::Error for Missing {}
+
+/// The file as far as it is held: reads of bytes not held fail with
+/// [`Missing`].
+struct Sparse<'a> {
+    have: &'a [(u64, Vec<u8>)],
+    size: u64,
+    pos: u64,
+}
+
+impl Read for Sparse<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(self.size - self.pos);
+        for (s, d) in self.have {
+            let e = s + d.len() as u64;
+            if *s <= self.pos && self.pos < e {
+                let n = want.min(e - self.pos) as usize;
+                let from = (self.pos - s) as usize;
+                buf[..n].copy_from_slice(&d[from..from + n]);
+                self.pos += n as u64;
+                return Ok(n);
+            }
+        }
+        Err(io::Error::other(Missing(self.pos..self.pos + want)))
+    }
+}
+
+impl Seek for Sparse<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = container::seek_target(self.pos, to, || Ok(self.size))?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(file: &[u8], size: Option<u64>) -> (Result<FileSignals, ReadError>, u64, usize) {
+        let mut read = RangedRead::new(size, ReadOptions::default());
+        let (mut fetched, mut steps) = (0, 0);
+        loop {
+            steps += 1;
+            match read.step() {
+                Step::Fetch(ranges) => {
+                    for r in ranges {
+                        let end = (r.end as usize).min(file.len());
+                        let start = (r.start as usize).min(end);
+                        fetched += (end - start) as u64;
+                        read.feed_asked(r.start, r.end - r.start, &file[start..end]);
+                    }
+                }
+                Step::Done(answer) => return (*answer, fetched, steps),
+            }
+            assert!(steps < 1000, "no end");
+        }
+    }
+
+    #[test]
+    fn runs_merge_in_any_order() {
+        let mut r = RangedRead::new(Some(10), ReadOptions::default());
+        r.feed(4, b"45");
+        r.feed(0, b"01");
+        r.feed(2, b"23");
+        r.feed(8, b"89");
+        assert_eq!(r.have.len(), 2);
+        assert_eq!(r.have[0], (0, b"012345".to_vec()));
+        assert_eq!(r.first_gap(10), Some(6..8));
+        r.feed(5, b"5678");
+        assert_eq!(r.have, [(0, b"0123456789".to_vec())]);
+    }
+
+    #[test]
+    fn a_size_unknown_is_learnt_from_the_short_fetch() {
+        let file = crate::test_support::sample("jpeg/xmp-rich.jpg");
+        let (answer, _, _) = run(&file, None);
+        assert_eq!(
+            answer.unwrap().decisions,
+            crate::read_bytes(&file).unwrap().decisions
+        );
+    }
+
+    #[test]
+    fn fetches_that_bring_nothing_end_the_read() {
+        let mut read = RangedRead::new(Some(1000), ReadOptions::default());
+        let mut steps = 0;
+        let answer = loop {
+            steps += 1;
+            match read.step() {
+                Step::Fetch(_) => {} // the fetch failed: nothing fed
+                Step::Done(answer) => break *answer,
+            }
+            assert!(steps < 100);
+        };
+        // The first fetch is retried a few times, then the read gives up.
+        assert!(answer.unwrap_err().to_string().contains("brought no more"));
+    }
+}
