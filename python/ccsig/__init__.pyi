@@ -15,6 +15,7 @@ usage label of draft-07 (expected one of: train-ai, search); did you mean
 import os
 from typing import (
     Any,
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -324,6 +325,43 @@ def decide(
     """
 
 WebSource = Dict[str, Any]
+
+#: ``fetch(offset, length) -> bytes``: the caller's ranged read.
+Fetch = Callable[[int, int], bytes]
+
+def read_ranged(
+    fetch: Fetch,
+    size: Optional[int] = None,
+    *,
+    vocabulary: VocabularyName = "draft-07",
+    c2pa_trust: Optional[StrPath] = None,
+) -> Signals:
+    """:func:`read`, through ``fetch(offset, length)`` (an fsspec file, a
+    ``requests`` Range GET, boto3's ``get_object(Range=...)``): only the
+    ranges the read needs are fetched (a JPEG: its head and its last two
+    bytes), and the answer is what reading the whole file gives. ``size``
+    (the file's length, when known) saves a round trip; without it, it is
+    learnt from a fetch that comes back short. A fetch that raises or
+    brings nothing is retried a few times, then :class:`AccessError`."""
+
+def decide_ranged(
+    fetch: Fetch,
+    size: Optional[int] = None,
+    *,
+    use: UseLabel = "train-ai",
+    we_give: Optional[Elements] = None,
+    unknown: Policy = "deny",
+    unreadable: Policy = "deny",
+    on_error: Literal["raise", "unknown"] = "raise",
+    vocabulary: VocabularyName = "draft-07",
+    c2pa_trust: Optional[StrPath] = None,
+    headers: Optional[Headers] = None,
+    robots: Optional[str] = None,
+    url: Optional[str] = None,
+    user_agent: Optional[str] = None,
+) -> Decision:
+    """:func:`decide`, reading through ``fetch`` as :func:`read_ranged` does;
+    the decision's ``path`` is ``url``."""
 
 def parse_header(headers: Headers, *, user_agent: Optional[str] = None) -> List[WebSource]:
     """What an HTTP response's fields state: one dict per statement,

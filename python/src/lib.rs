@@ -665,9 +665,26 @@ fn decide(
         Input::Path(p) => Some(p.to_string_lossy().into_owned()),
         _ => None,
     };
-    run(py, || match input.read_signals(&args.read) {
+    run(py, || {
+        let read = input.read_signals(&args.read);
+        decision_of(&args, &web, decide_unreadable, read, |e| input.failure(e))
+    })
+    .map(|d| UseDecisionPy::new(path, d))
+}
+
+/// The decision for what a read gave, the web context included; an error
+/// for a file that could not be read, unless a "no" around it decides or
+/// `decide_unreadable` asks for an `unknown` decision.
+fn decision_of(
+    args: &DecideArgs,
+    web: &ccsig::WebContext,
+    decide_unreadable: bool,
+    read: Result<FileSignals, ReadError>,
+    failure: impl Fn(ReadError) -> Failure,
+) -> Result<ccsig::UseDecision, Failure> {
+    match read {
         Ok(mut signals) => {
-            signals.add_web(&web);
+            signals.add_web(web);
             let decision = args.pipeline.decide(&signals);
             // An image read only through sidecars that say nothing was not
             // really read: raised like one that could not be, unless asked.
@@ -675,7 +692,7 @@ fn decide(
                 ccsig::Format::Other(name)
                     if decision.state == ccsig::State::Unsupported && !decide_unreadable =>
                 {
-                    Err(input.failure(ccsig::ReadError::Container(
+                    Err(failure(ccsig::ReadError::Container(
                         ccsig::ContainerError::OtherFormat(name),
                     )))
                 }
@@ -684,14 +701,108 @@ fn decide(
         }
         Err(e) => {
             // A "no" around the file stands though the file is unreadable.
-            let around = args.pipeline.decide_error_with(&e, &web);
+            let around = args.pipeline.decide_error_with(&e, web);
             match (around.verdict, decide_unreadable) {
                 (ccsig::Verdict::Disallowed, _) | (_, true) => Ok(around),
-                _ => Err(input.failure(e)),
+                _ => Err(failure(e)),
             }
         }
-    })
-    .map(|d| UseDecisionPy::new(path, d))
+    }
+}
+
+/// Reads a file's signals through `fetch(offset, length) -> bytes`,
+/// fetching only the ranges the read needs (the file's size, when known,
+/// saves a round trip; else it is learnt from a fetch that comes back
+/// short). A fetch that raises or brings nothing is retried a few times.
+fn read_through(
+    py: Python<'_>,
+    fetch: &Bound<'_, PyAny>,
+    size: Option<u64>,
+    options: &ReadOptions,
+) -> PyResult<Result<FileSignals, ReadError>> {
+    let mut read = ccsig::ranged::RangedRead::new(size, options.clone());
+    let mut last_error = None;
+    loop {
+        let step = py
+            .detach(|| catch(|| Ok(read.step())))
+            .map_err(|f| f.into_pyerr(py))?;
+        match step {
+            ccsig::ranged::Step::Done(answer) => {
+                return Ok(match (*answer, last_error) {
+                    (Err(ReadError::Io(e)), Some(why)) => Err(ReadError::Io(std::io::Error::new(
+                        e.kind(),
+                        format!("{e} (the last fetch raised {why})"),
+                    ))),
+                    (answer, _) => answer,
+                })
+            }
+            ccsig::ranged::Step::Fetch(ranges) => {
+                for r in ranges {
+                    let asked = r.end - r.start;
+                    match fetch.call1((r.start, asked)) {
+                        Ok(got) => {
+                            let bytes: Vec<u8> = got.extract()?;
+                            read.feed_asked(r.start, asked, &bytes);
+                        }
+                        Err(e) => last_error = Some(e.to_string()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `read`, through `fetch(offset, length) -> bytes` (an fsspec file's
+/// seek and read, a requests Range GET, boto3's get_object(Range=...)):
+/// only the ranges the read needs are fetched, and the answer is what
+/// reading the whole file gives. `size`: the file's length, when known.
+#[pyfunction]
+#[pyo3(signature = (fetch, size = None, *, vocabulary = "draft-07", c2pa_trust = None))]
+fn read_ranged(
+    py: Python<'_>,
+    fetch: &Bound<'_, PyAny>,
+    size: Option<u64>,
+    vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
+) -> PyResult<Signals> {
+    let options =
+        catch(|| read_options(vocabulary, c2pa_trust.as_deref())).map_err(|f| f.into_pyerr(py))?;
+    match read_through(py, fetch, size, &options)? {
+        Ok(signals) => Ok(Signals::new(&signals)),
+        Err(e) => Err(Failure::from(e).into_pyerr(py)),
+    }
+}
+
+/// `decide`, through `fetch(offset, length) -> bytes` as `read_ranged`
+/// reads: the same arguments, the same answer.
+#[pyfunction]
+#[pyo3(signature = (fetch, size = None, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07", c2pa_trust = None, headers = None, robots = None, url = None, user_agent = None))]
+#[allow(clippy::too_many_arguments)]
+fn decide_ranged(
+    py: Python<'_>,
+    fetch: &Bound<'_, PyAny>,
+    size: Option<u64>,
+    r#use: &str,
+    we_give: Option<&Bound<'_, PyAny>>,
+    unknown: &str,
+    unreadable: &str,
+    on_error: &str,
+    vocabulary: &str,
+    c2pa_trust: Option<PathBuf>,
+    headers: Option<&Bound<'_, PyAny>>,
+    robots: Option<String>,
+    url: Option<String>,
+    user_agent: Option<String>,
+) -> PyResult<UseDecisionPy> {
+    let args = decide_args(
+        py, r#use, we_give, unknown, unreadable, vocabulary, c2pa_trust,
+    )?;
+    let decide_unreadable = on_error_policy(py, on_error)?;
+    let web = web_context(headers, robots, url.clone(), user_agent)?;
+    let read = read_through(py, fetch, size, &args.read)?;
+    catch(|| decision_of(&args, &web, decide_unreadable, read, Failure::from))
+        .map_err(|f| f.into_pyerr(py))
+        .map(|d| UseDecisionPy::new(url, d))
 }
 
 /// Header fields as (name, value) pairs: from a mapping (a dict,
@@ -1074,6 +1185,8 @@ fn _ccsig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(decide, m)?)?;
     m.add_function(wrap_pyfunction!(parse_header, m)?)?;
+    m.add_function(wrap_pyfunction!(read_ranged, m)?)?;
+    m.add_function(wrap_pyfunction!(decide_ranged, m)?)?;
     m.add_function(wrap_pyfunction!(parse_robots, m)?)?;
     m.add_function(wrap_pyfunction!(tree::decide_tree, m)?)?;
     m.add_function(wrap_pyfunction!(tree::decide_listed, m)?)?;

@@ -82,3 +82,53 @@ def test_malformed_headers_are_never_a_crash(headers):
 def test_bad_header_shapes_are_invalid_arguments(headers):
     with pytest.raises(ccsig.InvalidArgument, match="headers:"):
         ccsig.decide(PLAIN, headers=headers)
+
+
+def fetcher(data, log):
+    def fetch(offset, length):
+        log.append((offset, length))
+        return data[offset : offset + length]
+
+    return fetch
+
+
+@pytest.mark.parametrize("name", ["tagged/ccsig-cr-op.jpg", "tagged/ccsig-cr.png", "tagged/ccsig-ec.webp", "jxl/from-jpeg.jxl", "heif/exiftool-xmp.heic", "tiff/exiftool-xmp.tif"])
+@pytest.mark.parametrize("size_known", [True, False])
+def test_ranged_reads_answer_as_whole_reads(name, size_known):
+    data = (SAMPLES / name).read_bytes()
+    log = []
+    size = len(data) if size_known else None
+    ranged = ccsig.read_ranged(fetcher(data, log), size)
+    whole = ccsig.read(data)
+    assert ranged.decisions == whole.decisions
+    assert ranged.sources == whole.sources
+    assert log, "something was fetched"
+    d = ccsig.decide_ranged(fetcher(data, []), size, we_give=["credit"], url="https://e.org/" + name)
+    assert d.decision == ccsig.decide(data, we_give=["credit"]).decision
+    assert d.path == "https://e.org/" + name
+
+
+def test_a_big_jpeg_costs_two_small_fetches():
+    data = bytearray((SAMPLES / "tagged" / "ccsig-cr-op.jpg").read_bytes())
+    data[-2:-2] = bytes(4 << 20)  # 4 MiB more image data before EOI
+    log = []
+    ccsig.read_ranged(fetcher(bytes(data), log), len(data))
+    assert len(log) == 2
+    assert sum(n for _, n in log) < len(data) // 50
+
+
+def test_failing_fetches_raise_after_retries_and_damaged_files_are_unreadable():
+    calls = []
+
+    def broken(offset, length):
+        calls.append(offset)
+        raise OSError("connection reset")
+
+    with pytest.raises(ccsig.AccessError, match="connection reset"):
+        ccsig.read_ranged(broken, 100_000)
+    assert 2 <= len(calls) <= 5
+    cut = (SAMPLES / "tagged" / "ccsig-cr-op.jpg").read_bytes()[:3000]
+    with pytest.raises(ccsig.UnreadableImage):
+        ccsig.read_ranged(fetcher(cut, []), len(cut))
+    d = ccsig.decide_ranged(fetcher(cut, []), len(cut), headers={"X-Robots-Tag": "noai"})
+    assert d.decision == "disallowed"
