@@ -340,3 +340,36 @@ fn hostile_tiffs_are_errors_and_stay_untouched() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+#[cfg_attr(
+    not(ccsig_has_exiftool),
+    ignore = "needs exiftool (bash .ci/run installs it)"
+)]
+fn exif_artist_of_a_tiff_or_a_raw_is_the_credit_fallback() {
+    let et = tool("exiftool");
+    let (dir, files) = scratch(&["tiff/plain.tif"]);
+    run_tool(
+        &et,
+        &[
+            "-q",
+            "-overwrite_original",
+            "-EXIF:Artist=Grace Hopper",
+            files[0].to_str().unwrap(),
+        ],
+    );
+    let raw = dir.path().join("DSC_0009.NEF");
+    fs::copy(&files[0], &raw).unwrap();
+    for file in [&files[0], &raw] {
+        let signals = ccsig::read_path(file).unwrap();
+        assert_eq!(signals.credit.name.as_deref(), Some("Grace Hopper"));
+        assert_eq!(signals.credit.name_from.as_deref(), Some("EXIF Artist"));
+    }
+    // Tagged with a credit-asking signal, nothing is missing, and the
+    // Artist is kept where it was.
+    let o = ccsig_on(&["apply", "--signal", "cc-cr"], &files);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("credit has no name"), "{}", stdout(&o));
+    let out = run_tool(&et, &["-s3", "-EXIF:Artist", files[0].to_str().unwrap()]);
+    assert_eq!(out.trim(), "Grace Hopper");
+}

@@ -356,7 +356,9 @@ pub enum BlockKind {
     /// One JPEG Extended XMP APP1 segment. Never rewritten: ccsig edits only
     /// the main packet, so the GUID in `xmpNote:HasExtendedXMP` stays valid.
     ExtendedXmp,
-    /// EXIF (JPEG APP1 `Exif\0\0`, PNG `eXIf`, WebP `EXIF`).
+    /// EXIF (JPEG APP1 `Exif\0\0`, PNG `eXIf`, WebP `EXIF`, JPEG XL
+    /// `Exif`; in a TIFF, IFD0's Artist value, its payload a TIFF stream of
+    /// that one entry).
     Exif,
     /// JPEG APP13 `Photoshop 3.0\0` image resources (holds IPTC-IIM).
     PhotoshopIrb,

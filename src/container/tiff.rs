@@ -33,6 +33,8 @@ const TAG_PHOTOSHOP: u16 = 34377;
 /// The C2PA manifest store.
 const TAG_C2PA: u16 = 52545;
 const TAG_ICC: u16 = 34675;
+/// Artist: whom the image is by (a fallback source of the credit).
+const TAG_ARTIST: u16 = 315;
 const TAG_WIDTH: u16 = 256;
 const TAG_LENGTH: u16 = 257;
 const TAG_STRIP_OFFSETS: u16 = 273;
@@ -336,6 +338,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
             TAG_IPTC => BlockKind::Iim,
             TAG_C2PA => BlockKind::C2pa,
             TAG_ICC => BlockKind::Icc,
+            TAG_ARTIST => BlockKind::Exif,
             _ => continue,
         };
         if !out_of_line(e) {
@@ -349,7 +352,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
         }
         let wanted = matches!(
             kind,
-            BlockKind::Xmp | BlockKind::PhotoshopIrb | BlockKind::Iim
+            BlockKind::Xmp | BlockKind::PhotoshopIrb | BlockKind::Iim | BlockKind::Exif
         );
         places.push((e.value.clone(), kind, wanted));
     }
@@ -424,6 +427,12 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
         } else {
             None
         };
+        // The file is a TIFF stream itself, too large to load as EXIF: its
+        // EXIF is a stream of IFD0's Artist alone (all ccsig reads of it).
+        let payload = match kind {
+            BlockKind::Exif => payload.map(|artist| artist_stream(&artist)),
+            _ => payload,
+        };
         if kind == BlockKind::ImageData {
             builder.push_run(kind, range.clone(), *b"strp");
         } else {
@@ -439,6 +448,20 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
         _ => None,
     };
     Ok(builder.finish(Format::Tiff, len, dimensions))
+}
+
+/// A little-endian TIFF stream whose IFD0 holds one ASCII Artist entry.
+fn artist_stream(artist: &[u8]) -> Vec<u8> {
+    let mut t = b"II*\0\x08\0\0\0".to_vec();
+    t.extend_from_slice(&1u16.to_le_bytes());
+    t.extend_from_slice(&TAG_ARTIST.to_le_bytes());
+    t.extend_from_slice(&2u16.to_le_bytes()); // ASCII
+    t.extend_from_slice(&(artist.len() as u32 + 1).to_le_bytes());
+    t.extend_from_slice(&26u32.to_le_bytes()); // the value, after this IFD
+    t.extend_from_slice(&0u32.to_le_bytes());
+    t.extend_from_slice(artist);
+    t.push(0);
+    t
 }
 
 /// Writes the file anew with `xmp` done to IFD0's packet: same-length
