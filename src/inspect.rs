@@ -330,16 +330,27 @@ pub fn read_in<R: Read + Seek + Send>(
     reader: &mut R,
     options: impl Into<ReadOptions>,
 ) -> Result<(Layout, FileSignals), ReadError> {
-    let options = options.into();
     let layout = container::scan(reader)?;
+    let signals = signals_of(reader, &layout, &options.into())?;
+    Ok((layout, signals))
+}
+
+/// The signals of a file already scanned (`layout`, of the bytes `reader`
+/// holds): its metadata blocks, and its Content Credentials checked
+/// against the whole file when it carries any.
+pub(crate) fn signals_of<R: Read + Seek + Send>(
+    reader: &mut R,
+    layout: &Layout,
+    options: &ReadOptions,
+) -> Result<FileSignals, ReadError> {
     #[allow(unused_mut)] // without the c2pa feature nothing is added
-    let mut signals = from_layout_in(&layout, options.vocabulary);
+    let mut signals = from_layout_in(layout, options.vocabulary);
     #[cfg(feature = "c2pa")]
     if signals.has_c2pa {
         // Only files with a manifest pay for it: the whole asset is read to
         // check what the manifest binds.
         let trust = options.c2pa_trust.as_deref();
-        let store = container::manifest_store(&mut *reader, &layout).map_err(ReadError::Io)?;
+        let store = container::manifest_store(&mut *reader, layout).map_err(ReadError::Io)?;
         let credentials = match c2pa::cbor_bomb(&store) {
             Some(bomb) => Err(format!(
                 "the manifest store is malformed, and not read: {bomb}"
@@ -348,7 +359,9 @@ pub fn read_in<R: Read + Seek + Send>(
         };
         signals.add_credentials(credentials);
     }
-    Ok((layout, signals))
+    #[cfg(not(feature = "c2pa"))]
+    let _ = reader;
+    Ok(signals)
 }
 
 /// [`read_in`] for the file at `path`, read through `reader`. An image in

@@ -208,26 +208,21 @@ impl RangedRead {
             };
             io.get_ref()?.downcast_ref::<Missing>().map(|m| m.0.clone())
         };
-        // Content Credentials bind every byte: with a manifest, the whole
-        // file is fetched before the reader checks it.
-        match container::scan(&mut file) {
-            Ok(layout) if layout.has(BlockKind::C2pa) && cfg!(feature = "c2pa") => {
-                if let Some(gap) = self.first_gap(size) {
-                    return Err(gap);
+        let read = container::scan(&mut file)
+            .map_err(ReadError::Container)
+            .and_then(|layout| {
+                // Content Credentials bind every byte: with a manifest, the
+                // whole file is fetched before the reader checks it.
+                if layout.has(BlockKind::C2pa) && cfg!(feature = "c2pa") {
+                    if let Some(gap) = self.first_gap(size) {
+                        return Ok(Err(gap));
+                    }
                 }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let e = ReadError::Container(e);
-                return match missing(&e) {
-                    Some(range) => Err(range),
-                    None => Ok(Err(e)),
-                };
-            }
-        }
-        file.pos = 0;
-        match inspect::read_in(&mut file, self.options.clone()) {
-            Ok((_, signals)) => Ok(Ok(signals)),
+                inspect::signals_of(&mut file, &layout, &self.options).map(Ok)
+            });
+        match read {
+            Ok(Ok(signals)) => Ok(Ok(signals)),
+            Ok(Err(gap)) => Err(gap),
             Err(e) => match missing(&e) {
                 Some(range) => Err(range),
                 None => Ok(Err(e)),
