@@ -81,34 +81,25 @@ fn put(out: &mut Vec<u8>, value: u64, size: u8) -> Option<()> {
     Some(())
 }
 
+/// An XMP item: its id and its bytes' ranges in the file.
+type XmpItem = (u32, Vec<Range<u64>>);
+
 /// A child box: its type, its whole range in its parent's payload, and its
 /// header's length.
 type Child = ([u8; 4], Range<usize>, usize);
 
-/// An XMP item: its id and its bytes' ranges in the file.
-type XmpItem = (u32, Vec<Range<u64>>);
-
-/// The child boxes of `b`.
+/// The child boxes of `b` (read by [`boxes::children`]).
 fn children(b: &[u8]) -> Option<Vec<Child>> {
-    let mut out = Vec::new();
-    let mut r = Bytes { b, at: 0 };
-    while r.at < b.len() {
-        let start = r.at;
-        let size = r.uint(4)?;
-        let ty: [u8; 4] = r.take(4)?.try_into().ok()?;
-        let size = match size {
-            1 => r.uint(8)?,
-            0 => (b.len() - start) as u64,
-            s => s,
-        };
-        let end = start.checked_add(usize::try_from(size).ok()?)?;
-        if end < r.at || end > b.len() {
-            return None;
-        }
-        out.push((ty, start..end, r.at - start));
-        r.at = end;
-    }
-    Some(out)
+    let boxes = boxes::children(b)?;
+    Some(
+        boxes
+            .into_iter()
+            .map(|c| {
+                let range = c.range.start as usize..c.range.end as usize;
+                (c.ty, range, c.header_len as usize)
+            })
+            .collect(),
+    )
 }
 
 /// One extent of an item: `length` bytes at `base + offset` (0 length: to
@@ -459,9 +450,7 @@ impl Heif {
                 BoxRead::Truncated(why) => return Err(ContainerError::Truncated(why)),
                 BoxRead::Malformed(why) => return Err(format.malformed(why)),
             };
-            let mut size = [0u8; 4];
-            r.read_at(at, &mut size)?;
-            last_runs_to_end = size == [0; 4];
+            last_runs_to_end = b.runs_to_end;
             at = b.range.end;
             all.push(b);
         }

@@ -17,6 +17,8 @@ pub(crate) struct BoxHeader {
     pub(crate) range: Range<u64>,
     /// 8, or 16 with a 64-bit size.
     pub(crate) header_len: u64,
+    /// Its size field is 0: it runs to the end of the file.
+    pub(crate) runs_to_end: bool,
 }
 
 impl BoxHeader {
@@ -50,37 +52,66 @@ pub(crate) fn read_box<R: Read + Seek>(
     let len = reader.len();
     let mut head = [0u8; 16];
     let got = reader.read_up_to_at(at, &mut head[..(len - at).min(16) as usize])?;
+    Ok(parse_header(&head[..got], at, len))
+}
+
+/// The child boxes of an in-memory payload (a `meta`, an `iinf`), each
+/// as its header with ranges relative to `bytes`; `None` when one is cut
+/// off or smaller than its header.
+pub(crate) fn children(bytes: &[u8]) -> Option<Vec<BoxHeader>> {
+    let len = bytes.len() as u64;
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < len {
+        let head = &bytes[at as usize..bytes.len().min(at as usize + 16)];
+        match parse_header(head, at, len) {
+            BoxRead::Box(b) => {
+                at = b.range.end;
+                out.push(b);
+            }
+            BoxRead::Truncated(_) | BoxRead::Malformed(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The header of the box whose first bytes (up to 16) are `head`, at
+/// offset `at` of something `len` bytes long.
+fn parse_header(head: &[u8], at: u64, len: u64) -> BoxRead {
+    let got = head.len();
     if got < 8 {
-        return Ok(BoxRead::Truncated(format!(
+        return BoxRead::Truncated(format!(
             "a box header at offset {at} is cut off by the end of the file"
-        )));
+        ));
     }
     let ty: [u8; 4] = head[4..8].try_into().expect("4 bytes");
     let name = String::from_utf8_lossy(&ty).into_owned();
-    let (size, header_len) = match u32::from_be_bytes(head[..4].try_into().expect("4 bytes")) {
+    let size_field = u32::from_be_bytes(head[..4].try_into().expect("4 bytes"));
+    let (size, header_len) = match size_field {
         1 if got < 16 => {
-            return Ok(BoxRead::Truncated(format!(
+            return BoxRead::Truncated(format!(
                 "the {name} box at offset {at} is cut off in its 64-bit size"
-            )))
+            ))
         }
         1 => (u64::from_be_bytes(head[8..16].try_into().expect("8")), 16),
         0 => (len - at, 8),
         s => (u64::from(s), 8),
     };
     if size < header_len {
-        return Ok(BoxRead::Malformed(format!(
+        return BoxRead::Malformed(format!(
             "the {name} box at offset {at} says it is {size} bytes long, less than its header"
-        )));
+        ));
     }
     match at.checked_add(size).filter(|end| *end <= len) {
-        Some(end) => Ok(BoxRead::Box(BoxHeader {
+        Some(end) => BoxRead::Box(BoxHeader {
             ty,
             range: at..end,
             header_len,
-        })),
-        None => Ok(BoxRead::Truncated(format!(
+            runs_to_end: size_field == 0,
+        }),
+        None => BoxRead::Truncated(format!(
             "the {name} box at offset {at} says it is {size} bytes long; the file ends first"
-        ))),
+        )),
     }
 }
 
