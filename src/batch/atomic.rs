@@ -252,14 +252,6 @@ fn is_journal(_: &Path) -> bool {
     false
 }
 
-/// A new file named `.ccsig-<random><suffix>` in `dir`, kept (not removed
-/// when dropped) and locked by this process until it is closed: what an
-/// undo journal is written into. Stale temporaries and journals in `dir`
-/// are dealt with first, as for [`temp_in`].
-pub fn locked_temp_in(dir: &Path, suffix: &str) -> io::Result<(File, PathBuf)> {
-    locked_new_in(dir, suffix)?.keep().map_err(|e| e.error)
-}
-
 /// A new temporary file in `dir`, locked by this process until dropped or
 /// persisted. The first time this process writes into `dir`, stale
 /// temporaries left there by a killed ccsig are removed first.
