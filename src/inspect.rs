@@ -435,13 +435,20 @@ pub(crate) fn named(
     mut signals: FileSignals,
     path: &Path,
 ) -> (Layout, FileSignals) {
-    if layout.format == Format::Tiff {
+    signals = named_signals(signals, path);
+    layout.format = signals.format;
+    (layout, signals)
+}
+
+/// [`named`], for signals read without their layout kept (a shard member
+/// read as it streamed past).
+pub(crate) fn named_signals(mut signals: FileSignals, path: &Path) -> FileSignals {
+    if signals.format == Format::Tiff {
         if let Some(raw) = raw_named(path) {
-            layout.format = Format::Other(raw);
             signals.format = Format::Other(raw);
         }
     }
-    (layout, signals)
+    signals
 }
 
 /// How a file is read: the vocabulary its statements are read against,

@@ -34,11 +34,13 @@ pub mod batch;
 mod decide;
 pub mod inspect;
 pub mod manifest;
+mod partial;
 pub mod ranged;
 mod read_error;
 pub mod report;
 pub mod shard;
 pub mod signal;
+pub mod stream;
 pub mod tagging;
 pub mod tree;
 

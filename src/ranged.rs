@@ -12,11 +12,12 @@
 //! since it *is* the full read, over the bytes it needed; a file with
 //! Content Credentials needs all of them (the manifest binds every byte).
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::Range;
 
-use crate::container::{self, BlockKind};
-use crate::inspect::{self, FileSignals, ReadError, ReadOptions};
+use crate::container::ScanScope;
+use crate::inspect::{FileSignals, ReadError, ReadOptions};
+use crate::partial::Held;
 
 /// What the first step fetches: a typical file's metadata fits in it.
 pub const FIRST_FETCH: u64 = 64 * 1024;
@@ -66,8 +67,7 @@ pub enum Step {
 #[derive(Debug)]
 pub struct RangedRead {
     size: Option<u64>,
-    /// Fetched bytes, as sorted, disjoint, non-adjacent runs.
-    have: Vec<(u64, Vec<u8>)>,
+    have: Held,
     options: ReadOptions,
     /// How much the next fetch past what is held asks for.
     window: u64,
@@ -82,7 +82,7 @@ impl RangedRead {
     pub fn new(size: Option<u64>, options: impl Into<ReadOptions>) -> Self {
         RangedRead {
             size,
-            have: Vec::new(),
+            have: Held::default(),
             options: options.into(),
             window: FIRST_FETCH,
             barren: 0,
@@ -103,36 +103,12 @@ impl RangedRead {
     /// Hands over bytes of the file at offset `at` (any part of a range
     /// asked for, or more).
     pub fn feed(&mut self, at: u64, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        let mut start = at;
-        let mut data = bytes.to_vec();
-        // Merge with every run that overlaps or touches [at, end).
-        let mut kept = Vec::with_capacity(self.have.len() + 1);
-        for (s, d) in std::mem::take(&mut self.have) {
-            let e = s + d.len() as u64;
-            if e < start || s > start + data.len() as u64 {
-                kept.push((s, d));
-                continue;
-            }
-            let new_start = s.min(start);
-            let new_end = e.max(start + data.len() as u64);
-            let mut merged = vec![0u8; (new_end - new_start) as usize];
-            merged[(s - new_start) as usize..(e - new_start) as usize].copy_from_slice(&d);
-            let from = (start - new_start) as usize;
-            merged[from..from + data.len()].copy_from_slice(&data);
-            start = new_start;
-            data = merged;
-        }
-        kept.push((start, data));
-        kept.sort_by_key(|(s, _)| *s);
-        self.have = kept;
+        self.have.add(at, bytes);
     }
 
     /// How many bytes are held.
     pub fn held(&self) -> u64 {
-        self.have.iter().map(|(_, d)| d.len() as u64).sum()
+        self.have.total()
     }
 
     /// What to do next: fetch ranges, or the answer.
@@ -140,18 +116,13 @@ impl RangedRead {
         let Some(size) = self.size else {
             // Without a size, the file is fetched from its start until a
             // fetch comes back short.
-            let from = self
-                .have
-                .first()
-                .filter(|(s, _)| *s == 0)
-                .map_or(0, |(_, d)| d.len() as u64);
+            let from = self.have.prefix_len();
             return self.fetch(from..from + self.window);
         };
         if let Some(done) = self.barren_check() {
             return done;
         }
-        let attempt = self.attempt(size);
-        match attempt {
+        match self.have.attempt(size, ScanScope::WholeFile, &self.options) {
             Ok(answer) => Step::Done(Box::new(answer)),
             Err(missing) => {
                 let end = missing
@@ -191,103 +162,6 @@ impl RangedRead {
         };
         Step::Fetch(vec![range])
     }
-
-    /// One run of the reader over the bytes held: its answer, or the first
-    /// range it lacked.
-    fn attempt(&self, size: u64) -> Result<Result<FileSignals, ReadError>, Range<u64>> {
-        let mut file = Sparse {
-            have: &self.have,
-            size,
-            pos: 0,
-        };
-        let missing = |e: &ReadError| -> Option<Range<u64>> {
-            let io = match e {
-                ReadError::Io(io) => io,
-                ReadError::Container(container::ContainerError::Io(io)) => io,
-                _ => return None,
-            };
-            io.get_ref()?.downcast_ref::<Missing>().map(|m| m.0.clone())
-        };
-        let read = container::scan(&mut file)
-            .map_err(ReadError::Container)
-            .and_then(|layout| {
-                // Content Credentials bind every byte: with a manifest, the
-                // whole file is fetched before the reader checks it.
-                if layout.has(BlockKind::C2pa) && cfg!(feature = "c2pa") {
-                    if let Some(gap) = self.first_gap(size) {
-                        return Ok(Err(gap));
-                    }
-                }
-                inspect::signals_of(&mut file, &layout, &self.options).map(Ok)
-            });
-        match read {
-            Ok(Ok(signals)) => Ok(Ok(signals)),
-            Ok(Err(gap)) => Err(gap),
-            Err(e) => match missing(&e) {
-                Some(range) => Err(range),
-                None => Ok(Err(e)),
-            },
-        }
-    }
-
-    /// The first range of `[0, size)` not held.
-    fn first_gap(&self, size: u64) -> Option<Range<u64>> {
-        let mut at = 0;
-        for (s, d) in &self.have {
-            if *s > at {
-                return Some(at..*s);
-            }
-            at = at.max(s + d.len() as u64);
-        }
-        (at < size).then_some(at..size)
-    }
-}
-
-/// The error a read of bytes not held stops with: their range.
-#[derive(Debug)]
-struct Missing(Range<u64>);
-
-impl std::fmt::Display for Missing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "bytes {}..{} not fetched yet", self.0.start, self.0.end)
-    }
-}
-
-impl std::error::Error for Missing {}
-
-/// The file as far as it is held: reads of bytes not held fail with
-/// [`Missing`].
-struct Sparse<'a> {
-    have: &'a [(u64, Vec<u8>)],
-    size: u64,
-    pos: u64,
-}
-
-impl Read for Sparse<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.size || buf.is_empty() {
-            return Ok(0);
-        }
-        let want = (buf.len() as u64).min(self.size - self.pos);
-        for (s, d) in self.have {
-            let e = s + d.len() as u64;
-            if *s <= self.pos && self.pos < e {
-                let n = want.min(e - self.pos) as usize;
-                let from = (self.pos - s) as usize;
-                buf[..n].copy_from_slice(&d[from..from + n]);
-                self.pos += n as u64;
-                return Ok(n);
-            }
-        }
-        Err(io::Error::other(Missing(self.pos..self.pos + want)))
-    }
-}
-
-impl Seek for Sparse<'_> {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        self.pos = container::seek_target(self.pos, to, || Ok(self.size))?;
-        Ok(self.pos)
-    }
 }
 
 #[cfg(test)]
@@ -312,20 +186,6 @@ mod tests {
             }
             assert!(steps < 1000, "no end");
         }
-    }
-
-    #[test]
-    fn runs_merge_in_any_order() {
-        let mut r = RangedRead::new(Some(10), ReadOptions::default());
-        r.feed(4, b"45");
-        r.feed(0, b"01");
-        r.feed(2, b"23");
-        r.feed(8, b"89");
-        assert_eq!(r.have.len(), 2);
-        assert_eq!(r.have[0], (0, b"012345".to_vec()));
-        assert_eq!(r.first_gap(10), Some(6..8));
-        r.feed(5, b"5678");
-        assert_eq!(r.have, [(0, b"0123456789".to_vec())]);
     }
 
     #[test]

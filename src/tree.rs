@@ -46,7 +46,7 @@ use crate::batch::{self, Entry, NoProgress, CHUNK};
 pub use crate::container::unsupported_format;
 use crate::container::{self, unsupported_name, ContainerError};
 use crate::inspect::{self, FileSignals, ReadError, ReadOptions};
-use crate::shard::{self, Compression, Member, MemberContent, ShardError};
+use crate::shard::{self, Compression, Member, MemberContent, MemberRead, ShardError};
 use crate::sidecar::FolderSidecars;
 
 /// How a tree is read.
@@ -607,7 +607,14 @@ fn read_shard_from(
             None
         }
     };
-    let result = shard::read_members(reader, skip, |member| {
+    // Digests need the image data; signals alone are read as each member
+    // streams past, so a shard of large photos is never held member by
+    // member.
+    let how = match options.image_digests {
+        true => MemberRead::Whole,
+        false => MemberRead::Signals(read.clone()),
+    };
+    let result = shard::read_members_as(reader, &how, skip, |member| {
         if options.cancel.load(Ordering::SeqCst) {
             return ControlFlow::Break(());
         }
@@ -727,26 +734,43 @@ fn item_from_bytes(
 fn member_item(shard: &str, member: Member, image_digests: bool, read: &ReadOptions) -> TreeItem {
     let path = format!("{shard}:{}", member.name);
     match member.content {
-        // An image ccsig recognises but cannot follow (a HEIF whose boxes
-        // it cannot read) has no sidecar in a shard: not read at all, as
-        // one whose format ccsig does not read.
-        MemberContent::Image(bytes) => match item_from_bytes(path, bytes, image_digests, read) {
-            TreeItem::Read {
+        MemberContent::Image(bytes) => {
+            unsupported_skipped(item_from_bytes(path, bytes, image_digests, read))
+        }
+        MemberContent::Signals(signals) => {
+            let name = Path::new(&path);
+            let signals = (*signals)
+                .map(|s| inspect::named_signals(s, name))
+                .map_err(|e| e.named_by(name));
+            unsupported_skipped(TreeItem::Read {
                 path,
-                signals: Err(ReadError::Container(ContainerError::OtherFormat(format))),
-                ..
-            } => TreeItem::Skipped {
-                path,
-                reason: SkipReason::Unsupported(format.to_string()),
-            },
-            item => item,
-        },
+                signals,
+                image_digest: None,
+            })
+        }
         MemberContent::Unreadable(e) => TreeItem::Read {
             path,
             signals: Err(e),
             image_digest: None,
         },
         MemberContent::Skipped(reason) => TreeItem::Skipped { path, reason },
+    }
+}
+
+/// A member item whose image is in a format ccsig recognises but cannot
+/// follow (a HEIF whose boxes it cannot read) has no sidecar in a shard:
+/// not read at all, as one whose format ccsig does not read.
+fn unsupported_skipped(item: TreeItem) -> TreeItem {
+    match item {
+        TreeItem::Read {
+            path,
+            signals: Err(ReadError::Container(ContainerError::OtherFormat(format))),
+            ..
+        } => TreeItem::Skipped {
+            path,
+            reason: SkipReason::Unsupported(format.to_string()),
+        },
+        item => item,
     }
 }
 

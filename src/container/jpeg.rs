@@ -9,7 +9,7 @@
 
 use std::io::{Read, Seek, Write};
 
-use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder};
+use super::walk::{check_layout, splice, BlockEdit, BlockReader, LayoutBuilder, ScanScope};
 use super::{Block, BlockKind, ContainerError, Edit, Format, Layout, PacketBytes, XmpEdit};
 
 const FORMAT: Format = Format::Jpeg;
@@ -90,7 +90,7 @@ fn next_marker<R: Read + Seek>(
 /// How far from the end an EOI may sit: room for the trailers some cameras
 /// and phones append after the image (MPF previews are separate images
 /// before EOI; trailers after it are small).
-const EOI_SEARCH_TAIL: u64 = 64 * 1024;
+pub(crate) const EOI_SEARCH_TAIL: u64 = 64 * 1024;
 
 /// Whether the file ends with EOI, or holds one in its last bytes followed
 /// by a trailer. Reads two bytes in the common case.
@@ -191,7 +191,7 @@ pub(crate) fn scan_blocks<R: Read + Seek>(
             // Entropy-coded data, further scans, EOI and anything after it:
             // one opaque block, never read, except for its end: a file cut
             // short in its image data must not pass as a good one.
-            if !ends_with_eoi(r, end, len)? {
+            if r.scope() == ScanScope::WholeFile && !ends_with_eoi(r, end, len)? {
                 return Err(ContainerError::Truncated(
                     "JPEG has no end-of-image marker (EOI): the image data is cut short".into(),
                 ));

@@ -22,6 +22,7 @@ pub mod png;
 mod testing;
 pub mod tiff;
 mod walk;
+pub(crate) use walk::ScanScope;
 pub mod webp;
 
 pub use bare_xmp::MAX_SIDECAR_BYTES;
@@ -506,7 +507,15 @@ impl ContainerError {
 /// Scans a file from its start: detects the format and lists its blocks,
 /// loading only metadata payloads and seeking past image data.
 pub fn scan<R: Read + Seek>(reader: &mut R) -> Result<Layout, ContainerError> {
-    let mut reader = walk::BlockReader::new(reader)?;
+    scan_within(reader, ScanScope::WholeFile)
+}
+
+/// [`scan`], checking only `scope` of the file.
+pub(crate) fn scan_within<R: Read + Seek>(
+    reader: &mut R,
+    scope: ScanScope,
+) -> Result<Layout, ContainerError> {
+    let mut reader = walk::BlockReader::new(reader)?.within(scope);
     let mut head = [0u8; 16];
     let got = reader.read_up_to_at(0, &mut head)?;
     if got == 0 {

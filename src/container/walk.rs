@@ -49,6 +49,18 @@ pub(crate) struct BlockReader<'r, R> {
     /// Where the previous read ended: how far apart reads are tells packed
     /// headers from headers with data between them.
     last_end: u64,
+    scope: ScanScope,
+}
+
+/// How much of a file a scan checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanScope {
+    /// Everything a read of the file checks, to its end.
+    WholeFile,
+    /// Up to where the format allows no more metadata (a JPEG's first
+    /// scan), for a stream whose rest has not arrived: what follows is
+    /// not checked, so a file cut short there passes.
+    UntilMetadataEnds,
 }
 
 impl<'r, R: Read + Seek> BlockReader<'r, R> {
@@ -64,7 +76,19 @@ impl<'r, R: Read + Seek> BlockReader<'r, R> {
             window_at: 0,
             next_window: FIRST_WINDOW,
             last_end: 0,
+            scope: ScanScope::WholeFile,
         })
+    }
+
+    /// Scans only `scope` of the file.
+    pub(crate) fn within(mut self, scope: ScanScope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// How much of the file the scan checks.
+    pub(crate) fn scope(&self) -> ScanScope {
+        self.scope
     }
 
     /// Names the format in the errors this reader reports.
@@ -115,7 +139,18 @@ impl<'r, R: Read + Seek> BlockReader<'r, R> {
         let size = want.max(size.min(self.len.saturating_sub(pos) as usize));
         self.window.resize(size, 0);
         self.inner.seek(SeekFrom::Start(pos))?;
-        let got = read_up_to(self.inner, &mut self.window)?;
+        let got = match read_up_to(self.inner, &mut self.window) {
+            Ok(got) => got,
+            // A window that cannot be filled may still hold the bytes
+            // asked for: a file held in part (a stream that has not
+            // arrived) fails for the window's far end, not for them.
+            Err(_) if size > want => {
+                self.window.truncate(want);
+                self.inner.seek(SeekFrom::Start(pos))?;
+                read_up_to(self.inner, &mut self.window)?
+            }
+            Err(e) => return Err(e),
+        };
         self.window.truncate(got);
         self.window_at = pos;
         let n = got.min(want);
