@@ -591,6 +591,40 @@ impl Pipeline {
     /// assert_eq!(silent.verdict, Verdict::Unknown);
     /// ```
     pub fn decide_error_with(&self, error: &ReadError, web: &WebContext) -> UseDecision {
+        match self.decide_around(web) {
+            Some(mut out) => {
+                out.reason
+                    .push_str(&format!(" (the file itself could not be read: {error})"));
+                out
+            }
+            None => self.decide_error(error),
+        }
+    }
+
+    /// The decision the context around a file settles on its own: a "no"
+    /// for this use in the response's headers or the site's robots.txt,
+    /// which nothing in the file can lift (the most restrictive statement
+    /// wins). `None` when the context leaves the decision to the file: a
+    /// downloader asks this before the body arrives.
+    ///
+    /// ```
+    /// use ccsig::{Commitments, Pipeline, Verdict, WebContext};
+    /// let pipeline = Pipeline::new("train-ai".parse().unwrap(), Commitments::none());
+    /// let web = WebContext {
+    ///     headers: vec![("Content-Usage".into(), "train-ai=n".into())],
+    ///     ..Default::default()
+    /// };
+    /// let decision = pipeline.decide_around(&web).unwrap();
+    /// assert_eq!(decision.verdict, Verdict::Disallowed);
+    /// assert_eq!(decision.sources, ["HTTP Content-Usage"]);
+    /// // A "yes" around the file leaves the file its say.
+    /// let yes = WebContext {
+    ///     headers: vec![("Content-Usage".into(), "train-ai=y".into())],
+    ///     ..Default::default()
+    /// };
+    /// assert!(pipeline.decide_around(&yes).is_none());
+    /// ```
+    pub fn decide_around(&self, web: &WebContext) -> Option<UseDecision> {
         let label = self.usage.label();
         let sources = crate::inspect::web_sources(web, Default::default());
         let said: Vec<(&Source, Decision)> = sources
@@ -600,16 +634,14 @@ impl Pipeline {
         let decision = Decision::combine_all(said.iter().map(|(_, d)| d));
         let mut out = self.decide_on(decision, !sources.is_empty(), &Credit::default());
         if out.verdict != Verdict::Disallowed {
-            return self.decide_error(error);
+            return None;
         }
         out.sources = said
             .iter()
             .filter(|(_, d)| *d != Decision::Unknown)
             .map(|(s, _)| s.field())
             .collect();
-        out.reason
-            .push_str(&format!(" (the file itself could not be read: {error})"));
-        out
+        Some(out)
     }
 
     /// Decides for an image in a format ccsig does not read (`format`, e.g.

@@ -141,6 +141,13 @@ impl StreamRead {
         self.answer.is_none().then_some(&self.waiting)
     }
 
+    /// The early answer by value, giving up the rest of the stream: an
+    /// early error is final (it lies in bytes already read), and a caller
+    /// that stops the download there needs no [`StreamRead::finish`].
+    pub fn into_answer(self) -> Option<Result<FileSignals, ReadError>> {
+        self.answer
+    }
+
     /// How many bytes have been fed.
     pub fn received(&self) -> u64 {
         self.received

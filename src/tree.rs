@@ -704,6 +704,71 @@ pub fn read_listed(
     Ok(())
 }
 
+/// [`read_listed`], for a file of the listing read as a stream (a file
+/// opened on HDFS or S3, say): a tar shard (by its name, or its first
+/// block) streams member by member, and no member is held whole but a PNG
+/// or WebP (their metadata may follow the image data); anything else is
+/// read whole and is [`read_listed`]'s. A read that fails is the file's
+/// error item.
+///
+/// ```
+/// use ccsig::{TreeItem, TreeOptions};
+/// let png = std::fs::read("sample-images/tagged/ccsig-cr.png").unwrap();
+/// let mut builder = tar::Builder::new(Vec::new());
+/// let mut header = tar::Header::new_gnu();
+/// header.set_size(png.len() as u64);
+/// header.set_cksum();
+/// builder.append_data(&mut header, "0001.png", &png[..]).unwrap();
+/// let shard = builder.into_inner().unwrap();
+///
+/// let mut items = vec![];
+/// let stream = std::io::Cursor::new(shard);
+/// ccsig::tree::read_listed_from("s3://b/shard-0.tar", stream, &TreeOptions::default(), |i| items.push(i))
+///     .unwrap();
+/// assert!(matches!(&items[..], [TreeItem::Read { path, signals: Ok(_), .. }] if path == "s3://b/shard-0.tar:0001.png"));
+/// ```
+pub fn read_listed_from(
+    name: &str,
+    mut reader: impl Read,
+    options: &TreeOptions,
+    mut sink: impl FnMut(TreeItem),
+) -> Result<(), TreeError> {
+    let globs = options.walk_options().exclude_set()?;
+    let failed = |e: io::Error| TreeItem::Read {
+        path: name.to_string(),
+        signals: Err(ReadError::Io(e)),
+        image_digest: None,
+    };
+    let mut head = vec![0u8; 512];
+    match container::read_up_to(&mut reader, &mut head) {
+        Ok(got) => head.truncate(got),
+        Err(e) => {
+            sink(failed(e));
+            return Ok(());
+        }
+    }
+    let compression = shard::compression_from_name(Path::new(name))
+        .or_else(|| shard::is_tar_header(&head).then_some(Compression::None));
+    if let Some(compression) = compression {
+        let whole = io::Cursor::new(head).chain(reader);
+        let reader: Box<dyn Read> = match compression {
+            Compression::None => Box::new(whole),
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(whole)),
+        };
+        read_shard_from(name, reader, options, &globs, |item| {
+            sink(item);
+            true
+        });
+        return Ok(());
+    }
+    let mut bytes = head;
+    if let Err(e) = reader.read_to_end(&mut bytes) {
+        sink(failed(e));
+        return Ok(());
+    }
+    read_listed(name, &bytes, options, sink)
+}
+
 /// An image held in memory, read as an item of the tree.
 fn item_from_bytes(
     path: String,

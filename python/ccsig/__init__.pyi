@@ -23,6 +23,7 @@ from typing import (
     Literal,
     Mapping,
     Optional,
+    Protocol,
     Sequence,
     Tuple,
     TypedDict,
@@ -363,6 +364,58 @@ def decide_ranged(
     """:func:`decide`, reading through ``fetch`` as :func:`read_ranged` does;
     the decision's ``path`` is ``url``."""
 
+class StreamDecider:
+    """Decides for an image while it downloads, from its bytes in order.
+
+    >>> d = ccsig.StreamDecider(size=int(resp.headers["Content-Length"]),
+    ...                         headers=resp.headers, url=url, we_give=["credit"])
+    >>> for chunk in resp.iter_content(65536):
+    ...     decision = d.feed(chunk)
+    ...     if decision is not None and not decision.usable:
+    ...         break                    # stop the download here
+    ... else:
+    ...     decision = d.finish()        # the whole stream, end checked
+
+    ``feed(chunk)`` returns the :class:`Decision` as soon as it is settled,
+    else ``None``: a "no" in ``headers`` or ``robots`` settles it before
+    any byte; a JPEG at its first scan (SOS); a TIFF, HEIF, AVIF or JPEG XL
+    once its metadata is in, when ``size`` is given; a PNG or WebP (whose
+    metadata may follow the image data) only at the end. An early decision
+    is the one the whole file gives if the rest arrives whole; it cannot
+    know that the rest will be cut short. ``finish()`` gives the decision
+    for the whole stream (a JPEG's end marker is checked; a stream shorter
+    or longer than ``size`` is unreadable). The keywords are
+    :func:`decide`'s; the decision's ``path`` is ``url``. A JPEG's image
+    data is never held in memory; a PNG or WebP is held until its end.
+    """
+
+    def __init__(
+        self,
+        *,
+        size: Optional[int] = None,
+        use: UseLabel = "train-ai",
+        we_give: Optional[Elements] = None,
+        unknown: Policy = "deny",
+        unreadable: Policy = "deny",
+        on_error: Literal["raise", "unknown"] = "raise",
+        vocabulary: VocabularyName = "draft-07",
+        c2pa_trust: Optional[StrPath] = None,
+        headers: Optional[Headers] = None,
+        robots: Optional[str] = None,
+        url: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> None: ...
+    def feed(self, chunk: bytes) -> Optional[Decision]:
+        """The next chunk; the decision once settled, else ``None``."""
+    def finish(self) -> Decision:
+        """The decision for the whole stream, now that it has ended."""
+    @property
+    def waiting(self) -> Optional[str]:
+        """What the decider waits for, in words; ``None`` once decided."""
+    @property
+    def received(self) -> int:
+        """How many bytes have been fed."""
+
 def parse_header(headers: Headers, *, user_agent: Optional[str] = None) -> List[WebSource]:
     """What an HTTP response's fields state: one dict per statement,
     ``field``, ``stored``, ``expression``, ``parsed``, ``problem``."""
@@ -416,9 +469,12 @@ def decide_tree(
     ``next()``), before any file is read.
     """
 
+class _BinaryReader(Protocol):
+    def read(self, n: int = ..., /) -> bytes: ...
+
 def decide_listed(
     name: str,
-    data: Union[bytes, bytearray],
+    data: Union[bytes, bytearray, _BinaryReader],
     *,
     use: UseLabel = "train-ai",
     we_give: Optional[Elements] = None,
@@ -438,6 +494,11 @@ def decide_listed(
     ``name:member``; anything else (captions, JSON) none. ``hidden`` and
     ``exclude`` filter shard members. Raises :class:`InvalidArgument` for a
     bad argument before ``data`` is looked at.
+
+    ``data`` may also be a binary file object (an ``open(..., "rb")`` file,
+    an fsspec or pyarrow file on HDFS or S3), read once to its end: a shard
+    streams member by member and is never held whole, nor is a JPEG
+    member's image data.
     """
 
 def apply(

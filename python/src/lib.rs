@@ -15,6 +15,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyString};
 
 use ccsig::signal::{self, InvalidValue, Use, Vocabulary};
 
+mod stream;
 mod tree;
 use ccsig::{
     audit, ApplyRequest, Commitments, FileSignals, Pipeline, ReadError, ReadOptions, UseDecision,
@@ -675,7 +676,7 @@ fn decide(
 /// The decision for what a read gave, the web context included; an error
 /// for a file that could not be read, unless a "no" around it decides or
 /// `decide_unreadable` asks for an `unknown` decision.
-fn decision_of(
+pub(crate) fn decision_of(
     args: &DecideArgs,
     web: &ccsig::WebContext,
     decide_unreadable: bool,
@@ -828,7 +829,7 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
 }
 
 /// The web context of `headers`, `robots`, `url`, `user_agent`.
-fn web_context(
+pub(crate) fn web_context(
     headers: Option<&Bound<'_, PyAny>>,
     robots: Option<String>,
     url: Option<String>,
@@ -921,7 +922,7 @@ pub(crate) fn decide_args(
 
 /// `on_error`: "raise" (the default) or "unknown" (an unreadable file
 /// becomes an `unknown` decision whose reason is the error).
-fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
+pub(crate) fn on_error_policy(py: Python<'_>, on_error: &str) -> PyResult<bool> {
     match on_error {
         "raise" => Ok(false),
         "unknown" => Ok(true),
@@ -1182,6 +1183,7 @@ fn _ccsig(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Finding>()?;
     m.add_class::<WriteResult>()?;
     m.add_class::<tree::DecisionIterator>()?;
+    m.add_class::<stream::StreamDecider>()?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(decide, m)?)?;
     m.add_function(wrap_pyfunction!(parse_header, m)?)?;

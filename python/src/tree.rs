@@ -193,9 +193,12 @@ pub(crate) fn decide_tree(
 }
 
 /// Decides one file of a listing made elsewhere (e.g. by Spark's
-/// `binaryFiles`), held in memory, as `decide_tree` would had it found the
-/// file in a folder: an image gives one decision (even one ccsig cannot
-/// read), a tar shard one per image member, anything else none.
+/// `binaryFiles`, or a file opened on HDFS or S3), as `decide_tree` would
+/// had it found the file in a folder: an image gives one decision (even
+/// one ccsig cannot read), a tar shard one per image member, anything else
+/// none. `data`: the file's bytes, or a binary file object, read once from
+/// its position to its end (a shard streams member by member, never held
+/// whole).
 #[pyfunction]
 #[pyo3(signature = (name, data, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", vocabulary = "draft-07", c2pa_trust = None, hidden = false, exclude = Vec::new()))]
 #[allow(clippy::too_many_arguments)]
@@ -215,20 +218,39 @@ pub(crate) fn decide_listed(
     let args = decide_args(
         py, r#use, we_give, unknown, unreadable, vocabulary, c2pa_trust,
     )?;
+    let options = TreeOptions {
+        hidden,
+        exclude,
+        read: args.read.clone(),
+        ..TreeOptions::default()
+    };
     let owned;
     let bytes: &[u8] = if let Ok(b) = data.cast::<PyBytes>() {
         b.as_bytes()
     } else if let Ok(a) = data.cast::<PyByteArray>() {
         owned = a.to_vec();
         &owned
+    } else if data.hasattr("read")? {
+        let stream = PyRead(data.clone().unbind());
+        let decisions = run(py, || {
+            let mut out = Vec::new();
+            ccsig::tree::read_listed_from(name, stream, &options, |item| {
+                if let Message::Decision(path, d) = decide_item(&args, item) {
+                    out.push((path, d));
+                }
+            })
+            .map_err(tree_failure)?;
+            Ok(out)
+        })?;
+        return Ok(decisions
+            .into_iter()
+            .map(|(path, d)| UseDecisionPy::new(Some(path), d))
+            .collect());
     } else {
-        return Err(Failure::Argument("data must be bytes or bytearray".into()).into_pyerr(py));
-    };
-    let options = TreeOptions {
-        hidden,
-        exclude,
-        read: args.read.clone(),
-        ..TreeOptions::default()
+        return Err(Failure::Argument(
+            "data must be bytes, bytearray or a binary file object (with read())".into(),
+        )
+        .into_pyerr(py));
     };
     let decisions = run(py, || {
         let mut out = Vec::new();
@@ -244,4 +266,41 @@ pub(crate) fn decide_listed(
         .into_iter()
         .map(|(path, d)| UseDecisionPy::new(Some(path), d))
         .collect())
+}
+
+/// A Python binary file object (`read(n) -> bytes`) as a Rust reader,
+/// taking the GIL for each read.
+struct PyRead(Py<PyAny>);
+
+impl std::io::Read for PyRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        Python::attach(|py| {
+            let got = self
+                .0
+                .bind(py)
+                .call_method1("read", (buf.len(),))
+                .map_err(|e| std::io::Error::other(format!("read() raised {e}")))?;
+            let owned;
+            let bytes: &[u8] = if let Ok(b) = got.cast::<PyBytes>() {
+                b.as_bytes()
+            } else if let Ok(a) = got.cast::<PyByteArray>() {
+                owned = a.to_vec();
+                &owned
+            } else {
+                let kind = got.get_type();
+                return Err(std::io::Error::other(format!(
+                    "read() returned {kind}, not bytes"
+                )));
+            };
+            if bytes.len() > buf.len() {
+                return Err(std::io::Error::other(format!(
+                    "read({}) returned {} bytes",
+                    buf.len(),
+                    bytes.len()
+                )));
+            }
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Ok(bytes.len())
+        })
+    }
 }
