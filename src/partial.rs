@@ -16,6 +16,13 @@ pub(crate) struct Held {
 }
 
 impl Held {
+    /// Nothing held, with room for `bytes` from offset 0 on.
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Held {
+            runs: vec![(0, Vec::with_capacity(bytes))],
+        }
+    }
+
     /// Adds bytes of the file at offset `at`, merged with every run they
     /// overlap or touch.
     pub(crate) fn add(&mut self, at: u64, bytes: &[u8]) {

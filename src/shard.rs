@@ -333,7 +333,13 @@ fn stream_member<'a>(
     buffer.resize(STREAM_CHUNK, 0);
     let mut left = size - head.len() as u64;
     while left > 0 {
-        let want = (left as usize).min(STREAM_CHUNK);
+        // Bytes the read no longer needs (a JPEG's image data once its
+        // metadata is read) are passed over, not handed to it.
+        let skipping = read.skippable() > 0;
+        let want = match skipping {
+            true => read.skippable().min(STREAM_CHUNK as u64) as usize,
+            false => (left as usize).min(STREAM_CHUNK),
+        };
         match entry.read_exact(&mut buffer[..want]) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -341,14 +347,19 @@ fn stream_member<'a>(
             }
             Err(e) => return Err(e.into()),
         }
-        read.feed(&buffer[..want]);
+        match skipping {
+            true => read.skip(want as u64),
+            false => {
+                read.feed(&buffer[..want]);
+            }
+        }
         left -= want as u64;
     }
     Ok(MemberContent::Signals(Box::new(read.finish())))
 }
 
 /// The chunks a member is streamed in.
-const STREAM_CHUNK: usize = 256 * 1024;
+const STREAM_CHUNK: usize = 128 * 1024;
 
 /// A parse error of the archive itself means the shard is damaged.
 fn corrupt(e: io::Error) -> ShardError {
@@ -406,7 +417,11 @@ impl<R: Read> Read for Counting<R> {
 /// assert_eq!(decisions.len(), 1);
 /// ```
 pub fn open(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + Send>> {
-    let file = io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path)?);
+    // A small buffer for the 512-byte headers: member data is read in
+    // larger pieces, which pass it by when it is empty. A buffer as large
+    // as those pieces copied half the data twice (a shard of JPEGs took
+    // 1.7x `cat`'s time with 256 KiB, 1.1x with this).
+    let file = io::BufReader::with_capacity(16 * 1024, std::fs::File::open(path)?);
     Ok(match compression {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),

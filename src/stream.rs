@@ -39,6 +39,8 @@ const UNKNOWN_LENGTH: u64 = u64::MAX / 4;
 /// end. Each try reads the held bytes again, and a file whose reads
 /// wander through its length should not cost one pass per chunk.
 const MAX_TRIES: u32 = 64;
+/// The most held bytes reserved ahead for a stated length.
+const RESERVE_AT_MOST: u64 = 64 << 20;
 /// Bytes needed to tell the format.
 const HEAD: u64 = 16;
 
@@ -98,10 +100,13 @@ pub struct StreamRead {
 impl StreamRead {
     /// A read of a stream of `size` bytes (`None` when unknown).
     pub fn new(size: Option<u64>, options: impl Into<ReadOptions>) -> Self {
+        // A stated length saves the regrowing of what is held, up to a
+        // bound: a length is only a claim until the bytes arrive.
+        let reserve = size.unwrap_or(0).min(RESERVE_AT_MOST) as usize;
         StreamRead {
             size,
             options: options.into(),
-            held: Held::default(),
+            held: Held::with_capacity(reserve),
             received: 0,
             format: None,
             answer: None,
@@ -146,6 +151,30 @@ impl StreamRead {
     /// that stops the download there needs no [`StreamRead::finish`].
     pub fn into_answer(self) -> Option<Result<FileSignals, ReadError>> {
         self.answer
+    }
+
+    /// How many of the stream's next bytes the read does not need: after
+    /// an answer, in a stream of known length, all but the last bytes a
+    /// JPEG's end is looked for in (none of another format's). A caller
+    /// that can pass over bytes (a file, a tar member) calls
+    /// [`StreamRead::skip`] for them instead of [`StreamRead::feed`].
+    pub fn skippable(&self) -> u64 {
+        match (&self.answer, self.size) {
+            (Some(_), Some(size)) => {
+                let kept = match self.format {
+                    Some(Format::Jpeg) => Self::TAIL as u64,
+                    _ => 0,
+                };
+                size.saturating_sub(kept).saturating_sub(self.received)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Passes over `n` bytes of the stream unread; at most
+    /// [`StreamRead::skippable`] (more counts as that many).
+    pub fn skip(&mut self, n: u64) {
+        self.received += n.min(self.skippable());
     }
 
     /// How many bytes have been fed.
@@ -249,10 +278,18 @@ impl StreamRead {
         if self.format != Some(Format::Jpeg) {
             return;
         }
-        let span = container::jpeg::EOI_SEARCH_TAIL as usize + 2;
+        let span = Self::TAIL;
+        if chunk.len() >= span {
+            self.tail.clear();
+            self.tail.extend_from_slice(&chunk[chunk.len() - span..]);
+            return;
+        }
         self.tail.extend_from_slice(chunk);
         if self.tail.len() > 4 * span {
             self.tail.drain(..self.tail.len() - span);
         }
     }
+
+    /// The bytes at a JPEG's end its full read looks at.
+    const TAIL: usize = container::jpeg::EOI_SEARCH_TAIL as usize + 2;
 }

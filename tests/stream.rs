@@ -260,3 +260,36 @@ fn a_stream_longer_than_stated_is_unreadable() {
     let e = read.finish().unwrap_err().to_string();
     assert!(e.contains("brought"), "{e}");
 }
+
+#[test]
+fn a_jpegs_image_data_can_be_passed_over_unread_once_decided() {
+    let file = big_jpeg();
+    let mut read = StreamRead::new(Some(file.len() as u64), ReadOptions::default());
+    assert_eq!(read.skippable(), 0);
+    let mut at = 0;
+    while read.answer().is_none() {
+        read.feed(&file[at..at + 4096]);
+        at += 4096;
+    }
+    // All but the end, where the end marker is looked for.
+    let skippable = read.skippable();
+    assert_eq!(skippable, file.len() as u64 - at as u64 - (64 * 1024 + 2));
+    read.skip(skippable);
+    assert_eq!(read.skippable(), 0);
+    let rest = at + skippable as usize;
+    read.feed(&file[rest..]);
+    assert_same(
+        "skipped",
+        &ccsig::read_bytes(&file).unwrap(),
+        &read.finish().unwrap(),
+    );
+    // The end marker's absence is still seen.
+    let mut broken = file.clone();
+    let n = broken.len();
+    broken[n - 2..].copy_from_slice(b"\0\0");
+    let mut read = StreamRead::new(Some(n as u64), ReadOptions::default());
+    read.feed(&broken[..at]);
+    read.skip(read.skippable());
+    read.feed(&broken[rest..]);
+    assert!(read.finish().is_err());
+}
