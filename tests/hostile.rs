@@ -1277,3 +1277,78 @@ fn hostile_files_get_a_clear_error_each_and_stay_untouched() {
         failures.join("\n")
     );
 }
+
+// --- Reads from parts of the file (issue 20) ---
+
+/// The ranged reader (whole fetches, the size known) and the stream reader
+/// (64 KiB chunks, the length known or not) give every hostile file the
+/// answer a read of the whole file gives: the same signals, or an error
+/// where it has one. Neither holds more than the file.
+#[test]
+fn ranged_and_streamed_reads_of_hostile_files_agree_with_the_full_read() {
+    use ccsig::ranged::{RangedRead, Step};
+    use ccsig::stream::StreamRead;
+    use ccsig::{FileSignals, ReadError, ReadOptions};
+
+    fn agree(
+        name: &str,
+        how: &str,
+        full: &Result<FileSignals, ReadError>,
+        got: &Result<FileSignals, ReadError>,
+    ) {
+        match (full, got) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.decisions, b.decisions, "{name} {how}");
+                assert_eq!(a.credit, b.credit, "{name} {how}");
+                let fields =
+                    |s: &FileSignals| s.sources.iter().map(|s| s.field()).collect::<Vec<_>>();
+                assert_eq!(fields(a), fields(b), "{name} {how}");
+            }
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("{name} {how}: full read {a:?}\n{how} {b:?}"),
+        }
+    }
+
+    let cases = corpus();
+    assert!(cases.len() > 100, "{} cases", cases.len());
+    for c in cases {
+        let file = &c.bytes;
+        let full = ccsig::read_bytes(file);
+
+        let mut ranged = RangedRead::new(Some(file.len() as u64), ReadOptions::default());
+        let (mut fetched, mut steps) = (0u64, 0);
+        let answer = loop {
+            steps += 1;
+            assert!(steps < 10_000, "{}: the ranged read does not end", c.name);
+            match ranged.step() {
+                Step::Fetch(ranges) => {
+                    for r in ranges {
+                        let bytes = &file[r.start as usize..r.end as usize];
+                        fetched += bytes.len() as u64;
+                        ranged.feed(r.start, bytes);
+                    }
+                }
+                Step::Done(answer) => break *answer,
+            }
+        };
+        agree(&c.name, "ranged", &full, &answer);
+        assert!(
+            fetched <= 2 * file.len() as u64 + (1 << 20),
+            "{}: {fetched} fetched",
+            c.name
+        );
+
+        for size in [Some(file.len() as u64), None] {
+            let mut read = StreamRead::new(size, ReadOptions::default());
+            for chunk in file.chunks(64 * 1024) {
+                read.feed(chunk);
+            }
+            agree(
+                &c.name,
+                &format!("streamed (length {size:?})"),
+                &full,
+                &read.finish(),
+            );
+        }
+    }
+}
