@@ -69,6 +69,18 @@ impl Held {
         }
     }
 
+    /// The bytes of `range`, when all are held.
+    pub(crate) fn bytes(&self, range: Range<u64>) -> Option<Vec<u8>> {
+        if range.is_empty() {
+            return Some(Vec::new());
+        }
+        self.runs.iter().find_map(|(s, d)| {
+            let e = s + d.len() as u64;
+            (*s <= range.start && range.end <= e)
+                .then(|| d[(range.start - s) as usize..(range.end - s) as usize].to_vec())
+        })
+    }
+
     /// How many bytes are held from offset 0 on without a gap.
     pub(crate) fn prefix_len(&self) -> u64 {
         match self.runs.first() {
@@ -82,16 +94,33 @@ impl Held {
         self.runs.iter().map(|(_, d)| d.len() as u64).sum()
     }
 
-    /// The first range of `[0, size)` not held.
-    pub(crate) fn first_gap(&self, size: u64) -> Option<Range<u64>> {
-        let mut at = 0;
+    /// The first range of `span` not held.
+    fn first_gap_in(&self, span: Range<u64>) -> Option<Range<u64>> {
+        let mut at = span.start;
         for (s, d) in &self.runs {
-            if *s > at {
-                return Some(at..*s);
+            let e = s + d.len() as u64;
+            if at >= span.end {
+                return None;
             }
-            at = at.max(s + d.len() as u64);
+            if e <= at {
+                continue;
+            }
+            if *s > at {
+                return Some(at..(*s).min(span.end));
+            }
+            at = e;
         }
-        (at < size).then_some(at..size)
+        (at < span.end).then_some(at..span.end)
+    }
+
+    /// The bytes of `span` as a file of their own, as far as they are held.
+    pub(crate) fn view(&self, span: Range<u64>) -> Sparse<'_> {
+        Sparse {
+            have: &self.runs,
+            base: span.start,
+            size: span.end - span.start,
+            pos: 0,
+        }
     }
 
     /// One run of the reader over the bytes held, for a file of `size`
@@ -102,18 +131,25 @@ impl Held {
         scope: ScanScope,
         options: &ReadOptions,
     ) -> Result<Result<FileSignals, ReadError>, Range<u64>> {
-        let mut file = Sparse {
-            have: &self.runs,
-            size,
-            pos: 0,
-        };
+        self.attempt_in(0..size, scope, options)
+    }
+
+    /// [`Held::attempt`] for the file that `span` of the bytes is (a member
+    /// of an archive); the range lacked is in the outer bytes' offsets.
+    pub(crate) fn attempt_in(
+        &self,
+        span: Range<u64>,
+        scope: ScanScope,
+        options: &ReadOptions,
+    ) -> Result<Result<FileSignals, ReadError>, Range<u64>> {
+        let mut file = self.view(span.clone());
         let read = container::scan_within(&mut file, scope)
             .map_err(ReadError::Container)
             .and_then(|layout| {
                 // Content Credentials bind every byte: with a manifest, the
                 // whole file is held before the reader checks it.
                 if layout.has(BlockKind::C2pa) && cfg!(feature = "c2pa") {
-                    if let Some(gap) = self.first_gap(size) {
+                    if let Some(gap) = self.first_gap_in(span.clone()) {
                         return Ok(Err(gap));
                     }
                 }
@@ -138,12 +174,16 @@ impl Held {
 /// The range a read stopped at for want of bytes, if that is why it
 /// stopped.
 fn missing(e: &ReadError) -> Option<Range<u64>> {
-    let io = match e {
-        ReadError::Io(io) => io,
-        ReadError::Container(container::ContainerError::Io(io)) => io,
-        _ => return None,
-    };
-    io.get_ref()?.downcast_ref::<Missing>().map(|m| m.0.clone())
+    match e {
+        ReadError::Io(io) => missing_io(io),
+        ReadError::Container(container::ContainerError::Io(io)) => missing_io(io),
+        _ => None,
+    }
+}
+
+/// [`missing`], for an I/O error.
+pub(crate) fn missing_io(e: &io::Error) -> Option<Range<u64>> {
+    e.get_ref()?.downcast_ref::<Missing>().map(|m| m.0.clone())
 }
 
 /// The error a read of bytes not held stops with: their range.
@@ -158,10 +198,12 @@ impl std::fmt::Display for Missing {
 
 impl std::error::Error for Missing {}
 
-/// The file as far as it is held: reads of bytes not held fail with
-/// [`Missing`].
-struct Sparse<'a> {
+/// A file (or a span of one) as far as it is held: reads of bytes not
+/// held fail with [`Missing`], which names them in the outer offsets.
+pub(crate) struct Sparse<'a> {
     have: &'a [(u64, Vec<u8>)],
+    /// Where the view starts in the held bytes.
+    base: u64,
     size: u64,
     pos: u64,
 }
@@ -172,17 +214,18 @@ impl Read for Sparse<'_> {
             return Ok(0);
         }
         let want = (buf.len() as u64).min(self.size - self.pos);
+        let at = self.base + self.pos;
         for (s, d) in self.have {
             let e = s + d.len() as u64;
-            if *s <= self.pos && self.pos < e {
-                let n = want.min(e - self.pos) as usize;
-                let from = (self.pos - s) as usize;
+            if *s <= at && at < e {
+                let n = want.min(e - at) as usize;
+                let from = (at - s) as usize;
                 buf[..n].copy_from_slice(&d[from..from + n]);
                 self.pos += n as u64;
                 return Ok(n);
             }
         }
-        Err(io::Error::other(Missing(self.pos..self.pos + want)))
+        Err(io::Error::other(Missing(at..at + want)))
     }
 }
 
@@ -206,7 +249,10 @@ mod tests {
         held.add(8, b"89");
         assert_eq!(held.runs().len(), 2);
         assert_eq!(held.runs()[0], (0, b"012345".to_vec()));
-        assert_eq!(held.first_gap(10), Some(6..8));
+        assert_eq!(held.first_gap_in(0..10), Some(6..8));
+        assert_eq!(held.first_gap_in(3..7), Some(6..7));
+        assert_eq!(held.first_gap_in(0..6), None);
+        assert_eq!(held.first_gap_in(8..12), Some(10..12));
         held.add(5, b"5678");
         assert_eq!(held.runs(), [(0, b"0123456789".to_vec())]);
         held.extend_prefix(b"ab");

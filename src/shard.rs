@@ -273,26 +273,8 @@ fn take_member<'a>(
         Err(e) => return Err(e.into()),
     }
     let head = &head[..head_len];
-    if Format::detect(head).is_none() {
-        let named_image = has_image_extension(name.as_ref());
-        let other_format = unsupported_name(unsupported_format(head), name.as_ref());
-        return Ok(if let Some(format) = other_format {
-            MemberContent::Skipped(SkipReason::Unsupported(format.to_string()))
-        } else if named_image && head.is_empty() {
-            MemberContent::Unreadable(ReadError::Container(ContainerError::Empty))
-        } else if named_image {
-            MemberContent::Unreadable(ReadError::Container(ContainerError::UnknownFormat))
-        } else {
-            MemberContent::Skipped(SkipReason::NotAnImage)
-        });
-    }
-    if size > MAX_MEMBER_BYTES {
-        return Ok(MemberContent::Unreadable(ReadError::Shard(
-            ShardError::MemberTooLarge {
-                size,
-                limit: MAX_MEMBER_BYTES,
-            },
-        )));
+    if let Some(content) = not_read(name, head, size) {
+        return Ok(content);
     }
     if let MemberRead::Signals(options) = how {
         return stream_member(entry, name, size, head, options, buffer);
@@ -316,6 +298,31 @@ fn take_member<'a>(
         Err(e) => return Err(e.into()),
     }
     Ok(MemberContent::Image(bytes))
+}
+
+/// What a regular member of `size` bytes is, by its name and `head` (its
+/// first 512 bytes, or all of a shorter one), when it is not an image to
+/// read: passed over, or unreadable (too large to hold). `None`: an image
+/// of ours, to read.
+pub(crate) fn not_read(name: &str, head: &[u8], size: u64) -> Option<MemberContent<'static>> {
+    if Format::detect(head).is_none() {
+        let named_image = has_image_extension(name.as_ref());
+        let other_format = unsupported_name(unsupported_format(head), name.as_ref());
+        return Some(if let Some(format) = other_format {
+            MemberContent::Skipped(SkipReason::Unsupported(format.to_string()))
+        } else if named_image && head.is_empty() {
+            MemberContent::Unreadable(ReadError::Container(ContainerError::Empty))
+        } else if named_image {
+            MemberContent::Unreadable(ReadError::Container(ContainerError::UnknownFormat))
+        } else {
+            MemberContent::Skipped(SkipReason::NotAnImage)
+        });
+    }
+    let too_large = ShardError::MemberTooLarge {
+        size,
+        limit: MAX_MEMBER_BYTES,
+    };
+    (size > MAX_MEMBER_BYTES).then_some(MemberContent::Unreadable(ReadError::Shard(too_large)))
 }
 
 /// Reads an image member's signals as its bytes stream past, `head`
@@ -362,7 +369,7 @@ fn stream_member<'a>(
 const STREAM_CHUNK: usize = 128 * 1024;
 
 /// A parse error of the archive itself means the shard is damaged.
-fn corrupt(e: io::Error) -> ShardError {
+pub(crate) fn corrupt(e: io::Error) -> ShardError {
     match e.kind() {
         io::ErrorKind::UnexpectedEof => ShardError::Truncated(e.to_string()),
         io::ErrorKind::InvalidData | io::ErrorKind::Other => {

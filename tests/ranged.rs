@@ -147,3 +147,155 @@ fn files_cut_anywhere_read_the_same_or_fail_both_ways() {
         }
     }
 }
+
+mod shards {
+    use super::*;
+    use ccsig::ranged::{RangedShardRead, ShardStep};
+    use ccsig::shard::{self, MemberContent, MemberRead};
+    use std::ops::ControlFlow;
+
+    /// A member as both readers report it: its name and what it is.
+    fn outline(name: &str, content: MemberContent<'_>) -> String {
+        match content {
+            MemberContent::Signals(read) => match *read {
+                Ok(s) => format!("{name}: {:?} {:?} {:?}", s.format, s.decisions, s.credit),
+                Err(_) => format!("{name}: unreadable"),
+            },
+            MemberContent::Unreadable(_) => format!("{name}: unreadable"),
+            MemberContent::Skipped(reason) => format!("{name}: skipped {reason}"),
+            MemberContent::Image(_) => unreachable!("read as signals"),
+        }
+    }
+
+    fn streamed(archive: &[u8]) -> (Vec<String>, bool) {
+        let how = MemberRead::Signals(ReadOptions::default());
+        let mut out = vec![];
+        let r = shard::read_members_as(
+            archive,
+            &how,
+            |_| None,
+            |m| {
+                out.push(outline(&m.name, m.content));
+                ControlFlow::Continue(())
+            },
+        );
+        (out, r.is_ok())
+    }
+
+    fn ranged(archive: &[u8]) -> (Vec<String>, bool, usize, u64) {
+        let mut read = RangedShardRead::new(archive.len() as u64, ReadOptions::default());
+        let (mut fetches, mut fetched) = (0, 0);
+        let mut out = vec![];
+        let ok = loop {
+            match read.step() {
+                ShardStep::Fetch(ranges) => {
+                    for r in ranges {
+                        fetches += 1;
+                        fetched += r.end - r.start;
+                        read.feed(r.start, &archive[r.start as usize..r.end as usize]);
+                    }
+                }
+                ShardStep::Done(done) => break done.is_ok(),
+            }
+            out.extend(
+                read.take_members()
+                    .into_iter()
+                    .map(|m| outline(&m.name, m.content)),
+            );
+            assert!(fetches < 100_000, "no end");
+        };
+        out.extend(
+            read.take_members()
+                .into_iter()
+                .map(|m| outline(&m.name, m.content)),
+        );
+        (out, ok, fetches, fetched)
+    }
+
+    fn archive(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut dir = tar::Header::new_gnu();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_size(0);
+        dir.set_cksum();
+        builder.append_data(&mut dir, "images/", &[][..]).unwrap();
+        for (name, bytes) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, name, &bytes[..]).unwrap();
+        }
+        let mut link = tar::Header::new_gnu();
+        link.set_entry_type(tar::EntryType::Symlink);
+        link.set_size(0);
+        link.set_cksum();
+        builder
+            .append_link(&mut link, "latest.jpg", "images/0.jpg")
+            .unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_shard_of_every_sample_reads_the_same_in_ranges_as_streamed_whole_or_cut() {
+        let mut members = vec![];
+        for (i, path) in every_sample().into_iter().enumerate() {
+            let bytes = fs::read(&path).unwrap();
+            let ext = path
+                .extension()
+                .map_or("bin".into(), |e| e.to_string_lossy().into_owned());
+            // Long names take GNU long-name entries of their own.
+            let name = match i % 7 {
+                0 => format!("images/{}/{i}.{ext}", "long-folder-name".repeat(8)),
+                _ => format!("images/{i}.{ext}"),
+            };
+            members.push((name, bytes));
+            members.push((format!("images/{i}.txt"), b"a caption".to_vec()));
+        }
+        let whole = archive(&members);
+        let (expected, ok) = streamed(&whole);
+        assert!(ok);
+        assert!(expected.len() > 120, "{}", expected.len());
+        let (got, ok, fetches, _) = ranged(&whole);
+        assert!(ok);
+        assert_eq!(got, expected);
+        // A round trip per member or so: the end of one and the next header
+        // come in one fetch.
+        assert!(
+            fetches <= 2 * expected.len(),
+            "{fetches} fetches for {} members",
+            expected.len()
+        );
+
+        // Cut anywhere: the members before the damage, then an error, both
+        // ways.
+        let step = whole.len() / 97;
+        for cut in (0..whole.len()).step_by(step) {
+            let part = &whole[..cut];
+            let (expected, expected_ok) = streamed(part);
+            let (got, ok, _, _) = ranged(part);
+            assert_eq!((got, ok), (expected, expected_ok), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_shard_of_large_jpegs_costs_a_fetch_a_member_and_a_sliver_of_its_bytes() {
+        let mut jpeg = fs::read(sample("tagged/ccsig-cr-op.jpg")).unwrap();
+        let eoi = jpeg.split_off(jpeg.len() - 2);
+        jpeg.extend(vec![0x55u8; 4 << 20]);
+        jpeg.extend(eoi);
+        let members: Vec<_> = (0..20)
+            .map(|i| (format!("{i:04}.jpg"), jpeg.clone()))
+            .collect();
+        let whole = archive(&members);
+        let (got, ok, fetches, fetched) = ranged(&whole);
+        assert!(ok);
+        assert_eq!(got, streamed(&whole).0);
+        assert!(fetches <= 22, "{fetches} fetches");
+        assert!(
+            fetched * 50 < whole.len() as u64,
+            "{fetched} of {} bytes",
+            whole.len()
+        );
+    }
+}

@@ -15,6 +15,9 @@
 use std::io;
 use std::ops::Range;
 
+mod shard;
+pub use shard::{RangedShardRead, ShardStep};
+
 use crate::container::ScanScope;
 use crate::inspect::{FileSignals, ReadError, ReadOptions};
 use crate::partial::Held;
@@ -24,7 +27,7 @@ pub const FIRST_FETCH: u64 = 64 * 1024;
 /// How large a later fetch grows at most (it doubles from the first).
 pub const MAX_FETCH: u64 = 8 * 1024 * 1024;
 /// Fetches that bring nothing new, in a row, before the read gives up.
-const MAX_BARREN: u32 = 3;
+pub(crate) const MAX_BARREN: u32 = 3;
 
 /// What to do next.
 #[derive(Debug)]
