@@ -329,26 +329,34 @@ WebSource = Dict[str, Any]
 
 #: ``fetch(offset, length) -> bytes``: the caller's ranged read.
 Fetch = Callable[[int, int], bytes]
+#: ``fetch_many([(offset, length), ...]) -> [bytes, ...]``: several at once.
+FetchMany = Callable[[List[Tuple[int, int]]], Sequence[bytes]]
 
 def read_ranged(
     fetch: Fetch,
     size: Optional[int] = None,
     *,
+    fetch_many: Optional[FetchMany] = None,
     vocabulary: VocabularyName = "draft-07",
     c2pa_trust: Optional[StrPath] = None,
 ) -> Signals:
     """:func:`read`, through ``fetch(offset, length)`` (an fsspec file, a
     ``requests`` Range GET, boto3's ``get_object(Range=...)``): only the
-    ranges the read needs are fetched (a JPEG: its head and its last two
-    bytes), and the answer is what reading the whole file gives. ``size``
-    (the file's length, when known) saves a round trip; without it, it is
-    learnt from a fetch that comes back short. A fetch that raises or
-    brings nothing is retried a few times, then :class:`AccessError`."""
+    ranges the read needs are fetched, and the answer is what reading the
+    whole file gives. ``size`` (the file's length, when known) lets the
+    first step ask for the head and the tail together (a JPEG needs no
+    more: its first 64 KiB and last 4 KiB); without it, it is learnt from
+    a fetch that comes back short. ``fetch_many``, when given, is called
+    for a step's several ranges at once, so that they cost one round trip
+    (a multi-range HTTP request, parallel GETs); it returns their bytes in
+    order. A fetch that raises or brings nothing is retried a few times,
+    then :class:`AccessError`."""
 
 def decide_ranged(
     fetch: Fetch,
     size: Optional[int] = None,
     *,
+    fetch_many: Optional[FetchMany] = None,
     use: UseLabel = "train-ai",
     we_give: Optional[Elements] = None,
     unknown: Policy = "deny",

@@ -718,6 +718,7 @@ pub(crate) fn decision_of(
 fn read_through(
     py: Python<'_>,
     fetch: &Bound<'_, PyAny>,
+    fetch_many: Option<&Bound<'_, PyAny>>,
     size: Option<u64>,
     options: &ReadOptions,
 ) -> PyResult<Result<FileSignals, ReadError>> {
@@ -737,12 +738,39 @@ fn read_through(
                     (answer, _) => answer,
                 })
             }
+            ccsig::ranged::Step::Fetch(ranges) if ranges.len() > 1 && fetch_many.is_some() => {
+                let asked: Vec<(u64, u64)> =
+                    ranges.iter().map(|r| (r.start, r.end - r.start)).collect();
+                let got = fetch_many
+                    .expect("given")
+                    .call1((asked.clone(),))
+                    .and_then(|got| {
+                        got.try_iter()?
+                            .map(|b| bytes_of(&b?))
+                            .collect::<PyResult<Vec<_>>>()
+                    });
+                match got {
+                    Ok(got) if got.len() == asked.len() => {
+                        for ((at, len), bytes) in asked.into_iter().zip(got) {
+                            read.feed_asked(at, len, &bytes);
+                        }
+                    }
+                    Ok(got) => {
+                        last_error = Some(format!(
+                            "fetch_many returned {} answers for {} ranges",
+                            got.len(),
+                            asked.len()
+                        ))
+                    }
+                    Err(e) => last_error = Some(e.to_string()),
+                }
+            }
             ccsig::ranged::Step::Fetch(ranges) => {
                 for r in ranges {
                     let asked = r.end - r.start;
                     match fetch.call1((r.start, asked)) {
                         Ok(got) => {
-                            let bytes: Vec<u8> = got.extract()?;
+                            let bytes = bytes_of(&got)?;
                             read.feed_asked(r.start, asked, &bytes);
                         }
                         Err(e) => last_error = Some(e.to_string()),
@@ -753,22 +781,38 @@ fn read_through(
     }
 }
 
+/// The bytes a fetch returned (bytes, bytearray, or any buffer of bytes).
+fn bytes_of(got: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = got.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(a) = got.cast::<PyByteArray>() {
+        return Ok(a.to_vec());
+    }
+    got.extract()
+}
+
 /// `read`, through `fetch(offset, length) -> bytes` (an fsspec file's
 /// seek and read, a requests Range GET, boto3's get_object(Range=...)):
 /// only the ranges the read needs are fetched, and the answer is what
 /// reading the whole file gives. `size`: the file's length, when known.
+/// `fetch_many([(offset, length), ...]) -> [bytes, ...]`, when given, is
+/// called instead for a step that needs several ranges at once (with a
+/// known size, the first: the head and the tail), so that they cost one
+/// round trip (a multi-range HTTP request, parallel GETs).
 #[pyfunction]
-#[pyo3(signature = (fetch, size = None, *, vocabulary = "draft-07", c2pa_trust = None))]
+#[pyo3(signature = (fetch, size = None, *, fetch_many = None, vocabulary = "draft-07", c2pa_trust = None))]
 fn read_ranged(
     py: Python<'_>,
     fetch: &Bound<'_, PyAny>,
     size: Option<u64>,
+    fetch_many: Option<&Bound<'_, PyAny>>,
     vocabulary: &str,
     c2pa_trust: Option<PathBuf>,
 ) -> PyResult<Signals> {
     let options =
         catch(|| read_options(vocabulary, c2pa_trust.as_deref())).map_err(|f| f.into_pyerr(py))?;
-    match read_through(py, fetch, size, &options)? {
+    match read_through(py, fetch, fetch_many, size, &options)? {
         Ok(signals) => Ok(Signals::new(&signals)),
         Err(e) => Err(Failure::from(e).into_pyerr(py)),
     }
@@ -777,12 +821,13 @@ fn read_ranged(
 /// `decide`, through `fetch(offset, length) -> bytes` as `read_ranged`
 /// reads: the same arguments, the same answer.
 #[pyfunction]
-#[pyo3(signature = (fetch, size = None, *, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07", c2pa_trust = None, headers = None, robots = None, url = None, user_agent = None))]
+#[pyo3(signature = (fetch, size = None, *, fetch_many = None, r#use = "train-ai", we_give = None, unknown = "deny", unreadable = "deny", on_error = "raise", vocabulary = "draft-07", c2pa_trust = None, headers = None, robots = None, url = None, user_agent = None))]
 #[allow(clippy::too_many_arguments)]
 fn decide_ranged(
     py: Python<'_>,
     fetch: &Bound<'_, PyAny>,
     size: Option<u64>,
+    fetch_many: Option<&Bound<'_, PyAny>>,
     r#use: &str,
     we_give: Option<&Bound<'_, PyAny>>,
     unknown: &str,
@@ -800,7 +845,7 @@ fn decide_ranged(
     )?;
     let decide_unreadable = on_error_policy(py, on_error)?;
     let web = web_context(headers, robots, url.clone(), user_agent)?;
-    let read = read_through(py, fetch, size, &args.read)?;
+    let read = read_through(py, fetch, fetch_many, size, &args.read)?;
     catch(|| decision_of(&args, &web, decide_unreadable, read, Failure::from))
         .map_err(|f| f.into_pyerr(py))
         .map(|d| UseDecisionPy::new(url, d))

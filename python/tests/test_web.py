@@ -108,13 +108,31 @@ def test_ranged_reads_answer_as_whole_reads(name, size_known):
     assert d.path == "https://e.org/" + name
 
 
-def test_a_big_jpeg_costs_two_small_fetches():
+def test_a_big_jpeg_costs_two_small_fetches_in_one_round_trip():
     data = bytearray((SAMPLES / "tagged" / "ccsig-cr-op.jpg").read_bytes())
     data[-2:-2] = bytes(4 << 20)  # 4 MiB more image data before EOI
+    data = bytes(data)
     log = []
-    ccsig.read_ranged(fetcher(bytes(data), log), len(data))
+    ccsig.read_ranged(fetcher(data, log), len(data))
     assert len(log) == 2
     assert sum(n for _, n in log) < len(data) // 50
+    # Given fetch_many, the head and the tail come in one call.
+    many, single = [], []
+
+    def fetch_many(ranges):
+        many.append(list(ranges))
+        return [data[o : o + n] for o, n in ranges]
+
+    d = ccsig.decide_ranged(fetcher(data, single), len(data), fetch_many=fetch_many, we_give=["credit"])
+    assert (len(many), len(many[0]), single) == (1, 2, [])
+    assert many[0][0] == (0, 65536) and many[0][1] == (len(data) - 4096, 4096)
+    assert d.decision == ccsig.decide(data, we_give=["credit"]).decision
+
+
+def test_a_fetch_many_that_answers_wrong_is_retried_then_an_error():
+    data = (SAMPLES / "tagged" / "ccsig-cr-op.jpg").read_bytes() + bytes(100_000)
+    with pytest.raises(ccsig.AccessError, match="2 ranges"):
+        ccsig.read_ranged(fetcher(data, []), len(data), fetch_many=lambda ranges: [b""])
 
 
 def test_failing_fetches_raise_after_retries_and_damaged_files_are_unreadable():
@@ -126,7 +144,8 @@ def test_failing_fetches_raise_after_retries_and_damaged_files_are_unreadable():
 
     with pytest.raises(ccsig.AccessError, match="connection reset"):
         ccsig.read_ranged(broken, 100_000)
-    assert 2 <= len(calls) <= 5
+    # The first step asks for the head and the tail; it is retried.
+    assert 2 <= len(calls) <= 8
     cut = (SAMPLES / "tagged" / "ccsig-cr-op.jpg").read_bytes()[:3000]
     with pytest.raises(ccsig.UnreadableImage):
         ccsig.read_ranged(fetcher(cut, []), len(cut))
