@@ -46,6 +46,9 @@ pub enum FindingKind {
     MissingFile,
     /// An image under `check --tree` that no manifest row names.
     NotInManifest,
+    /// A manifest row that cannot be used (`check --manifest`): its line
+    /// and why; its file is not compared with it.
+    BadRow,
     /// A temporary file left by a ccsig that was killed mid-write; the next
     /// `apply` or `remove` in its folder removes it.
     StaleTemporary,
@@ -84,6 +87,7 @@ impl FindingKind {
             FindingKind::ManifestMismatch => "manifest_mismatch",
             FindingKind::MissingFile => "missing_file",
             FindingKind::NotInManifest => "not_in_manifest",
+            FindingKind::BadRow => "bad_row",
             FindingKind::C2paInvalid => "c2pa_invalid",
             FindingKind::Unverified => "unverified",
             FindingKind::C2paHistory => "c2pa_history",

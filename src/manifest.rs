@@ -217,15 +217,62 @@ struct Cells {
 /// assert!(text.contains("catalog.csv:3: credit URL \"ftp://x\""), "{text}");
 /// ```
 pub fn read(path: &Path, files: Files) -> Result<Manifest, ManifestError> {
+    let (manifest, problems) = read_partly(path, files)?;
+    match problems.is_empty() {
+        true => Ok(manifest),
+        false => Err(ManifestError::Invalid {
+            manifest: path.to_path_buf(),
+            problems,
+        }),
+    }
+}
+
+/// Reads a manifest for an audit: its good rows, and the problems of its
+/// bad ones (which [`bad_row`] turns into findings). Only a manifest that
+/// cannot be opened, or whose header cannot be used, is an error.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let catalog = dir.path().join("catalog.csv");
+/// std::fs::write(&catalog, "path,signal,use,credit_name,credit_url\n\
+///                           a.jpg,cc-cr,train-ai,,\n\
+///                           b.jpg,cc-cr-opp,train-ai,,\n").unwrap();
+/// let (good, bad) = ccsig::manifest::read_partly(&catalog, ccsig::manifest::Files::MayBeMissing).unwrap();
+/// assert_eq!(good.rows.len(), 1);
+/// assert_eq!((bad.len(), bad[0].line), (1, 3));
+/// ```
+pub fn read_partly(path: &Path, files: Files) -> Result<(Manifest, Vec<RowError>), ManifestError> {
     let file = std::fs::File::open(path).map_err(|source| ManifestError::Open {
         path: path.to_path_buf(),
         source,
     })?;
     let base = path.parent().unwrap_or(Path::new(""));
-    parse(file, base, files).map_err(|problems| ManifestError::Invalid {
+    parse_partly(file, base, files).map_err(|problems| ManifestError::Invalid {
         manifest: path.to_path_buf(),
         problems,
     })
+}
+
+/// The finding for a bad row of a manifest (`check --manifest`).
+///
+/// ```
+/// let csv = "path,signal,use,credit_name,credit_url\n/x/a.jpg,cc-zz,train-ai,,\n";
+/// let (_, bad) = ccsig::manifest::parse_partly(csv.as_bytes(), "/".as_ref(),
+///     ccsig::manifest::Files::MayBeMissing).unwrap();
+/// let finding = ccsig::manifest::bad_row(&bad[0]);
+/// assert_eq!(finding.kind.name(), "bad_row");
+/// assert!(finding.message.contains("line 2"), "{}", finding.message);
+/// ```
+pub fn bad_row(problem: &RowError) -> Finding {
+    Finding::new(
+        FindingKind::BadRow,
+        Severity::Error,
+        vec![],
+        format!(
+            "manifest line {}: {}; its file is not checked against it",
+            problem.line, problem.problem
+        ),
+    )
 }
 
 /// Parses and validates a manifest from any reader; relative paths resolve
@@ -241,6 +288,20 @@ pub fn read(path: &Path, files: Files) -> Result<Manifest, ManifestError> {
 /// assert_eq!(m.rows[0].request.credit_url, None);
 /// ```
 pub fn parse(input: impl Read, base: &Path, files: Files) -> Result<Manifest, Vec<RowError>> {
+    let (manifest, problems) = parse_partly(input, base, files)?;
+    match problems.is_empty() {
+        true => Ok(manifest),
+        false => Err(problems),
+    }
+}
+
+/// [`parse`] for an audit: the good rows, and every problem of the bad
+/// ones, in line order; an error only for a header that cannot be used.
+pub fn parse_partly(
+    input: impl Read,
+    base: &Path,
+    files: Files,
+) -> Result<(Manifest, Vec<RowError>), Vec<RowError>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
@@ -314,11 +375,7 @@ pub fn parse(input: impl Read, base: &Path, files: Files) -> Result<Manifest, Ve
                 .map(|problem| RowError { line, problem }),
         );
     }
-    if problems.is_empty() {
-        Ok(Manifest { rows })
-    } else {
-        Err(problems)
-    }
+    Ok((Manifest { rows }, problems))
 }
 
 fn check_header(headers: &csv::StringRecord) -> Vec<Problem> {

@@ -627,6 +627,7 @@ fn check_reports_files_that_differ_from_their_rows_and_missing_ones() {
         &["check", "--manifest", "catalog.csv", "--format", "jsonl"],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let jsonl_of_catalog = jsonl(&o);
     let ours: Vec<serde_json::Value> = jsonl(&o)
         .into_iter()
         .filter(|f| ["manifest_mismatch", "missing_file"].contains(&f["kind"].as_str().unwrap()))
@@ -685,13 +686,20 @@ fn check_reports_files_that_differ_from_their_rows_and_missing_ones() {
     assert!(jsonl(&o)
         .iter()
         .any(|f| f["kind"] == "missing" && f["path"] == "images/untagged.png"));
-    // A bad row is still fatal for check: it cannot know what to expect.
+    // A bad row is a finding of its own; the others are checked as before.
     let mut bad: Vec<&str> = rows.to_vec();
     bad.push("images/same.jpg,cc-zz,train-ai,,,");
     write_manifest(dir.path(), "bad.csv", &bad);
-    let o = ccsig_in(dir.path(), &["check", "--manifest", "bad.csv"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("bad.csv:7: "), "{}", stderr(&o));
+    let o = ccsig_in(
+        dir.path(),
+        &["check", "--manifest", "bad.csv", "--format", "jsonl"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let with_bad = jsonl(&o);
+    assert!(with_bad
+        .iter()
+        .any(|f| f["kind"] == "bad_row" && f["path"] == "bad.csv:7"));
+    assert_eq!(with_bad.len(), jsonl_of_catalog.len() + 1);
 }
 
 #[test]
@@ -823,4 +831,80 @@ fn manifest_options_work_as_with_paths_and_conflicts_are_refused() {
         &["check", "--manifest", "catalog.csv", "images"],
     );
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn check_reports_bad_rows_as_findings_and_checks_every_good_row() {
+    let (dir, paths) = catalog_dir(&[
+        ("tagged/ccsig-cr.png", "a.png"),
+        ("jpeg/plain.jpg", "b.jpg"),
+        ("jpeg/plain.jpg", "c.jpg"),
+    ]);
+    let before = stamps(&paths);
+    write_manifest(
+        dir.path(),
+        "catalog.csv",
+        &[
+            "images/a.png,cc-cr,train-ai,,,",
+            "images/b.jpg,cc-cr-opp,train-ai,,,",
+            "images/c.jpg,cc-cr,train-genai,,,",
+            "images/c.jpg,cc-cr,train-ai,,,ftp://example.org/ada",
+            "images/gone.jpg,cc-cr,train-ai,,,",
+        ],
+    );
+    let o = ccsig_in(
+        dir.path(),
+        &["check", "--manifest", "catalog.csv", "--format", "jsonl"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let records = jsonl(&o);
+    let of = |kind: &str| -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| r["kind"] == kind)
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["path"].as_str().unwrap(),
+                    r["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let bad = of("bad_row");
+    assert_eq!(bad.len(), 3, "{bad:?}");
+    assert!(
+        bad[0].starts_with("catalog.csv:3 manifest line 3: \"cc-cr-opp\""),
+        "{bad:?}"
+    );
+    assert!(bad[0].contains("did you mean \"cc-cr-op\""), "{bad:?}");
+    assert!(bad[1].starts_with("catalog.csv:4 "), "{bad:?}");
+    assert!(
+        bad[2].starts_with("catalog.csv:5 ") && bad[2].contains("ftp://"),
+        "{bad:?}"
+    );
+    // The good rows are checked: a.png matches its row, gone.jpg is missing.
+    assert_eq!(of("missing_file").len(), 1);
+    assert!(records
+        .iter()
+        .all(|r| r["path"] != "images/a.png" || r["kind"] == "credit"));
+    // Neither the bad rows' files nor anything else was written.
+    assert_eq!(stamps(&paths), before);
+    let err = stderr(&o);
+    assert!(
+        err.contains("3 bad lines, reported as bad_row findings"),
+        "{err}"
+    );
+    // The summary counts files and bad rows apart.
+    let o = ccsig_in(dir.path(), &["check", "--manifest", "catalog.csv"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("2 files checked") && out.contains("; 3 bad catalog rows"),
+        "{out}"
+    );
+    // apply still refuses the whole catalog.
+    let o = ccsig_in(dir.path(), &["apply", "--manifest", "catalog.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nothing written"));
+    assert_eq!(stamps(&paths), before);
 }

@@ -280,8 +280,12 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
 
 /// The closing line of `check`'s table.
 pub(super) fn check_summary(tally: &Tally) -> String {
+    let bad_rows = match tally.bad_rows {
+        0 => String::new(),
+        n => format!("; {n} bad catalog row{}", plural(n)),
+    };
     format!(
-        "{} file{} checked: {} with findings ({} error{}, {} warning{}, {} note{})",
+        "{} file{} checked: {} with findings ({} error{}, {} warning{}, {} note{}){bad_rows}",
         tally.files,
         plural(tally.files),
         tally.files_with_findings,

@@ -125,9 +125,35 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let Some(path) = &args.manifest else {
         return Ok(EXIT_ERROR);
     };
-    let Some(catalog) = read(path, Files::MayBeMissing, "nothing checked") else {
-        return Ok(EXIT_ERROR);
+    // An audit reports bad rows as findings and checks the others; only a
+    // catalog that cannot be opened, or whose header is unusable, stops it.
+    let (catalog, bad_rows) = match manifest::read_partly(path, Files::MayBeMissing) {
+        Ok(read) => read,
+        Err(ManifestError::Invalid { manifest, problems }) => {
+            for p in &problems {
+                eprintln!("{}:{p}", manifest.display());
+            }
+            eprintln!(
+                "ccsig: {}: the header cannot be used; nothing checked",
+                manifest.display()
+            );
+            return Ok(EXIT_ERROR);
+        }
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            return Ok(EXIT_ERROR);
+        }
     };
+    if !bad_rows.is_empty() {
+        let mut lines: Vec<u64> = bad_rows.iter().map(|p| p.line).collect();
+        lines.dedup();
+        eprintln!(
+            "ccsig: {}: {} bad line{}, reported as bad_row findings; the other rows are checked",
+            path.display(),
+            lines.len(),
+            commands::plural(lines.len())
+        );
+    }
     let named = catalog.named();
     // --vocabulary and --c2pa-trust hold for catalog checks as for paths.
     let reading = args.reading.options();
@@ -161,6 +187,17 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let mut copies = audit::CopyTracker::default();
     let mut walk_errors = false;
     let mut result = Ok(());
+    // Each bad line once, named by the catalog and its line, before the
+    // files.
+    let mut lines = bad_rows.iter().peekable();
+    while let Some(first) = lines.next() {
+        let mut findings = vec![manifest::bad_row(first)];
+        while let Some(more) = lines.next_if(|p| p.line == first.line) {
+            findings.push(manifest::bad_row(more));
+        }
+        tally.count_bad_row(&findings);
+        out.findings(&format!("{}:{}", path.display(), first.line), &findings)?;
+    }
     let options = commands::batch_options(&args.batch);
     let cancelled = batch::run_items(targets, &options, job, |target, checked| {
         match (target, checked) {
@@ -185,6 +222,6 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         cancelled,
         tally.files,
         walk_errors,
-        tally.files_with_findings > 0,
+        tally.files_with_findings + tally.bad_rows > 0,
     ))
 }

@@ -344,6 +344,9 @@ pub struct Tally {
     pub unchanged: usize,
     /// `apply` / `remove`: files that could not be handled.
     pub failed: usize,
+    /// `check --manifest`: catalog rows that could not be used, reported
+    /// as `bad_row` findings (counted among the errors, not the files).
+    pub bad_rows: usize,
 }
 
 impl Tally {
@@ -361,6 +364,25 @@ impl Tally {
         if findings.iter().any(|f| f.needs_fixing()) {
             self.files_with_findings += 1;
         }
+        self.count_severities(findings);
+    }
+
+    /// Counts one bad row of a catalog and its findings.
+    ///
+    /// ```
+    /// let mut tally = ccsig::report::Tally::default();
+    /// let csv = "path,signal,use,credit_name,credit_url\n/x/a.jpg,cc-zz,train-ai,,\n";
+    /// let (_, bad) = ccsig::manifest::parse_partly(csv.as_bytes(), "/".as_ref(),
+    ///     ccsig::manifest::Files::MayBeMissing).unwrap();
+    /// tally.count_bad_row(&[ccsig::manifest::bad_row(&bad[0])]);
+    /// assert_eq!((tally.files, tally.bad_rows, tally.errors), (0, 1, 1));
+    /// ```
+    pub fn count_bad_row(&mut self, findings: &[Finding]) {
+        self.bad_rows += 1;
+        self.count_severities(findings);
+    }
+
+    fn count_severities(&mut self, findings: &[Finding]) {
         for f in findings {
             match f.severity {
                 Severity::Error => self.errors += 1,
