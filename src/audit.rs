@@ -371,13 +371,18 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
             true => "apply signs new ones with --c2pa-sign, and otherwise refuses",
             false => "apply refuses",
         };
+        // Advice to use a sidecar is stale once the file has one.
+        let sidecar = match signals.sidecars.first() {
+            Some(sidecar) => format!("its sidecar {} is tagged instead", sidecar.name),
+            None => "use --sidecar to tag it without touching it".into(),
+        };
         findings.push(Finding::new(
             FindingKind::Signed,
             Severity::Info,
             vec!["C2PA manifest".into()],
             format!(
                 "the file carries C2PA Content Credentials: {sign} to break them unless \
-                 --allow-breaking-c2pa (use --sidecar to tag it without touching it)"
+                 --allow-breaking-c2pa ({sidecar})"
             ),
         ));
     }

@@ -733,7 +733,8 @@ fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>
     if !credits_someone && asks_for_credit(&tag.expression) {
         notes.push(Note {
             severity: Severity::Warning,
-            message: "credit has no name: no --credit-name, XMP ccsig:creditName, \
+            message: "credit has no name: none was given (--credit-name, or a catalog's \
+                      credit_name column) and the file names nobody in XMP ccsig:creditName, \
                       cc:attributionName, dc:creator, EXIF Artist or IIM By-line"
                 .into(),
         });

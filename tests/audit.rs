@@ -194,6 +194,14 @@ fn signed_files_are_reported_and_refused() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(fs::read(&signed).unwrap(), bytes);
+    // Tagged through its sidecar: check no longer advises one.
+    let o = ccsig_on(&["check"], std::slice::from_ref(&signed));
+    let out = stdout(&o);
+    assert!(
+        out.contains("its sidecar signed.jpg.xmp is tagged instead"),
+        "{out}"
+    );
+    assert!(!out.contains("use --sidecar"), "{out}");
     let o = ccsig_on(
         &["apply", "--allow-breaking-c2pa", "--signal", "cc-cr"],
         std::slice::from_ref(&signed),

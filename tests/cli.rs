@@ -54,7 +54,7 @@ fn apply_then_check_is_clean_and_exits_0() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("3 files checked: 0 with findings"),
+        stdout(&o).contains("3 files checked: 0 to fix"),
         "{}",
         stdout(&o)
     );

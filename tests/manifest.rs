@@ -758,7 +758,7 @@ fn check_tree_reports_images_no_row_names() {
     // Without --tree the catalog's own files are clean.
     let o = ccsig_in(dir.path(), &["check", "--manifest", "catalog.csv"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("2 files checked: 0 with findings"));
+    assert!(stdout(&o).contains("2 files checked: 0 to fix"));
     // --tree needs a manifest.
     for args in [
         &["check", "--tree", "images"][..],
@@ -801,7 +801,7 @@ fn manifest_options_work_as_with_paths_and_conflicts_are_refused() {
         [
             "schema,path,status,error,notes",
             "ccsig/2,images/a.jpg,would_write,,\"credit name \"\"Ada Example\"\" taken from IIM 2:80 By-line\"",
-            "ccsig/2,images/b.png,would_write,,\"credit has no name: no --credit-name, XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
+            "ccsig/2,images/b.png,would_write,,\"credit has no name: none was given (--credit-name, or a catalog's credit_name column) and the file names nobody in XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
         ]
     );
     assert_eq!(stamps(&paths), before);

@@ -285,7 +285,7 @@ pub(super) fn check_summary(tally: &Tally) -> String {
         n => format!("; {n} bad catalog row{}", plural(n)),
     };
     format!(
-        "{} file{} checked: {} with findings ({} error{}, {} warning{}, {} note{}){bad_rows}",
+        "{} file{} checked: {} to fix ({} error{}, {} warning{}, {} note{}){bad_rows}",
         tally.files,
         plural(tally.files),
         tally.files_with_findings,

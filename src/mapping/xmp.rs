@@ -312,7 +312,7 @@ pub fn ccsig_in_extension(fields: &XmpFields) -> Vec<String> {
 pub fn rewrite_note(packet: Option<&[u8]>) -> Option<&'static str> {
     packet
         .filter(|p| rdf::is_utf16(p))
-        .map(|_| "the XMP packet was UTF-16; ccsig wrote it back as UTF-8 (every property kept)")
+        .map(|_| "the XMP packet is UTF-16; ccsig writes it back as UTF-8 (every property kept)")
 }
 
 /// Takes padding out of a packet so that it holds at most `limit` bytes,
