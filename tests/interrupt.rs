@@ -122,6 +122,9 @@ fn signal_leaves_every_file_old_or_new(signal: &str) {
     assert_eq!(old + new, FILES);
     if out.status.code() == Some(130) {
         assert!(old > 0, "interrupted yet every file was written");
+        // The run says it was interrupted, not only by its exit code.
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("ccsig: interrupted after"), "{said}");
         eprintln!("interrupted after {new} of {FILES} files");
     } else {
         // The machine finished them all before the signal arrived.

@@ -434,8 +434,14 @@ pub(super) fn write_items<R: Sync>(
         }
     }
     result?;
+    // An interrupted run says so where its counts are read: the files it
+    // did not reach are untouched and not counted.
+    let interrupted = match cancelled {
+        true => "; interrupted before the end: files not reached were not touched (run it again to finish)",
+        false => "",
+    };
     let summary = format!(
-        "{} file{}: {} {verb}, {} unchanged, {} failed",
+        "{} file{}: {} {verb}, {} unchanged, {} failed{interrupted}",
         tally.files,
         plural(tally.files),
         tally.written,
@@ -444,6 +450,14 @@ pub(super) fn write_items<R: Sync>(
     );
     out.finish(Some(&summary))?;
     account.report("processed", true);
+    if cancelled {
+        // Machine formats carry no summary: say it where a person looks.
+        eprintln!(
+            "ccsig: interrupted after {} file{}; files not reached were not touched",
+            tally.files,
+            plural(tally.files)
+        );
+    }
     Ok(finish_code(
         cancelled,
         tally.files,
