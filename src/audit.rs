@@ -593,7 +593,16 @@ fn licence_context(signals: &FileSignals, findings: &mut Vec<Finding>) {
 /// when the caller computed it. Feed it every file of a batch in order.
 #[derive(Debug, Default)]
 pub struct CopyTracker {
-    seen: std::collections::HashMap<String, (String, String)>,
+    seen: std::collections::HashMap<String, Seen>,
+}
+
+/// The first file seen under an identifier.
+#[derive(Debug)]
+struct Seen {
+    path: String,
+    summary: String,
+    image_digest: Option<[u8; 16]>,
+    dimensions: Option<(u32, u32)>,
 }
 
 impl CopyTracker {
@@ -639,21 +648,58 @@ impl CopyTracker {
             .map(|(label, d)| format!("{label}: {d}"))
             .collect();
         let summary = summary.join(", ");
-        match self.seen.get(&id) {
-            None => {
-                self.seen.insert(id, (path.to_string(), summary));
-                None
-            }
-            Some((first, theirs)) if *theirs != summary => Some(Finding::new(
+        let Some(first) = self.seen.get(&id) else {
+            let seen = Seen {
+                path: path.to_string(),
+                summary,
+                image_digest,
+                dimensions: signals.dimensions,
+            };
+            self.seen.insert(id, seen);
+            return None;
+        };
+        if first.summary == summary {
+            return None;
+        }
+        let (theirs, other) = (&first.summary, &first.path);
+        let same_picture = match (first.image_digest, image_digest) {
+            (Some(a), Some(b)) => Some(a == b),
+            _ => match (first.dimensions, signals.dimensions) {
+                (Some(a), Some(b)) if a != b => Some(false),
+                _ => None,
+            },
+        };
+        Some(match (field, same_picture) {
+            ("XMP xmpMM:DocumentID", Some(false)) => Finding::new(
+                FindingKind::Conflict,
+                Severity::Warning,
+                vec![field.into()],
+                format!(
+                    "shares xmpMM:DocumentID {id} with {other}, a different picture (other image \
+                     data or size: a version or rendition of one document, or an ID a tool \
+                     copied), which says {theirs}; this one says {summary}"
+                ),
+            ),
+            ("XMP xmpMM:DocumentID", None) => Finding::new(
                 FindingKind::Conflict,
                 Severity::Error,
                 vec![field.into()],
                 format!(
-                    "another copy of this image ({first}, same {field} {id}) says {theirs}; this one says {summary}"
+                    "shares xmpMM:DocumentID {id} with {other} (a copy, version or rendition of \
+                     one document; --copies-by-content compares the pictures), which says \
+                     {theirs}; this one says {summary}"
                 ),
-            )),
-            Some(_) => None,
-        }
+            ),
+            _ => Finding::new(
+                FindingKind::Conflict,
+                Severity::Error,
+                vec![field.into()],
+                format!(
+                    "another copy of this image ({other}, same {field} {id}) says {theirs}; this \
+                     one says {summary}"
+                ),
+            ),
+        })
     }
 }
 

@@ -231,10 +231,54 @@ fn copies_of_one_image_that_disagree_are_conflicts() {
     let copy = found
         .iter()
         .find(|f| {
-            f["kind"] == "conflict" && f["message"].as_str().unwrap().contains("another copy")
+            f["kind"] == "conflict"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("shares xmpMM:DocumentID xmp.did:1234 with")
         })
         .expect("copy conflict");
     assert!(copy["path"].as_str().unwrap().ends_with("b/one.jpg"));
+    assert_eq!(copy["severity"], "error");
+    // Compared by content, the same picture is a copy.
+    let o = ccsig_on(
+        &["check", "--copies-by-content", "--format", "jsonl"],
+        &[d.path().to_path_buf()],
+    );
+    assert!(
+        stdout(&o).contains("another copy of this image"),
+        "{}",
+        stdout(&o)
+    );
+    // Another picture under the same DocumentID is said to be one: a
+    // warning, not a copy's conflict.
+    with_xmp(
+        &d.path().join("b"),
+        "jpeg/progressive.jpg",
+        "one.jpg",
+        &format!("{id}<ccsig:expression>train-ai=y</ccsig:expression>"),
+    );
+    let o = ccsig_on(
+        &["check", "--copies-by-content", "--format", "jsonl"],
+        &[d.path().to_path_buf()],
+    );
+    let other: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|f: &serde_json::Value| f["kind"] == "conflict")
+        .collect();
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert_eq!(other[0]["severity"], "warning");
+    assert!(other[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("a different picture"));
+    with_xmp(
+        &d.path().join("b"),
+        "jpeg/plain.jpg",
+        "one.jpg",
+        &format!("{id}<ccsig:expression>train-ai=y</ccsig:expression>"),
+    );
     // Same signal in both copies: nothing to report.
     with_xmp(
         &d.path().join("b"),

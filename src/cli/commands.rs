@@ -113,21 +113,13 @@ enum Inspected {
 }
 
 /// The image-data digest by which `check --copies-by-content` recognises
-/// copies of a file that has no `xmpMM:DocumentID` (a file that has one is
-/// recognised by it, and `image_digest` is not even asked for); a digest
+/// copies of a file that has no `xmpMM:DocumentID`, and tells the copies
+/// of a file that has one from other pictures given the same ID; a digest
 /// that could not be computed is a finding.
 pub(super) fn copy_digest(
-    signals: &ccsig::FileSignals,
     image_digest: impl FnOnce() -> Option<Result<[u8; 16], ReadError>>,
     findings: &mut Vec<audit::Finding>,
 ) -> Option<[u8; 16]> {
-    let has_id = signals
-        .xmp
-        .as_ref()
-        .is_some_and(|x| x.document_id.is_some());
-    if has_id {
-        return None;
-    }
     match image_digest()? {
         Ok(d) => Some(d),
         Err(e) => {
@@ -147,7 +139,7 @@ fn inspect_item(item: TreeItem, expect: Option<&signal::Statement>) -> Inspected
         } => {
             let findings = audit::check(&signals, expect);
             let mut record = FileRecord::ok(path, &signals, findings);
-            let digest = copy_digest(&signals, || image_digest, &mut record.findings);
+            let digest = copy_digest(|| image_digest, &mut record.findings);
             Inspected::Read(Box::new(record), Some(Box::new(signals)), digest, false)
         }
         TreeItem::Read {

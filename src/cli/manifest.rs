@@ -114,7 +114,7 @@ fn inspect_row(row: &Row, reading: &ccsig::ReadOptions, copies_by_content: bool)
             let mut findings = audit::check(&signals, None);
             findings.extend(manifest::compare(row, &signals));
             let image_digest = || copies_by_content.then(|| ccsig::image_digest_path(&row.path));
-            let digest = commands::copy_digest(&signals, image_digest, &mut findings);
+            let digest = commands::copy_digest(image_digest, &mut findings);
             (shown, findings, Some(Box::new(signals)), digest)
         }
         Err(e) => (shown, vec![audit::unreadable(&e.to_string())], None, None),
