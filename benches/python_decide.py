@@ -127,6 +127,7 @@ def spark_rates(work: Path, images: int, inputs: list[str]) -> dict[str, float]:
     sc.setLogLevel("ERROR")
     sc._jsc.hadoopConfiguration().set("mapreduce.input.fileinputformat.input.dir.recursive", "true")
     decide_partition = job.decide_partition  # pickled by value to the worker
+    options = dict(use="train-ai", we_give="credit", unknown="deny")
     # Start the Python worker and import ccsig before timing.
     assert sc.parallelize([0], 1).map(lambda _: __import__("ccsig").__version__).count() == 1
     out = {}
@@ -135,7 +136,7 @@ def spark_rates(work: Path, images: int, inputs: list[str]) -> dict[str, float]:
         def run() -> int:
             return (
                 sc.binaryFiles(str(folder), minPartitions=4)
-                .mapPartitions(lambda files: decide_partition(files, "train-ai", "credit", "deny"))
+                .mapPartitions(lambda files: decide_partition(files, options))
                 .count()
             )
 

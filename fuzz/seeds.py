@@ -97,7 +97,7 @@ def main() -> None:
         images += sorted(p for p in HOSTILE.iterdir() if p.is_file())
     seeds: dict[str, dict[str, bytes]] = {t: {} for t in (
         "jpeg_scan", "png_scan", "webp_scan", "tiff_scan", "jxl_scan", "heif_scan", "read", "apply", "xmp", "iim",
-        "expression", "shard", "c2pa_read")}
+        "expression", "shard", "partial_read", "c2pa_read")}
     packets = []
     for path in images:
         data = path.read_bytes()
@@ -157,6 +157,11 @@ def main() -> None:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     seeds["shard"]["three-members.tar"] = buf.getvalue()
+    # Reads from parts of a file: the first byte picks the chunk size and
+    # whether the length is known; the rest is a file or a shard.
+    for knob, (name, data) in enumerate(small):
+        seeds["partial_read"][name] = bytes([knob * 37 % 256]) + data
+    seeds["partial_read"]["three-members.tar"] = b"\x02" + buf.getvalue()
     for target, files in seeds.items():
         folder = out / target
         folder.mkdir(parents=True, exist_ok=True)

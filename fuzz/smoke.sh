@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 seconds="${1:-5}"
 CARGO_AFL_VERSION="0.18.2"   # keep in step with the afl crate in Cargo.lock
-targets=(jpeg_scan png_scan webp_scan tiff_scan jxl_scan heif_scan xmp iim expression read apply shard c2pa_read)
+targets=(jpeg_scan png_scan webp_scan tiff_scan jxl_scan heif_scan xmp iim expression read apply shard partial_read c2pa_read)
 
 if ! cargo afl --version 2>/dev/null | grep -q "cargo-afl ${CARGO_AFL_VERSION}"; then
     cargo install --locked cargo-afl --version "$CARGO_AFL_VERSION"

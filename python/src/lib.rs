@@ -721,8 +721,15 @@ fn read_through(
     fetch_many: Option<&Bound<'_, PyAny>>,
     size: Option<u64>,
     options: &ReadOptions,
+    url: Option<&str>,
 ) -> PyResult<Result<FileSignals, ReadError>> {
     let mut read = ccsig::ranged::RangedRead::new(size, options.clone());
+    if let Some(url) = url {
+        // The file's name, without a query or fragment: a camera RAW is
+        // known by its extension.
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        read = read.with_name(path);
+    }
     let mut last_error = None;
     loop {
         let step = py
@@ -812,7 +819,7 @@ fn read_ranged(
 ) -> PyResult<Signals> {
     let options =
         catch(|| read_options(vocabulary, c2pa_trust.as_deref())).map_err(|f| f.into_pyerr(py))?;
-    match read_through(py, fetch, fetch_many, size, &options)? {
+    match read_through(py, fetch, fetch_many, size, &options, None)? {
         Ok(signals) => Ok(Signals::new(&signals)),
         Err(e) => Err(Failure::from(e).into_pyerr(py)),
     }
@@ -845,7 +852,7 @@ fn decide_ranged(
     )?;
     let decide_unreadable = on_error_policy(py, on_error)?;
     let web = web_context(headers, robots, url.clone(), user_agent)?;
-    let read = read_through(py, fetch, fetch_many, size, &args.read)?;
+    let read = read_through(py, fetch, fetch_many, size, &args.read, url.as_deref())?;
     catch(|| decision_of(&args, &web, decide_unreadable, read, Failure::from))
         .map_err(|f| f.into_pyerr(py))
         .map(|d| UseDecisionPy::new(url, d))

@@ -151,3 +151,16 @@ def test_failing_fetches_raise_after_retries_and_damaged_files_are_unreadable():
         ccsig.read_ranged(fetcher(cut, []), len(cut))
     d = ccsig.decide_ranged(fetcher(cut, []), len(cut), headers={"X-Robots-Tag": "noai"})
     assert d.decision == "disallowed"
+
+
+def test_a_ranged_read_names_a_camera_raw_by_its_url():
+    tiff = (SAMPLES / "tiff" / "exiftool-xmp.tif").read_bytes()
+    as_tiff = ccsig.decide_ranged(fetcher(tiff, []), len(tiff), url="https://e.org/a.tif")
+    assert as_tiff.state != "unsupported"
+    # The same bytes under a RAW's name, query and all: what decide says of
+    # that RAW read without its sidecars.
+    url = "https://e.org/DSC_0001.NEF?size=full"
+    with pytest.raises(ccsig.UnreadableImage, match="Nikon NEF"):
+        ccsig.decide_ranged(fetcher(tiff, []), len(tiff), url=url)
+    d = ccsig.decide_ranged(fetcher(tiff, []), len(tiff), url=url, on_error="unknown")
+    assert (d.state, d.usable, d.path) == ("unsupported", False, url)

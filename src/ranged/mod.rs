@@ -80,6 +80,7 @@ pub struct RangedRead {
     barren: u32,
     held_before: u64,
     steps: u64,
+    name: Option<std::path::PathBuf>,
 }
 
 impl RangedRead {
@@ -94,7 +95,34 @@ impl RangedRead {
             barren: 0,
             held_before: 0,
             steps: 0,
+            name: None,
         }
+    }
+
+    /// The file's name (a path, or a URL's path), which a read of the
+    /// bytes alone cannot know: a camera RAW that is TIFF inside (`.nef`,
+    /// `.cr2`) is then named the RAW it is, as a read of its path names it
+    /// (ccsig reads such a file through its sidecars, which a ranged read
+    /// does not see: its decision is `unsupported`).
+    ///
+    /// ```
+    /// use ccsig::ranged::{RangedRead, Step};
+    /// let tiff = std::fs::read("sample-images/tiff/exiftool-xmp.tif").unwrap();
+    /// let mut read = RangedRead::new(Some(tiff.len() as u64), ccsig::ReadOptions::default())
+    ///     .with_name("https://example.org/DSC_0001.NEF");
+    /// let signals = loop {
+    ///     match read.step() {
+    ///         Step::Fetch(ranges) => for r in ranges {
+    ///             read.feed(r.start, &tiff[r.start as usize..r.end as usize]);
+    ///         },
+    ///         Step::Done(answer) => break answer.unwrap(),
+    ///     }
+    /// };
+    /// assert_eq!(signals.format.name(), "Nikon NEF");
+    /// ```
+    pub fn with_name(mut self, name: impl AsRef<std::path::Path>) -> Self {
+        self.name = Some(name.as_ref().to_path_buf());
+        self
     }
 
     /// Hands over the bytes a fetch of `[at, at + asked)` brought. Fewer
@@ -137,7 +165,12 @@ impl RangedRead {
             return Step::Fetch(vec![0..FIRST_FETCH, size - TAIL_FETCH..size]);
         }
         match self.have.attempt(size, ScanScope::WholeFile, &self.options) {
-            Ok(answer) => Step::Done(Box::new(answer)),
+            Ok(answer) => Step::Done(Box::new(match &self.name {
+                Some(name) => answer
+                    .map(|s| crate::inspect::named_signals(s, name))
+                    .map_err(|e| e.named_by(name)),
+                None => answer,
+            })),
             Err(missing) => {
                 let end = missing
                     .start
