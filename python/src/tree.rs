@@ -225,27 +225,13 @@ pub(crate) fn decide_listed(
         ..TreeOptions::default()
     };
     let owned;
-    let bytes: &[u8] = if let Ok(b) = data.cast::<PyBytes>() {
-        b.as_bytes()
+    let listed = if let Ok(b) = data.cast::<PyBytes>() {
+        Listed::Bytes(b.as_bytes())
     } else if let Ok(a) = data.cast::<PyByteArray>() {
         owned = a.to_vec();
-        &owned
+        Listed::Bytes(&owned)
     } else if data.hasattr("read")? {
-        let stream = PyRead(data.clone().unbind());
-        let decisions = run(py, || {
-            let mut out = Vec::new();
-            ccsig::tree::read_listed_from(name, stream, &options, |item| {
-                if let Message::Decision(path, d) = decide_item(&args, item) {
-                    out.push((path, d));
-                }
-            })
-            .map_err(tree_failure)?;
-            Ok(out)
-        })?;
-        return Ok(decisions
-            .into_iter()
-            .map(|(path, d)| UseDecisionPy::new(Some(path), d))
-            .collect());
+        Listed::Stream(PyRead(data.clone().unbind()))
     } else {
         return Err(Failure::Argument(
             "data must be bytes, bytearray or a binary file object (with read())".into(),
@@ -254,11 +240,15 @@ pub(crate) fn decide_listed(
     };
     let decisions = run(py, || {
         let mut out = Vec::new();
-        ccsig::tree::read_listed(name, bytes, &options, |item| {
+        let sink = |item| {
             if let Message::Decision(path, d) = decide_item(&args, item) {
                 out.push((path, d));
             }
-        })
+        };
+        match listed {
+            Listed::Bytes(bytes) => ccsig::tree::read_listed(name, bytes, &options, sink),
+            Listed::Stream(stream) => ccsig::tree::read_listed_from(name, stream, &options, sink),
+        }
         .map_err(tree_failure)?;
         Ok(out)
     })?;
@@ -266,6 +256,12 @@ pub(crate) fn decide_listed(
         .into_iter()
         .map(|(path, d)| UseDecisionPy::new(Some(path), d))
         .collect())
+}
+
+/// A listed file as `decide_listed` was given it.
+enum Listed<'a> {
+    Bytes(&'a [u8]),
+    Stream(PyRead),
 }
 
 /// A Python binary file object (`read(n) -> bytes`) as a Rust reader,
