@@ -4,6 +4,9 @@
 //! anything. With `CCSIG_REQUIRE_TOOLS` set (CI) every tool counts as
 //! present, so a missing one fails its tests.
 //!
+//! It also tells whether the tests are built by root (`ccsig_is_root`):
+//! the tests that mount or `chattr` need it.
+//!
 //! Only probes when ccsig is built from its own checkout (not from the
 //! registry as a dependency of a pipeline), and never affects the
 //! library's code.
@@ -37,6 +40,18 @@ fn main() {
         .iter()
         .any(|dir| manifest_dir.contains(dir));
     let required = std::env::var_os("CCSIG_REQUIRE_TOOLS").is_some();
+    // The file-system tests that mount a tmpfs or make a folder immutable
+    // run when the tests are built by root, and show as ignored otherwise.
+    println!("cargo:rerun-if-env-changed=USER");
+    println!("cargo::rustc-check-cfg=cfg(ccsig_is_root)");
+    let root = probe
+        && Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if root {
+        println!("cargo:rustc-cfg=ccsig_is_root");
+    }
     for (name, version_flag) in TOOLS {
         let cfg_name = name.replace('-', "_");
         let env_name = cfg_name.to_uppercase();

@@ -296,7 +296,10 @@ fn refused_in_frozen_folder(path: &Path, signal: &str, reason: &str) {
 }
 
 #[test]
-#[ignore = "needs root: run with --ignored as root"]
+#[cfg_attr(
+    not(ccsig_is_root),
+    ignore = "needs root (mount, chattr): run the tests as root"
+)]
 fn a_read_only_folder_gives_a_clear_error_and_the_original_stays() {
     let dir = scratch_dir();
     let folder = dir.path().join("frozen");
@@ -306,7 +309,10 @@ fn a_read_only_folder_gives_a_clear_error_and_the_original_stays() {
 }
 
 #[test]
-#[ignore = "needs root: run with --ignored as root"]
+#[cfg_attr(
+    not(ccsig_is_root),
+    ignore = "needs root (mount, chattr): run the tests as root"
+)]
 fn a_re_tag_in_a_read_only_folder_is_refused_for_want_of_its_journal() {
     let dir = scratch_dir();
     let folder = dir.path().join("frozen");
@@ -320,7 +326,10 @@ fn a_re_tag_in_a_read_only_folder_is_refused_for_want_of_its_journal() {
 }
 
 #[test]
-#[ignore = "needs root: run with --ignored as root"]
+#[cfg_attr(
+    not(ccsig_is_root),
+    ignore = "needs root (mount, chattr): run the tests as root"
+)]
 fn a_full_disk_gives_a_clear_error_and_leaves_the_original_and_no_temporary() {
     let dir = scratch_dir();
     let mount = dir.path().join("small");
