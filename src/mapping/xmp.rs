@@ -163,10 +163,17 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
             attribution_name: stored(packet, "replacedAttributionName"),
             attribution_url: stored(packet, "replacedAttributionURL"),
             special_instructions: stored(packet, "replacedSpecialInstructions"),
-            packet_end: stored(packet, "replacedPacketEnd"),
+            // Named `replacedPacketEnd` by ccsig before 2026-12.
+            packet_end: stored(packet, PACKET_TRAILER)
+                .or_else(|| stored(packet, "replacedPacketEnd")),
         },
     }
 }
+
+/// Where another tool's packet padding and trailer are kept for `remove`:
+/// a name that says what it is to a person browsing the metadata (the
+/// value is whitespace and `<?xpacket end='r'?>`).
+const PACKET_TRAILER: &str = "packetTrailerBeforeCcsig";
 
 /// A `ccsig:replaced*` value exactly as stored: not trimmed, since it is
 /// put back as it was.
@@ -465,7 +472,7 @@ pub fn apply(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
 /// trailer that allows them (`end="w"`), so that a re-tag can overwrite
 /// the packet instead of copying the file. When another tool's packet
 /// needed that, its own padding and trailer are recorded
-/// (`ccsig:replacedPacketEnd`) and [`remove`] puts them back.
+/// (`ccsig:packetTrailerBeforeCcsig`) and [`remove`] puts them back.
 pub fn apply_with_room(packet: Option<&[u8]>, tag: &Tag) -> Result<String, MappingError> {
     merge(packet, tag, true)
 }
@@ -591,7 +598,7 @@ fn add_replaced(edit: &mut rdf::Edit, replaced: &Replaced) {
             "replacedSpecialInstructions",
             &replaced.special_instructions,
         ),
-        ("replacedPacketEnd", &replaced.packet_end),
+        (PACKET_TRAILER, &replaced.packet_end),
     ];
     for (name, value) in values {
         if let Some(v) = value {
@@ -1288,6 +1295,19 @@ Content-Usage: train-ai=y</rdf:li><rdf:li xml:lang="de">Fragen.</rdf:li></rdf:Al
         // Byte for byte what removing the tag gives without the room.
         let plain = apply(Some(original.as_bytes()), &other).unwrap();
         assert_eq!(Removal::Packet(back), remove(plain.as_bytes()).unwrap());
+        assert!(out.contains("ccsig:packetTrailerBeforeCcsig"), "{out}");
+        // The name older ccsig wrote is read, and a re-tag writes the new one.
+        let older = out.replace("packetTrailerBeforeCcsig", "replacedPacketEnd");
+        assert_eq!(
+            read_fields(older.as_bytes()).unwrap().replaced.packet_end,
+            applied.replaced.packet_end
+        );
+        let renamed = apply_with_room(Some(older.as_bytes()), &other).unwrap();
+        assert!(!renamed.contains("replacedPacketEnd"), "{renamed}");
+        assert_eq!(
+            read_fields(renamed.as_bytes()).unwrap().replaced.packet_end,
+            applied.replaced.packet_end
+        );
         // A packet that has room of its own is not recorded.
         let made = apply_with_room(None, &tag()).unwrap();
         let retagged = apply_with_room(Some(made.as_bytes()), &other).unwrap();
