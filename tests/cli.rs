@@ -444,3 +444,102 @@ fn a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `ccsig decide -` with `input` written to its standard input by another
+/// thread: the records, the exit code, and how many bytes it took before
+/// it closed the pipe.
+fn decide_stdin(args: &[&str], input: Vec<u8>) -> (Vec<serde_json::Value>, Option<i32>, usize) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args(["decide", "--use", "train-ai"])
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let mut written = 0;
+        for piece in input.chunks(64 * 1024) {
+            if pipe.write_all(piece).is_err() {
+                break; // the reader closed the pipe
+            }
+            written += piece.len();
+        }
+        written
+    });
+    let out = child.wait_with_output().unwrap();
+    let written = writer.join().unwrap();
+    (
+        jsonl(&String::from_utf8_lossy(&out.stdout)),
+        out.status.code(),
+        written,
+    )
+}
+
+#[test]
+fn decide_reads_standard_input_and_stops_at_a_settled_no() {
+    // A JPEG whose metadata says no, with 64 MiB of image data behind it.
+    let mut big = fs::read(sample("tagged/ccsig-cr-op.jpg")).unwrap();
+    let eoi = big.split_off(big.len() - 2);
+    big.extend(vec![0x55u8; 64 << 20]);
+    big.extend(eoi);
+    let (records, code, written) = decide_stdin(&[], big.clone());
+    assert_eq!(code, Some(0));
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["path"], "-");
+    assert_eq!(records[0]["decision"], "disallowed");
+    // It stopped reading long before the end (the pipe holds a little).
+    assert!(written < 8 << 20, "{written} of {} bytes taken", big.len());
+
+    // A usable image is read to its end: the same record as by its path.
+    let png = sample("tagged/ccsig-cr.png");
+    let (records, code, _) = decide_stdin(&["--we-give", "credit"], fs::read(&png).unwrap());
+    let o = ccsig_on(
+        &["decide", "--use", "train-ai", "--we-give", "credit"],
+        &[png.clone()],
+    );
+    let mut by_path = jsonl(&stdout(&o));
+    by_path[0]["path"] = "-".into();
+    assert_eq!((records, code), (by_path, Some(0)));
+
+    // Cut short: unreadable, exit 1; and a usable JPEG cut after its
+    // metadata is caught at the end.
+    let cut = fs::read(&png).unwrap()[..3000].to_vec();
+    let (records, code, _) = decide_stdin(&[], cut);
+    assert_eq!(
+        (records[0]["state"].as_str(), code),
+        (Some("unreadable"), Some(1))
+    );
+    let tagged = ccsig::apply_bytes(
+        &big,
+        &ccsig::ApplyRequest::from_expression("train-ai=y").unwrap(),
+        &Default::default(),
+    )
+    .unwrap()
+    .0
+    .unwrap();
+    let (records, code, _) = decide_stdin(&[], tagged[..tagged.len() / 2].to_vec());
+    assert_eq!(
+        (records[0]["state"].as_str(), code),
+        (Some("unreadable"), Some(1))
+    );
+
+    // A tar shard on standard input: a record per member.
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append_path_with_name(&png, "0001.png").unwrap();
+    builder
+        .append_path_with_name(sample("tagged/ccsig-cr-op.jpg"), "0002.jpg")
+        .unwrap();
+    let (records, code, _) = decide_stdin(&[], builder.into_inner().unwrap());
+    let paths: Vec<_> = records
+        .iter()
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        (paths, code),
+        (vec!["-:0001.png".to_string(), "-:0002.jpg".into()], Some(0))
+    );
+}

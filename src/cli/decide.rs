@@ -2,7 +2,7 @@
 //! and giving some elements in return may use it, streamed as the tree is
 //! read (see `docs/schema.md`, "decide").
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -19,7 +19,9 @@ use super::EXIT_ERROR;
 
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// Files, folders (walked recursively) and tar shards (.tar, .tar.gz, .tgz).
+    /// Files, folders (walked recursively) and tar shards (.tar, .tar.gz,
+    /// .tgz); `-` alone: an image or tar shard on standard input, decided
+    /// as it streams in (reading stops at a settled "no").
     #[arg(required_unless_present = "files_from", value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// The use the pipeline makes of the images, e.g. train-ai.
@@ -242,8 +244,15 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
         unopened: 0,
         result: header,
     };
-    let cancelled =
-        ccsig::read_tree_from(roots, &options, &mut decider).map_err(io::Error::other)?;
+    let from_stdin =
+        args.paths.len() == 1 && args.paths[0].as_os_str() == "-" && args.walk.files_from.is_none();
+    let cancelled = match from_stdin {
+        true => {
+            decide_stdin(&mut decider, &options)?;
+            false
+        }
+        false => ccsig::read_tree_from(roots, &options, &mut decider).map_err(io::Error::other)?,
+    };
     std::mem::replace(&mut decider.result, Ok(()))?;
     decider.flush()?;
     decider.account.report(
@@ -257,6 +266,73 @@ pub fn decide(args: DecideArgs) -> io::Result<i32> {
         decider.not_read || list_failed,
         false,
     ))
+}
+
+/// `ccsig decide -`: the image (or tar shard) on standard input, decided
+/// as it streams in (`curl URL | ccsig decide --use train-ai -`). A
+/// decision that is settled and not usable (a JPEG whose metadata says no,
+/// at its first scan) ends the read there, so the download behind the pipe
+/// stops; any other is the whole stream's (its end checked).
+fn decide_stdin<W: Write>(
+    decider: &mut Decider<W>,
+    options: &ccsig::TreeOptions,
+) -> io::Result<()> {
+    let mut stdin = io::stdin().lock();
+    let mut head = vec![0u8; 512];
+    let got = read_full(&mut stdin, &mut head)?;
+    head.truncate(got);
+    if ccsig::shard::is_tar_header(&head) {
+        let whole = io::Cursor::new(head).chain(stdin);
+        ccsig::tree::read_listed_from("-", whole, options, |item| decider.item(item))
+            .map_err(io::Error::other)?;
+        return Ok(());
+    }
+    let mut read = ccsig::stream::StreamRead::new(None, options.read.clone());
+    read.feed(&head);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        if let Some(answer) = read.answer() {
+            let settled = match answer {
+                Ok(signals) => decider.pipeline.decide(signals),
+                Err(e) => decider.pipeline.decide_error(e),
+            };
+            if !settled.usable {
+                break;
+            }
+        }
+        let got = stdin.read(&mut chunk)?;
+        if got == 0 {
+            let item = TreeItem::Read {
+                path: "-".into(),
+                signals: read.finish(),
+                image_digest: None,
+            };
+            decider.item(item);
+            return Ok(());
+        }
+        read.feed(&chunk[..got]);
+    }
+    let signals = read.into_answer().expect("an answer was settled");
+    decider.item(TreeItem::Read {
+        path: "-".into(),
+        signals,
+        image_digest: None,
+    });
+    Ok(())
+}
+
+/// Reads until `buf` is full or the input ends; the count read.
+fn read_full(input: &mut impl io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 #[cfg(test)]
