@@ -499,7 +499,7 @@ fn decide_reads_standard_input_and_stops_at_a_settled_no() {
     let (records, code, _) = decide_stdin(&["--we-give", "credit"], fs::read(&png).unwrap());
     let o = ccsig_on(
         &["decide", "--use", "train-ai", "--we-give", "credit"],
-        &[png.clone()],
+        std::slice::from_ref(&png),
     );
     let mut by_path = jsonl(&stdout(&o));
     by_path[0]["path"] = "-".into();
