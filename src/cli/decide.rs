@@ -278,9 +278,8 @@ fn decide_stdin<W: Write>(
     options: &ccsig::TreeOptions,
 ) -> io::Result<()> {
     let mut stdin = io::stdin().lock();
-    let mut head = vec![0u8; 512];
-    let got = read_full(&mut stdin, &mut head)?;
-    head.truncate(got);
+    let mut head = Vec::with_capacity(512);
+    (&mut stdin).take(512).read_to_end(&mut head)?;
     if ccsig::shard::is_tar_header(&head) {
         let whole = io::Cursor::new(head).chain(stdin);
         ccsig::tree::read_listed_from("-", whole, options, |item| decider.item(item))
@@ -319,20 +318,6 @@ fn decide_stdin<W: Write>(
         image_digest: None,
     });
     Ok(())
-}
-
-/// Reads until `buf` is full or the input ends; the count read.
-fn read_full(input: &mut impl io::Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]
