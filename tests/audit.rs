@@ -159,6 +159,12 @@ fn credit_and_licence_notes_are_informational() {
     assert!(found.iter().all(|f| f["severity"] == "info"), "{found:?}");
     let o = ccsig_on(&["check"], std::slice::from_ref(&agency));
     assert_eq!(o.status.code(), Some(0), "info findings keep exit 0");
+    // The table names them as its closing count does: notes.
+    let table = stdout(&o);
+    let noted = table.lines().filter(|l| l.contains(": note[")).count();
+    assert_eq!(noted, found.len(), "{table}");
+    let count = format!("0 to fix (0 errors, 0 warnings, {noted} notes)");
+    assert!(table.contains(&count), "{table}");
     let own = with_xmp(
         d.path(),
         "jpeg/plain.jpg",

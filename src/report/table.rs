@@ -14,11 +14,14 @@ fn paint(text: &str, code: &str, color: bool) -> String {
     }
 }
 
+/// A finding's severity as the table prints it: the words the closing
+/// count uses (`2 errors, 1 warning, 1 note`). The machine formats keep
+/// `info` within schema `ccsig/2`.
 fn severity_label(s: Severity, color: bool) -> String {
     match s {
         Severity::Error => paint("error", "1;31", color),
         Severity::Warning => paint("warning", "1;33", color),
-        Severity::Info => paint("info", "1;36", color),
+        Severity::Info => paint("note", "1;36", color),
     }
 }
 
