@@ -1,5 +1,5 @@
 //! Finds the external tools the interop tests compare against (ExifTool,
-//! exiv2, libwebp's webpmux, libtiff's tools, libjxl's djxl), so that a test whose tool is missing shows as
+//! exiv2, libwebp's webpmux, libtiff's tools, libjxl's djxl, Chromium), so that a test whose tool is missing shows as
 //! *ignored* in the test summary instead of passing without checking
 //! anything. With `CCSIG_REQUIRE_TOOLS` set (CI) every tool counts as
 //! present, so a missing one fails its tests.
@@ -27,6 +27,8 @@ const TOOLS: &[(&str, &str)] = &[
     ("djxl", "--version"),
     // libheif's and libavif's decoders, for the HEIF and AVIF tests.
     ("heif-convert", "-h"),
+    // The HTML audit is loaded, filtered and photographed in it.
+    ("chromium", "--version"),
 ];
 
 fn main() {

@@ -26,7 +26,7 @@ systems Hadoop reaches (see docs/scale.md for when to use it).
 
 OUTPUT receives one JSON Lines file per partition (`part-00000`...), one
 record per image with every field of `ccsig.Decision.to_dict()` (the fields
-of a `ccsig decide` record, schema ccsig/2, after its `schema`): path,
+of a `ccsig decide` record, schema ccsig/3, after its `schema`): path,
 decision, usable, state, met_signals, unmet_signals, owed, credit_name,
 credit_url, credit_missing, credit_looked_at, reason, sources. Paths are as Spark
 names them (`file:/data/a.jpg`, `hdfs://nn/shards/00001.tar:000042.jpg`),

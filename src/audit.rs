@@ -60,6 +60,10 @@ pub enum FindingKind {
     /// A preference stated only in the manifest of an ingredient (the
     /// file's history), not in its active manifest.
     C2paHistory,
+    /// A manifest row whose file is gone while an image under `--tree` is
+    /// the same file (same `xmpMM:InstanceID` or image data): moved or
+    /// renamed. Reported once, on the new path, naming the row's.
+    Moved,
 }
 
 impl FindingKind {
@@ -91,6 +95,39 @@ impl FindingKind {
             FindingKind::C2paInvalid => "c2pa_invalid",
             FindingKind::Unverified => "unverified",
             FindingKind::C2paHistory => "c2pa_history",
+            FindingKind::Moved => "moved",
+        }
+    }
+
+    /// What to do about a finding of this kind, in one sentence for people
+    /// (the audit report prints it above each group of findings).
+    ///
+    /// ```
+    /// assert!(ccsig::FindingKind::Missing.fix().contains("ccsig apply"));
+    /// ```
+    pub fn fix(self) -> &'static str {
+        match self {
+            FindingKind::Missing => "Tag the files: ccsig apply --signal ... (or apply --manifest from the catalog).",
+            FindingKind::Malformed => "Rewrite the field with ccsig apply; it writes every field in the form the standards define.",
+            FindingKind::Conflict => "Decide which statement holds and apply it: ccsig apply rewrites every field the same way.",
+            FindingKind::Legacy => "Re-apply with the current label (the finding names it): older drafts' labels are read differently by other tools.",
+            FindingKind::UnknownException => "Use one of the CC signals cc-cr, cc-cr-dc, cc-cr-ec or cc-cr-op; an unknown code grants nothing.",
+            FindingKind::Ignored => "Drop the label or parameter: readers of the vocabulary ignore it.",
+            FindingKind::Unexpected => "Apply the expected signal, or change the expectation if the file is right.",
+            FindingKind::Unreadable => "Replace the file from a good copy: ccsig cannot read it and leaves it untouched.",
+            FindingKind::Credit => "Name whom to credit (the catalog's credit_name, or --credit-name) and apply; a note only asks you to check who is credited: an agency may rightly credit itself.",
+            FindingKind::Licence => "Check the licence and the signal together: a public-domain dedication with a 'no' confuses readers.",
+            FindingKind::Signed => "Tag through an XMP sidecar (apply --sidecar), or re-sign with apply --c2pa-sign.",
+            FindingKind::StaleDigest => "Run ccsig apply once: it recomputes the IIM digest so MWG readers trust both IIM and XMP.",
+            FindingKind::ManifestMismatch => "Apply the catalog (ccsig apply --manifest), or correct the row if the file is right.",
+            FindingKind::MissingFile => "Restore the file, or remove its row from the catalog.",
+            FindingKind::NotInManifest => "Add a row for the image to the catalog, or move it out of the tree.",
+            FindingKind::BadRow => "Correct the row (the finding names the nearest valid value); it is not compared until then.",
+            FindingKind::StaleTemporary => "Run ccsig apply or remove in that folder once: it deletes what a killed run left.",
+            FindingKind::C2paInvalid => "Ask the signer for intact Content Credentials: their 'allowed' entries do not count until they validate.",
+            FindingKind::Unverified => "Add the signer's root with --c2pa-trust if you trust it; until then its 'allowed' is ignored.",
+            FindingKind::C2paHistory => "State the preference in the active manifest (or XMP) if it still holds for this file.",
+            FindingKind::Moved => "Update the catalog row to the new path: ccsig apply --manifest --follow-moves, or the sed list the report prints.",
         }
     }
 }
@@ -148,7 +185,7 @@ impl Finding {
     /// assert!(findings[0].needs_fixing());
     /// ```
     pub fn needs_fixing(&self) -> bool {
-        self.severity != Severity::Info
+        self.severity != Severity::Note
     }
 }
 
@@ -378,7 +415,7 @@ pub fn check(signals: &FileSignals, expect: Option<&Statement>) -> Vec<Finding> 
         };
         findings.push(Finding::new(
             FindingKind::Signed,
-            Severity::Info,
+            Severity::Note,
             vec!["C2PA manifest".into()],
             format!(
                 "the file carries C2PA Content Credentials: {sign} to break them unless \
@@ -443,7 +480,7 @@ fn content_credentials(signals: &FileSignals, findings: &mut Vec<Finding>) {
         if let Some((label, entry)) = creds.history.first() {
             findings.push(Finding::new(
                 FindingKind::C2paHistory,
-                Severity::Info,
+                Severity::Note,
                 vec![entry.field()],
                 format!(
                     "an ingredient's manifest ({label}) states {} {}, the active manifest \
@@ -525,7 +562,7 @@ fn credit_disagreement(signals: &FileSignals, findings: &mut Vec<Finding>) {
     let (field, creator) = creators[0];
     findings.push(Finding::new(
         FindingKind::Credit,
-        Severity::Info,
+        Severity::Note,
         vec!["XMP ccsig:creditName".into(), field.into()],
         format!("credit goes to {credited:?} but {field} is {creator:?}"),
     ));
@@ -579,7 +616,7 @@ fn licence_context(signals: &FileSignals, findings: &mut Vec<Finding>) {
     if public_domain && disallows {
         findings.push(Finding::new(
             FindingKind::Licence,
-            Severity::Info,
+            Severity::Note,
             vec!["XMP cc:license".into()],
             format!(
                 "cc:license is {licence}: the work is in the public domain, so the signal is a request with no rights behind it"

@@ -34,6 +34,7 @@ pub mod batch;
 mod decide;
 pub mod inspect;
 pub mod manifest;
+pub mod moves;
 mod partial;
 pub mod ranged;
 mod read_error;

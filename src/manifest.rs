@@ -79,6 +79,9 @@ pub struct Row {
     /// The file: the `path` cell, resolved against the manifest's folder
     /// when relative.
     pub path: PathBuf,
+    /// The `path` cell exactly as written (for a repair of the catalog
+    /// that changes nothing else).
+    pub path_cell: String,
     /// What to write into it: the signal or expression and the credit
     /// (`None` where the cell is empty: the usual fallback applies).
     pub request: ApplyRequest,
@@ -425,6 +428,7 @@ fn validate_row(
     line: u64,
     problems: &mut Vec<Problem>,
 ) -> Option<Row> {
+    let path_cell = cells.path.clone().unwrap_or_default();
     let path = match cells.path {
         Some(p) => Some(base.join(p)),
         None => {
@@ -468,6 +472,7 @@ fn validate_row(
     Some(Row {
         line,
         path: path?,
+        path_cell,
         request: request?,
     })
 }

@@ -669,7 +669,7 @@ fn resolve_tag(signals: &FileSignals, request: &ApplyRequest) -> (Tag, Vec<Note>
     let sources = inspect::credit_sources(signals);
     let mut note = |message: String| {
         notes.push(Note {
-            severity: Severity::Info,
+            severity: Severity::Note,
             message,
         })
     };
@@ -916,7 +916,7 @@ fn xmp_limit(layout: &Layout) -> usize {
 /// A note when the XMP packet is written back in another encoding.
 fn xmp_rewrite_note(layout: &Layout) -> Option<Note> {
     xmp::rewrite_note(layout.xmp()).map(|message| Note {
-        severity: Severity::Info,
+        severity: Severity::Note,
         message: message.into(),
     })
 }
@@ -1528,7 +1528,7 @@ fn update_sidecar(
         }
     };
     let note = Note {
-        severity: Severity::Info,
+        severity: Severity::Note,
         message,
     };
     if dry_run {
@@ -1857,7 +1857,7 @@ fn keep_existing(signals: &FileSignals, opts: &WriteOptions) -> Option<Outcome> 
     Some(Outcome {
         change: Change::Kept,
         notes: vec![Note {
-            severity: Severity::Info,
+            severity: Severity::Note,
             message: format!(
                 "already states a preference ({field}: {expression:?}); left alone (--keep-existing)"
             ),
@@ -1916,7 +1916,7 @@ fn replacement_notes(signals: &FileSignals, expression: &str, opts: &WriteOption
         };
         let (severity, message) = match (&s.place, overwritten) {
             (inspect::Place::CcsigExpression, _) => (
-                Severity::Info,
+                Severity::Note,
                 format!("replaces {} {stored} (ccsig's earlier expression)", s.field()),
             ),
             (inspect::Place::C2pa { .. }, true) => (
@@ -1966,7 +1966,7 @@ fn carry_out(
             Some((site, overwrite)) => {
                 dirs.push(write_in_place(image, plan, &site, &overwrite, opts)?);
                 notes.push(Note {
-                    severity: Severity::Info,
+                    severity: Severity::Note,
                     message: format!(
                         "written in place: the new XMP packet took the old one's room \
                          ({} bytes rewritten, the rest of the file untouched)",

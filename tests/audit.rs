@@ -156,7 +156,7 @@ fn credit_and_licence_notes_are_informational() {
     let kinds: Vec<&str> = found.iter().map(|f| f["kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"credit"), "{kinds:?}");
     assert!(kinds.contains(&"licence"), "{kinds:?}");
-    assert!(found.iter().all(|f| f["severity"] == "info"), "{found:?}");
+    assert!(found.iter().all(|f| f["severity"] == "note"), "{found:?}");
     let o = ccsig_on(&["check"], std::slice::from_ref(&agency));
     assert_eq!(o.status.code(), Some(0), "info findings keep exit 0");
     // The table names them as its closing count does: notes.

@@ -341,7 +341,7 @@ fn read_formats_follow_the_schema() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let arr = v.as_array().unwrap();
     assert_eq!(arr.len(), 2);
-    assert_eq!(arr[0]["schema"], "ccsig/2");
+    assert_eq!(arr[0]["schema"], "ccsig/3");
     assert_eq!(
         arr[0]["decisions"]["train-ai"]["decision"],
         "allowed-with-terms"

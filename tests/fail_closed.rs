@@ -289,7 +289,7 @@ fn every_image_in_a_folder_and_a_shard_gets_one_record_and_no_caption_does() {
             .lines()
             .map(|l| {
                 let v: Value = serde_json::from_str(l).unwrap();
-                assert_eq!(v["schema"], "ccsig/2");
+                assert_eq!(v["schema"], "ccsig/3");
                 (
                     name_of(v["path"].as_str().unwrap()),
                     v["state"].as_str().unwrap().to_string(),

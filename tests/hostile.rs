@@ -907,14 +907,24 @@ fn run(args: &[&str], paths: &[PathBuf], what: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ccsig"));
+    command
         .args(args)
         .args(paths)
         .stdin(Stdio::null())
         .stdout(fs::File::create(&out_path).unwrap())
-        .stderr(fs::File::create(&err_path).unwrap())
-        .spawn()
-        .unwrap();
+        .stderr(fs::File::create(&err_path).unwrap());
+    // A child started by vfork (posix_spawn, std's default) shares this
+    // test process's memory until it execs, and Linux carries that
+    // memory's high-water mark into the child's ru_maxrss: the child
+    // would be charged for the peak of every other test in this process.
+    // A pre_exec hook makes std fork instead, and a forked child starts
+    // from this process's current size, which the corpus lock keeps small.
+    // SAFETY: the hook does nothing, so it is async-signal-safe.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || Ok(()));
+    }
+    let child = command.spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();

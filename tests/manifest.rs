@@ -160,7 +160,14 @@ fn a_good_manifest_tags_each_file_with_its_own_row() {
     // The catalog and the files now agree.
     let o = ccsig_in(
         dir.path(),
-        &["check", "--manifest", "catalog.csv", "--format", "jsonl"],
+        &[
+            "check",
+            "--findings-only",
+            "--manifest",
+            "catalog.csv",
+            "--format",
+            "jsonl",
+        ],
     );
     let kinds: Vec<String> = jsonl(&o)
         .iter()
@@ -624,7 +631,14 @@ fn check_reports_files_that_differ_from_their_rows_and_missing_ones() {
 
     let o = ccsig_in(
         dir.path(),
-        &["check", "--manifest", "catalog.csv", "--format", "jsonl"],
+        &[
+            "check",
+            "--findings-only",
+            "--manifest",
+            "catalog.csv",
+            "--format",
+            "jsonl",
+        ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let jsonl_of_catalog = jsonl(&o);
@@ -692,7 +706,14 @@ fn check_reports_files_that_differ_from_their_rows_and_missing_ones() {
     write_manifest(dir.path(), "bad.csv", &bad);
     let o = ccsig_in(
         dir.path(),
-        &["check", "--manifest", "bad.csv", "--format", "jsonl"],
+        &[
+            "check",
+            "--findings-only",
+            "--manifest",
+            "bad.csv",
+            "--format",
+            "jsonl",
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     let with_bad = jsonl(&o);
@@ -733,6 +754,7 @@ fn check_tree_reports_images_no_row_names() {
         dir.path(),
         &[
             "check",
+            "--findings-only",
             "--manifest",
             "catalog.csv",
             "--tree",
@@ -800,8 +822,8 @@ fn manifest_options_work_as_with_paths_and_conflicts_are_refused() {
         stdout(&o).lines().collect::<Vec<_>>(),
         [
             "schema,path,status,error,notes",
-            "ccsig/2,images/a.jpg,would_write,,\"credit name \"\"Ada Example\"\" taken from IIM 2:80 By-line\"",
-            "ccsig/2,images/b.png,would_write,,\"credit has no name: none was given (--credit-name, or a catalog's credit_name column) and the file names nobody in XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
+            "ccsig/3,images/a.jpg,would_write,,\"credit name \"\"Ada Example\"\" taken from IIM 2:80 By-line\"",
+            "ccsig/3,images/b.png,would_write,,\"credit has no name: none was given (--credit-name, or a catalog's credit_name column) and the file names nobody in XMP ccsig:creditName, cc:attributionName, dc:creator, EXIF Artist or IIM By-line\""
         ]
     );
     assert_eq!(stamps(&paths), before);
@@ -854,7 +876,14 @@ fn check_reports_bad_rows_as_findings_and_checks_every_good_row() {
     );
     let o = ccsig_in(
         dir.path(),
-        &["check", "--manifest", "catalog.csv", "--format", "jsonl"],
+        &[
+            "check",
+            "--findings-only",
+            "--manifest",
+            "catalog.csv",
+            "--format",
+            "jsonl",
+        ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let records = jsonl(&o);
@@ -907,4 +936,340 @@ fn check_reports_bad_rows_as_findings_and_checks_every_good_row() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nothing written"));
     assert_eq!(stamps(&paths), before);
+}
+
+/// The complete audit of a catalog: every file and bad row, a header, and
+/// totals that add up, in JSON, JSON Lines, CSV and the table alike.
+#[test]
+fn the_complete_audit_accounts_for_every_file_with_a_header_and_totals() {
+    let (dir, _) = catalog_dir(&[
+        ("tagged/ccsig-cr-op.jpg", "ok.jpg"),
+        ("jpeg/plain.jpg", "untagged.jpg"),
+        ("png/plain.png", "bad-row.png"),
+    ]);
+    write_manifest(
+        dir.path(),
+        "catalog.csv",
+        &[
+            "images/ok.jpg,cc-cr-op,train-ai,,,",
+            "images/untagged.jpg,cc-cr,train-ai,,Phil H,",
+            "images/bad-row.png,cc-cr-opp,train-ai,,Phil H,",
+            "images/gone.jpg,cc-cr,train-ai,,Phil H,",
+        ],
+    );
+    let run = |format: &str| {
+        let o = ccsig_in(
+            dir.path(),
+            &["check", "--manifest", "catalog.csv", "--format", format],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        o
+    };
+    let o = run("json");
+    let audit: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(audit["schema"], "ccsig/3");
+    let header = &audit["header"];
+    assert_eq!(header["catalog"], "catalog.csv");
+    assert_eq!(header["ccsig_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(header["vocabulary"], "draft-ietf-aipref-vocab-07");
+    assert!(header["checked_at"].as_str().unwrap().ends_with('Z'));
+    assert!(header["command"]
+        .as_str()
+        .unwrap()
+        .starts_with("ccsig check --manifest catalog.csv"));
+    let files = audit["files"].as_array().unwrap();
+    let status_of = |path: &str| {
+        let e = files.iter().find(|e| e["path"] == path).unwrap();
+        (e["record"].as_str().unwrap(), e["status"].as_str().unwrap())
+    };
+    // Every file appears, the clean one too, with what it states.
+    assert_eq!(status_of("images/ok.jpg"), ("file", "ok"));
+    assert_eq!(status_of("images/untagged.jpg"), ("file", "error"));
+    assert_eq!(status_of("images/gone.jpg"), ("file", "error"));
+    assert_eq!(status_of("catalog.csv:4"), ("bad_row", "error"));
+    assert_eq!(files.len(), 4);
+    let ok = files.iter().find(|e| e["path"] == "images/ok.jpg").unwrap();
+    assert_eq!(ok["signal"], "cc-cr-op");
+    assert_eq!(ok["findings"].as_array().unwrap().len(), 0);
+    let untagged = files
+        .iter()
+        .find(|e| e["path"] == "images/untagged.jpg")
+        .unwrap();
+    assert_eq!(untagged["contributor"], "Phil H");
+    assert_eq!(untagged["signal"], "none");
+    // The totals add up to what was listed.
+    let summary = &audit["summary"];
+    assert_eq!(summary["files"], 3);
+    assert_eq!(summary["bad_rows"], 1);
+    assert_eq!(summary["to_fix"], 2);
+    let by_status = summary["by_status"].as_object().unwrap();
+    assert_eq!(
+        by_status.keys().collect::<Vec<_>>(),
+        ["ok", "note", "warning", "error"]
+    );
+    assert_eq!(
+        by_status.values().map(|v| v.as_u64().unwrap()).sum::<u64>(),
+        3
+    );
+    assert_eq!(summary["by_contributor"]["Phil H"]["error"], 2);
+    assert_eq!(summary["by_contributor"]["(no contributor)"]["ok"], 1);
+    assert_eq!(summary["by_kind"]["bad_row"], 1);
+    assert_eq!(summary["by_kind"]["missing_file"], 1);
+    assert_eq!(summary["by_signal"]["cc-cr-op"], 1);
+    let findings: usize = files
+        .iter()
+        .map(|e| e["findings"].as_array().unwrap().len())
+        .sum();
+    let counted = ["errors", "warnings", "notes"]
+        .iter()
+        .map(|k| summary[k].as_u64().unwrap() as usize)
+        .sum::<usize>();
+    assert_eq!(findings, counted);
+    // Machine formats say the closing line on stderr.
+    assert!(
+        stderr(&o).contains("3 files checked: 2 to fix"),
+        "{}",
+        stderr(&o)
+    );
+
+    // JSON Lines: header first, summary last, the same entries between.
+    let lines = jsonl(&run("jsonl"));
+    assert_eq!(lines[0]["record"], "header");
+    assert_eq!(lines.last().unwrap()["record"], "summary");
+    assert_eq!(lines.last().unwrap()["by_status"], summary["by_status"]);
+    assert_eq!(lines.len(), files.len() + 2);
+
+    // CSV: one row per entry, the run's columns on every one.
+    let csv_out = stdout(&run("csv"));
+    let mut reader = csv::Reader::from_reader(csv_out.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), files.len());
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    assert!(rows.iter().all(|r| &r[col("catalog")] == "catalog.csv"));
+    assert!(rows
+        .iter()
+        .all(|r| &r[col("checked_at")] == header["checked_at"]));
+    let ok_row = rows
+        .iter()
+        .find(|r| &r[col("path")] == "images/ok.jpg")
+        .unwrap();
+    assert_eq!(
+        (&ok_row[col("status")], &ok_row[col("train-ai")]),
+        ("ok", "allowed-with-terms cc-cr-op")
+    );
+
+    // The table: a line per clean file, and a closing count that agrees.
+    let table = stdout(&run("table"));
+    assert!(table.contains("images/ok.jpg: ok (cc-cr-op)\n"), "{table}");
+    assert!(table.contains("by contributor\n"), "{table}");
+    assert!(
+        table.ends_with(
+            "3 files checked: 2 to fix (4 errors, 0 warnings, 0 notes); 1 bad catalog row\n"
+        ) || table.contains("3 files checked: 2 to fix ("),
+        "{table}"
+    );
+    let printed_errors = table.lines().filter(|l| l.contains(": error[")).count();
+    assert!(
+        table.contains(&format!("({printed_errors} error")),
+        "the closing count must agree with the lines printed: {table}"
+    );
+
+    // --findings-only gives the list of findings, without the clean file.
+    let o = ccsig_in(
+        dir.path(),
+        &[
+            "check",
+            "--findings-only",
+            "--manifest",
+            "catalog.csv",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert!(jsonl(&o)
+        .iter()
+        .all(|r| r["path"] != "images/ok.jpg" && r.get("record").is_none()));
+    // HTML is the complete audit only, and for check only.
+    for args in [
+        &[
+            "check",
+            "--findings-only",
+            "--manifest",
+            "catalog.csv",
+            "--format",
+            "html",
+        ][..],
+        &["read", "--format", "html", "images"],
+    ] {
+        let o = ccsig_in(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("html"), "{}", stderr(&o));
+    }
+    // --all with paths lists every file too.
+    let o = ccsig_in(
+        dir.path(),
+        &["check", "--all", "--format", "jsonl", "images"],
+    );
+    let lines = jsonl(&o);
+    assert_eq!(lines.iter().filter(|l| l["record"] == "file").count(), 3);
+    assert_eq!(lines[0]["paths"][0], "images");
+}
+
+/// A file renamed behind the catalog's back: an earlier audit recorded its
+/// InstanceID (or image data), so the next one reports it once, as moved,
+/// checks it against its row, and prints the sed line that repairs the row.
+#[test]
+fn a_moved_file_is_reported_once_with_a_sed_line_to_repair_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    fs::create_dir(&images).unwrap();
+    common::with_xmp(
+        &images,
+        "jpeg/plain.jpg",
+        "by-id.jpg",
+        r#"<xmpMM:InstanceID>xmp.iid:4f1c</xmpMM:InstanceID><plus:OtherConstraints><rdf:Alt><rdf:li xml:lang="x-default">train-ai=n;exceptions=cc-cr</rdf:li></rdf:Alt></plus:OtherConstraints>"#,
+    );
+    fs::copy(sample("png/plain.png"), images.join("by-content.png")).unwrap();
+    let catalog = write_manifest(
+        dir.path(),
+        "catalog.csv",
+        &[
+            "images/by-id.jpg,cc-cr,train-ai,,,",
+            "images/by-content.png,cc-cr,train-ai,,,",
+        ],
+    );
+    // The agency's audit of last month, with image digests.
+    let o = ccsig_in(
+        dir.path(),
+        &[
+            "check",
+            "--manifest",
+            "catalog.csv",
+            "--copies-by-content",
+            "--format",
+            "jsonl",
+        ],
+    );
+    fs::write(dir.path().join("last.jsonl"), stdout(&o)).unwrap();
+    // Both files are renamed.
+    fs::create_dir(images.join("2026")).unwrap();
+    fs::rename(images.join("by-id.jpg"), images.join("2026/renamed.jpg")).unwrap();
+    fs::rename(images.join("by-content.png"), images.join("moved.png")).unwrap();
+
+    let audit_now = |previous: bool| {
+        let mut args = vec![
+            "check",
+            "--manifest",
+            "catalog.csv",
+            "--tree",
+            "images",
+            "--format",
+            "jsonl",
+        ];
+        if previous {
+            args.extend(["--previous", "last.jsonl"]);
+        }
+        ccsig_in(dir.path(), &args)
+    };
+    // Without the earlier audit: gone, and unknown images.
+    let kinds = |o: &Output| -> Vec<(String, Vec<String>)> {
+        jsonl(o)
+            .iter()
+            .filter(|l| l["record"] == "file")
+            .map(|l| {
+                let kinds = l["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["kind"].as_str().unwrap().to_string())
+                    .collect();
+                (l["path"].as_str().unwrap().to_string(), kinds)
+            })
+            .collect()
+    };
+    let before = kinds(&audit_now(false));
+    assert_eq!(
+        before
+            .iter()
+            .filter(|(_, k)| k.contains(&"missing_file".to_string()))
+            .count(),
+        2,
+        "{before:?}"
+    );
+    // With it: each once, as moved, under its new path.
+    let o = audit_now(true);
+    let after = kinds(&o);
+    assert_eq!(after.len(), 2, "{after:?}");
+    for (path, kinds) in &after {
+        assert_eq!(kinds[0], "moved", "{path}: {kinds:?}");
+        assert!(!kinds.contains(&"missing_file".to_string()));
+        assert!(!kinds.contains(&"not_in_manifest".to_string()));
+    }
+    let lines = jsonl(&o);
+    let renamed = lines
+        .iter()
+        .find(|l| l["path"] == "images/2026/renamed.jpg")
+        .unwrap();
+    assert_eq!(renamed["catalog_path"], "images/by-id.jpg");
+    assert_eq!(renamed["findings"][0]["fields"][0], "XMP xmpMM:InstanceID");
+    let moved_png = lines
+        .iter()
+        .find(|l| l["path"] == "images/moved.png")
+        .unwrap();
+    assert_eq!(moved_png["findings"][0]["fields"][0], "image data MD5");
+    // It is checked against its row: the PNG has no signal, unlike its row.
+    assert!(moved_png["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "manifest_mismatch"));
+
+    // The sed lines repair the catalog; then nothing is missing or moved.
+    let err = stderr(&o);
+    let seds: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("sed "))
+        .collect();
+    assert_eq!(seds.len(), 2, "{err}");
+    for sed in &seds {
+        let status = std::process::Command::new("sh")
+            .current_dir(dir.path())
+            .arg("-c")
+            .arg(format!("sed {sed}"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let repaired = fs::read_to_string(&catalog).unwrap();
+    assert!(
+        repaired.contains("\nimages/2026/renamed.jpg,cc-cr,train-ai,,,\n"),
+        "{repaired}"
+    );
+    assert!(
+        repaired.contains("\nimages/moved.png,cc-cr,train-ai,,,\n"),
+        "{repaired}"
+    );
+    let again = kinds(&audit_now(true));
+    assert!(
+        again.iter().all(|(_, k)| !k
+            .iter()
+            .any(|k| ["moved", "missing_file", "not_in_manifest"].contains(&k.as_str()))),
+        "{again:?}"
+    );
+    // An earlier audit that is not one is a usage error.
+    fs::write(dir.path().join("not-audit.json"), "{\"a\": 1}").unwrap();
+    let o = ccsig_in(
+        dir.path(),
+        &[
+            "check",
+            "--manifest",
+            "catalog.csv",
+            "--tree",
+            "images",
+            "--previous",
+            "not-audit.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -231,7 +231,7 @@ class Finding:
         ``stale_digest``, or informational ``credit``, ``licence``,
         ``signed``."""
     @property
-    def severity(self) -> Literal["error", "warning", "info"]: ...
+    def severity(self) -> Literal["error", "warning", "note"]: ...
     @property
     def fields(self) -> list[str]:
         """The field(s) involved, e.g. ``XMP plus:DataMining``."""

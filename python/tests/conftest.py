@@ -70,7 +70,7 @@ DECISION_FIELDS = [
 
 def run_decide(cli: Path, *args: str) -> list[dict]:
     """Runs `ccsig decide` (JSON Lines, one record per image) and parses it.
-    Each record must start with `"schema": "ccsig/2"` and then hold exactly
+    Each record must start with `"schema": "ccsig/3"` and then hold exactly
     DECISION_FIELDS in order; the records are returned without `schema`, so
     they compare equal to `Decision.to_dict()`."""
     done = subprocess.run([str(cli), "decide", *args], cwd=REPO, capture_output=True, text=True)
@@ -82,6 +82,6 @@ def run_decide(cli: Path, *args: str) -> list[dict]:
             continue
         record = json.loads(line)
         assert list(record) == ["schema", *DECISION_FIELDS], line
-        assert record.pop("schema") == "ccsig/2", line
+        assert record.pop("schema") == "ccsig/3", line
         records.append(record)
     return records

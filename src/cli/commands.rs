@@ -13,18 +13,20 @@ use ccsig::tagging::{FileError, WriteOptions};
 use ccsig::tree::{triage, Triage};
 use ccsig::{audit, ApplyRequest, ReadError, RequestOptions, SkipReason, TreeItem};
 
+use super::check_output::{CheckOutput, Checked};
 use super::walking::{Account, Roots, WalkArgs};
 use super::{
     ApplyArgs, Batch, CheckArgs, ExplainArgs, ExplainFormat, OutputFormat, ReadArgs, RemoveArgs,
     SignalArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK,
 };
 
-fn report_format(f: OutputFormat) -> report::Format {
+pub(super) fn report_format(f: OutputFormat) -> report::Format {
     match f {
         OutputFormat::Table => report::Format::Table,
         OutputFormat::Json => report::Format::Json,
         OutputFormat::Jsonl => report::Format::Jsonl,
         OutputFormat::Csv => report::Format::Csv,
+        OutputFormat::Html => report::Format::Html,
     }
 }
 
@@ -218,9 +220,14 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let mut options = args.walk.tree_options(&batch_options(&args.batch));
     options.image_digests = args.copies_by_content;
     options.read = args.reading.options();
-    let mut out = reporter(args.batch.format);
+    let mut out = match CheckOutput::new(&args) {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
     let mut account = Account::new(args.walk.verbose);
-    let mut tally = Tally::default();
     let mut copies = audit::CopyTracker::default();
     let mut walk_errors = false;
     // Files that could be opened at all: with none, nothing could run.
@@ -235,9 +242,14 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
                 .then(|| audit::left_behind(Path::new(&path)))
                 .flatten();
             if let Some(finding) = left {
-                let findings = [finding];
-                tally.count_findings(&findings);
-                result = out.findings(&path, &findings);
+                result = out.file(Checked {
+                    path: &path,
+                    signals: None,
+                    findings: vec![finding],
+                    contributor: None,
+                    digest: None,
+                    catalog_path: None,
+                });
             }
             account.skipped(&path, &reason)
         }
@@ -248,46 +260,32 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
             if result.is_err() {
                 return;
             }
-            if let Some(signals) = signals {
+            if let Some(signals) = &signals {
                 record
                     .findings
-                    .extend(copies.observe(&record.path, &signals, digest));
+                    .extend(copies.observe(&record.path, signals, digest));
             }
-            tally.count_findings(&record.findings);
-            result = out.findings(&record.path, &record.findings);
+            result = out.file(Checked {
+                path: &record.path,
+                signals: signals.as_deref(),
+                findings: std::mem::take(&mut record.findings),
+                contributor: None,
+                digest,
+                catalog_path: None,
+            });
         }
     })
     .map_err(io::Error::other)?;
     result?;
     walk_errors |= list_failed(&list_error);
-    out.finish(Some(&check_summary(&tally)))?;
+    let tally = out.finish(args.batch.format)?;
     account.report("checked", true);
     Ok(finish_code(
         cancelled,
         ran,
         walk_errors,
-        tally.files_with_findings > 0,
+        tally.files_with_findings + tally.bad_rows > 0,
     ))
-}
-
-/// The closing line of `check`'s table.
-pub(super) fn check_summary(tally: &Tally) -> String {
-    let bad_rows = match tally.bad_rows {
-        0 => String::new(),
-        n => format!("; {n} bad catalog row{}", plural(n)),
-    };
-    format!(
-        "{} file{} checked: {} to fix ({} error{}, {} warning{}, {} note{}){bad_rows}",
-        tally.files,
-        plural(tally.files),
-        tally.files_with_findings,
-        tally.errors,
-        plural(tally.errors),
-        tally.warnings,
-        plural(tally.warnings),
-        tally.infos,
-        plural(tally.infos)
-    )
 }
 
 pub(super) fn plural(n: usize) -> &'static str {

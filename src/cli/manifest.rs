@@ -9,8 +9,9 @@ use std::path::Path;
 use ccsig::audit;
 use ccsig::batch::{self, Entry};
 use ccsig::manifest::{self, Files, Manifest, ManifestError, Row};
-use ccsig::report::Tally;
+use ccsig::moves::{self, EarlierAudit, Identity};
 
+use super::check_output::{CheckOutput, Checked};
 use super::commands;
 use super::{ApplyArgs, CheckArgs, OutputFormat, EXIT_ERROR};
 
@@ -93,31 +94,92 @@ enum Target<'a> {
     Tree(Entry),
 }
 
-/// A file's findings, with its signals and image digest for the copy
-/// tracker when it could be read.
-type Checked = Option<FileChecked>;
+/// A file `check --manifest` looked at.
+struct Seen {
+    shown: String,
+    findings: Vec<audit::Finding>,
+    signals: Option<Box<ccsig::FileSignals>>,
+    digest: Option<[u8; 16]>,
+    /// The row's `credit_name`.
+    contributor: Option<String>,
+}
 
-/// The path shown, the findings, and the signals and image digest.
-type FileChecked = (
-    String,
-    Vec<audit::Finding>,
-    Option<Box<ccsig::FileSignals>>,
-    Option<[u8; 16]>,
-);
+impl Seen {
+    fn identity(&self) -> Identity {
+        Identity {
+            instance_id: self
+                .signals
+                .as_ref()
+                .and_then(|s| s.xmp.as_ref())
+                .and_then(|x| x.instance_id.clone()),
+            image_digest: self
+                .digest
+                .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
+        }
+    }
+}
 
-/// A row's file: its findings, those of its comparison with the row, and
-/// (for the copy tracker) its signals and image-data digest.
-fn inspect_row(row: &Row, reading: &ccsig::ReadOptions, copies_by_content: bool) -> FileChecked {
-    let shown = row.path.display().to_string();
-    match ccsig::read_path_in(&row.path, reading.clone()) {
+/// What a target turned out to be.
+enum Outcome<'a> {
+    /// A file a row names, compared with its row.
+    Listed(Seen),
+    /// A row whose file does not exist.
+    Missing(&'a Row),
+    /// An image under `--tree` that no row names.
+    Unlisted(Seen),
+}
+
+/// A file read: its own findings, those of its comparison with `row` when
+/// it has one, and (for the copy tracker and moved files) its signals and
+/// image-data digest.
+fn inspect(path: &Path, row: Option<&Row>, reading: &ccsig::ReadOptions, digest: bool) -> Seen {
+    let shown = path.display().to_string();
+    let contributor = row.and_then(|r| r.request.credit_name.clone());
+    match ccsig::read_path_in(path, reading.clone()) {
         Ok(signals) => {
             let mut findings = audit::check(&signals, None);
-            findings.extend(manifest::compare(row, &signals));
-            let image_digest = || copies_by_content.then(|| ccsig::image_digest_path(&row.path));
+            if let Some(row) = row {
+                findings.extend(manifest::compare(row, &signals));
+            }
+            let image_digest = || digest.then(|| ccsig::image_digest_path(path));
             let digest = commands::copy_digest(image_digest, &mut findings);
-            (shown, findings, Some(Box::new(signals)), digest)
+            Seen {
+                shown,
+                findings,
+                signals: Some(Box::new(signals)),
+                digest,
+                contributor,
+            }
         }
-        Err(e) => (shown, vec![audit::unreadable(&e.to_string())], None, None),
+        Err(e) => Seen {
+            shown,
+            findings: vec![audit::unreadable(&e.to_string())],
+            signals: None,
+            digest: None,
+            contributor,
+        },
+    }
+}
+
+/// Reads the catalog partly (bad rows become findings); `None` (said on
+/// stderr) when it cannot be opened or its header cannot be used.
+fn read_for_check(path: &Path) -> Option<(Manifest, Vec<manifest::RowError>)> {
+    match manifest::read_partly(path, Files::MayBeMissing) {
+        Ok(read) => Some(read),
+        Err(ManifestError::Invalid { manifest, problems }) => {
+            for p in &problems {
+                eprintln!("{}:{p}", manifest.display());
+            }
+            eprintln!(
+                "ccsig: {}: the header cannot be used; nothing checked",
+                manifest.display()
+            );
+            None
+        }
+        Err(e) => {
+            eprintln!("ccsig: {e}");
+            None
+        }
     }
 }
 
@@ -127,18 +189,19 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     };
     // An audit reports bad rows as findings and checks the others; only a
     // catalog that cannot be opened, or whose header is unusable, stops it.
-    let (catalog, bad_rows) = match manifest::read_partly(path, Files::MayBeMissing) {
-        Ok(read) => read,
-        Err(ManifestError::Invalid { manifest, problems }) => {
-            for p in &problems {
-                eprintln!("{}:{p}", manifest.display());
-            }
-            eprintln!(
-                "ccsig: {}: the header cannot be used; nothing checked",
-                manifest.display()
-            );
+    let Some((catalog, bad_rows)) = read_for_check(path) else {
+        return Ok(EXIT_ERROR);
+    };
+    let earlier = match args.previous.as_deref().map(EarlierAudit::read) {
+        Some(Ok(earlier)) => Some(earlier),
+        Some(Err(e)) => {
+            eprintln!("ccsig: --previous: {e}");
             return Ok(EXIT_ERROR);
         }
+        None => None,
+    };
+    let mut out = match CheckOutput::new(&args) {
+        Ok(out) => out,
         Err(e) => {
             eprintln!("ccsig: {e}");
             return Ok(EXIT_ERROR);
@@ -157,34 +220,70 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     let named = catalog.named();
     // --vocabulary and --c2pa-trust hold for catalog checks as for paths.
     let reading = args.reading.options();
+    let every_file = args.lists_every_file();
+    // Missing rows and unlisted images wait for the end when an earlier
+    // audit may show some to be one file, moved.
+    let matching = earlier.is_some();
+    let tree_digests = args.copies_by_content || earlier.as_ref().is_some_and(|e| e.has_digests());
     let tree = args.tree.iter().cloned().collect::<Vec<_>>();
     let targets = catalog
         .rows
         .iter()
         .map(Target::Row)
         .chain(batch::walk::walk(&tree).map(Target::Tree));
-    let job = |target: &Target| -> Checked {
+    let job = |target: &Target<'_>| -> Option<Outcome<'_>> {
         match target {
-            Target::Row(row) if is_not_found(&row.path) => Some((
-                row.path.display().to_string(),
-                vec![manifest::missing_file(row)],
-                None,
-                None,
-            )),
-            Target::Row(row) => Some(inspect_row(row, &reading, args.copies_by_content)),
+            Target::Row(row) if is_not_found(&row.path) => None,
+            Target::Row(row) => Some(Outcome::Listed(inspect(
+                &row.path,
+                Some(row),
+                &reading,
+                args.copies_by_content,
+            ))),
             Target::Tree(Entry::File { path, .. }) => {
                 let finding = match named.unlisted(path) {
                     Ok(finding) => finding?,
                     Err(e) => audit::unreadable(&e.to_string()),
                 };
-                Some((path.display().to_string(), vec![finding], None, None))
+                let mut seen = if every_file || matching {
+                    inspect(path, None, &reading, tree_digests)
+                } else {
+                    Seen {
+                        shown: path.display().to_string(),
+                        findings: Vec::new(),
+                        signals: None,
+                        digest: None,
+                        contributor: None,
+                    }
+                };
+                seen.findings.insert(0, finding);
+                Some(Outcome::Unlisted(seen))
             }
             Target::Tree(Entry::Error { .. } | Entry::Skipped { .. }) => None,
         }
     };
-    let mut out = commands::reporter(args.batch.format);
-    let mut tally = Tally::default();
     let mut copies = audit::CopyTracker::default();
+    let mut emit = |out: &mut CheckOutput, mut seen: Seen, catalog_path: Option<String>| {
+        if let Some(signals) = &seen.signals {
+            seen.findings
+                .extend(copies.observe(&seen.shown, signals, seen.digest));
+        }
+        out.file(Checked {
+            path: &seen.shown,
+            signals: seen.signals.as_deref(),
+            findings: seen.findings,
+            contributor: seen.contributor,
+            digest: seen.digest,
+            catalog_path,
+        })
+    };
+    let missing_seen = |row: &Row| Seen {
+        shown: row.path.display().to_string(),
+        findings: vec![manifest::missing_file(row)],
+        signals: None,
+        digest: None,
+        contributor: row.request.credit_name.clone(),
+    };
     let mut walk_errors = false;
     let mut result = Ok(());
     // Each bad line once, named by the catalog and its line, before the
@@ -195,29 +294,80 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
         while let Some(more) = lines.next_if(|p| p.line == first.line) {
             findings.push(manifest::bad_row(more));
         }
-        tally.count_bad_row(&findings);
-        out.findings(&format!("{}:{}", path.display(), first.line), &findings)?;
+        out.bad_row(&format!("{}:{}", path.display(), first.line), findings)?;
     }
+    let mut missing: Vec<&Row> = Vec::new();
+    let mut unlisted: Vec<Seen> = Vec::new();
     let options = commands::batch_options(&args.batch);
-    let cancelled = batch::run_items(targets, &options, job, |target, checked| {
-        match (target, checked) {
-            (Target::Tree(Entry::Error { path, message }), _) => {
-                walk_errors = true;
-                commands::walk_error(&path, &message);
-            }
-            (_, Some((shown, mut findings, signals, digest))) if result.is_ok() => {
-                if let Some(signals) = signals {
-                    findings.extend(copies.observe(&shown, &signals, digest));
-                }
-                tally.count_findings(&findings);
-                result = out.findings(&shown, &findings);
-            }
-            _ => {}
+    let cancelled = batch::run_items(targets, &options, job, |target, outcome| {
+        if let Target::Tree(Entry::Error { path, message }) = &target {
+            walk_errors = true;
+            commands::walk_error(path, message);
         }
+        if result.is_err() {
+            return;
+        }
+        let outcome = match (target, outcome) {
+            (Target::Row(row), None) => Outcome::Missing(row),
+            (_, Some(outcome)) => outcome,
+            (_, None) => return,
+        };
+        result = match outcome {
+            Outcome::Listed(seen) => emit(&mut out, seen, None),
+            Outcome::Missing(row) if matching => {
+                missing.push(row);
+                Ok(())
+            }
+            Outcome::Missing(row) => emit(&mut out, missing_seen(row), None),
+            Outcome::Unlisted(seen) if matching => {
+                unlisted.push(seen);
+                Ok(())
+            }
+            Outcome::Unlisted(seen) => emit(&mut out, seen, None),
+        };
     })
     .map_err(io::Error::other)?;
     result?;
-    out.finish(Some(&commands::check_summary(&tally)))?;
+    let mut repairs = Vec::new();
+    if let Some(earlier) = &earlier {
+        let mut identities: Vec<Identity> = unlisted.iter().map(Seen::identity).collect();
+        for row in std::mem::take(&mut missing) {
+            let was = earlier.identity(&row.path.display().to_string());
+            let Some((at, by)) = was.and_then(|was| moves::find_move(was, identities.iter()))
+            else {
+                missing.push(row);
+                continue;
+            };
+            let mut seen = unlisted.remove(at);
+            identities.remove(at);
+            repairs.push(moves::sed_line(row, Path::new(&seen.shown), path));
+            seen.findings
+                .retain(|f| f.kind != audit::FindingKind::NotInManifest);
+            seen.findings.insert(0, moves::moved(row, by));
+            if let Some(signals) = &seen.signals {
+                seen.findings.extend(manifest::compare(row, signals));
+            }
+            seen.contributor = row.request.credit_name.clone();
+            emit(&mut out, seen, Some(row.path.display().to_string()))?;
+        }
+    }
+    for row in missing {
+        emit(&mut out, missing_seen(row), None)?;
+    }
+    for seen in unlisted {
+        emit(&mut out, seen, None)?;
+    }
+    let tally = out.finish(args.batch.format)?;
+    if !repairs.is_empty() {
+        eprintln!(
+            "ccsig: {} moved file{}; to point the catalog's rows at them:",
+            repairs.len(),
+            commands::plural(repairs.len())
+        );
+        for line in &repairs {
+            eprintln!("  {line}");
+        }
+    }
     Ok(commands::finish_code(
         cancelled,
         tally.files,

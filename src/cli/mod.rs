@@ -1,6 +1,7 @@
 //! Command-line parsing and the five commands. Everything here is
 //! presentation: what to do with a file lives in the library.
 
+mod check_output;
 mod commands;
 mod decide;
 mod manifest;
@@ -45,6 +46,8 @@ pub enum OutputFormat {
     Json,
     Jsonl,
     Csv,
+    /// One self-contained page (check only; implies --all).
+    Html,
 }
 
 /// `explain` prints words or the JSON contract, not a table of files.
@@ -288,6 +291,19 @@ struct CheckArgs {
     /// Compare every file a CSV catalog names with its row (see docs/manifest.md).
     #[arg(long, value_name = "CSV", conflicts_with_all = ["paths", "expect"])]
     manifest: Option<PathBuf>,
+    /// List every file with its status and what it states, then totals by
+    /// status, kind, signal and contributor (the default with --manifest
+    /// and --format html).
+    #[arg(long, conflicts_with = "findings_only")]
+    all: bool,
+    /// List findings only (the default for PATHs), also with --manifest.
+    #[arg(long)]
+    findings_only: bool,
+    /// With --manifest --tree: an earlier audit (check --all --format
+    /// json|jsonl) whose InstanceIDs and image digests show which missing
+    /// rows' files were moved or renamed under the tree.
+    #[arg(long, value_name = "AUDIT", requires = "tree")]
+    previous: Option<PathBuf>,
     /// With --manifest: also report the images under DIR that no row names.
     #[arg(
         long,
@@ -396,6 +412,30 @@ pub(crate) fn trust_anchors(path: &str) -> Result<Arc<str>, String> {
     Ok(options.c2pa_trust.unwrap_or_default())
 }
 
+impl Command {
+    /// The command's name when it was asked for HTML, which only `check`
+    /// writes.
+    fn html_refused(&self) -> Option<&'static str> {
+        let (name, batch) = match self {
+            Command::Apply(a) => ("apply", &a.batch),
+            Command::Read(a) => ("read", &a.batch),
+            Command::Remove(a) => ("remove", &a.batch),
+            _ => return None,
+        };
+        (batch.format == OutputFormat::Html).then_some(name)
+    }
+}
+
+impl CheckArgs {
+    /// Whether every file is listed (`--all`, the default for a catalog and
+    /// for HTML) or only findings.
+    fn lists_every_file(&self) -> bool {
+        self.all
+            || (!self.findings_only
+                && (self.manifest.is_some() || self.batch.format == OutputFormat::Html))
+    }
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -405,6 +445,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if let Some(command) = cli.command.html_refused() {
+        eprintln!("ccsig: --format html is for check (ccsig check --format html); {command} prints table, json, jsonl or csv");
+        return EXIT_ERROR;
+    }
     let result = match cli.command {
         Command::Apply(a) if a.manifest.is_some() => manifest::apply(a),
         Command::Apply(a) => commands::apply(a),

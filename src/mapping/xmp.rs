@@ -47,6 +47,9 @@ pub struct XmpFields {
     pub license: Option<String>,
     /// `xmpMM:DocumentID`, which copies of one image share.
     pub document_id: Option<String>,
+    /// `xmpMM:InstanceID`: this very file (a rename keeps it, a save as
+    /// changes it); the audit matches moved files by it.
+    pub instance_id: Option<String>,
     /// `xmpNote:HasExtendedXMP`: the GUID of the JPEG Extended XMP.
     pub has_extended_xmp: Option<String>,
     /// The properties ccsig writes that the JPEG Extended XMP holds
@@ -155,6 +158,7 @@ fn fields_of(packet: &rdf::Packet) -> XmpFields {
         marked: text(packet, NS_XMP_RIGHTS, "Marked"),
         license: text(packet, NS_CC, "license"),
         document_id: text(packet, NS_XMP_MM, "DocumentID"),
+        instance_id: text(packet, NS_XMP_MM, "InstanceID"),
         has_extended_xmp: text(packet, NS_XMP_NOTE, "HasExtendedXMP"),
         in_extension: Vec::new(),
         replaced: Replaced {
@@ -195,7 +199,7 @@ fn read_by_fields_of(ns: &str, name: &str) -> bool {
         NS_DC => name == "creator",
         NS_TDM => matches!(name, "reservation" | "policy"),
         NS_XMP_RIGHTS => matches!(name, "UsageTerms" | "WebStatement" | "Marked"),
-        NS_XMP_MM => name == "DocumentID",
+        NS_XMP_MM => matches!(name, "DocumentID" | "InstanceID"),
         NS_XMP_NOTE => name == "HasExtendedXMP",
         _ => false,
     }

@@ -5,7 +5,10 @@
 //! removed, within a schema version.
 
 pub mod csv;
+#[cfg(feature = "html")]
+mod html;
 pub mod json;
+pub mod ledger;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -18,7 +21,7 @@ use crate::signal::{Decision, Severity};
 use crate::tagging::{Change, Note};
 
 /// The schema identifier written into every machine-readable record.
-pub const SCHEMA: &str = "ccsig/2";
+pub const SCHEMA: &str = "ccsig/3";
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,9 @@ pub enum Format {
     Jsonl,
     /// A header row, then one row per record; columns are only appended.
     Csv,
+    /// One self-contained page for people (`check` only, through
+    /// [`ledger::AuditWriter`]; needs the `html` feature).
+    Html,
 }
 
 /// A decision for one category, as printed.
@@ -334,8 +340,8 @@ pub struct Tally {
     pub errors: usize,
     /// Findings of severity warning, over all files.
     pub warnings: usize,
-    /// Findings of severity info, over all files.
-    pub infos: usize,
+    /// Findings of severity note, over all files.
+    pub notes: usize,
     /// `apply` / `remove`: files written or removed from (or that would
     /// be, in a dry run).
     pub written: usize,
@@ -382,20 +388,57 @@ impl Tally {
         self.count_severities(findings);
     }
 
+    /// `check`'s closing line: `53 files checked: 11 to fix (9 errors,
+    /// 2 warnings, 1 note)`, and the bad catalog rows when there are any.
+    ///
+    /// ```
+    /// let tally = ccsig::report::Tally { files: 1, notes: 1, ..Default::default() };
+    /// assert_eq!(tally.checked_line(), "1 file checked: 0 to fix (0 errors, 0 warnings, 1 note)");
+    /// ```
+    pub fn checked_line(&self) -> String {
+        let bad_rows = match self.bad_rows {
+            0 => String::new(),
+            n => format!("; {n} bad catalog row{}", plural(n)),
+        };
+        format!(
+            "{} file{} checked: {} to fix ({} error{}, {} warning{}, {} note{}){bad_rows}",
+            self.files,
+            plural(self.files),
+            self.files_with_findings,
+            self.errors,
+            plural(self.errors),
+            self.warnings,
+            plural(self.warnings),
+            self.notes,
+            plural(self.notes)
+        )
+    }
+
     fn count_severities(&mut self, findings: &[Finding]) {
         for f in findings {
             match f.severity {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
-                Severity::Info => self.infos += 1,
+                Severity::Note => self.notes += 1,
             }
         }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 
 /// Writes the records of one command in one format to one output.
 ///
 /// Hand it each record as it comes, then call [`Reporter::finish`] once.
+/// The complete audit (`check --all`) has its own writer,
+/// [`ledger::AuditWriter`], the only one that writes [`Format::Html`]; a
+/// `Reporter` given it writes JSON Lines.
 ///
 /// ```
 /// use ccsig::report::{Format, Reporter};

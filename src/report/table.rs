@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::{ChangeRecord, FileRecord, FindingRecord};
+use super::ledger::{AuditEntry, RunHeader, StatusCounts, Totals};
+use super::{ChangeRecord, FileRecord, FindingRecord, SCHEMA};
 use crate::signal::Severity;
 
 fn paint(text: &str, code: &str, color: bool) -> String {
@@ -15,13 +16,12 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 }
 
 /// A finding's severity as the table prints it: the words the closing
-/// count uses (`2 errors, 1 warning, 1 note`). The machine formats keep
-/// `info` within schema `ccsig/2`.
+/// count and the machine formats use (`2 errors, 1 warning, 1 note`).
 fn severity_label(s: Severity, color: bool) -> String {
     match s {
         Severity::Error => paint("error", "1;31", color),
         Severity::Warning => paint("warning", "1;33", color),
-        Severity::Info => paint("note", "1;36", color),
+        Severity::Note => paint("note", "1;36", color),
     }
 }
 
@@ -180,4 +180,114 @@ fn shown_format(label: &str) -> String {
     } else {
         label.to_string()
     }
+}
+
+/// Writes one entry of the complete audit: `path: ok (cc-cr)` for a file
+/// without findings, else one compiler-style line per finding.
+///
+/// ```
+/// use ccsig::report::{ledger::AuditEntry, table};
+/// let path = "sample-images/tagged/ccsig-cr.png";
+/// let signals = ccsig::read_path(path.as_ref()).unwrap();
+/// let entry = AuditEntry::file(path.into(), Some(&signals), vec![], None);
+/// let mut out = Vec::new();
+/// table::audit_entry(&mut out, &entry, false).unwrap();
+/// assert_eq!(String::from_utf8(out).unwrap(), format!("{path}: ok (cc-cr)\n"));
+/// ```
+pub fn audit_entry<W: Write>(out: &mut W, e: &AuditEntry, color: bool) -> io::Result<()> {
+    if e.findings.is_empty() {
+        let signal = e.signal.as_deref().unwrap_or("none");
+        return writeln!(
+            out,
+            "{}: {} ({})",
+            e.path,
+            paint("ok", "32", color),
+            one_line(signal)
+        );
+    }
+    for finding in &e.findings {
+        let record = FindingRecord {
+            schema: SCHEMA,
+            path: &e.path,
+            finding,
+        };
+        self::finding(out, &record, color)?;
+    }
+    Ok(())
+}
+
+/// `40 ok, 1 note, 2 warnings, 8 errors`.
+fn by_status(counts: &StatusCounts) -> String {
+    counts
+        .iter()
+        .map(|(status, n)| match (status.as_str(), n) {
+            ("ok", n) => format!("{n} ok"),
+            (s, 1) => format!("1 {s}"),
+            (s, n) => format!("{n} {s}s"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes the close of the complete audit: who checked what and when, the
+/// totals by status, kind, signal and contributor, and the closing line.
+///
+/// ```
+/// use ccsig::report::{ledger::{RunHeader, Totals}, table};
+/// let header = RunHeader::now(Default::default(), ["ccsig", "check", "--all", "."]);
+/// let mut out = Vec::new();
+/// table::audit_summary(&mut out, &header, &Totals::default(), false).unwrap();
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains("by status   0 ok, 0 notes, 0 warnings, 0 errors\n"), "{text}");
+/// assert!(text.ends_with("0 files checked: 0 to fix (0 errors, 0 warnings, 0 notes)\n"), "{text}");
+/// ```
+pub fn audit_summary<W: Write>(
+    out: &mut W,
+    run: &RunHeader,
+    totals: &Totals,
+    color: bool,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        paint(
+            &format!(
+                "audit by ccsig {} ({}), {}",
+                run.ccsig_version, run.vocabulary, run.checked_at
+            ),
+            "1",
+            color
+        )
+    )?;
+    writeln!(out, "command     {}", run.command)?;
+    if let Some(catalog) = &run.catalog {
+        writeln!(out, "catalog     {catalog}")?;
+    }
+    if let Some(tree) = &run.tree {
+        writeln!(out, "tree        {tree}")?;
+    }
+    writeln!(out, "by status   {}", by_status(&totals.by_status))?;
+    if !totals.by_kind.is_empty() {
+        let mut kinds: Vec<_> = totals.by_kind.iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(a.1));
+        let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(out, "by kind     {}", kinds.join(", "))?;
+    }
+    // Expressions hold commas and semicolons: one per line.
+    let mut signals: Vec<_> = totals.by_signal.iter().collect();
+    signals.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    if !signals.is_empty() {
+        writeln!(out, "by signal")?;
+    }
+    for (signal, n) in signals {
+        writeln!(out, "  {n:>6}  {}", one_line(signal))?;
+    }
+    if run.catalog.is_some() {
+        writeln!(out, "by contributor")?;
+        for (name, counts) in &totals.by_contributor {
+            writeln!(out, "  {}: {}", one_line(name), by_status(counts))?;
+        }
+    }
+    writeln!(out, "{}", totals.tally().checked_line())
 }

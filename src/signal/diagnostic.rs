@@ -12,8 +12,10 @@ use super::vocabulary::{self, Vocabulary};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// Allowed by the vocabulary and harmless, but worth knowing.
-    Info,
+    /// Allowed by the vocabulary and harmless, but worth knowing. Written
+    /// `note` since schema `ccsig/3` (`info` before; still read).
+    #[serde(alias = "info")]
+    Note,
     /// Probably not what the author meant, or read differently by other tools.
     Warning,
     /// The expression does not say what it appears to say.
@@ -30,7 +32,7 @@ impl Severity {
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
-            Severity::Info => "info",
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -136,7 +138,7 @@ impl Diagnostic {
     /// use ccsig::signal::{parse, Severity};
     /// let statement = parse("train-ai=n;exceptions=cc-zz, made-up=y");
     /// let severities: Vec<Severity> = statement.diagnostics().iter().map(|d| d.severity()).collect();
-    /// assert_eq!(severities, [Severity::Error, Severity::Info]);
+    /// assert_eq!(severities, [Severity::Error, Severity::Note]);
     /// ```
     pub fn severity(&self) -> Severity {
         match self {
@@ -150,7 +152,7 @@ impl Diagnostic {
             | Diagnostic::UnknownValueToken { .. }
             | Diagnostic::ExceptionOnNonDisallow { .. }
             | Diagnostic::EmptyExpression => Severity::Warning,
-            Diagnostic::UnknownLabel { .. } | Diagnostic::UnknownParameter { .. } => Severity::Info,
+            Diagnostic::UnknownLabel { .. } | Diagnostic::UnknownParameter { .. } => Severity::Note,
         }
     }
 
@@ -373,11 +375,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                Error, Info, Warning, Warning, Warning, Warning, Warning, Info, Error, Error,
+                Error, Note, Warning, Warning, Warning, Warning, Warning, Note, Error, Error,
                 Warning, Warning
             ]
         );
-        assert!(Error > Warning && Warning > Info);
+        assert!(Error > Warning && Warning > Note);
     }
 
     #[test]

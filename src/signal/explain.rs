@@ -57,7 +57,7 @@ pub struct MemberExplanation {
 /// One finding explained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagnosticExplanation {
-    /// `"error"`, `"warning"` or `"info"`.
+    /// `"error"`, `"warning"` or `"note"`.
     pub severity: Severity,
     /// The diagnostic's snake_case kind, e.g. `"legacy_label"`.
     pub kind: String,
@@ -301,7 +301,7 @@ fn summary(statement: &Statement) -> String {
     let counts: Vec<String> = [
         (count(Severity::Error), "error", "errors"),
         (count(Severity::Warning), "warning", "warnings"),
-        (count(Severity::Info), "note", "notes"),
+        (count(Severity::Note), "note", "notes"),
     ]
     .into_iter()
     .filter(|(n, _, _)| *n > 0)

@@ -855,7 +855,7 @@ mod tests {
         assert!(m.legacy.is_none());
         assert_eq!(m.value, Preference::Allow);
         assert_eq!(kinds(&s), ["unknown_label"]);
-        assert_eq!(s.diagnostics()[0].severity(), Severity::Info);
+        assert_eq!(s.diagnostics()[0].severity(), Severity::Note);
         assert!(!s.is_writable(), "check reports it as ignored");
     }
 
@@ -955,7 +955,7 @@ mod tests {
                 param: "until".into()
             }]
         );
-        assert_eq!(m.diagnostics[0].severity(), Severity::Info);
+        assert_eq!(m.diagnostics[0].severity(), Severity::Note);
         assert_eq!(m.parameters.len(), 2);
     }
 
