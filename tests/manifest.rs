@@ -1049,7 +1049,7 @@ fn the_complete_audit_accounts_for_every_file_with_a_header_and_totals() {
     assert!(rows.iter().all(|r| &r[col("catalog")] == "catalog.csv"));
     assert!(rows
         .iter()
-        .all(|r| &r[col("checked_at")] == header["checked_at"]));
+        .all(|r| r[col("checked_at")] == header["checked_at"]));
     let ok_row = rows
         .iter()
         .find(|r| &r[col("path")] == "images/ok.jpg")
@@ -1202,7 +1202,11 @@ fn a_moved_file_is_reported_once_with_a_sed_line_to_repair_the_catalog() {
     let after = kinds(&o);
     assert_eq!(after.len(), 2, "{after:?}");
     for (path, kinds) in &after {
-        assert_eq!(kinds[0], "moved", "{path}: {kinds:?}");
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "moved").count(),
+            1,
+            "{path}: {kinds:?}"
+        );
         assert!(!kinds.contains(&"missing_file".to_string()));
         assert!(!kinds.contains(&"not_in_manifest".to_string()));
     }
@@ -1211,13 +1215,18 @@ fn a_moved_file_is_reported_once_with_a_sed_line_to_repair_the_catalog() {
         .iter()
         .find(|l| l["path"] == "images/2026/renamed.jpg")
         .unwrap();
+    let moved_by = |entry: &serde_json::Value| {
+        let findings = entry["findings"].as_array().unwrap();
+        let moved = findings.iter().find(|f| f["kind"] == "moved").unwrap();
+        moved["fields"][0].as_str().unwrap().to_string()
+    };
     assert_eq!(renamed["catalog_path"], "images/by-id.jpg");
-    assert_eq!(renamed["findings"][0]["fields"][0], "XMP xmpMM:InstanceID");
+    assert_eq!(moved_by(renamed), "XMP xmpMM:InstanceID");
     let moved_png = lines
         .iter()
         .find(|l| l["path"] == "images/moved.png")
         .unwrap();
-    assert_eq!(moved_png["findings"][0]["fields"][0], "image data MD5");
+    assert_eq!(moved_by(moved_png), "image data MD5");
     // It is checked against its row: the PNG has no signal, unlike its row.
     assert!(moved_png["findings"]
         .as_array()
