@@ -180,11 +180,11 @@ impl AuditEntry {
     ///
     /// ```
     /// use ccsig::report::ledger::{AuditEntry, Status};
-    /// let path = "sample-images/tagged/ccsig-cr.png";
+    /// let path = "sample-images/tagged/ccsig-cr-op.jpg";
     /// let signals = ccsig::read_path(path.as_ref()).unwrap();
     /// let findings = ccsig::audit::check(&signals, None);
     /// let entry = AuditEntry::file(path.into(), Some(&signals), findings, None);
-    /// assert_eq!(entry.signal.as_deref(), Some("cc-cr"));
+    /// assert_eq!(entry.signal.as_deref(), Some("cc-cr-op"));
     /// assert_eq!(entry.status, Status::Ok);
     /// ```
     pub fn file(
