@@ -47,7 +47,8 @@ run() { # format
     local out="$WORK/out.$1"
     /usr/bin/time -f '%e %M' -o "$WORK/time" \
         "$CCSIG" check --manifest "$WORK/catalog.csv" --format "$1" > "$out" 2> /dev/null || true
-    echo "$1 $(cat "$WORK/time") $(stat -c %s "$out")" >> "$WORK/times"
+    # GNU time says "Command exited with non-zero status 1" first when it did.
+    echo "$1 $(tail -n 1 "$WORK/time") $(stat -c %s "$out")" >> "$WORK/times"
 }
 
 formats=(json html jsonl csv table)
