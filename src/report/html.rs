@@ -11,6 +11,7 @@ use askama::Template;
 
 use super::ledger::{AuditEntry, RunHeader, Status, StatusCounts, Totals};
 use crate::audit::FindingKind;
+use crate::signal::Severity;
 
 /// The chart shows this many groups; the rest are summed into one bar.
 const CHART_GROUPS: usize = 15;
@@ -36,16 +37,20 @@ struct Bar {
 }
 
 /// Findings of one kind, with the fix and the first files.
-struct KindGroup<'a> {
+struct KindGroup {
+    kind: FindingKind,
     name: &'static str,
-    severity: &'static str,
+    severity: Severity,
     count: usize,
     fix: &'static str,
-    files: Vec<(&'a str, &'a str)>,
+    /// The first files found with it: path and message.
+    files: Vec<(String, String)>,
     more: usize,
 }
 
-/// A table row: an entry and what its cells show.
+/// One row of the table of every file.
+#[derive(Template)]
+#[template(path = "audit_row.html", config = "src/report/askama.toml")]
 struct Row<'a> {
     entry: &'a AuditEntry,
     kinds: String,
@@ -59,28 +64,28 @@ struct Page<'a> {
     chart_of: &'static str,
     bars: Vec<Bar>,
     chart_height: usize,
-    groups: Vec<KindGroup<'a>>,
-    rows: Vec<Row<'a>>,
+    groups: &'a [KindGroup],
+    /// The table's rows, rendered as they came, worst status first.
+    rows: String,
     statuses: [&'static str; 4],
     kinds: Vec<&'static str>,
 }
 
-/// Writes the page for an audit that found `entries` (in the order
-/// checked; the table starts worst first).
-pub(super) fn page<W: Write>(
-    out: &mut W,
-    header: &RunHeader,
-    totals: &Totals,
-    entries: &[AuditEntry],
-) -> io::Result<()> {
-    let (chart_of, groups) = match header.catalog {
-        Some(_) => ("contributor", &totals.by_contributor),
-        None => ("folder", &totals.by_folder),
-    };
-    let bars = bars(groups);
-    let mut rows: Vec<Row> = entries
-        .iter()
-        .map(|entry| Row {
+/// The page, built as entries come: each table row is rendered at once
+/// (in a run per status, so the table starts with the errors) and only
+/// the first files of each kind of finding are kept, so the page holds
+/// the size of its own HTML rather than every entry.
+#[derive(Default)]
+pub(super) struct PageBuilder {
+    /// Rendered rows, by status (`Status::ALL` order).
+    rows: [Vec<u8>; 4],
+    groups: Vec<KindGroup>,
+}
+
+impl PageBuilder {
+    /// Renders the entry's row and counts its findings by kind.
+    pub(super) fn add(&mut self, entry: &AuditEntry) -> io::Result<()> {
+        let row = Row {
             entry,
             kinds: entry
                 .findings
@@ -88,21 +93,75 @@ pub(super) fn page<W: Write>(
                 .map(|f| f.kind.name())
                 .collect::<Vec<_>>()
                 .join(" "),
-        })
-        .collect();
-    rows.sort_by_key(|r| std::cmp::Reverse(r.entry.status));
-    let page = Page {
-        header,
-        totals,
-        chart_of,
-        chart_height: bars.len() * 26 + 4,
-        bars,
-        groups: kind_groups(entries),
-        rows,
-        statuses: Status::ALL.map(Status::as_str),
-        kinds: totals.by_kind.keys().copied().collect(),
-    };
-    page.write_into(out)
+        };
+        row.write_into(&mut self.rows[entry.status as usize])?;
+        for f in &entry.findings {
+            let at = match self.groups.iter().position(|g| g.kind == f.kind) {
+                Some(at) => at,
+                None => {
+                    self.groups.push(KindGroup {
+                        kind: f.kind,
+                        name: f.kind.name(),
+                        severity: f.severity,
+                        count: 0,
+                        fix: f.kind.fix(),
+                        files: Vec::new(),
+                        more: 0,
+                    });
+                    self.groups.len() - 1
+                }
+            };
+            let group = &mut self.groups[at];
+            group.severity = group.severity.max(f.severity);
+            group.count += 1;
+            if group.files.len() < FILES_PER_KIND {
+                group.files.push((entry.path.clone(), f.message.clone()));
+            } else {
+                group.more += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the whole page.
+    pub(super) fn write<W: Write>(
+        mut self,
+        out: &mut W,
+        header: &RunHeader,
+        totals: &Totals,
+    ) -> io::Result<()> {
+        let (chart_of, by) = match header.catalog {
+            Some(_) => ("contributor", &totals.by_contributor),
+            None => ("folder", &totals.by_folder),
+        };
+        let bars = bars(by);
+        // Worst kinds first, then the most found.
+        self.groups
+            .sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)));
+        let mut rows = Vec::with_capacity(self.rows.iter().map(Vec::len).sum());
+        for run in self.rows.iter().rev() {
+            rows.extend_from_slice(run);
+        }
+        self.rows = Default::default();
+        let page = Page {
+            header,
+            totals,
+            chart_of,
+            chart_height: bars.len() * 26 + 4,
+            bars,
+            groups: &self.groups,
+            rows: String::from_utf8(rows).map_err(io::Error::other)?,
+            statuses: Status::ALL.map(Status::as_str),
+            kinds: totals.by_kind.keys().copied().collect(),
+        };
+        page.write_into(out)
+    }
+}
+
+impl KindGroup {
+    fn severity_name(&self) -> &'static str {
+        self.severity.as_str()
+    }
 }
 
 /// The chart's bars: the largest groups, the rest summed into one.
@@ -162,43 +221,6 @@ fn bars(groups: &std::collections::BTreeMap<String, StatusCounts>) -> Vec<Bar> {
             }
         })
         .collect()
-}
-
-/// The findings grouped by kind, worst kinds first, then the most found.
-fn kind_groups(entries: &[AuditEntry]) -> Vec<KindGroup<'_>> {
-    let mut groups: Vec<(FindingKind, crate::signal::Severity, KindGroup)> = Vec::new();
-    for entry in entries {
-        for f in &entry.findings {
-            let at = match groups.iter().position(|g| g.0 == f.kind) {
-                Some(at) => at,
-                None => {
-                    let group = KindGroup {
-                        name: f.kind.name(),
-                        severity: f.severity.as_str(),
-                        count: 0,
-                        fix: f.kind.fix(),
-                        files: Vec::new(),
-                        more: 0,
-                    };
-                    groups.push((f.kind, f.severity, group));
-                    groups.len() - 1
-                }
-            };
-            let (_, severity, group) = &mut groups[at];
-            if f.severity > *severity {
-                *severity = f.severity;
-                group.severity = f.severity.as_str();
-            }
-            group.count += 1;
-            if group.files.len() < FILES_PER_KIND {
-                group.files.push((&entry.path, &f.message));
-            } else {
-                group.more += 1;
-            }
-        }
-    }
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.count.cmp(&a.2.count)));
-    groups.into_iter().map(|(_, _, g)| g).collect()
 }
 
 impl Bar {

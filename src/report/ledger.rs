@@ -398,6 +398,14 @@ impl Totals {
     }
 }
 
+#[cfg(not(feature = "html"))]
+fn no_html() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "this build of ccsig has no HTML reports (feature `html`)",
+    )
+}
+
 /// The summary record closing a complete audit in JSON Lines.
 #[derive(Serialize)]
 struct SummaryRecord<'a> {
@@ -441,14 +449,22 @@ pub struct AuditWriter<W: Write> {
     header: RunHeader,
     totals: Totals,
     entries: usize,
-    /// The HTML page is written whole at the end (its totals come first).
-    kept: Vec<AuditEntry>,
+    /// The HTML page is written whole at the end (its totals come first);
+    /// until then its rows are rendered as they come.
+    #[cfg(feature = "html")]
+    page: super::html::PageBuilder,
 }
 
 impl<W: Write> AuditWriter<W> {
     /// Starts the audit: writes what comes before the entries.
+    ///
+    /// # Errors
+    /// `Unsupported` for [`Format::Html`] in a build without the `html`
+    /// feature; else those of writing to `out`.
     pub fn new(format: Format, mut out: W, color: bool, header: RunHeader) -> io::Result<Self> {
         match format {
+            #[cfg(not(feature = "html"))]
+            Format::Html => return Err(no_html()),
             Format::Json => {
                 out.write_all(format!("{{\n\"schema\": {SCHEMA:?},\n\"header\": ").as_bytes())?;
                 serde_json::to_writer_pretty(&mut out, &header).map_err(io::Error::from)?;
@@ -472,7 +488,8 @@ impl<W: Write> AuditWriter<W> {
             header,
             totals: Totals::default(),
             entries: 0,
-            kept: Vec::new(),
+            #[cfg(feature = "html")]
+            page: Default::default(),
         })
     }
 
@@ -488,7 +505,10 @@ impl<W: Write> AuditWriter<W> {
             Format::Jsonl => json::line(&mut self.out, &entry)?,
             Format::Csv => super::csv::audit_entry(&mut self.out, &entry, &self.header)?,
             Format::Table => super::table::audit_entry(&mut self.out, &entry, self.color)?,
-            Format::Html => self.kept.push(entry),
+            #[cfg(feature = "html")]
+            Format::Html => self.page.add(&entry)?,
+            #[cfg(not(feature = "html"))]
+            Format::Html => return Err(no_html()),
         }
         self.entries += 1;
         Ok(())
@@ -520,16 +540,9 @@ impl<W: Write> AuditWriter<W> {
                 super::table::audit_summary(&mut self.out, &self.header, &self.totals, self.color)?
             }
             #[cfg(feature = "html")]
-            Format::Html => {
-                super::html::page(&mut self.out, &self.header, &self.totals, &self.kept)?
-            }
+            Format::Html => self.page.write(&mut self.out, &self.header, &self.totals)?,
             #[cfg(not(feature = "html"))]
-            Format::Html => {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "this build of ccsig has no HTML reports (feature `html`)",
-                ))
-            }
+            Format::Html => return Err(no_html()),
         }
         self.out.flush()?;
         Ok(self.totals)
