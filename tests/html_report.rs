@@ -200,3 +200,48 @@ fn the_html_audit_is_one_self_contained_file() {
     // Text from files is escaped, never markup.
     assert!(!html.contains("<?xpacket"));
 }
+
+/// A large audit shows its first 1,000 files (worst first) and offers the
+/// rest: a browser lays out a table of 100,000 rows in minutes.
+#[test]
+#[cfg_attr(
+    not(ccsig_has_chromium),
+    ignore = "needs chromium (bash .ci/run installs it)"
+)]
+fn a_large_audit_shows_its_first_thousand_files_and_counts_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    for i in 0..1200 {
+        let sample = if i % 3 == 0 {
+            "tagged/ccsig-cr-op.jpg"
+        } else {
+            "jpeg/plain.jpg"
+        };
+        std::fs::hard_link(
+            Path::new("sample-images").join(sample),
+            images.join(format!("{i:04}.jpg")),
+        )
+        .unwrap();
+    }
+    let page = dir.path().join("audit.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
+        .args(["check", "--format", "html"])
+        .arg(&images)
+        .output()
+        .unwrap();
+    std::fs::write(&page, out.stdout).unwrap();
+    let (dom, log) = load(&page, "");
+    assert!(console(&log).is_empty(), "console: {:?}", console(&log));
+    assert_eq!(total(&dom, "files"), Some(1200));
+    assert_eq!(total(&dom, "error"), Some(800));
+    let at = dom.find("id=\"shown\" data-count=\"").unwrap();
+    assert!(dom[at..].starts_with("id=\"shown\" data-count=\"1200\""));
+    let rows = rows(&dom);
+    assert_eq!(rows.len(), 1000);
+    // Worst first: the 800 untagged files, then the clean ones.
+    assert!(dom.contains("<p id=\"more\">"), "the rest are offered");
+    let (dom, _) = load(&page, "#status=ok");
+    assert_eq!(self::rows(&dom).len(), 400);
+    assert!(dom.contains("<p id=\"more\" hidden=\"\">"));
+}

@@ -8,6 +8,7 @@
 use std::io::{self, Write};
 
 use askama::Template;
+use serde::Serialize;
 
 use super::ledger::{AuditEntry, RunHeader, Status, StatusCounts, Totals};
 use crate::audit::FindingKind;
@@ -48,13 +49,25 @@ struct KindGroup {
     more: usize,
 }
 
-/// One row of the table of every file.
-#[derive(Template)]
-#[template(path = "audit_row.html", config = "src/report/askama.toml")]
-struct Row<'a> {
-    entry: &'a AuditEntry,
-    kinds: String,
-}
+/// One row of the table of every file, as the page's script reads it:
+/// an array, to keep a 100,000-file page small.
+#[derive(Serialize)]
+struct Row<'a>(
+    /// path
+    &'a str,
+    /// status
+    &'static str,
+    /// signal
+    Option<&'a str>,
+    /// contributor
+    Option<&'a str>,
+    /// format
+    Option<&'static str>,
+    /// catalog_path, for a moved file
+    Option<&'a str>,
+    /// findings: kind, severity, message
+    Vec<(&'static str, &'static str, &'a str)>,
+);
 
 #[derive(Template)]
 #[template(path = "audit.html", config = "src/report/askama.toml")]
@@ -65,19 +78,25 @@ struct Page<'a> {
     bars: Vec<Bar>,
     chart_height: usize,
     groups: &'a [KindGroup],
-    /// The table's rows, rendered as they came, worst status first.
-    rows: String,
+    /// The table's rows as JSON array items, in runs by status, worst
+    /// first (joined by commas in the template); see [`Row`].
+    rows: Vec<String>,
     statuses: [&'static str; 4],
     kinds: Vec<&'static str>,
 }
 
-/// The page, built as entries come: each table row is rendered at once
+/// The page, built as entries come: each table row is serialized at once
 /// (in a run per status, so the table starts with the errors) and only
 /// the first files of each kind of finding are kept, so the page holds
-/// the size of its own HTML rather than every entry.
+/// the size of its own data rather than every entry.
+///
+/// The table's rows travel as JSON in the page (`<script
+/// type="application/json">`), and its script builds the rows shown: a
+/// browser lays out a 100,000-row table in minutes, and parses the same
+/// data as JSON in a second (`docs/benchmarks.md`).
 #[derive(Default)]
 pub(super) struct PageBuilder {
-    /// Rendered rows, by status (`Status::ALL` order).
+    /// Serialized rows, by status (`Status::ALL` order), comma-separated.
     rows: [Vec<u8>; 4],
     groups: Vec<KindGroup>,
 }
@@ -85,16 +104,25 @@ pub(super) struct PageBuilder {
 impl PageBuilder {
     /// Renders the entry's row and counts its findings by kind.
     pub(super) fn add(&mut self, entry: &AuditEntry) -> io::Result<()> {
-        let row = Row {
-            entry,
-            kinds: entry
+        let row = Row(
+            &entry.path,
+            entry.status.as_str(),
+            entry.signal.as_deref(),
+            entry.contributor.as_deref(),
+            entry.format,
+            entry.catalog_path.as_deref(),
+            entry
                 .findings
                 .iter()
-                .map(|f| f.kind.name())
-                .collect::<Vec<_>>()
-                .join(" "),
-        };
-        row.write_into(&mut self.rows[entry.status as usize])?;
+                .map(|f| (f.kind.name(), f.severity.as_str(), f.message.as_str()))
+                .collect(),
+        );
+        let run = &mut self.rows[entry.status as usize];
+        if !run.is_empty() {
+            run.push(b',');
+        }
+        let json = serde_json::to_vec(&row).map_err(io::Error::from)?;
+        script_safe(&json, run);
         for f in &entry.findings {
             let at = match self.groups.iter().position(|g| g.kind == f.kind) {
                 Some(at) => at,
@@ -138,11 +166,13 @@ impl PageBuilder {
         // Worst kinds first, then the most found.
         self.groups
             .sort_by(|a, b| b.severity.cmp(&a.severity).then(b.count.cmp(&a.count)));
-        let mut rows = Vec::with_capacity(self.rows.iter().map(Vec::len).sum());
-        for run in self.rows.iter().rev() {
-            rows.extend_from_slice(run);
-        }
-        self.rows = Default::default();
+        // Worst status first; each run moves into its string, no copy.
+        let rows = std::mem::take(&mut self.rows)
+            .into_iter()
+            .rev()
+            .filter(|run| !run.is_empty())
+            .map(|run| String::from_utf8(run).map_err(io::Error::other))
+            .collect::<io::Result<Vec<String>>>()?;
         let page = Page {
             header,
             totals,
@@ -150,11 +180,25 @@ impl PageBuilder {
             chart_height: bars.len() * 26 + 4,
             bars,
             groups: &self.groups,
-            rows: String::from_utf8(rows).map_err(io::Error::other)?,
+            rows,
             statuses: Status::ALL.map(Status::as_str),
             kinds: totals.by_kind.keys().copied().collect(),
         };
         page.write_into(out)
+    }
+}
+
+/// JSON made safe to stand inside a `<script>` element: `<`, `>` and `&`
+/// (which JSON has only inside strings) written as `\u003c` escapes, so no
+/// file name or message can close the element.
+fn script_safe(json: &[u8], out: &mut Vec<u8>) {
+    for &b in json {
+        match b {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            b => out.push(b),
+        }
     }
 }
 
@@ -259,5 +303,21 @@ impl Page<'_> {
     fn label_x(&self, bar: &Bar) -> String {
         let end = bar.segments.last().map_or(0.0, |s| s.x + s.width);
         format!("{:.1}", 316.0 + end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_cannot_close_its_script_element() {
+        let mut out = Vec::new();
+        let json = serde_json::to_vec(&("</script><b>&", 1)).unwrap();
+        script_safe(&json, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        let back: (String, u8) = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.0, "</script><b>&");
     }
 }
