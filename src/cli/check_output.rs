@@ -4,11 +4,12 @@
 use std::io::{self, BufWriter, IsTerminal, StdoutLock};
 
 use ccsig::audit::Finding;
-use ccsig::report::ledger::{AuditEntry, AuditWriter, RunHeader};
+use ccsig::report::audit_writer::AuditWriter;
+use ccsig::report::ledger::{AuditEntry, RunHeader};
 use ccsig::report::{Reporter, Tally};
 use ccsig::FileSignals;
 
-use super::{commands, CheckArgs, OutputFormat};
+use super::{output, CheckArgs, OutputFormat};
 
 type Out = BufWriter<StdoutLock<'static>>;
 
@@ -38,7 +39,7 @@ impl CheckOutput {
                 return Err("--format html is the complete audit; drop --findings-only".into());
             }
             return Ok(CheckOutput::Findings(
-                commands::reporter(args.batch.format),
+                output::reporter(args.batch.format),
                 Tally::default(),
             ));
         }
@@ -54,7 +55,7 @@ impl CheckOutput {
         header.paths = args.paths.iter().map(|p| p.display().to_string()).collect();
         let stdout = io::stdout();
         let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        let format = commands::report_format(args.batch.format);
+        let format = output::report_format(args.batch.format);
         AuditWriter::new(format, BufWriter::new(stdout.lock()), color, header)
             .map(|writer| CheckOutput::Audit(Box::new(writer)))
             .map_err(|e| e.to_string())

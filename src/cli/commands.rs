@@ -7,34 +7,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use ccsig::batch::{self, BatchOptions, Entry};
-use ccsig::report::{self, ChangeRecord, FileRecord, Reporter, Tally};
+use ccsig::report::{ChangeRecord, FileRecord, Tally};
 use ccsig::signal::{self, SignalCode};
 use ccsig::tagging::{FileError, WriteOptions};
 use ccsig::tree::{triage, Triage};
 use ccsig::{audit, ApplyRequest, ReadError, RequestOptions, SkipReason, TreeItem};
 
 use super::check_output::{CheckOutput, Checked};
+use super::output::reporter;
 use super::walking::{Account, Roots, WalkArgs};
 use super::{
     ApplyArgs, Batch, CheckArgs, ExplainArgs, ExplainFormat, OutputFormat, ReadArgs, RemoveArgs,
     SignalArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK,
 };
-
-pub(super) fn report_format(f: OutputFormat) -> report::Format {
-    match f {
-        OutputFormat::Table => report::Format::Table,
-        OutputFormat::Json => report::Format::Json,
-        OutputFormat::Jsonl => report::Format::Jsonl,
-        OutputFormat::Csv => report::Format::Csv,
-        OutputFormat::Html => report::Format::Html,
-    }
-}
-
-pub(super) fn reporter(format: OutputFormat) -> Reporter<BufWriter<io::StdoutLock<'static>>> {
-    let stdout = io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    Reporter::new(report_format(format), BufWriter::new(stdout.lock()), color)
-}
 
 /// Ctrl-C stops new files from being started; a second one quits at once
 /// (files are replaced by rename, so even then each is old or new).

@@ -5,6 +5,7 @@ mod check_output;
 mod commands;
 mod decide;
 mod manifest;
+mod output;
 mod progress;
 mod walking;
 

@@ -4,6 +4,7 @@
 //! carries `schema`, and fields are only ever added, never renamed or
 //! removed, within a schema version.
 
+pub mod audit_writer;
 pub mod csv;
 #[cfg(feature = "html")]
 mod html;
@@ -37,7 +38,7 @@ pub enum Format {
     /// A header row, then one row per record; columns are only appended.
     Csv,
     /// One self-contained page for people (`check` only, through
-    /// [`ledger::AuditWriter`]; needs the `html` feature).
+    /// [`audit_writer::AuditWriter`]; needs the `html` feature).
     Html,
 }
 
@@ -437,7 +438,7 @@ fn plural(n: usize) -> &'static str {
 ///
 /// Hand it each record as it comes, then call [`Reporter::finish`] once.
 /// The complete audit (`check --all`) has its own writer,
-/// [`ledger::AuditWriter`], the only one that writes [`Format::Html`]; a
+/// [`audit_writer::AuditWriter`], the only one that writes [`Format::Html`]; a
 /// `Reporter` given it writes JSON Lines.
 ///
 /// ```
