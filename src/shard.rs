@@ -429,10 +429,33 @@ pub fn open(path: &Path, compression: Compression) -> io::Result<Box<dyn Read + 
     // as those pieces copied half the data twice (a shard of JPEGs took
     // 1.7x `cat`'s time with 256 KiB, 1.1x with this).
     let file = io::BufReader::with_capacity(16 * 1024, std::fs::File::open(path)?);
-    Ok(match compression {
-        Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-    })
+    Ok(Box::new(compression.decompress(file)))
+}
+
+impl Compression {
+    /// The shard's tar bytes from `reader`, which gives them stored this way.
+    pub(crate) fn decompress<R: Read>(self, reader: R) -> Decompressed<R> {
+        match self {
+            Compression::None => Decompressed::Plain(reader),
+            Compression::Gzip => Decompressed::Gzip(flate2::read::MultiGzDecoder::new(reader)),
+        }
+    }
+}
+
+/// A shard's tar bytes, read through the decompressor its
+/// [`Compression`] needs (`Send` when the reader is).
+pub(crate) enum Decompressed<R: Read> {
+    Plain(R),
+    Gzip(flate2::read::MultiGzDecoder<R>),
+}
+
+impl<R: Read> Read for Decompressed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decompressed::Plain(r) => r.read(buf),
+            Decompressed::Gzip(r) => r.read(buf),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -660,14 +660,16 @@ pub fn read_listed(
     let globs = options.walk_options().exclude_set()?;
     let path = Path::new(name);
     let shard_of = |compression: Compression, sink: &mut dyn FnMut(TreeItem)| {
-        let reader: Box<dyn Read> = match compression {
-            Compression::None => Box::new(bytes),
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
-        };
-        read_shard_from(name, reader, options, &globs, |item| {
-            sink(item);
-            true
-        });
+        read_shard_from(
+            name,
+            compression.decompress(bytes),
+            options,
+            &globs,
+            |item| {
+                sink(item);
+                true
+            },
+        );
     };
     if let Some(compression) = shard::compression_from_name(path) {
         shard_of(compression, &mut sink);
@@ -751,14 +753,16 @@ pub fn read_listed_from(
         .or_else(|| shard::is_tar_header(&head).then_some(Compression::None));
     if let Some(compression) = compression {
         let whole = io::Cursor::new(head).chain(reader);
-        let reader: Box<dyn Read> = match compression {
-            Compression::None => Box::new(whole),
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(whole)),
-        };
-        read_shard_from(name, reader, options, &globs, |item| {
-            sink(item);
-            true
-        });
+        read_shard_from(
+            name,
+            compression.decompress(whole),
+            options,
+            &globs,
+            |item| {
+                sink(item);
+                true
+            },
+        );
         return Ok(());
     }
     let mut bytes = head;
