@@ -673,10 +673,7 @@ impl CopyTracker {
         let document_id = signals.xmp.as_ref().and_then(|x| x.document_id.clone());
         let (id, field) = match (document_id, image_digest) {
             (Some(id), _) => (id, "XMP xmpMM:DocumentID"),
-            (None, Some(d)) => (
-                d.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-                "image data MD5",
-            ),
+            (None, Some(d)) => (crate::inspect::digest_hex(&d), "image data MD5"),
             (None, None) => return None,
         };
         let summary: Vec<String> = signals

@@ -421,6 +421,11 @@ pub(crate) fn read_path_listed(
 
 /// MD5 of the image data of the file at `path` (see
 /// [`crate::image_digest_path`]).
+/// An image-data digest as reports write it: 32 lower-case hex digits.
+pub(crate) fn digest_hex(digest: &[u8; 16]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub(crate) fn image_digest_path(path: &Path) -> Result<[u8; 16], ReadError> {
     let file = std::fs::File::open(path)?;
     let mut reader = container::PositionedFile::new(&file);

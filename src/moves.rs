@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::{Finding, FindingKind};
+use crate::inspect::FileSignals;
 use crate::manifest::Row;
 use crate::signal::Severity;
 
@@ -35,13 +36,35 @@ pub enum EarlierAuditError {
     },
 }
 
-/// What identifies a file across a rename.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// What identifies a file across a rename, as a complete audit records it
+/// for each file (`instance_id`, `image_digest`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
-    /// `xmpMM:InstanceID`.
+    /// `xmpMM:InstanceID` (a rename keeps it).
     pub instance_id: Option<String>,
-    /// The MD5 of the image data, hex (`check --copies-by-content`).
+    /// The MD5 of the image data, hex, when it was computed
+    /// (`check --copies-by-content`, or to match moved files).
     pub image_digest: Option<String>,
+}
+
+impl Identity {
+    /// The identity of a file read (`signals`, `None` when it could not
+    /// be), with its image-data digest when one was computed.
+    ///
+    /// ```
+    /// let signals = ccsig::read_path("sample-images/jpeg/plain.jpg".as_ref()).unwrap();
+    /// let identity = ccsig::moves::Identity::of(Some(&signals), Some([0xab; 16]));
+    /// assert_eq!(identity.instance_id, None);
+    /// assert_eq!(identity.image_digest.as_deref(), Some("abababababababababababababababab"));
+    /// ```
+    pub fn of(signals: Option<&FileSignals>, image_digest: Option<[u8; 16]>) -> Self {
+        Identity {
+            instance_id: signals
+                .and_then(|s| s.xmp.as_ref())
+                .and_then(|x| x.instance_id.clone()),
+            image_digest: image_digest.as_ref().map(crate::inspect::digest_hex),
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -104,21 +104,6 @@ struct Seen {
     contributor: Option<String>,
 }
 
-impl Seen {
-    fn identity(&self) -> Identity {
-        Identity {
-            instance_id: self
-                .signals
-                .as_ref()
-                .and_then(|s| s.xmp.as_ref())
-                .and_then(|x| x.instance_id.clone()),
-            image_digest: self
-                .digest
-                .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
-        }
-    }
-}
-
 /// What a target turned out to be.
 enum Outcome<'a> {
     /// A file a row names, compared with its row.
@@ -330,7 +315,10 @@ pub fn check(args: CheckArgs) -> io::Result<i32> {
     result?;
     let mut repairs = Vec::new();
     if let Some(earlier) = &earlier {
-        let mut identities: Vec<Identity> = unlisted.iter().map(Seen::identity).collect();
+        let mut identities: Vec<Identity> = unlisted
+            .iter()
+            .map(|seen| Identity::of(seen.signals.as_deref(), seen.digest))
+            .collect();
         for row in std::mem::take(&mut missing) {
             let was = earlier.identity(&row.path.display().to_string());
             let Some((at, by)) = was.and_then(|was| moves::find_move(was, identities.iter()))

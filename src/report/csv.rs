@@ -72,13 +72,9 @@ pub fn file<W: Write>(out: &mut W, r: &FileRecord, header: bool) -> io::Result<(
         name_from: None,
         url: None,
     });
-    f.push(
-        r.sources
-            .iter()
-            .filter_map(|s| s.expression.as_ref().map(|e| format!("{}: {e}", s.field)))
-            .collect::<Vec<_>>()
-            .join(" | "),
-    );
+    f.push(super::joined_expressions(r.sources.iter().filter_map(
+        |s| s.expression.as_deref().map(|e| (s.field.clone(), e)),
+    )));
     f.push(credit.name.unwrap_or_default());
     f.push(credit.name_from.unwrap_or_default());
     f.push(credit.url.unwrap_or_default());
@@ -245,8 +241,8 @@ pub fn audit_entry<W: Write>(out: &mut W, e: &AuditEntry, run: &RunHeader) -> io
                 .unwrap_or_default(),
         );
     }
-    f.push(e.instance_id.clone().unwrap_or_default());
-    f.push(e.image_digest.clone().unwrap_or_default());
+    f.push(e.identity.instance_id.clone().unwrap_or_default());
+    f.push(e.identity.image_digest.clone().unwrap_or_default());
     f.push(run.checked_at.clone());
     f.push(run.ccsig_version.to_string());
     f.push(run.vocabulary.clone());

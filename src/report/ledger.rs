@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::{DecisionRecord, Tally, SCHEMA};
 use crate::audit::Finding;
 use crate::inspect::FileSignals;
+use crate::moves::Identity;
 use crate::signal::{Decision, Severity, Vocabulary};
 
 /// Who checked what, when: the first record of a complete audit.
@@ -161,12 +162,10 @@ pub struct AuditEntry {
     pub contributor: Option<String>,
     /// Who the file itself credits.
     pub credit_name: Option<String>,
-    /// `xmpMM:InstanceID`, which a rename keeps (matches moved files
-    /// across audits).
-    pub instance_id: Option<String>,
-    /// The MD5 of the image data, hex, when the audit computed it
-    /// (`--copies-by-content`, or to match a moved file).
-    pub image_digest: Option<String>,
+    /// `instance_id` and `image_digest`, which match moved files across
+    /// audits (`--previous`).
+    #[serde(flatten)]
+    pub identity: Identity,
     /// For a `moved` file: the path its catalog row names.
     pub catalog_path: Option<String>,
     /// Every finding, worst first.
@@ -193,15 +192,10 @@ impl AuditEntry {
         contributor: Option<String>,
     ) -> Self {
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        let record = signals.map(|s| super::FileRecord::ok(String::new(), s, Vec::new()));
-        let states = record
-            .as_ref()
-            .map(|r| {
-                r.sources
-                    .iter()
-                    .filter_map(|s| s.expression.as_ref().map(|e| format!("{}: {e}", s.field)))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
+        let states = signals
+            .map(|s| {
+                let stated = s.sources.iter().map(|s| (s.field(), s.expression.as_str()));
+                super::joined_expressions(stated)
             })
             .unwrap_or_default();
         AuditEntry {
@@ -212,13 +206,10 @@ impl AuditEntry {
             format: signals.map(|s| s.format.label()),
             signal: signals.map(signal_of),
             states,
-            decisions: record.map(|r| r.decisions).unwrap_or_default(),
+            decisions: signals.map(super::decision_records).unwrap_or_default(),
             contributor,
             credit_name: signals.and_then(|s| s.credit.name.clone()),
-            instance_id: signals
-                .and_then(|s| s.xmp.as_ref())
-                .and_then(|x| x.instance_id.clone()),
-            image_digest: None,
+            identity: Identity::of(signals, None),
             catalog_path: None,
             findings,
         }
@@ -240,7 +231,7 @@ impl AuditEntry {
 
     /// The entry with the image-data digest it was matched by.
     pub fn with_digest(mut self, digest: Option<[u8; 16]>) -> Self {
-        self.image_digest = digest.map(|d| d.iter().map(|b| format!("{b:02x}")).collect());
+        self.identity.image_digest = digest.as_ref().map(crate::inspect::digest_hex);
         self
     }
 

@@ -89,6 +89,24 @@ impl DecisionRecord {
     }
 }
 
+/// The combined decision per current category, as printed.
+fn decision_records(signals: &FileSignals) -> BTreeMap<String, DecisionRecord> {
+    signals
+        .decisions
+        .iter()
+        .map(|(k, v)| (k.clone(), DecisionRecord::from(v)))
+        .collect()
+}
+
+/// Every expression a file states, `field: expression`, joined by ` | `
+/// (fields that defer to another state none).
+fn joined_expressions<'a>(stated: impl Iterator<Item = (String, &'a str)>) -> String {
+    stated
+        .map(|(field, expression)| format!("{field}: {expression}"))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 /// One signal-bearing field as printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRecord {
@@ -195,11 +213,7 @@ impl FileRecord {
             format: Some(signals.format.label()),
             status: "ok",
             error: None,
-            decisions: signals
-                .decisions
-                .iter()
-                .map(|(k, v)| (k.clone(), DecisionRecord::from(v)))
-                .collect(),
+            decisions: decision_records(signals),
             sources: signals
                 .sources
                 .iter()
