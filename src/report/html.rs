@@ -40,10 +40,9 @@ struct Bar {
 /// Findings of one kind, with the fix and the first files.
 struct KindGroup {
     kind: FindingKind,
-    name: &'static str,
+    /// The worst severity found with it.
     severity: Severity,
     count: usize,
-    fix: &'static str,
     /// The first files found with it: path and message.
     files: Vec<(String, String)>,
     more: usize,
@@ -81,7 +80,6 @@ struct Page<'a> {
     /// The table's rows as JSON array items, in runs by status, worst
     /// first (joined by commas in the template); see [`Row`].
     rows: Vec<String>,
-    statuses: [&'static str; 4],
     kinds: Vec<&'static str>,
 }
 
@@ -129,10 +127,8 @@ impl PageBuilder {
                 None => {
                     self.groups.push(KindGroup {
                         kind: f.kind,
-                        name: f.kind.name(),
                         severity: f.severity,
                         count: 0,
-                        fix: f.kind.fix(),
                         files: Vec::new(),
                         more: 0,
                     });
@@ -181,7 +177,6 @@ impl PageBuilder {
             bars,
             groups: &self.groups,
             rows,
-            statuses: Status::ALL.map(Status::as_str),
             kinds: totals.by_kind.keys().copied().collect(),
         };
         page.write_into(out)
@@ -202,12 +197,6 @@ fn script_safe(json: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-impl KindGroup {
-    fn severity_name(&self) -> &'static str {
-        self.severity.as_str()
-    }
-}
-
 /// The chart's bars: the largest groups, the rest summed into one.
 fn bars(groups: &std::collections::BTreeMap<String, StatusCounts>) -> Vec<Bar> {
     let mut sized: Vec<(&String, &StatusCounts, usize)> = groups
@@ -215,7 +204,6 @@ fn bars(groups: &std::collections::BTreeMap<String, StatusCounts>) -> Vec<Bar> {
         .map(|(name, counts)| (name, counts, counts.values().sum()))
         .collect();
     sized.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
-    let largest = sized.first().map_or(1, |g| g.2.max(1));
     let mut shown: Vec<(String, StatusCounts)> = sized
         .iter()
         .take(CHART_GROUPS)
@@ -230,11 +218,12 @@ fn bars(groups: &std::collections::BTreeMap<String, StatusCounts>) -> Vec<Bar> {
         }
         shown.push((format!("{} others", sized.len() - CHART_GROUPS), rest));
     }
+    // The widest bar fills the chart (the "others" bar may be it).
     let largest = shown
         .iter()
         .map(|(_, c)| c.values().sum::<usize>())
         .max()
-        .unwrap_or(largest)
+        .unwrap_or(0)
         .max(1);
     shown
         .into_iter()
@@ -290,15 +279,6 @@ impl Segment {
 }
 
 impl Page<'_> {
-    fn status_count(&self, status: &str) -> usize {
-        let of = |s: &&Status| s.as_str() == status;
-        self.totals
-            .by_status
-            .iter()
-            .find(|(s, _)| of(s))
-            .map_or(0, |(_, n)| *n)
-    }
-
     /// Where a bar's total is written: just after its end.
     fn label_x(&self, bar: &Bar) -> String {
         let end = bar.segments.last().map_or(0.0, |s| s.x + s.width);
