@@ -5,22 +5,17 @@
 //! bookmarked link would give it); and a screenshot of the first screen is
 //! kept in `target/ci-artifacts/` (CI keeps it as an artifact).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
-fn ccsig(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// What an audit that finds something prints (exit code 1).
+fn audit(args: &[&str]) -> Vec<u8> {
+    let out = common::ccsig(args);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
     out.stdout
 }
 
@@ -32,22 +27,19 @@ const AUDIT: [&str; 5] = [
     "sample-images/tagged",
 ];
 
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| "chromium".into(), PathBuf::from)
+/// Headless Chromium (`CHROMIUM` names another binary), ready for a URL.
+fn chromium() -> Command {
+    let binary = std::env::var_os("CHROMIUM").map_or_else(|| "chromium".into(), PathBuf::from);
+    let mut command = Command::new(binary);
+    command.args(["--headless", "--no-sandbox", "--disable-gpu"]);
+    command
 }
 
 /// The DOM after the page's script ran, and what the browser logged.
 fn load(page: &Path, view: &str) -> (String, String) {
     let url = format!("file://{}{view}", page.display());
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-        ])
+    let out = chromium()
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(&url)
         .output()
         .expect("chromium runs");
@@ -102,9 +94,9 @@ fn shown(dom: &str) -> usize {
 fn the_html_audit_loads_cleanly_agrees_with_the_json_and_filters_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("audit.html");
-    std::fs::write(&page, ccsig(&[&AUDIT[..], &["--format", "html"]].concat())).unwrap();
+    std::fs::write(&page, audit(&[&AUDIT[..], &["--format", "html"]].concat())).unwrap();
     let json: Value =
-        serde_json::from_slice(&ccsig(&[&AUDIT[..], &["--format", "json"]].concat())).unwrap();
+        serde_json::from_slice(&audit(&[&AUDIT[..], &["--format", "json"]].concat())).unwrap();
     let summary = &json["summary"];
     let entries = json["files"].as_array().unwrap();
 
@@ -166,14 +158,8 @@ fn the_html_audit_loads_cleanly_agrees_with_the_json_and_filters_in_chromium() {
     std::fs::create_dir_all(&artifacts).unwrap();
     let shot = artifacts.join("audit-report.png");
     let _ = std::fs::remove_file(&shot);
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1280,1000",
-        ])
+    let out = chromium()
+        .args(["--hide-scrollbars", "--window-size=1280,1000"])
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("file://{}", page.display()))
         .output()
@@ -189,7 +175,7 @@ fn the_html_audit_loads_cleanly_agrees_with_the_json_and_filters_in_chromium() {
 
 #[test]
 fn the_html_audit_is_one_self_contained_file() {
-    let html = String::from_utf8(ccsig(&[&AUDIT[..], &["--format", "html"]].concat())).unwrap();
+    let html = String::from_utf8(audit(&[&AUDIT[..], &["--format", "html"]].concat())).unwrap();
     for external in ["src=", "href=", "@import", "url("] {
         assert!(
             !html.contains(external),
@@ -225,12 +211,8 @@ fn a_large_audit_shows_its_first_thousand_files_and_counts_them_all() {
         .unwrap();
     }
     let page = dir.path().join("audit.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_ccsig"))
-        .args(["check", "--format", "html"])
-        .arg(&images)
-        .output()
-        .unwrap();
-    std::fs::write(&page, out.stdout).unwrap();
+    let images_arg = images.to_str().unwrap();
+    std::fs::write(&page, audit(&["check", "--format", "html", images_arg])).unwrap();
     let (dom, log) = load(&page, "");
     assert!(console(&log).is_empty(), "console: {:?}", console(&log));
     assert_eq!(total(&dom, "files"), Some(1200));
